@@ -1,0 +1,152 @@
+package httpx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/redact"
+)
+
+// Send is one generated-client call, made with the context Call gives it.
+type Send func(ctx context.Context) (*http.Response, error)
+
+// Call runs one operation through c and decodes a 2xx JSON answer into T.
+// The status is checked before any decoding: a non-2xx answer becomes an
+// *tokenkit.Error built by the vendor's ErrorDecoder, and a 2xx body that is
+// not valid JSON is an error wrapping tokenkit.ErrInvalidResponse, never a
+// zero value.
+func Call[T any](ctx context.Context, c *Client, op *Op, send Send) (*T, error) {
+	body, _, err := CallRaw(ctx, c, op, send)
+	if err != nil {
+		return nil, err
+	}
+	var out T
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, c.InvalidResponse(op, http.StatusOK, body, fmt.Errorf("decoding the response: %w", scrubJSONError(err)))
+	}
+	return &out, nil
+}
+
+// CallRaw runs one operation and returns the body of a 2xx answer as it is,
+// with the response headers.
+func CallRaw(ctx context.Context, c *Client, op *Op, send Send) ([]byte, http.Header, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, c.transportError(op, err)
+	}
+	resp, err := send(withOp(ctx, op))
+	if err != nil {
+		return nil, nil, c.transportError(op, err)
+	}
+	defer resp.Body.Close()
+	body, rerr := ReadBody(resp.Body)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, resp.Header, c.StatusError(op, resp, body)
+	}
+	if rerr != nil {
+		return nil, resp.Header, c.InvalidResponse(op, resp.StatusCode, body, fmt.Errorf("reading the response: %w", rerr))
+	}
+	return body, resp.Header, nil
+}
+
+// StatusError builds the error for a non-2xx answer.
+func (c *Client) StatusError(op *Op, resp *http.Response, body []byte) *tokenkit.Error {
+	secrets := op.Secrets()
+	e := &tokenkit.Error{
+		Vendor:     c.vendor,
+		Op:         op.Name,
+		StatusCode: resp.StatusCode,
+		Attempts:   op.Attempts(),
+		Body:       redact.Body(body, secrets, redact.DefaultExcerpt),
+		RequestID:  requestID(resp.Header),
+	}
+	if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
+		e.RetryAfter = wait
+	}
+	if c.decode != nil && len(body) > 0 {
+		c.decode(body, resp.Header, e)
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	e.Message = redact.Truncate(redact.Text(e.Message, secrets), redact.DefaultExcerpt)
+	e.Code = redact.Text(e.Code, secrets)
+	return e
+}
+
+// InvalidResponse builds the error for an answer that cannot be used.
+func (c *Client) InvalidResponse(op *Op, status int, body []byte, cause error) *tokenkit.Error {
+	return &tokenkit.Error{
+		Vendor:     c.vendor,
+		Op:         op.Name,
+		StatusCode: status,
+		Attempts:   op.Attempts(),
+		Message:    "invalid response",
+		Body:       redact.Body(body, op.Secrets(), redact.DefaultExcerpt),
+		Err:        fmt.Errorf("%w: %s", tokenkit.ErrInvalidResponse, redact.Text(cause.Error(), op.Secrets())),
+	}
+}
+
+// InvalidInput builds the error for a call refused before sending.
+func (c *Client) InvalidInput(opName, format string, args ...any) *tokenkit.Error {
+	return &tokenkit.Error{
+		Vendor:  c.vendor,
+		Op:      opName,
+		Message: fmt.Sprintf(format, args...),
+		Err:     tokenkit.ErrInvalidInput,
+	}
+}
+
+func (c *Client) transportError(op *Op, err error) *tokenkit.Error {
+	var ae *authError
+	if errors.As(err, &ae) {
+		err = ae.err
+	}
+	var te *tokenkit.Error
+	if errors.As(err, &te) && te.Vendor != "" {
+		// A token source's own error: keep it as the cause.
+		return &tokenkit.Error{Vendor: c.vendor, Op: op.Name, Attempts: op.Attempts(), Message: "getting a token", Err: err}
+	}
+	err = redactedURLError(err)
+	return &tokenkit.Error{
+		Vendor:   c.vendor,
+		Op:       op.Name,
+		Attempts: op.Attempts(),
+		Err:      &scrubbed{err: err, text: redact.Text(err.Error(), op.Secrets())},
+	}
+}
+
+// scrubbed keeps the cause reachable for errors.Is (context.Canceled,
+// net errors) while its text is redacted.
+type scrubbed struct {
+	err  error
+	text string
+}
+
+func (s *scrubbed) Error() string { return s.text }
+func (s *scrubbed) Unwrap() error { return s.err }
+
+// scrubJSONError drops the offending value from a JSON type error, which may
+// be a secret.
+func scrubJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("json: field %q has type %s, want %s", te.Field, te.Value, te.Type)
+	}
+	return err
+}
+
+// requestID finds the request or trace id in the common headers.
+func requestID(h http.Header) string {
+	for _, k := range []string{"X-Request-Id", "X-Correlation-Id", "X-Trace-Id", "Request-Id", "X-Amzn-Requestid", "Opc-Request-Id"} {
+		if v := strings.TrimSpace(h.Get(k)); v != "" {
+			return redact.Truncate(v, 128)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,504 @@
+// Package httpx is the retrying transport every vendor package shares. It is
+// built on hashicorp/go-retryablehttp and fixes what that library's defaults
+// get wrong for token APIs:
+//
+//   - the retry decision belongs to the operation (Class): calls that create or
+//     rotate state are retried only when the request provably never reached the
+//     server (dial or TLS handshake failure) or the server said it did not act
+//     (429);
+//   - backoff has full jitter; Retry-After (delta-seconds and every HTTP-date
+//     form) is honoured but capped, and a wait past the cap or past the
+//     context's deadline ends the call with the server's answer instead;
+//   - the last response is handed back for error decoding, never swallowed;
+//   - the token is attached per attempt, inside the retry loop;
+//   - every attempt has a timeout, every body read is bounded, and every log
+//     line and error passes the redactor.
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/config"
+	"github.com/tokenkit/tokenkit/internal/redact"
+)
+
+// Class says whether an operation may be repeated.
+type Class int
+
+const (
+	// Idempotent operations have no side effect, or the same effect however
+	// often they run (GETs, the CSP and Oracle token exchanges). They are
+	// retried after transport errors, 408, 429 and 5xx other than 501.
+	Idempotent Class = iota
+	// Mutating operations create or rotate state (Commvault create and
+	// renew, Canvus create, Clone Guard generate). They are retried only
+	// after a failure to connect or a TLS handshake failure, when the
+	// request never reached the server, and after 429.
+	Mutating
+)
+
+func (c Class) String() string {
+	if c == Mutating {
+		return "mutating"
+	}
+	return "idempotent"
+}
+
+// Op describes one call of one vendor operation. Vendor packages create one
+// per call and pass it to Call, which carries it in the request context to
+// every attempt.
+type Op struct {
+	Name  string
+	Class Class
+	// Auth, if set, supplies the token attached to each attempt.
+	Auth tokenkit.TokenSource
+
+	mu       sync.Mutex
+	secrets  []string
+	attempts int
+}
+
+type opKey struct{}
+
+func withOp(ctx context.Context, op *Op) context.Context { return context.WithValue(ctx, opKey{}, op) }
+
+func opFrom(ctx context.Context) *Op {
+	op, _ := ctx.Value(opKey{}).(*Op)
+	return op
+}
+
+func (op *Op) addSecrets(s []string) {
+	op.mu.Lock()
+	op.secrets = append(op.secrets, s...)
+	op.mu.Unlock()
+}
+
+// Secrets returns the secret values this call has sent so far, for scrubbing
+// anything the server echoes back.
+func (op *Op) Secrets() []string {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return append([]string(nil), op.secrets...)
+}
+
+// Attempts returns how many attempts the call made.
+func (op *Op) Attempts() int {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.attempts
+}
+
+// ErrorDecoder fills e (Code, Message, RequestID, Err) from a vendor's error
+// body. The caller has already set Vendor, Op, StatusCode, RetryAfter and
+// Body, and scrubs Message afterwards.
+type ErrorDecoder func(body []byte, header http.Header, e *tokenkit.Error)
+
+// Client sends the requests of one vendor client. It implements the
+// HttpRequestDoer interface of oapi-codegen's generated clients.
+type Client struct {
+	vendor   string
+	settings *config.Settings
+	rc       *retryablehttp.Client
+	decode   ErrorDecoder
+	ua       string
+	logger   *slog.Logger
+}
+
+// Apply applies opts over the defaults and reports invalid ones.
+func Apply(opts []tokenkit.Option) (*config.Settings, error) {
+	s := config.Defaults()
+	for i, o := range opts {
+		if o == nil {
+			s.Fail(fmt.Errorf("%w: option %d is nil", tokenkit.ErrInvalidInput, i))
+			continue
+		}
+		o(s)
+	}
+	return s, s.Err()
+}
+
+// New returns the transport of vendor with settings s; decode turns that
+// vendor's error bodies into *tokenkit.Error fields.
+func New(vendor string, s *config.Settings, decode ErrorDecoder) *Client {
+	hc := s.HTTPClient
+	if hc == nil {
+		hc = cleanhttp.DefaultPooledClient()
+	}
+	inner := *hc // never modify the user's client
+	if inner.Timeout == 0 {
+		inner.Timeout = s.AttemptTimeout
+	}
+	base := inner.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c := &Client{vendor: vendor, settings: s, decode: decode, logger: s.Logger}
+	inner.Transport = &attempt{c: c, base: base}
+
+	ua := "tokenkit-go/" + tokenkit.Version + " (" + vendor + ")"
+	if s.UserAgent != "" {
+		ua = s.UserAgent + " " + ua
+	}
+	c.ua = ua
+
+	c.rc = &retryablehttp.Client{
+		HTTPClient:   &inner,
+		Logger:       nil, // tokenkit logs through the redactor instead
+		RetryWaitMin: s.RetryWaitMin,
+		RetryWaitMax: s.RetryWaitMax,
+		RetryMax:     s.RetryMax,
+		CheckRetry:   c.checkRetry,
+		Backoff:      c.backoff,
+		ErrorHandler: passLastResponse,
+	}
+	return c
+}
+
+// Vendor returns the vendor name errors carry.
+func (c *Client) Vendor() string { return c.vendor }
+
+// Settings returns the settings the client was built with.
+func (c *Client) Settings() *config.Settings { return c.settings }
+
+// Do sends req with retries. req's context must carry an Op (see Call).
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	op := opFrom(req.Context())
+	if op == nil {
+		return nil, fmt.Errorf("tokenkit: internal error: %s request without an operation", c.vendor)
+	}
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	op.addSecrets(redact.RequestSecrets(req.Header, req.URL, body))
+
+	var rbody any
+	if body != nil {
+		rbody = body
+	}
+	rreq, err := retryablehttp.NewRequestWithContext(req.Context(), req.Method, req.URL.String(), rbody)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range req.Header {
+		rreq.Header[k] = v
+	}
+	rreq.Header.Set("User-Agent", c.ua)
+	resp, err := c.rc.Do(rreq)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &limitedBody{rc: resp.Body, left: c.settings.MaxResponseBytes}
+	return resp, nil
+}
+
+// passLastResponse hands the last response to the caller for error decoding
+// when retries give up, instead of retryablehttp's default of dropping it.
+func passLastResponse(resp *http.Response, err error, attempts int) (*http.Response, error) {
+	if resp != nil {
+		return resp, nil
+	}
+	if err == nil {
+		err = errors.New("giving up")
+	}
+	return nil, err
+}
+
+// attempt is the RoundTripper under retryablehttp: it runs once per attempt,
+// attaches a fresh token and logs through the redactor.
+type attempt struct {
+	c    *Client
+	base http.RoundTripper
+}
+
+func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	op := opFrom(ctx)
+	n := 0
+	if op != nil {
+		op.mu.Lock()
+		op.attempts++
+		n = op.attempts
+		op.mu.Unlock()
+		if op.Auth != nil {
+			tok, err := op.Auth.Token(ctx)
+			if err != nil {
+				if req.Body != nil {
+					_ = req.Body.Close()
+				}
+				return nil, &authError{err: err}
+			}
+			req = req.Clone(ctx)
+			tok.SetAuthHeader(req)
+			op.addSecrets([]string{tok.Value()})
+		}
+	}
+	start := time.Now()
+	resp, err := a.base.RoundTrip(req)
+	if l := a.c.logger; l != nil && l.Enabled(ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{
+			slog.String("vendor", a.c.vendor),
+			slog.String("method", req.Method),
+			slog.String("url", redact.URL(req.URL)),
+			slog.Int("attempt", n),
+			slog.Duration("elapsed", time.Since(start)),
+		}
+		if op != nil {
+			attrs = append(attrs, slog.String("op", op.Name))
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", a.c.scrub(op, err.Error())))
+		} else {
+			attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		}
+		l.LogAttrs(ctx, slog.LevelDebug, "tokenkit: http attempt", attrs...)
+	}
+	return resp, err
+}
+
+// authError marks a failure to get the token for an attempt: never retried
+// by the transport (the Source already decides about its own retries).
+type authError struct{ err error }
+
+func (e *authError) Error() string { return "getting a token: " + e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }
+
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	op := opFrom(ctx)
+	class := Idempotent
+	if op != nil {
+		class = op.Class
+	}
+	if err != nil {
+		var ae *authError
+		if errors.As(err, &ae) || !retryableTransportError(err) {
+			return false, err
+		}
+		if class == Mutating && !neverSent(err) {
+			return false, err
+		}
+		c.logRetry(ctx, op, 0, err)
+		return true, nil
+	}
+	status := resp.StatusCode
+	retry := status == http.StatusTooManyRequests ||
+		(class == Idempotent && (status == http.StatusRequestTimeout || (status >= 500 && status != http.StatusNotImplemented)))
+	if !retry {
+		return false, nil
+	}
+	if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
+		if wait > c.settings.MaxRetryAfter {
+			return false, nil // hand the answer back: the caller sees RetryAfter
+		}
+		if dl, has := ctx.Deadline(); has && time.Now().Add(wait).After(dl) {
+			return false, nil
+		}
+	}
+	c.logRetry(ctx, op, status, nil)
+	return true, nil
+}
+
+func (c *Client) logRetry(ctx context.Context, op *Op, status int, err error) {
+	l := c.logger
+	if l == nil || !l.Enabled(ctx, slog.LevelWarn) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("vendor", c.vendor)}
+	if op != nil {
+		attrs = append(attrs, slog.String("op", op.Name), slog.Int("attempt", op.Attempts()))
+	}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", c.scrub(op, err.Error())))
+	}
+	l.LogAttrs(ctx, slog.LevelWarn, "tokenkit: retrying", attrs...)
+}
+
+func (c *Client) scrub(op *Op, s string) string {
+	var secrets []string
+	if op != nil {
+		secrets = op.Secrets()
+	}
+	return redact.Text(s, secrets)
+}
+
+// backoff waits what Retry-After says when the server said it (checkRetry has
+// already refused waits past the cap), else a full-jitter exponential delay.
+func (c *Client) backoff(min, max time.Duration, attemptNum int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
+			return wait
+		}
+	}
+	return Jitter(min, max, attemptNum)
+}
+
+// Jitter returns a delay drawn uniformly from [0, min(max, min·2^n)].
+func Jitter(min, max time.Duration, n int) time.Duration {
+	ceil := max
+	if n < 32 {
+		if d := min << uint(n); d > 0 && d < max {
+			ceil = d
+		}
+	}
+	if ceil <= 0 {
+		return 0
+	}
+	return rand.N(ceil + 1)
+}
+
+// RetryAfter parses a Retry-After header: delta-seconds or any HTTP-date form
+// (RFC 1123, RFC 850, asctime). A date in the past gives 0.
+func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64((1<<63-1)/time.Second) {
+			secs = int64((1<<63 - 1) / time.Second)
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	d := t.Sub(now)
+	if d < 0 {
+		d = 0
+	}
+	return d, true
+}
+
+// retryableTransportError is false for errors that repeat identically: bad
+// certificates, unsupported schemes, redirect loops, invalid headers.
+func retryableTransportError(err error) bool {
+	var (
+		certErr     *tls.CertificateVerificationError
+		unknownAuth x509.UnknownAuthorityError
+		hostErr     x509.HostnameError
+		invalidErr  x509.CertificateInvalidError
+	)
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded) && !isTimeout(err):
+		return false
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalidErr):
+		return false
+	}
+	msg := err.Error()
+	for _, s := range []string{"stopped after", "unsupported protocol scheme", "invalid header", "certificate"} {
+		if strings.Contains(msg, s) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// neverSent reports whether err proves the request never reached the server:
+// the connection could not be made, or the TLS handshake failed.
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "TLS handshake") || strings.Contains(msg, "connection refused")
+}
+
+// limitedBody fails a read past the size limit instead of growing without
+// bound.
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+// ErrBodyTooLarge is returned by a read past WithMaxResponseBytes.
+var ErrBodyTooLarge = errors.New("response body exceeds the size limit")
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		// Is there more? Probe one byte.
+		var one [1]byte
+		n, err := l.rc.Read(one[:])
+		if n > 0 {
+			return 0, ErrBodyTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.rc.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+func (l *limitedBody) Close() error { return l.rc.Close() }
+
+// ReadBody reads a bounded body; the error wraps ErrBodyTooLarge past the
+// limit.
+func ReadBody(r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
+// redactedURLError rebuilds a *url.Error with the URL redacted.
+func redactedURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		u, perr := url.Parse(ue.URL)
+		shown := redact.Mask
+		if perr == nil {
+			shown = redact.URL(u)
+		}
+		return &url.Error{Op: ue.Op, URL: shown, Err: ue.Err}
+	}
+	return err
+}

@@ -1,0 +1,118 @@
+package tokenkit
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tokenkit/tokenkit/internal/config"
+)
+
+// Option configures a vendor client. The options in this package work with
+// every vendor's New; each vendor package adds its own beside them, of the
+// same type, so they mix in one call:
+//
+//	c, err := csp.New(csp.CloudVMware,
+//		tokenkit.WithLogger(logger),
+//		tokenkit.WithRetryMax(5),
+//	)
+//
+// An invalid option makes New return an error wrapping ErrInvalidInput.
+type Option func(*config.Settings)
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidInput}, args...)...)
+}
+
+// WithHTTPClient sends every request through c: its Transport (a proxy, a
+// custom CA pool, otelhttp, httpmock), its Jar and its CheckRedirect are
+// honoured. tokenkit copies c and never modifies it; when c.Timeout is zero the
+// copy gets the per-attempt timeout (WithAttemptTimeout). Without this option
+// tokenkit uses a pooled transport that honours HTTP_PROXY and HTTPS_PROXY.
+func WithHTTPClient(c *http.Client) Option {
+	return func(s *config.Settings) {
+		if c == nil {
+			s.Fail(invalid("WithHTTPClient: nil client"))
+			return
+		}
+		s.HTTPClient = c
+	}
+}
+
+// WithLogger logs one debug line per attempt and one warning per retry to l.
+// Secrets never reach it: URLs, headers and bodies pass the redactor first.
+// Without this option tokenkit is silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *config.Settings) { s.Logger = l }
+}
+
+// WithUserAgent puts product (for example "my-bot/1.2") before tokenkit's own
+// "tokenkit-go/<Version>" in the User-Agent header.
+func WithUserAgent(product string) Option {
+	return func(s *config.Settings) { s.UserAgent = product }
+}
+
+// WithRetryMax sets how many times a failed attempt is retried (default 3;
+// 0 disables retries). Operations that create or rotate state are retried only
+// when the request never reached the server or the server answered 429.
+func WithRetryMax(n int) Option {
+	return func(s *config.Settings) {
+		if n < 0 {
+			s.Fail(invalid("WithRetryMax: negative count %d", n))
+			return
+		}
+		s.RetryMax = n
+	}
+}
+
+// WithRetryWait sets the bounds of the jittered exponential backoff between
+// attempts (default 200ms and 5s): the wait before retry n is drawn uniformly
+// from [0, min(max, min·2ⁿ)].
+func WithRetryWait(min, max time.Duration) Option {
+	return func(s *config.Settings) {
+		if min <= 0 || max < min {
+			s.Fail(invalid("WithRetryWait: need 0 < min <= max, got %s and %s", min, max))
+			return
+		}
+		s.RetryWaitMin, s.RetryWaitMax = min, max
+	}
+}
+
+// WithMaxRetryAfter caps how long tokenkit honours a server's Retry-After
+// (default 60s). A longer Retry-After, or one that outlasts the context's
+// deadline, ends the call at once with an *Error whose RetryAfter says how long
+// the server asked to wait.
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(s *config.Settings) {
+		if d < 0 {
+			s.Fail(invalid("WithMaxRetryAfter: negative duration %s", d))
+			return
+		}
+		s.MaxRetryAfter = d
+	}
+}
+
+// WithAttemptTimeout bounds each attempt, the response body included
+// (default 30s). It applies only when the client has no Timeout of its own.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(s *config.Settings) {
+		if d <= 0 {
+			s.Fail(invalid("WithAttemptTimeout: need a positive duration, got %s", d))
+			return
+		}
+		s.AttemptTimeout = d
+	}
+}
+
+// WithMaxResponseBytes bounds how much of a response body is read (default
+// 1 MiB); a larger body fails the call with ErrInvalidResponse.
+func WithMaxResponseBytes(n int64) Option {
+	return func(s *config.Settings) {
+		if n <= 0 {
+			s.Fail(invalid("WithMaxResponseBytes: need a positive size, got %d", n))
+			return
+		}
+		s.MaxResponseBytes = n
+	}
+}

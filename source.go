@@ -1,0 +1,313 @@
+package tokenkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// FetchFunc obtains a new token from upstream. An Exchanger's Exchange method
+// is one.
+type FetchFunc func(ctx context.Context) (Token, error)
+
+// Clock tells the time. Tests pass a fake one to SourceConfig so that expiry
+// and refresh-ahead can be tested without sleeping.
+type Clock interface {
+	Now() time.Time
+}
+
+// SourceConfig tunes a Source. The zero value gives the defaults documented
+// on each field.
+type SourceConfig struct {
+	// Clock tells the time; nil means the system clock.
+	Clock Clock
+	// ExpiryDelta treats a token as expired this long before its Expiry, to
+	// absorb clock skew and the time a request takes (default 10s, and never
+	// more than a quarter of the token's lifetime).
+	ExpiryDelta time.Duration
+	// RefreshWindow returns how long before expiry a token of the given
+	// lifetime is refreshed in the background while callers keep using it
+	// (default DefaultRefreshWindow).
+	RefreshWindow func(lifetime time.Duration) time.Duration
+	// Jitter spreads refreshes of many processes: the window actually used is
+	// drawn from [window·(1−Jitter), window]. Default 0.25; negative means none.
+	Jitter float64
+	// EarlyRetryBackoff is the pause after a failed background refresh before
+	// the next one is tried, while the current token stays valid (default 30s).
+	EarlyRetryBackoff time.Duration
+	// FetchTimeout bounds one upstream fetch, which runs detached from the
+	// callers' contexts (default 2m).
+	FetchTimeout time.Duration
+	// Initial is a token to start with, for example one persisted by an
+	// earlier run.
+	Initial Token
+	// OnToken, if set, is called with every new token right after it is
+	// fetched and before any caller sees it: persist rotated credentials
+	// here. It runs on the fetching goroutine and must not call the Source.
+	OnToken func(Token)
+	// Logger receives one warning per failed background refresh; nil is
+	// silent.
+	Logger *slog.Logger
+}
+
+// DefaultRefreshWindow refreshes a fifth of the lifetime ahead of expiry, at
+// least 1s and at most 15 minutes ahead: a 30-minute CSP token is refreshed
+// 6 minutes early, a 14-day Oracle token 15 minutes early.
+func DefaultRefreshWindow(lifetime time.Duration) time.Duration {
+	w := lifetime / 5
+	if w > 15*time.Minute {
+		w = 15 * time.Minute
+	}
+	if w < time.Second {
+		w = min(time.Second, lifetime/2)
+	}
+	return w
+}
+
+// Source caches the token of a FetchFunc and hands it out until it is about
+// to expire. It is safe for concurrent use and built for the hot path of every
+// request:
+//
+//   - a valid cached token is returned with one atomic load and no lock and no
+//     allocation;
+//   - when the token is expired (or absent), exactly one fetch runs however
+//     many goroutines ask; each waits on its own context, and the fetch runs
+//     on a context that no caller's cancellation can abort;
+//   - inside the refresh window (see SourceConfig) one background fetch
+//     replaces the token while callers keep the still-valid one; if that fetch
+//     fails, callers are not disturbed and it is retried after
+//     EarlyRetryBackoff;
+//   - a failed fetch of an expired token returns its error to the callers
+//     waiting for it; the next call tries again;
+//   - no lock is held across the fetch.
+type Source struct {
+	fetch FetchFunc
+	cfg   SourceConfig
+	now   func() time.Time
+
+	cur            atomic.Pointer[cached]
+	inflight       atomic.Bool
+	earlyNotBefore atomic.Int64 // unix nanoseconds
+
+	mu   sync.Mutex // guards call
+	call *flight
+}
+
+type cached struct {
+	tok       Token
+	validTo   time.Time // zero: never expires
+	refreshAt time.Time // zero: never refreshed ahead
+}
+
+type flight struct {
+	done chan struct{}
+	tok  Token
+	err  error
+}
+
+// ErrNilToken is returned when a FetchFunc returns neither a token nor an
+// error.
+var ErrNilToken = errors.New("tokenkit: fetch returned no token and no error")
+
+// NewSource returns a Source around fetch. It panics only on a nil fetch,
+// which is a programming error.
+func NewSource(fetch FetchFunc, cfg SourceConfig) *Source {
+	if fetch == nil {
+		panic("tokenkit: NewSource with a nil FetchFunc")
+	}
+	if cfg.ExpiryDelta <= 0 {
+		cfg.ExpiryDelta = 10 * time.Second
+	}
+	if cfg.RefreshWindow == nil {
+		cfg.RefreshWindow = DefaultRefreshWindow
+	}
+	if cfg.Jitter == 0 {
+		cfg.Jitter = 0.25
+	} else if cfg.Jitter < 0 {
+		cfg.Jitter = 0
+	} else if cfg.Jitter > 1 {
+		cfg.Jitter = 1
+	}
+	if cfg.EarlyRetryBackoff <= 0 {
+		cfg.EarlyRetryBackoff = 30 * time.Second
+	}
+	if cfg.FetchTimeout <= 0 {
+		cfg.FetchTimeout = 2 * time.Minute
+	}
+	s := &Source{fetch: fetch, cfg: cfg, now: time.Now}
+	if cfg.Clock != nil {
+		s.now = cfg.Clock.Now
+	}
+	if cfg.Initial != nil {
+		s.cur.Store(s.entry(cfg.Initial, s.now()))
+	}
+	return s
+}
+
+// entry computes when tok stops being handed out and when it is refreshed
+// ahead. The lifetime is measured from now, the time it was received.
+func (s *Source) entry(tok Token, now time.Time) *cached {
+	c := &cached{tok: tok}
+	exp := tok.Expiry()
+	if exp.IsZero() {
+		return c
+	}
+	life := exp.Sub(now)
+	delta := s.cfg.ExpiryDelta
+	if life > 0 && delta > life/4 {
+		delta = life / 4
+	}
+	c.validTo = exp.Add(-delta)
+	if life <= 0 {
+		return c
+	}
+	w := s.cfg.RefreshWindow(life)
+	if w <= 0 {
+		return c
+	}
+	if s.cfg.Jitter > 0 {
+		w -= time.Duration(float64(w) * s.cfg.Jitter * rand.Float64())
+	}
+	c.refreshAt = exp.Add(-w)
+	return c
+}
+
+func (c *cached) valid(now time.Time) bool {
+	return c.validTo.IsZero() || now.Before(c.validTo)
+}
+
+// Token returns the cached token while it is valid, and otherwise waits for a
+// fresh one. ctx bounds only this caller's wait, not the shared fetch.
+func (s *Source) Token(ctx context.Context) (Token, error) {
+	if c := s.cur.Load(); c != nil {
+		now := s.now()
+		if c.valid(now) {
+			if !c.refreshAt.IsZero() && !now.Before(c.refreshAt) {
+				s.refreshAhead(ctx, now)
+			}
+			return c.tok, nil
+		}
+	}
+	return s.wait(ctx)
+}
+
+// refreshAhead starts one background fetch unless one runs already or the
+// last one failed less than EarlyRetryBackoff ago. It never blocks on I/O.
+func (s *Source) refreshAhead(ctx context.Context, now time.Time) {
+	if s.inflight.Load() || now.UnixNano() < s.earlyNotBefore.Load() {
+		return
+	}
+	s.mu.Lock()
+	if s.call == nil {
+		s.startLocked(ctx, true)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Source) wait(ctx context.Context) (Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if c := s.cur.Load(); c != nil && c.valid(s.now()) {
+		s.mu.Unlock()
+		return c.tok, nil
+	}
+	f := s.call
+	if f == nil {
+		f = s.startLocked(ctx, false)
+	}
+	s.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *Source) startLocked(ctx context.Context, early bool) *flight {
+	f := &flight{done: make(chan struct{})}
+	s.call = f
+	s.inflight.Store(true)
+	// The fetch keeps the caller's values (trace ids) but not its
+	// cancellation: other callers are waiting on the same fetch.
+	fctx := context.WithoutCancel(ctx)
+	go s.run(fctx, f, early)
+	return f
+}
+
+func (s *Source) run(ctx context.Context, f *flight, early bool) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.FetchTimeout)
+	tok, err := s.safeFetch(ctx)
+	cancel()
+	if err == nil && tok == nil {
+		err = ErrNilToken
+	}
+	if err == nil && s.cfg.OnToken != nil {
+		s.cfg.OnToken(tok)
+	}
+	now := s.now()
+	s.mu.Lock()
+	if err == nil {
+		s.cur.Store(s.entry(tok, now))
+		s.earlyNotBefore.Store(0)
+	} else {
+		tok = nil
+		if early {
+			s.earlyNotBefore.Store(now.Add(s.cfg.EarlyRetryBackoff).UnixNano())
+		}
+	}
+	f.tok, f.err = tok, err
+	s.call = nil
+	s.inflight.Store(false)
+	s.mu.Unlock()
+	close(f.done)
+	if err != nil && early && s.cfg.Logger != nil {
+		s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "tokenkit: background token refresh failed; keeping the current token",
+			slog.String("error", err.Error()), slog.Duration("retry_in", s.cfg.EarlyRetryBackoff))
+	}
+}
+
+// safeFetch turns a panic in the FetchFunc into an error, so that waiters are
+// released instead of hanging.
+func (s *Source) safeFetch(ctx context.Context) (tok Token, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			tok, err = nil, fmt.Errorf("tokenkit: token fetch panicked: %v", r)
+		}
+	}()
+	return s.fetch(ctx)
+}
+
+// Invalidate drops the cached token if it is rejected, so that the next Token
+// call fetches a new one. A newer token already cached is kept: a request that
+// failed with an old token does not throw away its replacement.
+func (s *Source) Invalidate(rejected Token) {
+	if rejected == nil {
+		return
+	}
+	for {
+		c := s.cur.Load()
+		if c == nil || !sameToken(c.tok, rejected) {
+			return
+		}
+		if s.cur.CompareAndSwap(c, nil) {
+			return
+		}
+	}
+}
+
+// Cached returns the cached token without fetching, or nil. It may return an
+// expired token; use it to persist state, not to authenticate.
+func (s *Source) Cached() Token {
+	if c := s.cur.Load(); c != nil {
+		return c.tok
+	}
+	return nil
+}

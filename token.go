@@ -1,0 +1,137 @@
+package tokenkit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tokenkit/tokenkit/internal/redact"
+)
+
+// Token is an access token of any vendor. Every vendor package has its own
+// token type that implements it and carries that vendor's extras (refresh
+// token, scope, token id, user, …) as fields.
+//
+// Implementations redact themselves in String, GoString, Format and LogValue:
+// printing a Token never shows its secret. Call Value to get it.
+type Token interface {
+	// Value returns the secret token value.
+	Value() string
+	// Expiry returns when the token stops working; the zero time means the
+	// token never expires or its lifetime is unknown.
+	Expiry() time.Time
+	// SetAuthHeader presents the token on r the way the vendor expects
+	// (Authorization: Bearer, Authtoken, Private-Token, csp-auth-token, …).
+	SetAuthHeader(r *http.Request)
+}
+
+// TokenSource hands out a valid token. *Source implements it.
+type TokenSource interface {
+	Token(ctx context.Context) (Token, error)
+}
+
+// Invalidator is implemented by token sources that can drop a token the
+// server rejected. *Source implements it; Transport uses it after a 401.
+type Invalidator interface {
+	Invalidate(rejected Token)
+}
+
+// sameToken reports whether a and b carry the same secret. It compares values
+// rather than interfaces, which could panic on non-comparable token types.
+func sameToken(a, b Token) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Value() == b.Value()
+}
+
+// Secret is a string that never prints: String, GoString, Format, LogValue and
+// MarshalJSON all give "REDACTED" (or "" for an empty secret). Use Reveal to
+// get the value. Credentials in tokenkit's option and request structs have
+// this type so that logging such a struct cannot leak them.
+type Secret string
+
+// Reveal returns the secret value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String returns "REDACTED", or "" when the secret is empty.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redact.Mask
+}
+
+// GoString returns the redacted form for %#v.
+func (s Secret) GoString() string { return fmt.Sprintf("tokenkit.Secret(%q)", s.String()) }
+
+// Format writes the redacted form for every verb.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, s.GoString())
+		return
+	}
+	if verb == 'q' {
+		_, _ = fmt.Fprintf(f, "%q", s.String())
+		return
+	}
+	_, _ = io.WriteString(f, s.String())
+}
+
+// LogValue returns the redacted form for log/slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON writes the redacted form, so that a Secret cannot leak through a
+// JSON log handler or an accidental json.Marshal.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// BearerToken is a Token presented as "Authorization: Bearer <value>". Use it
+// for a token you already hold, for example one read from the environment.
+type BearerToken struct {
+	secret  Secret
+	expires time.Time
+}
+
+// NewBearerToken returns a BearerToken; a zero expiry means it never expires.
+func NewBearerToken(value string, expiry time.Time) *BearerToken {
+	return &BearerToken{secret: Secret(value), expires: expiry}
+}
+
+// Value returns the secret token value.
+func (t *BearerToken) Value() string { return t.secret.Reveal() }
+
+// Expiry returns the expiry given to NewBearerToken.
+func (t *BearerToken) Expiry() time.Time { return t.expires }
+
+// SetAuthHeader sets "Authorization: Bearer <value>".
+func (t *BearerToken) SetAuthHeader(r *http.Request) {
+	r.Header.Set("Authorization", "Bearer "+t.Value())
+}
+
+// String describes the token without its value.
+func (t *BearerToken) String() string {
+	return "tokenkit.BearerToken{value: " + redact.Mask + ", expiry: " + FormatExpiry(t.expires) + "}"
+}
+
+// GoString is String, for %#v.
+func (t *BearerToken) GoString() string { return t.String() }
+
+// Format writes String for every verb.
+func (t *BearerToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// LogValue logs the expiry, never the value.
+func (t *BearerToken) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("value", redact.Mask), slog.Time("expiry", t.expires))
+}
+
+// FormatExpiry renders an expiry for String methods: RFC 3339 in UTC, or
+// "never" for the zero time.
+func FormatExpiry(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

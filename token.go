@@ -112,18 +112,18 @@ func (t *BearerToken) SetAuthHeader(r *http.Request) {
 }
 
 // String describes the token without its value.
-func (t *BearerToken) String() string {
+func (t BearerToken) String() string {
 	return "tokenkit.BearerToken{value: " + redact.Mask + ", expiry: " + FormatExpiry(t.expires) + "}"
 }
 
 // GoString is String, for %#v.
-func (t *BearerToken) GoString() string { return t.String() }
+func (t BearerToken) GoString() string { return t.String() }
 
 // Format writes String for every verb.
-func (t *BearerToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+func (t BearerToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
 
 // LogValue logs the expiry, never the value.
-func (t *BearerToken) LogValue() slog.Value {
+func (t BearerToken) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("value", redact.Mask), slog.Time("expiry", t.expires))
 }
 

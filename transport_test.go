@@ -162,7 +162,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	logger.Debug("x", "token", tok, "secret", tokenkit.Secret(secret), "creds", creds{Key: secret})
 	var out strings.Builder
-	for _, v := range []any{tok, tokenkit.Secret(secret), creds{Key: secret}, &creds{Key: secret}} {
+	for _, v := range []any{tok, *tok, tokenkit.Secret(secret), creds{Key: secret}, &creds{Key: secret}} {
 		for _, f := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 			fmt.Fprintf(&out, f+"\n", v)
 		}

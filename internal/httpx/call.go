@@ -69,26 +69,29 @@ func (c *Client) StatusError(op *Op, resp *http.Response, body []byte) *tokenkit
 		e.RetryAfter = wait
 	}
 	if c.decode != nil && len(body) > 0 {
-		c.decode(body, resp.Header, e)
+		// The vendor decoder sees the body with every known secret and
+		// credential-looking string already masked, so nothing it copies
+		// into the error (or the vendor's error struct) can leak.
+		c.decode([]byte(redact.Text(string(body), secrets)), resp.Header, e)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
-	e.Message = redact.Truncate(redact.Text(e.Message, secrets), redact.DefaultExcerpt)
-	e.Code = redact.Text(e.Code, secrets)
+	e.Message = redact.Truncate(e.Message, redact.DefaultExcerpt)
 	return e
 }
 
 // InvalidResponse builds the error for an answer that cannot be used.
 func (c *Client) InvalidResponse(op *Op, status int, body []byte, cause error) *tokenkit.Error {
+	why := redact.Text(cause.Error(), op.Secrets())
 	return &tokenkit.Error{
 		Vendor:     c.vendor,
 		Op:         op.Name,
 		StatusCode: status,
 		Attempts:   op.Attempts(),
-		Message:    "invalid response",
+		Message:    "invalid response: " + why,
 		Body:       redact.Body(body, op.Secrets(), redact.DefaultExcerpt),
-		Err:        fmt.Errorf("%w: %s", tokenkit.ErrInvalidResponse, redact.Text(cause.Error(), op.Secrets())),
+		Err:        fmt.Errorf("%w: %s", tokenkit.ErrInvalidResponse, why),
 	}
 }
 

@@ -108,8 +108,8 @@ func (op *Op) Attempts() int {
 }
 
 // ErrorDecoder fills e (Code, Message, RequestID, Err) from a vendor's error
-// body. The caller has already set Vendor, Op, StatusCode, RetryAfter and
-// Body, and scrubs Message afterwards.
+// body, which arrives with known secrets already masked. The caller has
+// already set Vendor, Op, StatusCode, RetryAfter, RequestID and Body.
 type ErrorDecoder func(body []byte, header http.Header, e *tokenkit.Error)
 
 // Client sends the requests of one vendor client. It implements the

@@ -1,0 +1,300 @@
+package csp
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/csp/internal/api"
+	"github.com/tokenkit/tokenkit/internal/config"
+	"github.com/tokenkit/tokenkit/internal/httpx"
+)
+
+// The two CSP deployments. Pass one of them, or your own host, to New.
+const (
+	// CloudVMware is VMware Cloud Services (VMC, vRA Cloud, Aria SaaS).
+	CloudVMware = "https://console.cloud.vmware.com"
+	// TanzuBroadcom is the Tanzu Cloud Services Platform ("TCSP").
+	TanzuBroadcom = "https://console.tanzu.broadcom.com"
+)
+
+// vendor names this package in errors and the User-Agent.
+const vendor = "csp"
+
+// Client calls the CSP identity API of one host. It is safe for concurrent
+// use; build one per host and share it.
+type Client struct {
+	base    string
+	api     *api.Client
+	tx      *httpx.Client
+	opts    vendorOptions
+	keysMu  sync.Mutex
+	keys    *keySet
+	keysAge time.Time
+}
+
+// New returns a client for the CSP host base, such as CloudVMware or
+// TanzuBroadcom; a trailing slash is ignored and a path prefix (a proxy) is
+// kept. base must be https (plain http is accepted only for a loopback host,
+// such as a csptest fake). It accepts the shared options of package tokenkit
+// (tokenkit.WithHTTPClient, tokenkit.WithLogger, tokenkit.WithRetryMax, …)
+// and this package's own (WithPresentation, WithClientCredentialsPath,
+// WithVerification, WithClockSkew, WithClock, WithDetailsTimeUnit).
+func New(base string, opts ...tokenkit.Option) (*Client, error) {
+	u, err := httpx.BaseURL(vendor, base)
+	if err != nil {
+		return nil, err
+	}
+	s, err := httpx.Apply(opts)
+	if err != nil {
+		return nil, err
+	}
+	vo := vendorSettings(s)
+	tx := httpx.New(vendor, s, decodeError)
+	generated, err := api.NewClient(u.String(), api.WithHTTPClient(tx))
+	if err != nil {
+		return nil, &tokenkit.Error{Vendor: vendor, Op: "New", Message: "invalid base URL", Err: tokenkit.ErrInvalidInput}
+	}
+	return &Client{base: u.String(), api: generated, tx: tx, opts: vo}, nil
+}
+
+// BaseURL returns the normalised host URL the client calls.
+func (c *Client) BaseURL() string { return c.base }
+
+func (c *Client) now() time.Time { return c.opts.now() }
+
+// Presentation is how an access token is sent to downstream APIs.
+type Presentation int
+
+const (
+	// Bearer sends "Authorization: Bearer <token>", as CSP's own APIs, TMC
+	// and most VMware services expect (the default).
+	Bearer Presentation = iota
+	// CSPAuthToken sends "csp-auth-token: <token>", as the VMC on AWS,
+	// Network Insight and Aria Operations for Networks APIs expect.
+	CSPAuthToken
+	// Both sends both headers, as terraform-provider-nsxt does for NSX on
+	// VMC.
+	Both
+)
+
+// DetailsTimeUnit says how APITokenDetails reads createdAt, lastUsedAt and
+// expiresAt, whose unit the public documentation disagrees on.
+type DetailsTimeUnit int
+
+const (
+	// AutoUnit reads a value of 1e12 or more as milliseconds and a smaller
+	// one as seconds (the default: both readings give dates between 1970
+	// and 33658, so the two never overlap for real timestamps).
+	AutoUnit DetailsTimeUnit = iota
+	// Seconds reads epoch seconds, as the identity-governance page says.
+	Seconds
+	// Milliseconds reads epoch milliseconds, as PowerCLI's
+	// Get-CSPRefreshTokenExpiry does.
+	Milliseconds
+)
+
+type vendorOptions struct {
+	presentation  Presentation
+	ccPath        string
+	verify        bool
+	skew          time.Duration
+	clock         func() time.Time
+	detailsUnit   DetailsTimeUnit
+	keysCacheTime time.Duration
+}
+
+func (o vendorOptions) now() time.Time {
+	if o.clock != nil {
+		return o.clock()
+	}
+	return time.Now()
+}
+
+type optKey struct{}
+
+func vendorSettings(s *config.Settings) vendorOptions {
+	v, ok := config.Ext[vendorOptions](s, optKey{})
+	if !ok {
+		v = vendorOptions{}
+	}
+	if v.skew == 0 {
+		v.skew = DefaultClockSkew
+	}
+	if v.keysCacheTime == 0 {
+		v.keysCacheTime = time.Hour
+	}
+	return v
+}
+
+func setVendor(s *config.Settings, f func(*vendorOptions)) {
+	v, _ := config.Ext[vendorOptions](s, optKey{})
+	f(&v)
+	s.SetExt(optKey{}, v)
+}
+
+// DefaultClockSkew is the allowance for clock differences when verifying a
+// token's exp, nbf and iat: vmware-labs/marketplace-cli allows 10 seconds for
+// the same reason.
+const DefaultClockSkew = 10 * time.Second
+
+// WithPresentation sets how access tokens from this client present
+// themselves in SetAuthHeader (default Bearer).
+func WithPresentation(p Presentation) tokenkit.Option {
+	return func(s *config.Settings) {
+		if p < Bearer || p > Both {
+			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "unknown Presentation", Err: tokenkit.ErrInvalidInput})
+			return
+		}
+		setVendor(s, func(v *vendorOptions) { v.presentation = p })
+	}
+}
+
+// WithClientCredentialsPath overrides the path of the client-credentials
+// token endpoint. The default is /csp/gateway/am/api/auth/authorize, used by
+// wavefront-sdk-go, tanzu-cli and terraform-provider-nsxt;
+// terraform-provider-vmc and kubeapps use /csp/gateway/am/api/auth/token, and
+// no public document says which one is canonical.
+func WithClientCredentialsPath(path string) tokenkit.Option {
+	return func(s *config.Settings) {
+		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") {
+			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "client-credentials path must start with / and have no query", Err: tokenkit.ErrInvalidInput})
+			return
+		}
+		setVendor(s, func(v *vendorOptions) { v.ccPath = path })
+	}
+}
+
+// WithVerification makes every exchange verify the access token's RS256
+// signature against the host's token-public-key and check its exp, nbf and
+// iat (with the clock-skew allowance) before returning it.
+func WithVerification() tokenkit.Option {
+	return func(s *config.Settings) { setVendor(s, func(v *vendorOptions) { v.verify = true }) }
+}
+
+// WithClockSkew sets the allowance used when checking exp, nbf and iat
+// (default DefaultClockSkew).
+func WithClockSkew(d time.Duration) tokenkit.Option {
+	return func(s *config.Settings) {
+		if d < 0 {
+			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "negative clock skew", Err: tokenkit.ErrInvalidInput})
+			return
+		}
+		setVendor(s, func(v *vendorOptions) { v.skew = d })
+	}
+}
+
+// WithClock sets the clock used to compute expiries from expires_in and to
+// verify tokens; tests pass a fake one. Default time.Now.
+func WithClock(now func() time.Time) tokenkit.Option {
+	return func(s *config.Settings) {
+		if now == nil {
+			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "nil clock", Err: tokenkit.ErrInvalidInput})
+			return
+		}
+		setVendor(s, func(v *vendorOptions) { v.clock = now })
+	}
+}
+
+// WithDetailsTimeUnit fixes the unit APITokenDetails reads its timestamps
+// in (default AutoUnit).
+func WithDetailsTimeUnit(u DetailsTimeUnit) tokenkit.Option {
+	return func(s *config.Settings) {
+		if u < AutoUnit || u > Milliseconds {
+			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "unknown DetailsTimeUnit", Err: tokenkit.ErrInvalidInput})
+			return
+		}
+		setVendor(s, func(v *vendorOptions) { v.detailsUnit = u })
+	}
+}
+
+// ErrorResponse is CSP's error body (CspErrorResponse). It is the cause of the
+// *tokenkit.Error of a failed call; reach it with errors.As. Any secret the
+// server echoed is already masked.
+type ErrorResponse struct {
+	CSPErrorCode string         `json:"cspErrorCode,omitempty"`
+	ErrorCode    string         `json:"errorCode,omitempty"`
+	Message      string         `json:"message,omitempty"`
+	ModuleCode   int32          `json:"moduleCode,omitempty"`
+	RequestID    string         `json:"requestId,omitempty"`
+	StatusCode   int32          `json:"statusCode,omitempty"`
+	TraceID      string         `json:"traceId,omitempty"`
+	Metadata     map[string]any `json:"metadata,omitempty"`
+}
+
+// Error returns the vendor's message with its code.
+func (e *ErrorResponse) Error() string {
+	code := e.code()
+	if code == "" {
+		return "csp: " + e.Message
+	}
+	return "csp: " + code + ": " + e.Message
+}
+
+// code is the most specific code the body carries. CSP often leaves the code
+// fields empty and starts the message with an OAuth error such as
+// "invalid_grant: …" (terraform-provider-nsxt#581).
+func (e *ErrorResponse) code() string {
+	switch {
+	case e.ErrorCode != "":
+		return e.ErrorCode
+	case e.CSPErrorCode != "":
+		return e.CSPErrorCode
+	}
+	if head, _, ok := strings.Cut(e.Message, ":"); ok && isOAuthCode(head) {
+		return head
+	}
+	return ""
+}
+
+func isOAuthCode(s string) bool {
+	switch s {
+	case "invalid_grant", "invalid_client", "invalid_request", "invalid_scope", "unauthorized_client", "unsupported_grant_type", "access_denied":
+		return true
+	}
+	return false
+}
+
+// Is reports a rejected credential (invalid_grant, invalid_client) as
+// tokenkit.ErrInvalidCredential.
+func (e *ErrorResponse) Is(target error) bool {
+	if target != tokenkit.ErrInvalidCredential {
+		return false
+	}
+	c := e.code()
+	return c == "invalid_grant" || c == "invalid_client"
+}
+
+// decodeError reads a CspErrorResponse; any other body keeps only the
+// excerpt the transport already stored.
+func decodeError(body []byte, _ http.Header, e *tokenkit.Error) {
+	var r ErrorResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		return
+	}
+	if r.Message == "" && r.ErrorCode == "" && r.CSPErrorCode == "" && r.RequestID == "" && r.TraceID == "" && r.ModuleCode == 0 {
+		return // JSON, but not CSP's error shape
+	}
+	e.Code = r.code()
+	msg := r.Message
+	if e.Code != "" {
+		msg = strings.TrimSpace(strings.TrimPrefix(msg, e.Code+":"))
+	}
+	e.Message = msg
+	if e.RequestID == "" {
+		e.RequestID = r.RequestID
+	}
+	if e.RequestID == "" {
+		e.RequestID = r.TraceID
+	}
+	e.Err = &r
+}
+
+// call runs one operation through the shared transport.
+func call[T any](ctx context.Context, c *Client, name string, class httpx.Class, send httpx.Send) (*T, error) {
+	return httpx.Call[T](ctx, c.tx, &httpx.Op{Name: name, Class: class}, send)
+}

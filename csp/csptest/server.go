@@ -1,0 +1,385 @@
+package csptest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenkit/tokenkit/csp/internal/api"
+)
+
+// Paths and operation ids of the fake, as in openapi/csp.yaml.
+const (
+	basePath = "/csp/gateway/am/api"
+
+	pathExchangeAPIToken          = basePath + "/auth/api-tokens/authorize"
+	pathExchangeClientCredentials = basePath + "/auth/authorize"
+	pathGetAPITokenDetails        = basePath + "/auth/api-tokens/details"
+	pathGetTokenPublicKey         = basePath + "/auth/token-public-key"
+
+	opExchangeAPIToken          = "ExchangeAPIToken"
+	opExchangeClientCredentials = "ExchangeClientCredentials"
+	opGetAPITokenDetails        = "GetAPITokenDetails"
+	opGetTokenPublicKey         = "GetTokenPublicKey"
+)
+
+// Defaults of the fake. No vendor page states a default access-token TTL;
+// 30 minutes is third-party reported (vmware/terraform-provider-vra#165).
+const (
+	defaultAccessTokenTTL = 30 * time.Minute
+	defaultAPITokenTTL    = 180 * 24 * time.Hour // fake's choice
+	defaultTokenName      = "csptest token"      // fake's choice
+	defaultUsername       = "csptest-user@example.com"
+	defaultDomain         = "example.com"
+	defaultScope          = "csp:org_member"
+	gatewayAzp            = "csp_gateway" // azp of access tokens exchanged from API tokens
+)
+
+// Server is a fake CSP token API. Its state (API tokens, OAuth apps, clock,
+// fault queue, call counters and recorded requests) is guarded by a mutex, so
+// every method is safe for concurrent use. Create one with NewServer or New.
+type Server struct {
+	// Immutable after construction.
+	ts         *httptest.Server
+	key        *rsa.PrivateKey
+	kid        string
+	issuer     string
+	defaultOrg string
+	defaultUID string
+	mux        http.Handler
+	done       chan struct{}
+	closeOnce  sync.Once
+
+	mu       sync.Mutex
+	now      func() time.Time
+	ttl      time.Duration
+	millis   bool
+	tokens   map[string]*apiToken
+	apps     map[string]OAuthApp
+	faults   []Fault
+	calls    map[string]int
+	total    int
+	requests []recorded
+}
+
+// NewServer starts a fake CSP on a new plain-HTTP httptest.Server with a
+// fresh RSA-2048 signing key. The caller must call Close when done; New does
+// that through t.Cleanup.
+func NewServer() *Server {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(fmt.Sprintf("csptest: generate RSA key: %v", err))
+	}
+	s := &Server{
+		key:        key,
+		kid:        jwkThumbprint(&key.PublicKey),
+		defaultOrg: newUUID(),
+		defaultUID: newUUID(),
+		done:       make(chan struct{}),
+		now:        time.Now,
+		ttl:        defaultAccessTokenTTL,
+		tokens:     make(map[string]*apiToken),
+		apps:       make(map[string]OAuthApp),
+		calls:      make(map[string]int),
+	}
+	s.mux = s.newRouter()
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	// The URL is known before Start (httptest derives it from the listener the
+	// same way), so issuer is written before any request can read it.
+	s.issuer = "http://" + s.ts.Listener.Addr().String() + basePath
+	s.ts.Start()
+	return s
+}
+
+// New is NewServer for tests: it registers Close with t.Cleanup.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s := NewServer()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// URL returns the base URL of the fake, without a trailing slash. Use it as
+// the CSP host (for example in place of https://console.cloud.vmware.com).
+func (s *Server) URL() string { return s.ts.URL }
+
+// Client returns the http.Client of the underlying httptest server, which is
+// configured to reach it.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// Handler returns the whole fake, faults, call counting and request
+// recording included, as an http.Handler. It shares its state with the
+// httptest server and with Responder. A Drop fault hijacks and closes the
+// connection; where the ResponseWriter cannot be hijacked (an
+// httptest.ResponseRecorder, HTTP/2), it and a Delay cut short by the
+// request context panic with http.ErrAbortHandler, which net/http servers
+// turn into an aborted response.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Close shuts the httptest server down. Requests held by a Delay fault are
+// released and their connections dropped. Close may be called more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
+	s.ts.Close()
+}
+
+// Issuer returns the iss claim of the access tokens the fake issues, the
+// base URL followed by /csp/gateway/am/api (the shape of CSP's issuer in
+// vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go).
+func (s *Server) Issuer() string { return s.issuer }
+
+// PublicKey returns the public half of the key that signs the fake's access
+// tokens; it is also served by the token-public-key endpoint.
+func (s *Server) PublicKey() *rsa.PublicKey { return &s.key.PublicKey }
+
+// KeyID returns the kid of the signing key: the header of every issued JWT
+// and the JWKS entry carry it. It is the RFC 7638 thumbprint of the key.
+func (s *Server) KeyID() string { return s.kid }
+
+// SetClock replaces the clock the fake uses for iat/exp claims, API-token
+// creation, last use and expiry. A nil now restores time.Now.
+func (s *Server) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// SetAccessTokenTTL sets the lifetime of issued access tokens (expires_in,
+// and exp minus iat in the JWT), truncated to whole seconds. The default is
+// 30 minutes. A negative d is treated as zero.
+func (s *Server) SetAccessTokenTTL(d time.Duration) {
+	d = max(d, 0).Truncate(time.Second)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ttl = d
+}
+
+// SetDetailsInMillis makes api-tokens/details answer createdAt, lastUsedAt
+// and expiresAt in milliseconds since the epoch instead of seconds. The
+// public documentation disagrees on the unit, so clients must accept both.
+func (s *Server) SetDetailsInMillis(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.millis = on
+}
+
+// APIToken describes an organization API token registered with
+// AddAPIToken. Empty fields get defaults.
+type APIToken struct {
+	// Value is the secret token value. If empty, a random 64-character
+	// URL-safe value is generated.
+	Value string
+	// Name is the display name (tokenName in details). Default "csptest token".
+	Name string
+	// OrgID is the organization the token belongs to (context and
+	// context_name claims, orgId in details). Default: a random UUID fixed
+	// per Server.
+	OrgID string
+	// UserID is the owner's id (sub claim, userId in details). Default: a
+	// random UUID fixed per Server.
+	UserID string
+	// Username is the owner's user name (username claim). Default
+	// "csptest-user@example.com".
+	Username string
+	// Domain is the owner's identity domain (domain claim). Default
+	// "example.com".
+	Domain string
+	// Scopes are the permissions the token may carry; an exchange without
+	// scope gets all of them, one with scope gets the requested subset.
+	// Default ["csp:org_member"].
+	Scopes []string
+	// Passcode, if set, makes the token MFA-protected: every exchange must
+	// send this passcode.
+	Passcode string
+	// ExpiresAt is when the API token expires. Zero means the clock's now
+	// plus 180 days at AddAPIToken time.
+	ExpiresAt time.Time
+}
+
+// apiToken is the fake's record of a registered API token.
+type apiToken struct {
+	APIToken
+	id         string
+	createdAt  time.Time
+	lastUsedAt time.Time
+	revoked    bool
+}
+
+// AddAPIToken registers an API token, filling in defaults for empty fields,
+// and returns its value. Registering a value that already exists replaces
+// the earlier token (fake's choice).
+func (s *Server) AddAPIToken(t APIToken) string {
+	if t.Value == "" {
+		t.Value = randomURLSafe(48) // 48 bytes -> 64 base64url characters
+	}
+	t.Scopes = slices.Clone(t.Scopes)
+	if len(t.Scopes) == 0 {
+		t.Scopes = []string{defaultScope}
+	}
+	if t.Name == "" {
+		t.Name = defaultTokenName
+	}
+	if t.OrgID == "" {
+		t.OrgID = s.defaultOrg
+	}
+	if t.UserID == "" {
+		t.UserID = s.defaultUID
+	}
+	if t.Username == "" {
+		t.Username = defaultUsername
+	}
+	if t.Domain == "" {
+		t.Domain = defaultDomain
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if t.ExpiresAt.IsZero() {
+		t.ExpiresAt = now.Add(defaultAPITokenTTL)
+	}
+	s.tokens[t.Value] = &apiToken{APIToken: t, id: newUUID(), createdAt: now}
+	return t.Value
+}
+
+// RevokeAPIToken deactivates an API token: exchanges then fail with
+// invalid_grant and details report deactivated=true. Unknown values are
+// ignored.
+func (s *Server) RevokeAPIToken(value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tokens[value]; t != nil {
+		t.revoked = true
+	}
+}
+
+// OAuthApp describes an OAuth app (a service account) that may use the
+// client-credentials grant.
+type OAuthApp struct {
+	// ID is the client id; it becomes the sub and azp claims. Required.
+	ID string
+	// Secret is the client secret. Required.
+	Secret string
+	// OrgID is the app's organization. Default: the Server's default
+	// organization (the same as APIToken's).
+	OrgID string
+	// Scopes are the perms of the app's access tokens. Default
+	// ["csp:org_member"].
+	Scopes []string
+}
+
+// AddOAuthApp registers an OAuth app, replacing any app with the same ID.
+// It panics if ID or Secret is empty.
+func (s *Server) AddOAuthApp(a OAuthApp) {
+	if a.ID == "" || a.Secret == "" {
+		panic("csptest: AddOAuthApp needs a non-empty ID and Secret")
+	}
+	a.Scopes = slices.Clone(a.Scopes)
+	if len(a.Scopes) == 0 {
+		a.Scopes = []string{defaultScope}
+	}
+	if a.OrgID == "" {
+		a.OrgID = s.defaultOrg
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apps[a.ID] = a
+}
+
+// Calls returns how many requests the fake received for an operationId
+// ("ExchangeAPIToken", "ExchangeClientCredentials", "GetAPITokenDetails",
+// "GetTokenPublicKey"), faulted ones included. Calls("") counts requests
+// that matched no operation.
+func (s *Server) Calls(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
+}
+
+// TotalCalls returns how many requests the fake received in all, faulted and
+// unrouted ones included.
+func (s *Server) TotalCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}
+
+// operationOf maps a request line to its operationId, or "".
+func operationOf(method, path string) string {
+	switch {
+	case method == http.MethodPost && path == pathExchangeAPIToken:
+		return opExchangeAPIToken
+	case method == http.MethodPost && path == pathExchangeClientCredentials:
+		return opExchangeClientCredentials
+	case method == http.MethodPost && path == pathGetAPITokenDetails:
+		return opGetAPITokenDetails
+	case (method == http.MethodGet || method == http.MethodHead) && path == pathGetTokenPublicKey:
+		return opGetTokenPublicKey
+	}
+	return ""
+}
+
+// allowedMethods returns the method a known path accepts, or "".
+func allowedMethods(path string) string {
+	switch path {
+	case pathExchangeAPIToken, pathExchangeClientCredentials, pathGetAPITokenDetails:
+		return http.MethodPost
+	case pathGetTokenPublicKey:
+		return "GET, HEAD"
+	}
+	return ""
+}
+
+// cspError builds a CspErrorResponse with fresh request and trace ids.
+// moduleCode 340 is what CSP's identity module answers with
+// (vmware/terraform-provider-nsxt#581); it is set only on API-token errors.
+func cspError(status int, code, message string, module bool) api.CspErrorResponse {
+	e := api.CspErrorResponse{
+		StatusCode: ptr(int32(status)),
+		ErrorCode:  ptr(code),
+		Message:    ptr(message),
+		RequestId:  ptr(randomHex(16)), // fake's choice of format
+		TraceId:    ptr(randomHex(8)),  // fake's choice of format
+	}
+	if module {
+		e.ModuleCode = ptr(int32(340))
+	}
+	return e
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return b
+}
+
+func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
+
+// newUUID returns a random RFC 9562 version 4 UUID.
+func newUUID() string {
+	b := randomBytes(16)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// randomURLSafe returns n random bytes as unpadded base64url text.
+func randomURLSafe(n int) string { return b64.EncodeToString(randomBytes(n)) }

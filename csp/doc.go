@@ -1,0 +1,44 @@
+// Package csp is the client of the VMware / Tanzu Cloud Services Platform
+// (CSP) identity API: it exchanges an organization API token or an OAuth
+// app's client credentials for a JWT access token, looks up API-token
+// details, fetches the token-signing key and verifies access tokens.
+//
+// The shortest working use, a long-running program calling a VMware API:
+//
+//	c, err := csp.New(csp.CloudVMware)
+//	if err != nil { … }
+//	src := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(os.Getenv("CSP_API_TOKEN"))})
+//	httpClient := tokenkit.NewClient(src, nil) // every request carries a fresh access token
+//
+// # What the API documents, and what it does not
+//
+// The wire format is in openapi/csp.yaml, with a source for every fact.
+// Points the public material leaves open are overridable here rather than
+// guessed: the header a downstream API wants (WithPresentation: Bearer for
+// CSP, TMC and most services; csp-auth-token for VMC), the client-credentials
+// path (WithClientCredentialsPath: /auth/authorize or /auth/token), and the
+// unit of API-token timestamps (WithDetailsTimeUnit: seconds or
+// milliseconds). Cloud CSP documents no revoke or logout endpoint for access
+// or API tokens, so this package has no Revoker; it implements
+// tokenkit.Exchanger through APITokenExchanger and ClientCredentialsExchanger.
+// 429 and Retry-After are not documented for CSP; tokenkit honours them if
+// they come.
+//
+// # Errors and retries
+//
+// Every failure is a *tokenkit.Error; CSP's own body is reachable as an
+// *ErrorResponse with errors.As, and a rejected API token or client
+// (invalid_grant, invalid_client) matches tokenkit.ErrInvalidCredential. The
+// exchanges have no side effect, so they are retried like GETs after transport
+// errors, 408, 429 and 5xx, with jittered backoff and a capped Retry-After.
+// The HTTP status is checked before any decoding: an error body never becomes
+// an empty token.
+//
+// # Secrets
+//
+// API tokens, client secrets, passcodes and access tokens never appear in
+// errors, log lines or fmt output: AccessToken and the request structs redact
+// themselves, and everything the server echoes back is scrubbed.
+//
+// For tests, package csptest is a stateful fake of this API.
+package csp

@@ -1,0 +1,102 @@
+package csp_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/csp"
+	"github.com/tokenkit/tokenkit/csp/csptest"
+)
+
+// Exchange an API token for an access token. The fake stands in for
+// csp.CloudVMware.
+func ExampleClient_ExchangeAPIToken() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	apiToken := fake.AddAPIToken(csptest.APIToken{OrgID: "org-1", Scopes: []string{"csp:org_member"}})
+
+	c, err := csp.New(fake.URL())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	claims, _ := tok.Claims()
+	fmt.Println(tok.Scope, claims.OrgID)
+	fmt.Println(strings.Contains(fmt.Sprint(tok), tok.Value())) // printing never shows the token
+	// Output:
+	// csp:org_member org-1
+	// false
+}
+
+// A rejected API token is a *tokenkit.Error that matches
+// tokenkit.ErrInvalidCredential; CSP's own body is a *csp.ErrorResponse.
+func ExampleErrorResponse() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	c, _ := csp.New(fake.URL())
+	_, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: "revoked-or-mistyped"})
+
+	var te *tokenkit.Error
+	var er *csp.ErrorResponse
+	fmt.Println(errors.Is(err, tokenkit.ErrInvalidCredential), errors.As(err, &er), er.ModuleCode)
+	if errors.As(err, &te) {
+		fmt.Println(te.StatusCode, te.Code, te.Message) // the echoed API token is masked
+	}
+	// Output:
+	// true true 340
+	// 400 invalid_grant Invalid refresh token: REDACTED
+}
+
+// A long-running program: the source caches the access token, refreshes it
+// ahead of expiry, and the client presents it on every request (here as VMC's
+// csp-auth-token header).
+func ExampleClient_APITokenSource() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	apiToken := fake.AddAPIToken(csptest.APIToken{})
+	vmc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println("VMC got a token:", r.Header.Get("csp-auth-token") != "")
+	}))
+	defer vmc.Close()
+
+	c, _ := csp.New(fake.URL(), csp.WithPresentation(csp.CSPAuthToken))
+	src := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)})
+	hc := tokenkit.NewClient(src, nil)
+	for range 2 {
+		resp, err := hc.Get(vmc.URL + "/vmc/api/orgs")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+	}
+	fmt.Println("exchanges:", fake.Calls("ExchangeAPIToken"))
+	// Output:
+	// VMC got a token: true
+	// VMC got a token: true
+	// exchanges: 1
+}
+
+// Verify a token received from elsewhere against the host's published key.
+func ExampleClient_Verify() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	c, _ := csp.New(fake.URL())
+	tok, _ := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{
+		APIToken: tokenkit.Secret(fake.AddAPIToken(csptest.APIToken{Username: "ada"})),
+	})
+	claims, err := c.Verify(context.Background(), tok.Value())
+	fmt.Println(claims.Username, err)
+	// Output:
+	// ada <nil>
+}

@@ -1,0 +1,203 @@
+package csp
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/redact"
+)
+
+// AccessToken is a CSP access token (AccessTokenDto): a JWT that lives for
+// expires_in seconds. It implements tokenkit.Token. Printing or logging it
+// never shows the token, the ID token or the refresh token.
+type AccessToken struct {
+	value tokenkit.Secret
+
+	// TokenType is the token_type CSP returned, usually "bearer".
+	TokenType string
+	// IssuedTokenType is issued_token_type, documented only on the Tanzu
+	// CSP page (unverified).
+	IssuedTokenType string
+	// Scope is the space-separated scope the token carries.
+	Scope string
+	// IDToken is present only for the authorization-code flow.
+	IDToken tokenkit.Secret
+	// RefreshToken is what CSP returns as refresh_token (for an API-token
+	// exchange, the API token itself).
+	RefreshToken tokenkit.Secret
+	// ExpiresAt is when the token expires: the time of the answer plus
+	// expires_in, or the JWT's exp when expires_in is absent; zero if
+	// neither is known.
+	ExpiresAt time.Time
+	// Presentation is how SetAuthHeader sends the token (see
+	// WithPresentation).
+	Presentation Presentation
+}
+
+var _ tokenkit.Token = (*AccessToken)(nil)
+
+// Value returns the JWT.
+func (t *AccessToken) Value() string { return t.value.Reveal() }
+
+// Expiry returns ExpiresAt.
+func (t *AccessToken) Expiry() time.Time { return t.ExpiresAt }
+
+// Scopes returns Scope split on spaces.
+func (t *AccessToken) Scopes() []string { return strings.Fields(t.Scope) }
+
+// SetAuthHeader presents the token as its Presentation says.
+func (t *AccessToken) SetAuthHeader(r *http.Request) {
+	switch t.Presentation {
+	case CSPAuthToken:
+		r.Header.Set("csp-auth-token", t.Value())
+	case Both:
+		r.Header.Set("csp-auth-token", t.Value())
+		r.Header.Set("Authorization", "Bearer "+t.Value())
+	default:
+		r.Header.Set("Authorization", "Bearer "+t.Value())
+	}
+}
+
+// String describes the token without any secret.
+func (t AccessToken) String() string {
+	return fmt.Sprintf("csp.AccessToken{value: %s, type: %q, scope: %q, expires: %s}",
+		redact.Mask, t.TokenType, t.Scope, tokenkit.FormatExpiry(t.ExpiresAt))
+}
+
+// GoString is String, for %#v.
+func (t AccessToken) GoString() string { return t.String() }
+
+// Format writes String for every verb.
+func (t AccessToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// LogValue logs the token's type, scope and expiry, never its value.
+func (t AccessToken) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("value", redact.Mask),
+		slog.String("type", t.TokenType),
+		slog.String("scope", t.Scope),
+		slog.Time("expires", t.ExpiresAt),
+	)
+}
+
+// Claims are the claims of a CSP access token (vmware-labs/marketplace-cli:
+// internal/csp/claims.go; vmware-tanzu/tanzu-cli: pkg/auth/csp/token.go).
+type Claims struct {
+	Issuer          string    `json:"-"`
+	Subject         string    `json:"-"`
+	Audience        []string  `json:"-"`
+	ID              string    `json:"-"`
+	IssuedAt        time.Time `json:"-"`
+	ExpiresAt       time.Time `json:"-"`
+	NotBefore       time.Time `json:"-"`
+	Username        string    `json:"-"`
+	Domain          string    `json:"-"`
+	OrgID           string    `json:"-"` // context_name: the org the token is scoped to
+	Context         string    `json:"-"`
+	AuthorizedParty string    `json:"-"` // azp
+	Perms           []string  `json:"-"` // e.g. csp:org_owner, external/<service>/<role>
+}
+
+type rawClaims struct {
+	Iss         string          `json:"iss"`
+	Sub         string          `json:"sub"`
+	Aud         json.RawMessage `json:"aud"`
+	Jti         string          `json:"jti"`
+	Iat         json.Number     `json:"iat"`
+	Exp         json.Number     `json:"exp"`
+	Nbf         json.Number     `json:"nbf"`
+	Username    string          `json:"username"`
+	Domain      string          `json:"domain"`
+	ContextName string          `json:"context_name"`
+	Context     string          `json:"context"`
+	Azp         string          `json:"azp"`
+	Perms       []string        `json:"perms"`
+}
+
+// ErrMalformedJWT is returned for a token that is not a well-formed JWT.
+var ErrMalformedJWT = errors.New("csp: malformed JWT")
+
+type jwtParts struct {
+	header    struct{ Alg, Kid, Typ string }
+	claims    *Claims
+	signed    string // header.payload
+	signature []byte
+}
+
+func splitJWT(tok string) (*jwtParts, error) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return nil, ErrMalformedJWT
+	}
+	hdr, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return nil, ErrMalformedJWT
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, ErrMalformedJWT
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return nil, ErrMalformedJWT
+	}
+	p := &jwtParts{signed: parts[0] + "." + parts[1], signature: sig}
+	var h struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+		Typ string `json:"typ"`
+	}
+	if json.Unmarshal(hdr, &h) != nil {
+		return nil, ErrMalformedJWT
+	}
+	p.header.Alg, p.header.Kid, p.header.Typ = h.Alg, h.Kid, h.Typ
+	var rc rawClaims
+	if json.Unmarshal(payload, &rc) != nil {
+		return nil, ErrMalformedJWT
+	}
+	c := &Claims{
+		Issuer: rc.Iss, Subject: rc.Sub, ID: rc.Jti, Username: rc.Username, Domain: rc.Domain,
+		OrgID: rc.ContextName, Context: rc.Context, AuthorizedParty: rc.Azp, Perms: rc.Perms,
+		IssuedAt: numericDate(rc.Iat), ExpiresAt: numericDate(rc.Exp), NotBefore: numericDate(rc.Nbf),
+	}
+	if len(rc.Aud) > 0 {
+		var one string
+		if json.Unmarshal(rc.Aud, &one) == nil {
+			c.Audience = []string{one}
+		} else {
+			_ = json.Unmarshal(rc.Aud, &c.Audience)
+		}
+	}
+	p.claims = c
+	return p, nil
+}
+
+func numericDate(n json.Number) time.Time {
+	if n == "" {
+		return time.Time{}
+	}
+	f, err := n.Float64()
+	if err != nil || f <= 0 || f > 1e11 {
+		return time.Time{}
+	}
+	return time.Unix(int64(f), 0).UTC()
+}
+
+// Claims decodes the token's claims without verifying its signature: use it
+// to read the org or perms of a token you obtained from CSP yourself. To check
+// a token you received from elsewhere, use Client.Verify.
+func (t *AccessToken) Claims() (*Claims, error) {
+	p, err := splitJWT(t.Value())
+	if err != nil {
+		return nil, err
+	}
+	return p.claims, nil
+}

@@ -1,0 +1,56 @@
+package httpx
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/tokenkit/tokenkit"
+)
+
+// BaseURL validates a vendor base URL: https, or plain http only to a
+// loopback host (a local fake or tunnel), so credentials never cross a network
+// in clear text. Trailing slashes are removed, so joining an operation path
+// never yields "//". A query or fragment is refused.
+func BaseURL(vendor, raw string) (*url.URL, error) {
+	bad := func(format string, args ...any) error {
+		return &tokenkit.Error{Vendor: vendor, Op: "New", Message: fmt.Sprintf(format, args...), Err: tokenkit.ErrInvalidInput}
+	}
+	if strings.TrimSpace(raw) == "" {
+		return nil, bad("empty base URL")
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, bad("invalid base URL: %v", err)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return nil, bad("base URL %q has no host", u.Redacted())
+	}
+	if u.User != nil {
+		return nil, bad("base URL must not carry credentials")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, bad("base URL %q must not have a query or fragment", u.Redacted())
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, bad("refusing plain http to %s: credentials would cross the network in clear text; use https", u.Hostname())
+		}
+	default:
+		return nil, bad("base URL scheme %q: want https", u.Scheme)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -22,13 +22,13 @@ type Send func(ctx context.Context) (*http.Response, error)
 // not valid JSON is an error wrapping tokenkit.ErrInvalidResponse, never a
 // zero value.
 func Call[T any](ctx context.Context, c *Client, op *Op, send Send) (*T, error) {
-	body, _, err := CallRaw(ctx, c, op, send)
+	body, _, status, err := callRaw(ctx, c, op, send)
 	if err != nil {
 		return nil, err
 	}
 	var out T
 	if err := json.Unmarshal(body, &out); err != nil {
-		return nil, c.InvalidResponse(op, http.StatusOK, body, fmt.Errorf("decoding the response: %w", scrubJSONError(err)))
+		return nil, c.InvalidResponse(op, status, body, fmt.Errorf("decoding the response: %w", scrubJSONError(err)))
 	}
 	return &out, nil
 }
@@ -36,22 +36,27 @@ func Call[T any](ctx context.Context, c *Client, op *Op, send Send) (*T, error) 
 // CallRaw runs one operation and returns the body of a 2xx answer as it is,
 // with the response headers.
 func CallRaw(ctx context.Context, c *Client, op *Op, send Send) ([]byte, http.Header, error) {
+	body, h, _, err := callRaw(ctx, c, op, send)
+	return body, h, err
+}
+
+func callRaw(ctx context.Context, c *Client, op *Op, send Send) ([]byte, http.Header, int, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, nil, c.transportError(op, err)
+		return nil, nil, 0, c.transportError(op, err)
 	}
 	resp, err := send(withOp(ctx, op))
 	if err != nil {
-		return nil, nil, c.transportError(op, err)
+		return nil, nil, 0, c.transportError(op, err)
 	}
 	defer resp.Body.Close()
 	body, rerr := ReadBody(resp.Body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, resp.Header, c.StatusError(op, resp, body)
+		return nil, resp.Header, resp.StatusCode, c.StatusError(op, resp, body)
 	}
 	if rerr != nil {
-		return nil, resp.Header, c.InvalidResponse(op, resp.StatusCode, body, fmt.Errorf("reading the response: %w", rerr))
+		return nil, resp.Header, resp.StatusCode, c.InvalidResponse(op, resp.StatusCode, body, fmt.Errorf("reading the response: %w", rerr))
 	}
-	return body, resp.Header, nil
+	return body, resp.Header, resp.StatusCode, nil
 }
 
 // StatusError builds the error for a non-2xx answer.

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -72,9 +73,11 @@ type Op struct {
 	// Auth, if set, supplies the token attached to each attempt.
 	Auth tokenkit.TokenSource
 
-	mu       sync.Mutex
-	secrets  []string
-	attempts int
+	mu          sync.Mutex
+	secrets     []string
+	attempts    int
+	nextWait    time.Duration // chosen by checkRetry for the next backoff
+	hasNextWait bool
 }
 
 type opKey struct{}
@@ -304,7 +307,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if class == Mutating && !neverSent(err) {
 			return false, err
 		}
-		c.logRetry(ctx, op, 0, err)
+		if c.willRetry(op) {
+			c.logRetry(ctx, op, 0, err)
+		}
 		return true, nil
 	}
 	status := resp.StatusCode
@@ -313,17 +318,31 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if !retry {
 		return false, nil
 	}
-	if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
-		if wait > c.settings.MaxRetryAfter {
-			return false, nil // hand the answer back: the caller sees RetryAfter
-		}
-		if dl, has := ctx.Deadline(); has && time.Now().Add(wait).After(dl) {
-			return false, nil
-		}
+	wait, hasRA := RetryAfter(resp.Header, time.Now())
+	if hasRA && wait > c.settings.MaxRetryAfter {
+		return false, nil // hand the answer back: the caller sees RetryAfter
 	}
-	c.logRetry(ctx, op, status, nil)
+	if !hasRA && op != nil {
+		wait = Jitter(c.settings.RetryWaitMin, c.settings.RetryWaitMax, op.Attempts()-1)
+	}
+	if dl, has := ctx.Deadline(); has && time.Now().Add(wait).After(dl) {
+		// Waiting would outlast the caller: hand back the server's answer
+		// now rather than a bare deadline error later.
+		return false, nil
+	}
+	if op != nil {
+		op.mu.Lock()
+		op.nextWait, op.hasNextWait = wait, true
+		op.mu.Unlock()
+	}
+	if c.willRetry(op) {
+		c.logRetry(ctx, op, status, nil)
+	}
 	return true, nil
 }
+
+// willRetry is false on the last attempt, after which retryablehttp gives up.
+func (c *Client) willRetry(op *Op) bool { return op == nil || op.Attempts() <= c.settings.RetryMax }
 
 func (c *Client) logRetry(ctx context.Context, op *Op, status int, err error) {
 	l := c.logger
@@ -354,6 +373,19 @@ func (c *Client) scrub(op *Op, s string) string {
 // backoff waits what Retry-After says when the server said it (checkRetry has
 // already refused waits past the cap), else a full-jitter exponential delay.
 func (c *Client) backoff(min, max time.Duration, attemptNum int, resp *http.Response) time.Duration {
+	if resp != nil && resp.Request != nil {
+		// checkRetry already chose the wait (and checked it against the
+		// deadline): use that one.
+		if op := opFrom(resp.Request.Context()); op != nil {
+			op.mu.Lock()
+			wait, ok := op.nextWait, op.hasNextWait
+			op.hasNextWait = false
+			op.mu.Unlock()
+			if ok {
+				return wait
+			}
+		}
+	}
 	if resp != nil {
 		if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
 			return wait
@@ -373,6 +405,9 @@ func Jitter(min, max time.Duration, n int) time.Duration {
 	if ceil <= 0 {
 		return 0
 	}
+	if ceil == math.MaxInt64 {
+		return rand.N(ceil)
+	}
 	return rand.N(ceil + 1)
 }
 
@@ -383,7 +418,7 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		if secs < 0 {
 			return 0, false
 		}

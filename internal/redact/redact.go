@@ -138,11 +138,14 @@ var (
 // Text masks what looks like a credential in free text (a JWT, a
 // "Bearer …" value) and every known secret value.
 func Text(s string, secrets []string) string {
+	secrets = append([]string(nil), secrets...)
+	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	for _, sec := range secrets {
 		if len(sec) >= 4 {
 			s = strings.ReplaceAll(s, sec, Mask)
 		}
 	}
+	s = maskPairs(s)
 	s = jwtRE.ReplaceAllString(s, Mask)
 	s = schemeRE.ReplaceAllString(s, "$1 "+Mask)
 	return s
@@ -197,10 +200,8 @@ func maskJSON(v any) any {
 		sort.Strings(keys)
 		for _, k := range keys {
 			if IsSensitive(k) {
-				if _, isObj := t[k].(map[string]any); !isObj {
-					t[k] = Mask
-					continue
-				}
+				t[k] = maskAll(t[k])
+				continue
 			}
 			t[k] = maskJSON(t[k])
 		}
@@ -212,6 +213,27 @@ func maskJSON(v any) any {
 		return t
 	default:
 		return v
+	}
+}
+
+// maskAll masks every scalar under a sensitive key, keeping the shape of
+// objects and arrays so that an excerpt still shows what the body held.
+func maskAll(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = maskAll(x)
+		}
+		return t
+	case []any:
+		for i := range t {
+			t[i] = maskAll(t[i])
+		}
+		return t
+	case nil:
+		return nil
+	default:
+		return Mask
 	}
 }
 
@@ -292,7 +314,7 @@ func collectJSON(v any, sensitive bool, add func(string)) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
-			collectJSON(x, IsSensitive(k), add)
+			collectJSON(x, sensitive || IsSensitive(k), add)
 		}
 	case []any:
 		for _, x := range t {
@@ -303,4 +325,48 @@ func collectJSON(v any, sensitive bool, add func(string)) {
 			add(t)
 		}
 	}
+}
+
+// pairKeyRE finds `"key":` in text that may be broken JSON (a body cut by the
+// size limit, JSON after a prefix). It consumes only the key, so that a value
+// that swallowed a quote cannot hide the next key.
+var pairKeyRE = regexp.MustCompile(`"([A-Za-z0-9_.\- ]{1,64})"\s*:\s*`)
+
+// maskPairs masks the scalar values of sensitive JSON-style pairs in text,
+// up to the closing quote or the end of the text.
+func maskPairs(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range pairKeyRE.FindAllStringSubmatchIndex(s, -1) {
+		if m[0] < last || !IsSensitive(s[m[2]:m[3]]) {
+			continue
+		}
+		start, end := m[1], m[1]
+		switch {
+		case end < len(s) && s[end] == '"':
+			end++
+			for end < len(s) && s[end] != '"' {
+				if s[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			end = min(end+1, len(s))
+		default:
+			for end < len(s) && !strings.ContainsRune(",}] \t\r\n\"{[", rune(s[end])) {
+				end++
+			}
+		}
+		if end == start {
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(`"` + Mask + `"`)
+		last = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }

@@ -1,0 +1,441 @@
+package httpx_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/config"
+	"github.com/tokenkit/tokenkit/internal/httpx"
+)
+
+// ---- shared helpers (also used by call_test.go) ----
+
+// roundTripFunc is a RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// decodeTestError is the ErrorDecoder of the "test" vendor: {"code","message"}.
+func decodeTestError(body []byte, _ http.Header, e *tokenkit.Error) {
+	var v struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &v) == nil {
+		e.Code, e.Message = v.Code, v.Message
+	}
+}
+
+// newClient builds a "test" client with fast retries; opts come after the
+// defaults so that a test can override them.
+func newClient(t *testing.T, opts ...tokenkit.Option) *httpx.Client {
+	t.Helper()
+	all := append([]tokenkit.Option{tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond)}, opts...)
+	s, err := httpx.Apply(all)
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	return httpx.New("test", s, decodeTestError)
+}
+
+// sendReq returns a Send that builds a request with the context it is given.
+func sendReq(c *httpx.Client, method, url, contentType, body string) httpx.Send {
+	return func(ctx context.Context) (*http.Response, error) {
+		var r io.Reader
+		if body != "" {
+			r = strings.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, url, r)
+		if err != nil {
+			return nil, err
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		return c.Do(req)
+	}
+}
+
+// recorder is a test server that counts attempts and answers with handle(n)
+// where n is the 1-based attempt number.
+type recorder struct {
+	mu       sync.Mutex
+	n        int
+	requests []*http.Request
+	bodies   []string
+}
+
+func (r *recorder) attempts() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+func (r *recorder) request(i int) *http.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.requests[i]
+}
+
+func newServer(t *testing.T, handle func(n int, w http.ResponseWriter, r *http.Request)) (*httptest.Server, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rec.mu.Lock()
+		rec.n++
+		n := rec.n
+		rec.requests = append(rec.requests, r.Clone(context.Background()))
+		rec.bodies = append(rec.bodies, string(b))
+		rec.mu.Unlock()
+		handle(n, w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, rec
+}
+
+// hijackClose reads the request and closes the connection without answering:
+// the request reached the server, the response is lost.
+func hijackClose(t *testing.T, w http.ResponseWriter) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		t.Errorf("hijack: %v", err)
+		return
+	}
+	_ = conn.Close()
+}
+
+func asError(t *testing.T, err error) *tokenkit.Error {
+	t.Helper()
+	var te *tokenkit.Error
+	if !errors.As(err, &te) {
+		t.Fatalf("error %v (%T) is not a *tokenkit.Error", err, err)
+	}
+	return te
+}
+
+// ---- options and construction ----
+
+func TestApplyRejectsInvalidOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opt  tokenkit.Option
+	}{
+		{"nil http client", tokenkit.WithHTTPClient(nil)},
+		{"negative retry max", tokenkit.WithRetryMax(-1)},
+		{"zero retry wait min", tokenkit.WithRetryWait(0, 1)},
+		{"retry wait max below min", tokenkit.WithRetryWait(2*time.Second, time.Second)},
+		{"zero attempt timeout", tokenkit.WithAttemptTimeout(0)},
+		{"negative max retry after", tokenkit.WithMaxRetryAfter(-time.Second)},
+		{"zero max response bytes", tokenkit.WithMaxResponseBytes(0)},
+		{"nil option", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := httpx.Apply([]tokenkit.Option{tokenkit.WithRetryMax(1), tt.opt})
+			if !errors.Is(err, tokenkit.ErrInvalidInput) {
+				t.Fatalf("Apply error = %v, want ErrInvalidInput", err)
+			}
+		})
+	}
+}
+
+func TestApplyDefaultsAndValues(t *testing.T) {
+	t.Parallel()
+	s, err := httpx.Apply(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RetryMax != config.DefaultRetryMax || s.MaxRetryAfter != config.DefaultMaxRetryAfter ||
+		s.AttemptTimeout != config.DefaultAttemptTimeout || s.MaxResponseBytes != config.DefaultMaxResponseBytes {
+		t.Fatalf("defaults = %+v", s)
+	}
+	hc := &http.Client{}
+	s, err = httpx.Apply([]tokenkit.Option{
+		tokenkit.WithHTTPClient(hc),
+		tokenkit.WithRetryMax(0),
+		tokenkit.WithRetryWait(time.Millisecond, time.Second),
+		tokenkit.WithMaxRetryAfter(0),
+		tokenkit.WithAttemptTimeout(time.Second),
+		tokenkit.WithMaxResponseBytes(10),
+		tokenkit.WithUserAgent("bot/1"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.HTTPClient != hc || s.RetryMax != 0 || s.RetryWaitMin != time.Millisecond || s.RetryWaitMax != time.Second ||
+		s.MaxRetryAfter != 0 || s.AttemptTimeout != time.Second || s.MaxResponseBytes != 10 || s.UserAgent != "bot/1" {
+		t.Fatalf("settings = %+v", s)
+	}
+}
+
+func TestNewDoesNotModifyUsersClient(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, `{}`) })
+	for _, timeout := range []time.Duration{0, 5 * time.Second} {
+		var through int
+		var mu sync.Mutex
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			through++
+			mu.Unlock()
+			return srv.Client().Transport.RoundTrip(r)
+		})
+		hc := &http.Client{Transport: rt, Timeout: timeout}
+		c := newClient(t, tokenkit.WithHTTPClient(hc), tokenkit.WithAttemptTimeout(time.Second))
+		if _, _, err := httpx.CallRaw(context.Background(), c, &httpx.Op{Name: "Get"}, sendReq(c, http.MethodGet, srv.URL, "", "")); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := hc.Transport.(roundTripFunc); !ok || hc.Timeout != timeout {
+			t.Fatalf("user's client modified: Transport %T, Timeout %s (want %s)", hc.Transport, hc.Timeout, timeout)
+		}
+		if through != 1 {
+			t.Fatalf("%d requests went through the user's transport, want 1", through)
+		}
+		if c.Vendor() != "test" || c.Settings().HTTPClient != hc {
+			t.Fatalf("Vendor/Settings = %q, %p", c.Vendor(), c.Settings().HTTPClient)
+		}
+	}
+}
+
+func TestUserAgent(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts []tokenkit.Option
+		want string
+	}{
+		{"default", nil, "tokenkit-go/" + tokenkit.Version + " (test)"},
+		{"with product", []tokenkit.Option{tokenkit.WithUserAgent("bot/1")}, "bot/1 tokenkit-go/" + tokenkit.Version + " (test)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, rec := newServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, `{}`) })
+			c := newClient(t, tt.opts...)
+			send := func(ctx context.Context) (*http.Response, error) {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+				req.Header.Set("User-Agent", "caller/9")
+				return c.Do(req)
+			}
+			if _, _, err := httpx.CallRaw(context.Background(), c, &httpx.Op{Name: "Get"}, send); err != nil {
+				t.Fatal(err)
+			}
+			if got := rec.request(0).UserAgent(); got != tt.want {
+				t.Fatalf("User-Agent = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDoWithoutOp(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:1/", nil)
+	if resp, err := c.Do(req); err == nil {
+		_ = resp.Body.Close()
+		t.Fatal("Do without an Op succeeded")
+	}
+}
+
+// ---- Retry-After and backoff (computed values, no clocks) ----
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+	const (
+		rfc850  = "Monday, 02-Jan-06 15:04:05 GMT"
+		asctime = "Mon Jan _2 15:04:05 2006"
+	)
+	tests := []struct {
+		name   string
+		header string
+		want   time.Duration
+		ok     bool
+	}{
+		{"delta seconds", "120", 120 * time.Second, true},
+		{"zero", "0", 0, true},
+		{"spaces", "  7 ", 7 * time.Second, true},
+		{"rfc1123", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
+		{"rfc850", now.Add(45 * time.Second).Format(rfc850), 45 * time.Second, true},
+		{"asctime", now.Add(30 * time.Second).Format(asctime), 30 * time.Second, true},
+		{"past rfc1123", now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+		{"past asctime", now.Add(-time.Minute).Format(asctime), 0, true},
+		{"largest delta", "9223372036", time.Duration(9223372036) * time.Second, true},
+		{"huge delta clamps", "9223372037", time.Duration(9223372036) * time.Second, true},
+		{"negative", "-5", 0, false},
+		{"fraction", "1.5", 0, false},
+		{"garbage", "soon", 0, false},
+		{"empty", "", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := http.Header{}
+			if tt.header != "" {
+				h.Set("Retry-After", tt.header)
+			}
+			got, ok := httpx.RetryAfter(h, now)
+			if got != tt.want || ok != tt.ok {
+				t.Fatalf("RetryAfter(%q) = %s, %v; want %s, %v", tt.header, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// A delta-seconds value too large for int64 still means "wait very long":
+// it must not be ignored (ignoring it makes the transport retry at once).
+func TestRetryAfterBeyondInt64(t *testing.T) {
+	t.Parallel()
+	h := http.Header{"Retry-After": {"99999999999999999999"}}
+	got, ok := httpx.RetryAfter(h, time.Now())
+	if !ok || got < time.Hour {
+		t.Fatalf("RetryAfter(%q) = %s, %v; want a very long wait, true", h.Get("Retry-After"), got, ok)
+	}
+}
+
+func TestJitterBounds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		min, max time.Duration
+		n        int
+		ceil     time.Duration
+	}{
+		{time.Millisecond, time.Second, 0, time.Millisecond},
+		{time.Millisecond, time.Second, 3, 8 * time.Millisecond},
+		{time.Millisecond, time.Second, 20, time.Second},
+		{time.Millisecond, time.Second, 40, time.Second},
+		{time.Hour, 2 * time.Hour, 31, 2 * time.Hour}, // min<<n overflows
+		{0, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		var maxSeen time.Duration
+		for range 2000 {
+			d := httpx.Jitter(tt.min, tt.max, tt.n)
+			if d < 0 || d > tt.ceil {
+				t.Fatalf("Jitter(%s, %s, %d) = %s, outside [0, %s]", tt.min, tt.max, tt.n, d, tt.ceil)
+			}
+			maxSeen = max(maxSeen, d)
+		}
+		// Full jitter: draws spread over the whole range.
+		if tt.ceil > 0 && maxSeen < tt.ceil/2 {
+			t.Fatalf("Jitter(%s, %s, %d): max of 2000 draws %s, want near %s", tt.min, tt.max, tt.n, maxSeen, tt.ceil)
+		}
+	}
+}
+
+// A caller who means "no cap" passes the largest Duration as max; Jitter must
+// not overflow ceil+1 and panic in rand.N.
+func TestJitterMaxDurationDoesNotPanic(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("Jitter panicked: %v", r)
+		}
+	}()
+	for n := range 64 {
+		if d := httpx.Jitter(time.Second, math.MaxInt64, n); d < 0 {
+			t.Fatalf("Jitter = %s", d)
+		}
+	}
+}
+
+func TestClassString(t *testing.T) {
+	t.Parallel()
+	if httpx.Idempotent.String() != "idempotent" || httpx.Mutating.String() != "mutating" {
+		t.Fatal(httpx.Idempotent.String(), httpx.Mutating.String())
+	}
+}
+
+func TestReadBodyLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		limit   int64
+		body    string
+		wantErr bool
+	}{
+		{"under", 16, "0123456789", false},
+		{"exact", 10, "0123456789", false},
+		{"over", 16, strings.Repeat("x", 17), true},
+		{"far over", 16, strings.Repeat("x", 5000), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, _ := newServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, tt.body) })
+			c := newClient(t, tokenkit.WithMaxResponseBytes(tt.limit))
+			op := &httpx.Op{Name: "Get"}
+			ctx := context.Background()
+			resp, err := sendReq(c, http.MethodGet, srv.URL, "", "")(httpxCtx(ctx, c, op))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := httpx.ReadBody(resp.Body)
+			if tt.wantErr {
+				if !errors.Is(err, httpx.ErrBodyTooLarge) || int64(len(b)) != tt.limit {
+					t.Fatalf("ReadBody = %d bytes, %v; want %d bytes and ErrBodyTooLarge", len(b), err, tt.limit)
+				}
+				return
+			}
+			if err != nil || string(b) != tt.body {
+				t.Fatalf("ReadBody = %q, %v", b, err)
+			}
+		})
+	}
+}
+
+// httpxCtx returns a context carrying op, the way Call passes it to Send. The
+// context key is private, so it is captured from inside a CallRaw.
+func httpxCtx(ctx context.Context, c *httpx.Client, op *httpx.Op) context.Context {
+	var got context.Context
+	_, _, _ = httpx.CallRaw(ctx, c, op, func(ctx context.Context) (*http.Response, error) {
+		got = ctx
+		return nil, errors.New("captured")
+	})
+	return got
+}
+
+// TestBackoffPastDeadlineReturnsLastAnswer: when the jittered backoff would
+// outlast the context's deadline, the caller gets the server's 5xx answer at
+// once instead of a bare deadline error after waiting.
+func TestBackoffPastDeadlineReturnsLastAnswer(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte(`{"message":"upstream down"}`))
+	}))
+	defer srv.Close()
+	s, err := httpx.Apply([]tokenkit.Option{tokenkit.WithRetryWait(time.Hour, time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := httpx.New("test", s, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	op := &httpx.Op{Name: "Get", Class: httpx.Idempotent}
+	_, _, err = httpx.CallRaw(ctx, c, op, func(ctx context.Context) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+		return c.Do(req)
+	})
+	var te *tokenkit.Error
+	if !errors.As(err, &te) || te.StatusCode != http.StatusBadGateway || op.Attempts() != 1 {
+		t.Fatalf("got %v after %d attempts, want the 502 after 1", err, op.Attempts())
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the call waited for the deadline")
+	}
+}

@@ -305,7 +305,13 @@ func TestNoSecretLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	record(tok, *tok, req, &req, csp.ClientCredentials{ClientID: "leaky-app", ClientSecret: "client-secret-value-1"})
+	cc := csp.ClientCredentials{ClientID: "leaky-app", ClientSecret: "client-secret-value-1"}
+	record(tok, *tok, req, &req, cc, &csp.APITokenExchanger{Client: c, Request: req},
+		&csp.ClientCredentialsExchanger{Client: c, Request: cc}, c,
+		csptest.APIToken{Value: apiToken, Passcode: passcode}, csptest.OAuthApp{ID: "x", Secret: "client-secret-value-1"})
+	for _, r := range fake.Requests() {
+		record(r)
+	}
 
 	// Failures: the fake echoes the API token in its invalid_grant message,
 	// a 500 is retried (warn log), a wrong client secret.

@@ -57,7 +57,7 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	tx := httpx.New(vendor, s, decodeError)
 	generated, err := api.NewClient(u.String(), api.WithHTTPClient(tx))
 	if err != nil {
-		return nil, &tokenkit.Error{Vendor: vendor, Op: "New", Message: "invalid base URL", Err: tokenkit.ErrInvalidInput}
+		return nil, httpx.OptionError(vendor, "invalid base URL")
 	}
 	return &Client{base: u.String(), api: generated, tx: tx, opts: vo}, nil
 }
@@ -131,11 +131,7 @@ func vendorSettings(s *config.Settings) vendorOptions {
 	return v
 }
 
-func setVendor(s *config.Settings, f func(*vendorOptions)) {
-	v, _ := config.Ext[vendorOptions](s, optKey{})
-	f(&v)
-	s.SetExt(optKey{}, v)
-}
+func setVendor(s *config.Settings, f func(*vendorOptions)) { config.Update(s, optKey{}, f) }
 
 // DefaultClockSkew is the allowance for clock differences when verifying a
 // token's exp, nbf and iat: vmware-labs/marketplace-cli allows 10 seconds for
@@ -147,7 +143,7 @@ const DefaultClockSkew = 10 * time.Second
 func WithPresentation(p Presentation) tokenkit.Option {
 	return func(s *config.Settings) {
 		if p < Bearer || p > Both {
-			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "unknown Presentation", Err: tokenkit.ErrInvalidInput})
+			s.Fail(httpx.OptionError(vendor, "unknown Presentation"))
 			return
 		}
 		setVendor(s, func(v *vendorOptions) { v.presentation = p })
@@ -162,7 +158,7 @@ func WithPresentation(p Presentation) tokenkit.Option {
 func WithClientCredentialsPath(path string) tokenkit.Option {
 	return func(s *config.Settings) {
 		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") {
-			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "client-credentials path must start with / and have no query", Err: tokenkit.ErrInvalidInput})
+			s.Fail(httpx.OptionError(vendor, "client-credentials path must start with / and have no query"))
 			return
 		}
 		setVendor(s, func(v *vendorOptions) { v.ccPath = path })
@@ -181,7 +177,7 @@ func WithVerification() tokenkit.Option {
 func WithClockSkew(d time.Duration) tokenkit.Option {
 	return func(s *config.Settings) {
 		if d < 0 {
-			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "negative clock skew", Err: tokenkit.ErrInvalidInput})
+			s.Fail(httpx.OptionError(vendor, "negative clock skew"))
 			return
 		}
 		setVendor(s, func(v *vendorOptions) { v.skew = d })
@@ -193,7 +189,7 @@ func WithClockSkew(d time.Duration) tokenkit.Option {
 func WithClock(now func() time.Time) tokenkit.Option {
 	return func(s *config.Settings) {
 		if now == nil {
-			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "nil clock", Err: tokenkit.ErrInvalidInput})
+			s.Fail(httpx.OptionError(vendor, "nil clock"))
 			return
 		}
 		setVendor(s, func(v *vendorOptions) { v.clock = now })
@@ -205,7 +201,7 @@ func WithClock(now func() time.Time) tokenkit.Option {
 func WithDetailsTimeUnit(u DetailsTimeUnit) tokenkit.Option {
 	return func(s *config.Settings) {
 		if u < AutoUnit || u > Milliseconds {
-			s.Fail(&tokenkit.Error{Vendor: vendor, Op: "New", Message: "unknown DetailsTimeUnit", Err: tokenkit.ErrInvalidInput})
+			s.Fail(httpx.OptionError(vendor, "unknown DetailsTimeUnit"))
 			return
 		}
 		setVendor(s, func(v *vendorOptions) { v.detailsUnit = u })

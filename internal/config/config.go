@@ -74,3 +74,11 @@ func Ext[T any](s *Settings, key any) (T, bool) {
 	t, ok := v.(T)
 	return t, ok
 }
+
+// Update changes the vendor-specific setting of type T stored under key,
+// starting from T's zero value: vendor options are one-liners on top of it.
+func Update[T any](s *Settings, key any, f func(*T)) {
+	v, _ := Ext[T](s, key)
+	f(&v)
+	s.SetExt(key, v)
+}

@@ -14,9 +14,7 @@ import (
 // in clear text. Trailing slashes are removed, so joining an operation path
 // never yields "//". A query or fragment is refused.
 func BaseURL(vendor, raw string) (*url.URL, error) {
-	bad := func(format string, args ...any) error {
-		return &tokenkit.Error{Vendor: vendor, Op: "New", Message: fmt.Sprintf(format, args...), Err: tokenkit.ErrInvalidInput}
-	}
+	bad := func(format string, args ...any) error { return OptionError(vendor, format, args...) }
 	if strings.TrimSpace(raw) == "" {
 		return nil, bad("empty base URL")
 	}
@@ -53,4 +51,11 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// OptionError is the error a vendor option records with Settings.Fail when
+// it is given an invalid value; New then returns it. It matches
+// tokenkit.ErrInvalidInput.
+func OptionError(vendor, format string, args ...any) error {
+	return &tokenkit.Error{Vendor: vendor, Op: "New", Message: fmt.Sprintf(format, args...), Err: tokenkit.ErrInvalidInput}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -16,19 +17,33 @@ import (
 // Send is one generated-client call, made with the context Call gives it.
 type Send func(ctx context.Context) (*http.Response, error)
 
+// Result is a 2xx answer, read whole (within WithMaxResponseBytes).
+type Result struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
 // Call runs one operation through c and decodes a 2xx JSON answer into T.
 // The status is checked before any decoding: a non-2xx answer becomes an
 // *tokenkit.Error built by the vendor's ErrorDecoder, and a 2xx body that is
 // not valid JSON is an error wrapping tokenkit.ErrInvalidResponse, never a
 // zero value.
 func Call[T any](ctx context.Context, c *Client, op *Op, send Send) (*T, error) {
-	body, _, status, err := callRaw(ctx, c, op, send)
+	res, err := Run(ctx, c, op, send)
 	if err != nil {
 		return nil, err
 	}
+	return Decode[T](c, op, res)
+}
+
+// Decode decodes a 2xx JSON body into T; a body that does not decode is an
+// error wrapping tokenkit.ErrInvalidResponse. Vendors whose APIs report
+// failures inside HTTP 200 run Run, inspect the body, then Decode.
+func Decode[T any](c *Client, op *Op, res *Result) (*T, error) {
 	var out T
-	if err := json.Unmarshal(body, &out); err != nil {
-		return nil, c.InvalidResponse(op, status, body, fmt.Errorf("decoding the response: %w", scrubJSONError(err)))
+	if err := json.Unmarshal(res.Body, &out); err != nil {
+		return nil, c.InvalidResponse(op, res.Status, res.Body, fmt.Errorf("decoding the response: %w", scrubJSONError(err)))
 	}
 	return &out, nil
 }
@@ -36,51 +51,79 @@ func Call[T any](ctx context.Context, c *Client, op *Op, send Send) (*T, error) 
 // CallRaw runs one operation and returns the body of a 2xx answer as it is,
 // with the response headers.
 func CallRaw(ctx context.Context, c *Client, op *Op, send Send) ([]byte, http.Header, error) {
-	body, h, _, err := callRaw(ctx, c, op, send)
-	return body, h, err
+	res, err := Run(ctx, c, op, send)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res.Body, res.Header, nil
 }
 
-func callRaw(ctx context.Context, c *Client, op *Op, send Send) ([]byte, http.Header, int, error) {
+// Run runs one operation and returns its 2xx answer; any other answer is an
+// *tokenkit.Error built by the vendor's ErrorDecoder.
+func Run(ctx context.Context, c *Client, op *Op, send Send) (*Result, error) {
+	resp, err := Open(ctx, c, op, send)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := ReadBody(resp.Body)
+	if err != nil {
+		return nil, c.InvalidResponse(op, resp.StatusCode, body, fmt.Errorf("reading the response: %w", err))
+	}
+	return &Result{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}
+
+// Open runs one operation and returns a 2xx response with its body still
+// open, for streams: the caller reads and closes it, and bounds what it reads
+// (with Op.Stream set, the body has neither the per-attempt timeout nor the
+// size limit). Any other answer is read, closed and returned as an
+// *tokenkit.Error.
+func Open(ctx context.Context, c *Client, op *Op, send Send) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, nil, 0, c.transportError(op, err)
+		return nil, c.transportError(op, err)
 	}
 	resp, err := send(withOp(ctx, op))
 	if err != nil {
-		return nil, nil, 0, c.transportError(op, err)
+		return nil, c.transportError(op, err)
 	}
-	defer resp.Body.Close()
-	body, rerr := ReadBody(resp.Body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, resp.Header, resp.StatusCode, c.StatusError(op, resp, body)
+		defer resp.Body.Close()
+		body, _ := ReadBody(io.LimitReader(resp.Body, c.settings.MaxResponseBytes))
+		return nil, c.StatusError(op, resp, body)
 	}
-	if rerr != nil {
-		return nil, resp.Header, resp.StatusCode, c.InvalidResponse(op, resp.StatusCode, body, fmt.Errorf("reading the response: %w", rerr))
-	}
-	return body, resp.Header, resp.StatusCode, nil
+	return resp, nil
 }
 
 // StatusError builds the error for a non-2xx answer.
 func (c *Client) StatusError(op *Op, resp *http.Response, body []byte) *tokenkit.Error {
+	return c.BodyError(op, resp.StatusCode, resp.Header, body)
+}
+
+// BodyError builds the error of an answer whose body reports a failure:
+// any non-2xx answer, and the failures some vendors report inside HTTP 200
+// (Commvault's errList). The vendor's ErrorDecoder fills in the code and
+// message.
+func (c *Client) BodyError(op *Op, status int, header http.Header, body []byte) *tokenkit.Error {
 	secrets := op.Secrets()
 	e := &tokenkit.Error{
 		Vendor:     c.vendor,
 		Op:         op.Name,
-		StatusCode: resp.StatusCode,
+		StatusCode: status,
 		Attempts:   op.Attempts(),
 		Body:       redact.Body(body, secrets, redact.DefaultExcerpt),
-		RequestID:  requestID(resp.Header),
+		RequestID:  requestID(header),
 	}
-	if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
+	if wait, ok := RetryAfter(header, time.Now()); ok {
 		e.RetryAfter = wait
 	}
 	if c.decode != nil && len(body) > 0 {
 		// The vendor decoder sees the body with every known secret and
 		// credential-looking string already masked, so nothing it copies
 		// into the error (or the vendor's error struct) can leak.
-		c.decode([]byte(redact.Text(string(body), secrets)), resp.Header, e)
+		c.decode([]byte(redact.Text(string(body), secrets)), header, e)
 	}
 	if e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
+		e.Message = http.StatusText(status)
 	}
 	e.Message = redact.Truncate(e.Message, redact.DefaultExcerpt)
 	return e

@@ -72,6 +72,11 @@ type Op struct {
 	Class Class
 	// Auth, if set, supplies the token attached to each attempt.
 	Auth tokenkit.TokenSource
+	// Stream marks a long-lived response (a subscription): the per-attempt
+	// timeout then bounds only the wait for the response headers, never
+	// the body, and the body has no size limit (the caller bounds each
+	// frame it reads).
+	Stream bool
 
 	mu          sync.Mutex
 	secrets     []string
@@ -121,6 +126,7 @@ type Client struct {
 	vendor   string
 	settings *config.Settings
 	rc       *retryablehttp.Client
+	streamRC *retryablehttp.Client // rc without the client-wide timeout
 	decode   ErrorDecoder
 	ua       string
 	logger   *slog.Logger
@@ -163,17 +169,24 @@ func New(vendor string, s *config.Settings, decode ErrorDecoder) *Client {
 	}
 	c.ua = ua
 
-	c.rc = &retryablehttp.Client{
-		HTTPClient:   &inner,
+	c.rc = c.retrying(&inner)
+	stream := inner
+	stream.Timeout = 0 // the attempt RoundTripper bounds the headers instead
+	c.streamRC = c.retrying(&stream)
+	return c
+}
+
+func (c *Client) retrying(hc *http.Client) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   hc,
 		Logger:       nil, // tokenkit logs through the redactor instead
-		RetryWaitMin: s.RetryWaitMin,
-		RetryWaitMax: s.RetryWaitMax,
-		RetryMax:     s.RetryMax,
+		RetryWaitMin: c.settings.RetryWaitMin,
+		RetryWaitMax: c.settings.RetryWaitMax,
+		RetryMax:     c.settings.RetryMax,
 		CheckRetry:   c.checkRetry,
 		Backoff:      c.backoff,
 		ErrorHandler: passLastResponse,
 	}
-	return c
 }
 
 // Vendor returns the vendor name errors carry.
@@ -211,11 +224,17 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		rreq.Header[k] = v
 	}
 	rreq.Header.Set("User-Agent", c.ua)
-	resp, err := c.rc.Do(rreq)
+	rc := c.rc
+	if op.Stream {
+		rc = c.streamRC
+	}
+	resp, err := rc.Do(rreq)
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: c.settings.MaxResponseBytes}
+	if !op.Stream {
+		resp.Body = &limitedBody{rc: resp.Body, left: c.settings.MaxResponseBytes}
+	}
 	return resp, nil
 }
 
@@ -260,8 +279,29 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 			op.addSecrets([]string{tok.Value()})
 		}
 	}
+	var stopHeaderTimer func() bool
+	var cancel context.CancelFunc
+	if op != nil && op.Stream {
+		// Bound the wait for the headers only: once they arrive the timer
+		// is stopped and the body may stream for as long as it lives.
+		var sctx context.Context
+		sctx, cancel = context.WithCancel(ctx)
+		stopHeaderTimer = time.AfterFunc(a.c.settings.AttemptTimeout, cancel).Stop
+		req = req.WithContext(sctx)
+	}
 	start := time.Now()
 	resp, err := a.base.RoundTrip(req)
+	if stopHeaderTimer != nil {
+		fired := !stopHeaderTimer()
+		if err != nil {
+			cancel()
+			if fired && ctx.Err() == nil {
+				err = errStreamHeaderTimeout
+			}
+		} else {
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		}
+	}
 	if l := a.c.logger; l != nil && l.Enabled(ctx, slog.LevelDebug) {
 		attrs := []slog.Attr{
 			slog.String("vendor", a.c.vendor),
@@ -281,6 +321,28 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 		l.LogAttrs(ctx, slog.LevelDebug, "tokenkit: http attempt", attrs...)
 	}
 	return resp, err
+}
+
+// errStreamHeaderTimeout is a timeout (net.Error), so an idempotent stream
+// whose headers do not come in time is retried like any timed-out attempt.
+var errStreamHeaderTimeout error = headerTimeout{}
+
+type headerTimeout struct{}
+
+func (headerTimeout) Error() string   { return "timeout awaiting the response headers of a stream" }
+func (headerTimeout) Timeout() bool   { return true }
+func (headerTimeout) Temporary() bool { return true }
+
+// cancelOnClose releases a stream's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 // authError marks a failure to get the token for an attempt: never retried

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -437,5 +438,46 @@ func TestBackoffPastDeadlineReturnsLastAnswer(t *testing.T) {
 	}
 	if ctx.Err() != nil {
 		t.Fatal("the call waited for the deadline")
+	}
+}
+
+// TestStreamOutlivesAttemptTimeout: a stream's body keeps flowing past the
+// per-attempt timeout, which bounds only the wait for its headers.
+func TestStreamOutlivesAttemptTimeout(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow-headers" {
+			time.Sleep(300 * time.Millisecond)
+		}
+		w.WriteHeader(http.StatusOK)
+		for i := range 4 {
+			_, _ = fmt.Fprintf(w, "frame %d\n", i)
+			w.(http.Flusher).Flush()
+			time.Sleep(60 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+	s, err := httpx.Apply([]tokenkit.Option{tokenkit.WithAttemptTimeout(100 * time.Millisecond), tokenkit.WithRetryMax(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := httpx.New("test", s, nil)
+	open := func(path string) (*http.Response, error) {
+		return httpx.Open(context.Background(), c, &httpx.Op{Name: "Watch", Stream: true}, func(ctx context.Context) (*http.Response, error) {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+			return c.Do(req)
+		})
+	}
+	resp, err := open("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || strings.Count(string(body), "frame") != 4 {
+		t.Fatalf("stream cut after %q: %v", body, err)
+	}
+	if _, err := open("/slow-headers"); !errors.Is(err, tokenkit.ErrTransport) {
+		t.Fatalf("headers past the attempt timeout: got %v", err)
 	}
 }

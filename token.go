@@ -93,11 +93,12 @@ func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() +
 type BearerToken struct {
 	secret  Secret
 	expires time.Time
+	header  []string // "Bearer <value>", built once: no allocation per request
 }
 
 // NewBearerToken returns a BearerToken; a zero expiry means it never expires.
 func NewBearerToken(value string, expiry time.Time) *BearerToken {
-	return &BearerToken{secret: Secret(value), expires: expiry}
+	return &BearerToken{secret: Secret(value), expires: expiry, header: []string{"Bearer " + value}}
 }
 
 // Value returns the secret token value.
@@ -115,6 +116,10 @@ func (t *BearerToken) SetAuthHeader(r *http.Request) {
 func (t BearerToken) String() string {
 	return "tokenkit.BearerToken{value: " + redact.Mask + ", expiry: " + FormatExpiry(t.expires) + "}"
 }
+
+// BearerHeader returns the value of an "Authorization: Bearer" header for
+// token: vendors' token types build it once and share it between requests.
+func BearerHeader(token string) []string { return []string{"Bearer " + token} }
 
 // GoString is String, for %#v.
 func (t BearerToken) GoString() string { return t.String() }

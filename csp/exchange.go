@@ -127,6 +127,7 @@ func (c *Client) accessToken(ctx context.Context, op string, dto *api.AccessToke
 	now := c.now()
 	t := &AccessToken{
 		value:           tokenkit.Secret(*dto.AccessToken),
+		bearer:          tokenkit.BearerHeader(*dto.AccessToken),
 		TokenType:       deref(dto.TokenType),
 		IssuedTokenType: deref(dto.IssuedTokenType),
 		Scope:           deref(dto.Scope),

@@ -19,7 +19,8 @@ import (
 // expires_in seconds. It implements tokenkit.Token. Printing or logging it
 // never shows the token, the ID token or the refresh token.
 type AccessToken struct {
-	value tokenkit.Secret
+	value  tokenkit.Secret
+	bearer []string // "Bearer <value>", built once and shared between requests
 
 	// TokenType is the token_type CSP returned, usually "bearer".
 	TokenType string
@@ -55,14 +56,15 @@ func (t *AccessToken) Scopes() []string { return strings.Fields(t.Scope) }
 
 // SetAuthHeader presents the token as its Presentation says.
 func (t *AccessToken) SetAuthHeader(r *http.Request) {
-	switch t.Presentation {
-	case CSPAuthToken:
+	if t.Presentation == CSPAuthToken || t.Presentation == Both {
 		r.Header.Set("csp-auth-token", t.Value())
-	case Both:
-		r.Header.Set("csp-auth-token", t.Value())
-		r.Header.Set("Authorization", "Bearer "+t.Value())
-	default:
-		r.Header.Set("Authorization", "Bearer "+t.Value())
+	}
+	if t.Presentation == Bearer || t.Presentation == Both {
+		if t.bearer == nil { // a zero AccessToken: nothing shared to reuse
+			r.Header.Set("Authorization", "Bearer "+t.Value())
+		} else {
+			r.Header["Authorization"] = t.bearer
+		}
 	}
 }
 

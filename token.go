@@ -109,7 +109,13 @@ func (t *BearerToken) Expiry() time.Time { return t.expires }
 
 // SetAuthHeader sets "Authorization: Bearer <value>".
 func (t *BearerToken) SetAuthHeader(r *http.Request) {
-	r.Header.Set("Authorization", "Bearer "+t.Value())
+	if t.header == nil { // a zero BearerToken
+		r.Header.Set("Authorization", "Bearer "+t.Value())
+		return
+	}
+	// The slice has len == cap, so a later Header.Add copies it instead of
+	// writing into the one this token shares between requests.
+	r.Header["Authorization"] = t.header
 }
 
 // String describes the token without its value.

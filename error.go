@@ -30,6 +30,12 @@ var (
 	ErrInvalidResponse = errors.New("tokenkit: invalid response")
 	// ErrInvalidInput matches a call rejected before anything was sent.
 	ErrInvalidInput = errors.New("tokenkit: invalid input")
+	// ErrOutcomeUnknown matches a call that creates or rotates state
+	// (issue, renew, generate) whose answer was lost after the request may
+	// have reached the server: it may have been applied. tokenkit never
+	// resends such a call; find out what happened (list the tokens) before
+	// trying again. It also matches ErrTransport.
+	ErrOutcomeUnknown = errors.New("tokenkit: outcome unknown: the request may have been applied")
 )
 
 // Error is the one error type of every vendor: what failed, how the server

@@ -66,9 +66,15 @@ func Run(ctx context.Context, c *Client, op *Op, send Send) (*Result, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := ReadBody(resp.Body)
-	if err != nil {
+	body, err := readBody(resp.Body, resp.ContentLength)
+	switch {
+	case errors.Is(err, ErrBodyTooLarge):
 		return nil, c.InvalidResponse(op, resp.StatusCode, body, fmt.Errorf("reading the response: %w", err))
+	case err != nil:
+		// The answer started but did not complete (a timeout or a dropped
+		// connection mid-body): a transport failure, and for a mutating
+		// call an unknown outcome.
+		return nil, c.transportError(op, fmt.Errorf("reading the response (HTTP %d): %w", resp.StatusCode, err))
 	}
 	return &Result{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
@@ -164,11 +170,17 @@ func (c *Client) transportError(op *Op, err error) *tokenkit.Error {
 		return &tokenkit.Error{Vendor: c.vendor, Op: op.Name, Attempts: op.Attempts(), Message: "getting a token", Err: err}
 	}
 	err = redactedURLError(err)
+	var cause error = &scrubbed{err: err, text: redact.Text(err.Error(), op.Secrets())}
+	if op.Class == Mutating && op.Attempts() > 0 && !neverSent(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) || op.Class == Mutating && op.Attempts() > 0 && isTimeout(err) {
+		// The request may have reached the server and been applied: the
+		// caller must not assume it failed, nor blindly send it again.
+		cause = fmt.Errorf("%w: %w", tokenkit.ErrOutcomeUnknown, cause)
+	}
 	return &tokenkit.Error{
 		Vendor:   c.vendor,
 		Op:       op.Name,
 		Attempts: op.Attempts(),
-		Err:      &scrubbed{err: err, text: redact.Text(err.Error(), op.Secrets())},
+		Err:      cause,
 	}
 }
 

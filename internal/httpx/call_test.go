@@ -53,6 +53,10 @@ func TestLostResponse(t *testing.T) {
 			if !errors.Is(err, tokenkit.ErrTransport) || te.StatusCode != 0 {
 				t.Fatalf("error = %v, want ErrTransport", err)
 			}
+			// Only a mutating call's lost answer leaves its outcome unknown.
+			if got := errors.Is(err, tokenkit.ErrOutcomeUnknown); got != (tt.class == httpx.Mutating) {
+				t.Fatalf("ErrOutcomeUnknown = %v for %s: %v", got, tt.class, err)
+			}
 			if got := rec.attempts(); got != tt.wantAttempts {
 				t.Fatalf("server saw %d attempts, want %d", got, tt.wantAttempts)
 			}
@@ -117,6 +121,9 @@ func TestMutatingRetriedWhenNeverSent(t *testing.T) {
 		te := asError(t, err)
 		if !errors.Is(err, tokenkit.ErrTransport) {
 			t.Fatalf("error = %v, want ErrTransport", err)
+		}
+		if errors.Is(err, tokenkit.ErrOutcomeUnknown) {
+			t.Fatalf("a refused connection proves nothing was applied, got %v", err)
 		}
 		if te.Attempts != retries+1 || op.Attempts() != retries+1 {
 			t.Fatalf("Attempts = %d, op %d; want %d", te.Attempts, op.Attempts(), retries+1)

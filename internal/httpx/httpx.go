@@ -581,7 +581,16 @@ func (l *limitedBody) Close() error { return l.rc.Close() }
 // ReadBody reads a bounded body; the error wraps ErrBodyTooLarge past the
 // limit.
 func ReadBody(r io.Reader) ([]byte, error) {
+	return readBody(r, -1)
+}
+
+// readBody reads r; sizeHint (a Content-Length, or -1) presizes the buffer
+// so that a large body is not copied at every doubling.
+func readBody(r io.Reader, sizeHint int64) ([]byte, error) {
 	var buf bytes.Buffer
+	if sizeHint > 0 {
+		buf.Grow(int(min(sizeHint, 1<<20)) + bytes.MinRead)
+	}
 	_, err := buf.ReadFrom(r)
 	return buf.Bytes(), err
 }

@@ -20,6 +20,9 @@ const Mask = "REDACTED"
 // DefaultExcerpt is how many bytes of a response body an error keeps.
 const DefaultExcerpt = 512
 
+// maxScan is how much of a body Body reads to build an excerpt.
+const maxScan = 64 << 10
+
 // exact holds the normalised names (lower case, no '-', '_' or '.') that are
 // always secret, in headers, query and form fields and JSON keys.
 var exact = map[string]bool{
@@ -159,6 +162,13 @@ func Body(b []byte, secrets []string, max int) string {
 		max = DefaultExcerpt
 	}
 	trimmed := bytes.TrimSpace(b)
+	if len(trimmed) > maxScan {
+		// Only the start of a huge body can reach the excerpt: redacting
+		// a megabyte to keep 512 bytes of it would cost megabytes. A
+		// value cut at this point is still masked (maskPairs masks a
+		// sensitive value up to the end of the text).
+		trimmed = trimmed[:maxScan]
+	}
 	var s string
 	switch {
 	case len(trimmed) == 0:
@@ -239,6 +249,7 @@ func maskAll(v any) any {
 
 // Truncate cuts s to at most max bytes on a rune boundary and marks the cut.
 func Truncate(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= max {
 		return s
 	}

@@ -171,7 +171,8 @@ func (c *Client) transportError(op *Op, err error) *tokenkit.Error {
 	}
 	err = redactedURLError(err)
 	var cause error = &scrubbed{err: err, text: redact.Text(err.Error(), op.Secrets())}
-	if op.Class == Mutating && op.Attempts() > 0 && !neverSent(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) || op.Class == Mutating && op.Attempts() > 0 && isTimeout(err) {
+	callerStopped := !isTimeout(err) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+	if op.Class == Mutating && op.Attempts() > 0 && !neverSent(err) && !callerStopped {
 		// The request may have reached the server and been applied: the
 		// caller must not assume it failed, nor blindly send it again.
 		cause = fmt.Errorf("%w: %w", tokenkit.ErrOutcomeUnknown, cause)

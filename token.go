@@ -146,3 +146,17 @@ func FormatExpiry(t time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339)
 }
+
+// StaticSource returns a TokenSource that always hands out tok: for a
+// vendor call that takes a TokenSource when you already hold the token.
+// A nil tok gives an error wrapping ErrInvalidInput, never a panic.
+func StaticSource(tok Token) TokenSource { return staticSource{tok} }
+
+type staticSource struct{ tok Token }
+
+func (s staticSource) Token(context.Context) (Token, error) {
+	if s.tok == nil {
+		return nil, &Error{Vendor: "tokenkit", Op: "StaticSource", Message: "no token given", Err: ErrInvalidInput}
+	}
+	return s.tok, nil
+}

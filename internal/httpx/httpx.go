@@ -223,6 +223,10 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	for k, v := range req.Header {
 		rreq.Header[k] = v
 	}
+	if body == nil && rreq.Header.Get("Content-Type") == "" {
+		// oapi-codegen sets an empty Content-Type on bodiless requests.
+		rreq.Header.Del("Content-Type")
+	}
 	rreq.Header.Set("User-Agent", c.ua)
 	rc := c.rc
 	if op.Stream {

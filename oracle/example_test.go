@@ -1,0 +1,169 @@
+package oracle_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/oracle"
+	"github.com/tokenkit/tokenkit/oracle/oracletest"
+)
+
+// Get an access token with a user name and password. The fake stands in for
+// https://<instance>.
+func ExampleClient_ExchangePassword() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	fake.AddUser(oracletest.User{Username: "ci-bot", Password: "s3cret-pw"})
+
+	c, err := oracle.New(fake.URL())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, err := c.ExchangePassword(context.Background(), oracle.Credentials{Username: "ci-bot", Password: "s3cret-pw"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tok.TokenType, tok.Lifetime, tok.RefreshToken != "") // expiresInMillis 1209600000 is 14 days
+	fmt.Println(strings.Contains(fmt.Sprint(tok), tok.Value()))      // printing never shows the token
+	// Output:
+	// Bearer 336h0m0s true
+	// false
+}
+
+// Exchange a refresh token; with rotation the answer carries the refresh
+// token to use next time, and the old one is refused from then on.
+func ExampleClient_ExchangeRefreshToken() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	fake.AddUser(oracletest.User{Username: "ci-bot", Password: "s3cret-pw"})
+	saved := fake.IssueRefreshToken("ci-bot") // persisted by an earlier run
+
+	c, _ := oracle.New(fake.URL())
+	tok, err := c.ExchangeRefreshToken(context.Background(), tokenkit.Secret(saved))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tok.RefreshToken.Reveal() != saved, fake.RefreshTokenActive(saved))
+	// Output:
+	// true false
+}
+
+// Check a token and learn whom it belongs to.
+func ExampleClient_CurrentUser() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	fake.AddUser(oracletest.User{Username: "ada", Password: "pw-1", Email: "ada@example.com",
+		Groups: []oracletest.Group{{ID: "g-1", DisplayName: "Authors"}}})
+	c, _ := oracle.New(fake.URL())
+	tok, _ := c.ExchangePassword(context.Background(), oracle.Credentials{Username: "ada", Password: "pw-1"})
+
+	u, err := c.CurrentUser(context.Background(), tokenkit.StaticSource(tok), oracle.UserQuery{Groups: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(u.Email, u.Groups[0].DisplayName)
+	// Output:
+	// ada@example.com Authors
+}
+
+// A long-running program: the Source caches the access token, refreshes it
+// with the refresh token (adopting each rotated one), signs in again with the
+// password if the refresh token is refused, and the client presents the
+// token on every request.
+func ExampleClient_Source() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	fake.AddUser(oracletest.User{Username: "ci-bot", Password: "s3cret-pw"})
+	ocm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println("OCM got a bearer token:", strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "))
+	}))
+	defer ocm.Close()
+
+	c, _ := oracle.New(fake.URL())
+	var saved tokenkit.Secret
+	src := c.Source(oracle.SourceRequest{
+		Credentials:    &oracle.Credentials{Username: "ci-bot", Password: "s3cret-pw"},
+		OnRefreshToken: func(rt tokenkit.Secret) { saved = rt }, // persist it for the next run
+	})
+	hc := tokenkit.NewClient(src, nil)
+	for range 2 {
+		resp, err := hc.Get(ocm.URL + "/content/management/api/v1.1/items")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+	}
+	fmt.Println("token calls:", fake.Calls("GetAccessToken"), "refresh token saved:", saved != "")
+	// Output:
+	// OCM got a bearer token: true
+	// OCM got a bearer token: true
+	// token calls: 1 refresh token saved: true
+}
+
+// A refused refresh token is a *tokenkit.Error that matches
+// tokenkit.ErrInvalidCredential; Oracle's ExceptionDetail, nested details
+// included, is reachable with errors.As.
+func ExampleExceptionDetail() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	c, _ := oracle.New(fake.URL())
+	_, err := c.ExchangeRefreshToken(context.Background(), "revoked-or-mistyped")
+
+	var d *oracle.ExceptionDetail
+	fmt.Println(errors.Is(err, tokenkit.ErrInvalidCredential), errors.As(err, &d))
+	fmt.Println(d.Status, d.ErrorCode, d.Detail)
+	if n := d.Find(oracletest.CodeInvalidRefreshToken); n != nil {
+		fmt.Println(n.ErrorPath, "-", n.Detail)
+	}
+	// Output:
+	// true true
+	// 400 OCETEST-400 Illegal Argument
+	// refreshToken - The refresh token is invalid, expired or revoked.
+}
+
+// Issue a new access token under an authenticated session.
+func ExampleSessionIssuer() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	fake.AddUser(oracletest.User{Username: "ada", Password: "pw-1"})
+	c, _ := oracle.New(fake.URL())
+	src := c.PasswordSource(oracle.Credentials{Username: "ada", Password: "pw-1"})
+
+	var issuer tokenkit.Issuer = &oracle.SessionIssuer{Client: c, Auth: src}
+	tok, err := issuer.Issue(context.Background(), tokenkit.IssueRequest{})
+	fmt.Println(err, fake.AccessTokenActive(tok.Value()), fake.Calls("GetAccessToken"))
+	// Output:
+	// <nil> true 2
+}
+
+// Renew a token that still works by presenting it, as Oracle's own toolkit
+// does; RequestToken combines the forms when an instance wants that.
+func ExampleClient_RenewAccessToken() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	fake.AddUser(oracletest.User{Username: "ada", Password: "pw-1"})
+	c, _ := oracle.New(fake.URL())
+	ctx := context.Background()
+	old, _ := c.ExchangePassword(ctx, oracle.Credentials{Username: "ada", Password: "pw-1"})
+
+	renewed, err := c.RenewAccessToken(ctx, old)
+	fmt.Println(err, renewed.Value() != old.Value())
+	both, err := c.RequestToken(ctx, oracle.TokenRequest{
+		Credentials:  &oracle.Credentials{Username: "ada", Password: "pw-1"},
+		RefreshToken: renewed.RefreshToken,
+	})
+	fmt.Println(err, both.RefreshToken != renewed.RefreshToken)
+	// Output:
+	// <nil> true
+	// <nil> true
+}

@@ -1,0 +1,472 @@
+package oracletest
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenkit/tokenkit/oracle/internal/api"
+)
+
+// Paths and operation ids of the fake, as in openapi/oracle.yaml.
+const (
+	basePath = "/system/api/v1"
+
+	pathGetAccessToken = basePath + "/security/token"
+	pathGetCurrentUser = basePath + "/me"
+
+	opGetAccessToken = "GetAccessToken"
+	opGetCurrentUser = "GetCurrentUser"
+)
+
+// DefaultAccessTokenLifetime is the lifetime of the access tokens the fake
+// issues unless SetAccessTokenLifetime changes it: 1209600000 ms, the
+// expiresInMillis of Oracle's own example (14 days).
+const DefaultAccessTokenLifetime = 1209600000 * time.Millisecond
+
+// Server is a fake Oracle Content Management token API. Its state (users,
+// access and refresh tokens, clock, fault queue, counters and recorded
+// requests) is guarded by a mutex, so every method is safe for concurrent
+// use. Create one with NewServer or New.
+type Server struct {
+	// Immutable after construction.
+	ts        *httptest.Server
+	mux       http.Handler
+	done      chan struct{}
+	closeOnce sync.Once
+
+	mu           sync.Mutex
+	now          func() time.Time
+	accessTTL    time.Duration
+	refreshTTL   time.Duration // 0: refresh tokens do not expire
+	rotate       bool
+	issueRefresh bool
+	users        map[string]*User
+	access       map[string]*accessToken
+	refresh      map[string]*refreshToken
+	faults       []Fault
+	calls        map[string]int
+	applied      map[string]int
+	total        int
+	requests     []recorded
+}
+
+// accessToken is the fake's record of an issued access token.
+type accessToken struct {
+	username  string
+	expiresAt time.Time
+	revoked   bool
+}
+
+// refreshToken is the fake's record of an issued refresh token.
+type refreshToken struct {
+	username  string
+	expiresAt time.Time // zero: never
+	revoked   bool      // by the test
+	consumed  bool      // rotated out by a refresh
+}
+
+// NewServer starts a fake OCM instance on a new plain-HTTP
+// httptest.Server. The caller must call Close when done; New does that
+// through t.Cleanup.
+func NewServer() *Server {
+	s := &Server{
+		done:         make(chan struct{}),
+		now:          time.Now,
+		accessTTL:    DefaultAccessTokenLifetime,
+		rotate:       true,
+		issueRefresh: true,
+		users:        make(map[string]*User),
+		access:       make(map[string]*accessToken),
+		refresh:      make(map[string]*refreshToken),
+		calls:        make(map[string]int),
+		applied:      make(map[string]int),
+	}
+	s.mux = s.newRouter()
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	return s
+}
+
+// New is NewServer for tests: it registers Close with t.Cleanup.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s := NewServer()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// URL returns the base URL of the fake, without a trailing slash. Use it as
+// the instance URL (in place of https://<instance>).
+func (s *Server) URL() string { return s.ts.URL }
+
+// Client returns the http.Client of the underlying httptest server, which is
+// configured to reach it.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// Handler returns the whole fake, faults, call counting and request
+// recording included, as an http.Handler. It shares its state with the
+// httptest server and with Responder. A Drop or DropAfterApply fault hijacks
+// and closes the connection; where the ResponseWriter cannot be hijacked (an
+// httptest.ResponseRecorder, HTTP/2), it and a Delay cut short by the
+// request context panic with http.ErrAbortHandler, which net/http servers
+// turn into an aborted response.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Close shuts the httptest server down. Requests held by a Delay fault are
+// released and their connections dropped. Close may be called more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
+	s.ts.Close()
+}
+
+// SetClock replaces the clock the fake uses for token expiry. A nil now
+// restores time.Now.
+func (s *Server) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// SetAccessTokenLifetime sets the lifetime of the access tokens issued from
+// now on (expiresInMillis), truncated to whole milliseconds. The default is
+// DefaultAccessTokenLifetime. A d below one millisecond is treated as one.
+func (s *Server) SetAccessTokenLifetime(d time.Duration) {
+	d = max(d.Truncate(time.Millisecond), time.Millisecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessTTL = d
+}
+
+// SetRefreshTokenLifetime makes the refresh tokens issued from now on expire
+// after d; zero (the default) means they never expire. Oracle documents no
+// refresh-token lifetime (fake's choice).
+func (s *Server) SetRefreshTokenLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refreshTTL = max(d, 0)
+}
+
+// SetRotation turns refresh-token rotation on (the default) or off. With
+// rotation, a refresh answers with a new refresh token and the one sent is
+// refused from then on; without, the answer repeats the refresh token sent.
+// Oracle does not document which one it does.
+func (s *Server) SetRotation(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rotate = on
+}
+
+// SetIssueRefreshTokens says whether a sign-in (Basic) or a renewal (Bearer)
+// answers with a refresh token too (the default) or with an access token
+// only.
+func (s *Server) SetIssueRefreshTokens(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.issueRefresh = on
+}
+
+// User is an OCM user of the fake: the Basic credentials it accepts and the
+// details GET /system/api/v1/me returns.
+type User struct {
+	// Username and Password are the Basic credentials; both required.
+	Username string
+	Password string
+	// Email defaults to Username@example.com (or Username when it holds an
+	// "@").
+	Email string
+	// FirstName, MiddleName and LastName are the user's names. LastName
+	// defaults to Username.
+	FirstName, MiddleName, LastName string
+	// Locale defaults to "en".
+	Locale string
+	// RealmUserGUID is returned with includeRealmUserGUID=true. Default: a
+	// random 32-digit hex string per user.
+	RealmUserGUID string
+	// Groups are returned with includeGroupMembership=true.
+	Groups []Group
+	// AppRoles are returned with includeIDCSAppRoles=true, as strings
+	// (fake's choice: the documentation does not show their shape).
+	AppRoles []string
+	// CustomAttributes are returned when asked for by name
+	// (case-insensitive).
+	CustomAttributes map[string]any
+	// Locked makes every token call of the user fail with 403 Forbidden,
+	// and its tokens stop working.
+	Locked bool
+}
+
+// Group is an IDCS group of a User.
+type Group struct {
+	ID          string
+	DisplayName string
+}
+
+// AddUser registers a user, filling in defaults, replacing any user with the
+// same Username. It panics if Username or Password is empty, or if Username
+// contains ':' (it could not be sent with HTTP Basic).
+func (s *Server) AddUser(u User) {
+	if u.Username == "" || u.Password == "" {
+		panic("oracletest: AddUser needs a non-empty Username and Password")
+	}
+	if slices.Contains([]byte(u.Username), ':') {
+		panic("oracletest: AddUser: Username must not contain ':'")
+	}
+	if u.Email == "" {
+		u.Email = u.Username
+		if !slices.Contains([]byte(u.Username), '@') {
+			u.Email += "@example.com"
+		}
+	}
+	if u.LastName == "" {
+		u.LastName = u.Username
+	}
+	if u.Locale == "" {
+		u.Locale = "en"
+	}
+	if u.RealmUserGUID == "" {
+		u.RealmUserGUID = randomHex(16)
+	}
+	u.Groups = slices.Clone(u.Groups)
+	u.AppRoles = slices.Clone(u.AppRoles)
+	u.CustomAttributes = maps.Clone(u.CustomAttributes)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.Username] = &u
+}
+
+// LockUser locks or unlocks a registered user (see User.Locked). It panics
+// for an unknown user.
+func (s *Server) LockUser(username string, locked bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustUser(username).Locked = locked
+}
+
+func (s *Server) mustUser(username string) *User {
+	u := s.users[username]
+	if u == nil {
+		panic(fmt.Sprintf("oracletest: unknown user %q", username))
+	}
+	return u
+}
+
+// IssueAccessToken mints an access token for a registered user, as a
+// sign-in would, without a request: for test setup. It panics for an
+// unknown user.
+func (s *Server) IssueAccessToken(username string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustUser(username)
+	return s.newAccessLocked(username)
+}
+
+// IssueRefreshToken mints a refresh token for a registered user without a
+// request, for test setup (for example the refresh token a program
+// persisted in an earlier run). It panics for an unknown user.
+func (s *Server) IssueRefreshToken(username string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustUser(username)
+	return s.newRefreshLocked(username)
+}
+
+// RevokeRefreshToken revokes a refresh token, as an administrator would:
+// refreshes with it then fail with 400. It reports whether the token was
+// known.
+func (s *Server) RevokeRefreshToken(value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.refresh[value]
+	if t == nil {
+		return false
+	}
+	t.revoked = true
+	return true
+}
+
+// RevokeAccessToken revokes an access token: calls with it then fail with
+// 401. It reports whether the token was known.
+func (s *Server) RevokeAccessToken(value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.access[value]
+	if t == nil {
+		return false
+	}
+	t.revoked = true
+	return true
+}
+
+// RefreshTokenActive reports whether a refresh exchange with value would
+// succeed now: it is known, not revoked, not rotated out, not expired, and
+// its user is not locked.
+func (s *Server) RefreshTokenActive(value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.liveRefreshLocked(value)
+	return ok
+}
+
+// AccessTokenActive reports whether value is a live access token: known,
+// not revoked, not expired, and its user is not locked.
+func (s *Server) AccessTokenActive(value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.liveAccessLocked(value)
+	return ok
+}
+
+// Calls returns how many requests the fake received for an operationId
+// ("GetAccessToken", "GetCurrentUser"), faulted ones included. Calls("")
+// counts requests that matched no operation.
+func (s *Server) Calls(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
+}
+
+// TotalCalls returns how many requests the fake received in all, faulted and
+// unrouted ones included.
+func (s *Server) TotalCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}
+
+// Applied returns how many requests of an operationId changed the fake's
+// state: for "GetAccessToken", every access token issued (a rotation
+// included), whether or not its answer reached the client (DropAfterApply).
+// "GetCurrentUser" changes nothing. Compare it with Calls to prove that a
+// client did not replay a state-changing request.
+func (s *Server) Applied(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.applied[op]
+}
+
+// newAccessLocked records a new access token for username.
+func (s *Server) newAccessLocked(username string) string {
+	v := randomToken()
+	s.access[v] = &accessToken{username: username, expiresAt: s.now().Add(s.accessTTL)}
+	return v
+}
+
+// newRefreshLocked records a new refresh token for username.
+func (s *Server) newRefreshLocked(username string) string {
+	v := randomToken()
+	rt := &refreshToken{username: username}
+	if s.refreshTTL > 0 {
+		rt.expiresAt = s.now().Add(s.refreshTTL)
+	}
+	s.refresh[v] = rt
+	return v
+}
+
+func (s *Server) liveAccessLocked(value string) (*User, bool) {
+	t := s.access[value]
+	if t == nil || t.revoked || !s.now().Before(t.expiresAt) {
+		return nil, false
+	}
+	u := s.users[t.username]
+	if u == nil || u.Locked {
+		return nil, false
+	}
+	return u, true
+}
+
+func (s *Server) liveRefreshLocked(value string) (*refreshToken, bool) {
+	t := s.refresh[value]
+	if t == nil || t.revoked || t.consumed || (!t.expiresAt.IsZero() && !s.now().Before(t.expiresAt)) {
+		return nil, false
+	}
+	u := s.users[t.username]
+	if u == nil || u.Locked {
+		return nil, false
+	}
+	return t, true
+}
+
+// Error codes of the fake's ExceptionDetail and ErrorResponse bodies. Oracle
+// does not publish the codes of its token API; these are the fake's own
+// (fake's choice), stable so that tests can match them with
+// oracle.ExceptionDetail.Find.
+const (
+	CodeBadRequest           = "OCETEST-400"             // top level of every 400
+	CodeInvalidRefreshToken  = "OCETEST-INVALID-REFRESH" // nested: unknown, revoked, rotated-out or expired refresh token
+	CodeMissingRefreshToken  = "OCETEST-EMPTY-REFRESH"   // nested: refreshToken present but empty
+	CodeMalformedBody        = "OCETEST-MALFORMED-BODY"  // nested: the body is not a V1AuthTokenRequestInfo
+	CodeTooManyAttributes    = "OCETEST-TOO-MANY-ATTRS"  // nested: more than 20 customAttributes
+	CodeUnauthorized         = "OCETEST-401"             // top level of every 401
+	CodeInvalidCredentials   = "OCETEST-INVALID-USER"    // nested: wrong user name or password
+	CodeInvalidToken         = "OCETEST-INVALID-TOKEN"   // nested: unknown, revoked or expired access token
+	CodeAuthRequired         = "OCETEST-AUTH-REQUIRED"   // nested: no usable Authorization
+	CodeForbidden            = "OCETEST-403"             // locked user, or a refresh token of another user
+	CodeUnsupportedMediaType = "OCETEST-415"             // a body that is not application/json
+	CodeInjectedFault        = "OCETEST-FAULT"           // a Fault's Status
+	CodeNotFound             = "OCETEST-404"             // ErrorResponse: no such path
+	CodeMethodNotAllowed     = "OCETEST-405"             // ErrorResponse: wrong method on a known path
+	CodeInternal             = "OCETEST-500"             // the fake failed to encode an answer
+	CodeRequestTooLarge      = "OCETEST-413"             // a body over 1 MiB
+)
+
+// problemBase prefixes the type URI of every ExceptionDetail (fake's choice).
+const problemBase = "https://www.rfc-editor.org/rfc/rfc9110#status."
+
+// exceptionDetail builds an ExceptionDetail with Oracle's member names.
+func exceptionDetail(status int, code, detail string, nested ...api.ExceptionDetail) api.ExceptionDetail {
+	d := api.ExceptionDetail{
+		Type:       ptr(fmt.Sprintf("%s%d", problemBase, status)),
+		Title:      ptr(http.StatusText(status)),
+		Status:     ptr(float32(status)),
+		Detail:     ptr(detail),
+		OErrorCode: ptr(code),
+	}
+	if len(nested) > 0 {
+		d.OErrorDetails = &nested
+	}
+	return d
+}
+
+// nestedDetail builds one entry of o:errorDetails.
+func nestedDetail(code, title, detail, path string) api.ExceptionDetail {
+	d := api.ExceptionDetail{Title: ptr(title), Detail: ptr(detail), OErrorCode: ptr(code)}
+	if path != "" {
+		d.OErrorPath = ptr(path)
+	}
+	return d
+}
+
+// errorResponse builds the other error shape of /system/api/v1.
+func errorResponse(status int, code, message string) api.ErrorResponse {
+	return api.ErrorResponse{
+		ErrorCode:      ptr(code),
+		ErrorMessage:   ptr(message),
+		HttpMessage:    ptr(http.StatusText(status)),
+		HttpStatusCode: ptr(int32(status)),
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return b
+}
+
+func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
+
+// randomToken returns an opaque 256-bit token (fake's choice: OCM's real
+// tokens are IDCS-issued and their format is not part of the API).
+func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBytes(32)) }

@@ -1,0 +1,51 @@
+// Package cgscantest is a stateful, in-process fake of the authentication and
+// access-token endpoints of the Clone Guard Security Scanning API v2, for
+// tests.
+//
+// The fake behaves like the product rather than like a stub. It implements
+// the eight operations of openapi/cgscan.yaml on top of the generated strict
+// server (cgscan/internal/api):
+//
+//   - POST /auth/sign_in signs a user in with {username, password}; for a
+//     user with two-factor authentication it answers with an
+//     otp_session_state instead of a token, and a second call with
+//     {otp_attempt, otp_session_state} completes the sign-in. One-time codes
+//     work once (read the current one with OTP); a pending sign-in expires
+//     after OTPSessionTTL on the injectable clock and after MaxOTPFailures
+//     wrong codes.
+//   - POST /auth/sign_in_with_recovery_code accepts a recovery code, each
+//     once, with the pending sign-in's otp_session_state or the user name
+//     and password.
+//   - POST /auth/check_2fa and POST /auth/send_sms_otp report the second
+//     factor of a pending sign-in and "send" a new code by SMS (SMSSent).
+//   - PUT /v2/user/generate_access_token generates an access token that
+//     replaces the user's previous one; PUT /v2/user/revoke_access_token
+//     revokes it; GET /v2/user/check_token answers 200 for a valid session
+//     or access token and 401 otherwise; DELETE /auth/sign_out ends the
+//     presented token.
+//
+// Every call needs a known x-api-key (401 otherwise). User tokens are read
+// from "Authorization: Bearer <token>" unless SetAuthScheme says otherwise,
+// and SetPath moves any operation to another path, mirroring
+// cgscan.WithAuthScheme and cgscan.WithPath. Only the sign-in and generate
+// paths are documented publicly; everything the fake does where the
+// documentation is silent (the other paths, bodies, messages, lifetimes) is
+// marked "fake's choice" or "unverified" in the source.
+//
+// Each Server has its own state guarded by a mutex, call counts (Calls),
+// counts of applied state changes (Applied, to prove that a lost response
+// was not replayed), recorded requests, and a queue of faults (429 with
+// Retry-After, 5xx, HTML pages, truncated JSON, delays, connections dropped
+// before or after the state change) that the next requests receive. The same
+// state and faults are reachable over a real httptest server (URL, Client),
+// as an http.Handler (Handler), and as a github.com/jarcoal/httpmock
+// responder (Responder).
+//
+// The shortest working use:
+//
+//	srv := cgscantest.New(t) // closed by t.Cleanup
+//	srv.AddUser(cgscantest.User{Username: "alice", Password: "secret123", TwoFactor: true})
+//	c, _ := cgscan.New(srv.URL(), cgscan.WithAPIKey(tokenkit.Secret(srv.APIKey())))
+//	res, _ := c.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: "secret123"})
+//	session, _ := c.VerifyOTP(ctx, res.SecondFactor, tokenkit.Secret(srv.OTP("alice")))
+package cgscantest

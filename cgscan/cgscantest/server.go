@@ -1,0 +1,410 @@
+package cgscantest
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Operation ids of the fake, as in openapi/cgscan.yaml.
+const (
+	opSignIn                 = "SignIn"
+	opSignInWithRecoveryCode = "SignInWithRecoveryCode"
+	opCheckTwoFactor         = "CheckTwoFactor"
+	opSendSMSOTP             = "SendSMSOTP"
+	opSignOut                = "SignOut"
+	opGenerateAccessToken    = "GenerateAccessToken"
+	opRevokeAccessToken      = "RevokeAccessToken"
+	opCheckToken             = "CheckToken"
+)
+
+// route is the method and default path of one operation (openapi/cgscan.yaml).
+type route struct{ method, path string }
+
+var routes = map[string]route{
+	opSignIn:                 {http.MethodPost, "/auth/sign_in"},
+	opSignInWithRecoveryCode: {http.MethodPost, "/auth/sign_in_with_recovery_code"},
+	opCheckTwoFactor:         {http.MethodPost, "/auth/check_2fa"},
+	opSendSMSOTP:             {http.MethodPost, "/auth/send_sms_otp"},
+	opSignOut:                {http.MethodDelete, "/auth/sign_out"},
+	opGenerateAccessToken:    {http.MethodPut, "/v2/user/generate_access_token"},
+	opRevokeAccessToken:      {http.MethodPut, "/v2/user/revoke_access_token"},
+	opCheckToken:             {http.MethodGet, "/v2/user/check_token"},
+}
+
+// Defaults of the fake. The public documentation states none of them.
+const (
+	// OTPSessionTTL is how long an otp_session_state stays valid (fake's
+	// choice).
+	OTPSessionTTL = 5 * time.Minute
+	// MaxOTPFailures is how many wrong codes end a pending sign-in (fake's
+	// choice).
+	MaxOTPFailures = 5
+	defaultRole    = "User"  // sign-in page example
+	defaultTZ      = "UTC"   // sign-in page example
+	provider       = "email" // sign-in page example
+	defaultOrgName = "cgscantest organization"
+	recoveryCodes  = 5 // generated per 2FA user when none are given (fake's choice)
+)
+
+// Server is a fake of the authentication and access-token endpoints of the
+// Clone Guard scanning API. Its state (API keys, users, pending sign-ins,
+// sessions, access tokens, clock, routes, fault queue, counters and recorded
+// requests) is guarded by a mutex, so every method is safe for concurrent use.
+// Create one with NewServer or New.
+type Server struct {
+	ts        *httptest.Server
+	mux       http.Handler
+	done      chan struct{}
+	closeOnce sync.Once
+	apiKey    string
+	orgUUID   string
+
+	mu         sync.Mutex
+	now        func() time.Time
+	apiKeys    map[string]bool
+	users      map[string]*user
+	pending    map[string]*pendingSignIn
+	tokens     map[string]*tokenRec
+	paths      map[string]string // operation → moved path
+	authHeader string
+	authPrefix string
+	faults     []Fault
+	calls      map[string]int
+	applied    map[string]int
+	total      int
+	requests   []recorded
+}
+
+// user is the fake's record of a registered user.
+type user struct {
+	User
+	otp         string
+	unused      []string // recovery codes not used yet
+	signInCount int
+	smsSent     int
+	accessToken string // the current access token, "" if none
+}
+
+type pendingSignIn struct {
+	username string
+	created  time.Time
+	failures int
+}
+
+// tokenRec is a valid user token: a session from sign-in or an access token.
+type tokenRec struct {
+	username string
+	access   bool
+}
+
+// NewServer starts a fake on a new plain-HTTP httptest.Server with one API
+// key (APIKey). The caller must call Close when done; New does that through
+// t.Cleanup.
+func NewServer() *Server {
+	s := &Server{
+		done:       make(chan struct{}),
+		apiKey:     "cgk_" + randomHex(16),
+		orgUUID:    newUUID(),
+		now:        time.Now,
+		apiKeys:    make(map[string]bool),
+		users:      make(map[string]*user),
+		pending:    make(map[string]*pendingSignIn),
+		tokens:     make(map[string]*tokenRec),
+		paths:      make(map[string]string),
+		authHeader: "Authorization",
+		authPrefix: "Bearer ",
+		calls:      make(map[string]int),
+		applied:    make(map[string]int),
+	}
+	s.apiKeys[s.apiKey] = true
+	s.mux = s.newRouter()
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	return s
+}
+
+// New is NewServer for tests: it registers Close with t.Cleanup.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s := NewServer()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// URL returns the base URL of the fake, without a trailing slash: the portal
+// URL to give cgscan.New.
+func (s *Server) URL() string { return s.ts.URL }
+
+// Client returns the http.Client of the underlying httptest server.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// Handler returns the whole fake, faults, counting and recording included, as
+// an http.Handler sharing its state with the httptest server and Responder. A
+// Drop fault hijacks and closes the connection; where that is impossible (an
+// httptest.ResponseRecorder, HTTP/2) it panics with http.ErrAbortHandler,
+// which net/http servers turn into an aborted response.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Close shuts the httptest server down, releasing requests held by a Delay.
+// Close may be called more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
+	s.ts.Close()
+}
+
+// SetClock replaces the clock that expires pending sign-ins (OTPSessionTTL).
+// A nil now restores time.Now.
+func (s *Server) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// APIKey returns the API key the fake was created with.
+func (s *Server) APIKey() string { return s.apiKey }
+
+// AddAPIKey accepts one more API key. Every call without a known x-api-key is
+// answered 401.
+func (s *Server) AddAPIKey(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apiKeys[key] = true
+}
+
+// RemoveAPIKey stops accepting an API key.
+func (s *Server) RemoveAPIKey(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.apiKeys, key)
+}
+
+// User describes a user registered with AddUser. Empty fields get defaults.
+type User struct {
+	// Username and Password are the sign-in credentials; required.
+	Username string
+	Password string
+	// TwoFactor makes sign-in ask for a one-time code (read it with OTP).
+	TwoFactor bool
+	// Method is the user's second factor as Check 2fa reports it: "app"
+	// (the default) or "sms".
+	Method string
+	// Phone is the number SMS codes go to; SendSMSOTP fails without one.
+	Phone string
+	// RecoveryCodes are the codes that replace a one-time code, each once.
+	// A TwoFactor user without any gets five random ones (read them with
+	// RecoveryCodes).
+	RecoveryCodes []string
+	// Role and Timezone are reported at sign-in (default "User" and "UTC").
+	Role     string
+	Timezone string
+	// Organization is the organization name reported at sign-in.
+	Organization string
+}
+
+// AddUser registers a user, replacing any user with the same name (their
+// tokens stay valid). It panics if Username or Password is empty.
+func (s *Server) AddUser(u User) {
+	if u.Username == "" || u.Password == "" {
+		panic("cgscantest: AddUser needs a Username and a Password")
+	}
+	u.RecoveryCodes = slices.Clone(u.RecoveryCodes)
+	if u.TwoFactor && len(u.RecoveryCodes) == 0 {
+		for range recoveryCodes {
+			h := randomHex(5)
+			u.RecoveryCodes = append(u.RecoveryCodes, h[:5]+"-"+h[5:])
+		}
+	}
+	if u.Method == "" {
+		u.Method = "app"
+	}
+	if u.Role == "" {
+		u.Role = defaultRole
+	}
+	if u.Timezone == "" {
+		u.Timezone = defaultTZ
+	}
+	if u.Organization == "" {
+		u.Organization = defaultOrgName
+	}
+	rec := &user{User: u, unused: slices.Clone(u.RecoveryCodes), otp: newOTP()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.users[u.Username]; old != nil {
+		rec.accessToken = old.accessToken
+		rec.signInCount = old.signInCount
+	}
+	s.users[u.Username] = rec
+}
+
+// OTP returns the one-time code a 2FA user's authenticator (or last SMS)
+// shows now. It changes after every successful use and every SMS. It panics
+// for an unknown user.
+func (s *Server) OTP(username string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mustUser(username).otp
+}
+
+// RecoveryCodes returns the recovery codes of a user that have not been used.
+func (s *Server) RecoveryCodes(username string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.mustUser(username).unused)
+}
+
+// SMSSent returns how many SMS codes the fake has "sent" to a user.
+func (s *Server) SMSSent(username string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mustUser(username).smsSent
+}
+
+// AccessToken returns a user's current access token, "" if none.
+func (s *Server) AccessToken(username string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mustUser(username).accessToken
+}
+
+// TokenValid reports whether value is a valid session or access token.
+func (s *Server) TokenValid(value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.tokens[value]
+	return ok
+}
+
+func (s *Server) mustUser(username string) *user {
+	u := s.users[username]
+	if u == nil {
+		panic(fmt.Sprintf("cgscantest: unknown user %q", username))
+	}
+	return u
+}
+
+// SetPath serves an operation ("SignIn", "RevokeAccessToken", …) at another
+// path, as a portal whose paths differ from the defaults would (see
+// cgscan.WithPath); the default path then answers 404. An empty path restores
+// the default. It panics for an unknown operation.
+func (s *Server) SetPath(op, path string) {
+	if _, ok := routes[op]; !ok {
+		panic(fmt.Sprintf("cgscantest: unknown operation %q", op))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if path == "" || path == routes[op].path {
+		delete(s.paths, op)
+		return
+	}
+	s.paths[op] = path
+}
+
+// SetAuthScheme sets the header and prefix the fake reads user tokens from
+// (default "Authorization" and "Bearer "; see cgscan.WithAuthScheme). The
+// prefix is compared case-insensitively.
+func (s *Server) SetAuthScheme(header, prefix string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.authHeader, s.authPrefix = header, prefix
+}
+
+// Calls returns how many requests the fake received for an operation
+// ("SignIn" counts both steps of 2FA), faulted ones included. Calls("")
+// counts requests that matched no operation.
+func (s *Server) Calls(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
+}
+
+// Applied returns how many requests of an operation really changed state:
+// sessions created (SignIn, SignInWithRecoveryCode), SMS sent (SendSMSOTP),
+// tokens generated, revoked or signed out. A retry that replays a state
+// change shows here; a faulted request that was not served does not.
+func (s *Server) Applied(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.applied[op]
+}
+
+// TotalCalls returns how many requests the fake received in all.
+func (s *Server) TotalCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}
+
+// operationOf maps a request line to its operation, honouring SetPath, or "".
+// Callers hold s.mu.
+func (s *Server) operationOf(method, path string) string {
+	for op, r := range routes {
+		want := r.path
+		if p, ok := s.paths[op]; ok {
+			want = p
+		}
+		if path == want && (method == r.method || method == http.MethodHead && r.method == http.MethodGet) {
+			return op
+		}
+	}
+	return ""
+}
+
+// knownPath reports whether path serves some operation with another method.
+// Callers hold s.mu.
+func (s *Server) knownPath(path string) bool {
+	for op, r := range routes {
+		want := r.path
+		if p, ok := s.paths[op]; ok {
+			want = p
+		}
+		if path == want {
+			return true
+		}
+	}
+	return false
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return b
+}
+
+func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
+
+// randomToken returns a URL-safe token of n random bytes (fake's format).
+func randomToken(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }
+
+// newOTP returns a random six-digit code.
+func newOTP() string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+// newUUID returns a random RFC 9562 version 4 UUID.
+func newUUID() string {
+	b := randomBytes(16)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// maskPhone keeps the last four digits of a phone number.
+func maskPhone(p string) string {
+	if len(p) <= 4 {
+		return strings.Repeat("*", len(p))
+	}
+	return strings.Repeat("*", len(p)-4) + p[len(p)-4:]
+}

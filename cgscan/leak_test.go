@@ -1,0 +1,160 @@
+package cgscan_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/cgscan"
+	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
+)
+
+// TestNoSecretLeaks captures debug logs, errors and every fmt verb of every
+// exported type that holds a secret, and searches them for the API key, the
+// password, one-time codes, the otp_session_state, recovery codes and tokens.
+func TestNoSecretLeaks(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	fake, c := newFake(t, tokenkit.WithLogger(logger), tokenkit.WithRetryMax(1))
+	const password = "correct-horse-battery"
+	fake.AddUser(cgscantest.User{Username: "leaky", Password: password, TwoFactor: true, Phone: "+15550001111"})
+	ctx := context.Background()
+	secrets := []string{fake.APIKey(), password}
+	secrets = append(secrets, fake.RecoveryCodes("leaky")...)
+
+	var out strings.Builder
+	record := func(vs ...any) {
+		for _, v := range vs {
+			for _, f := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+				fmt.Fprintf(&out, f+"\n", v)
+			}
+			logger.Info("value", "v", v)
+			if b, err := json.Marshal(v); err == nil {
+				out.Write(b)
+			}
+		}
+	}
+	recordErr := func(err error) {
+		if err == nil {
+			t.Fatal("expected an error")
+		}
+		var te *tokenkit.Error
+		errors.As(err, &te)
+		record(err, te)
+		out.WriteString(te.Body + "\n" + te.Message + "\n")
+		var er *cgscan.ErrorResponse
+		if errors.As(err, &er) {
+			record(er, *er)
+		}
+	}
+
+	req := cgscan.SignInRequest{Username: "leaky", Password: password}
+	res, err := c.SignIn(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf := res.SecondFactor
+	secrets = append(secrets, sf.State.Reveal())
+	if err := c.SendSMSOTP(ctx, sf); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.CheckTwoFactor(ctx, sf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A wrong code, then the right one.
+	recordErr(func() error { _, err := c.VerifyOTP(ctx, sf, "999999x"); return err }())
+	otp := fake.OTP("leaky")
+	secrets = append(secrets, otp)
+	session, err := c.VerifyOTP(ctx, sf, tokenkit.Secret(otp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.GenerateAccessToken(ctx, session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets = append(secrets, session.Value(), tok.Value())
+	check, _ := c.CheckToken(ctx, tok)
+	rc := cgscan.RecoveryCodeRequest{RecoveryCode: tokenkit.Secret(fake.RecoveryCodes("leaky")[0]), Challenge: sf, Username: "leaky", Password: password}
+	ex := &cgscan.PasswordExchanger{Client: c, Request: req}
+	record(res, *res, sf, *sf, st, req, &req, rc, &rc, session, *session, tok, *tok, check, c, *c, ex,
+		&cgscan.AccessTokenIssuer{Client: c, Session: session}, &cgscan.AccessTokenRevoker{Client: c, Auth: tok},
+		&cgscan.SecondFactorError{Challenge: sf}, cgscan.BearerScheme,
+		cgscantest.User{Username: "x", Password: password, RecoveryCodes: fake.RecoveryCodes("leaky")})
+
+	// Failures: the exchanger's second-factor error; a wrong recovery code; a
+	// used challenge; retried 500s (warn logs); a made-up token.
+	_, err = ex.Exchange(ctx)
+	recordErr(err)
+	_, err = c.SignInWithRecoveryCode(ctx, cgscan.RecoveryCodeRequest{RecoveryCode: "wrong-recovery-code", Username: "leaky", Password: password})
+	recordErr(err)
+	_, err = c.CheckTwoFactor(ctx, sf)
+	recordErr(err)
+	fake.FailNext(2, cgscantest.Fault{Status: 500})
+	_, err = c.CheckToken(ctx, tok)
+	recordErr(err)
+	fake.FailNext(1, cgscantest.Fault{DropAfterApply: true})
+	_, err = c.GenerateAccessToken(ctx, session)
+	recordErr(err)
+	_, err = c.GenerateAccessToken(ctx, c.NewAccessToken("made-up-token-value"))
+	recordErr(err)
+	secrets = append(secrets, "wrong-recovery-code", "made-up-token-value")
+
+	// A server that echoes everything it got into its error bodies.
+	mt := httpmock.NewMockTransport()
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		var b []byte
+		if r.Body != nil {
+			b, _ = io.ReadAll(r.Body)
+		}
+		echo := fmt.Sprintf("got %s %s key=%s auth=%s body=%s", r.Method, r.URL, r.Header.Get("x-api-key"), r.Header.Get("Authorization"), b)
+		body, _ := json.Marshal(map[string]any{"status": 401, "status_text": echo, "message": echo, "errors": []string{echo}})
+		return httpmock.NewBytesResponse(401, body), nil
+	})
+	echoing, err := cgscan.New(host, cgscan.WithAPIKey(tokenkit.Secret(fake.APIKey())), tokenkit.WithHTTPClient(&http.Client{Transport: mt}),
+		tokenkit.WithLogger(logger), cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "Authorization", Prefix: "Custom "}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = echoing.SignIn(ctx, req)
+	recordErr(err)
+	_, err = echoing.VerifyOTP(ctx, sf, tokenkit.Secret(otp))
+	recordErr(err)
+	_, err = echoing.SignInWithRecoveryCode(ctx, rc)
+	recordErr(err)
+	err = echoing.SendSMSOTP(ctx, sf)
+	recordErr(err)
+	_, err = echoing.GenerateAccessToken(ctx, echoing.NewAccessToken(tokenkit.Secret(tok.Value())))
+	recordErr(err)
+	err = echoing.SignOut(ctx, echoing.NewAccessToken(tokenkit.Secret(session.Value())))
+	recordErr(err)
+
+	for _, r := range fake.Requests() {
+		record(r)
+	}
+	all := out.String() + logs.String()
+	if !strings.Contains(logs.String(), "tokenkit: http attempt") || !strings.Contains(logs.String(), "tokenkit: retrying") {
+		t.Fatalf("expected debug and retry log lines, got:\n%s", logs.String())
+	}
+	for _, secret := range secrets {
+		if len(secret) < 4 {
+			t.Fatalf("test secret too short: %d", len(secret))
+		}
+		if strings.Contains(all, secret) {
+			i := strings.Index(all, secret)
+			t.Fatalf("secret %q… leaked into: …%s…", secret[:3], all[max(0, i-200):min(len(all), i+len(secret)+50)])
+		}
+	}
+}

@@ -1,0 +1,402 @@
+package cgscan
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/cgscan/internal/api"
+	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/redact"
+)
+
+// SignInRequest is the first step of POST /auth/sign_in.
+type SignInRequest struct {
+	// Username is the user's name; required.
+	Username string
+	// Password is the user's password; required.
+	Password tokenkit.Secret
+}
+
+// SignInResult is the answer to SignIn: exactly one of its fields is set.
+type SignInResult struct {
+	// Session is the signed-in user, when no second factor is needed.
+	Session *Session
+	// SecondFactor is set instead when the user has two-factor
+	// authentication on: complete the sign-in with VerifyOTP (or
+	// SignInWithRecoveryCode), after SendSMSOTP if the code comes by SMS.
+	SecondFactor *SecondFactor
+}
+
+// SecondFactor is a pending sign-in that waits for a one-time code: the
+// otp_session_state of the first answer of POST /auth/sign_in. Printing or
+// logging it never shows the state.
+type SecondFactor struct {
+	// Username is the user signing in.
+	Username string
+	// State is the otp_session_state to send back with the code.
+	State tokenkit.Secret
+	// Message is the answer's message, if any.
+	Message string
+}
+
+// String describes the challenge without its state.
+func (sf SecondFactor) String() string {
+	return fmt.Sprintf("cgscan.SecondFactor{username: %q, state: %s}", sf.Username, sf.State)
+}
+
+// GoString is String, for %#v.
+func (sf SecondFactor) GoString() string { return sf.String() }
+
+// Format writes String for every verb.
+func (sf SecondFactor) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, sf.String()) }
+
+// LogValue logs the user, never the state.
+func (sf SecondFactor) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("username", sf.Username), slog.String("state", sf.State.String()))
+}
+
+// ErrSecondFactorRequired matches (errors.Is) the error of a sign-in that
+// needs a one-time code it was not given: PasswordExchanger without OTP, or
+// VerifyOTP answered with a new challenge. The challenge is reachable as a
+// *SecondFactorError with errors.As.
+var ErrSecondFactorRequired = errors.New("cgscan: second factor required")
+
+// SecondFactorError carries the challenge of a sign-in that needs a one-time
+// code. It matches ErrSecondFactorRequired.
+type SecondFactorError struct {
+	Challenge *SecondFactor
+}
+
+// Error says that a second factor is required, without any secret.
+func (e *SecondFactorError) Error() string { return "cgscan: second factor required" }
+
+// Is matches ErrSecondFactorRequired.
+func (e *SecondFactorError) Is(target error) bool { return target == ErrSecondFactorRequired }
+
+// SignIn signs a user in with their user name and password
+// (POST /auth/sign_in, x-api-key and {username, password}). If the user has
+// two-factor authentication on, the result carries a SecondFactor instead of
+// a Session: this is not an error. A rejected password (or API key) is a
+// *tokenkit.Error matching tokenkit.ErrInvalidCredential.
+//
+// A sign-in creates a session (and may send an SMS), so it is not retried
+// after a response is lost: only when the request never reached the server,
+// or after 429.
+func (c *Client) SignIn(ctx context.Context, req SignInRequest) (*SignInResult, error) {
+	const op = OpSignIn
+	if strings.TrimSpace(req.Username) == "" || req.Password == "" {
+		return nil, c.tx.InvalidInput(string(op), "user name and password are required")
+	}
+	body := api.SignInJSONRequestBody{Username: &req.Username, Password: ptr(req.Password.Reveal())}
+	return c.signIn(ctx, op, req.Username, func(ctx context.Context) (*http.Response, error) {
+		return c.api.SignIn(ctx, body, c.editor(op))
+	})
+}
+
+// VerifyOTP completes a sign-in that needs a second factor: it sends the
+// one-time code with the challenge's otp_session_state to POST /auth/sign_in.
+// A rejected code is a *tokenkit.Error matching tokenkit.ErrInvalidCredential;
+// if the API answers with a new challenge instead, the error matches
+// ErrSecondFactorRequired and carries it. The call is not retried after a
+// lost response: a one-time code works once.
+func (c *Client) VerifyOTP(ctx context.Context, challenge *SecondFactor, code tokenkit.Secret) (*Session, error) {
+	const op = OpSignIn
+	if challenge == nil || challenge.State == "" {
+		return nil, c.tx.InvalidInput(string(op), "no second-factor challenge (call SignIn first)")
+	}
+	if strings.TrimSpace(code.Reveal()) == "" {
+		return nil, c.tx.InvalidInput(string(op), "empty one-time code")
+	}
+	body := api.SignInJSONRequestBody{
+		OtpAttempt:      ptr(strings.TrimSpace(code.Reveal())),
+		OtpSessionState: ptr(challenge.State.Reveal()),
+	}
+	res, err := c.signIn(ctx, op, challenge.Username, func(ctx context.Context) (*http.Response, error) {
+		return c.api.SignIn(ctx, body, c.editor(op))
+	})
+	return sessionOf(op, res, err)
+}
+
+// RecoveryCodeRequest signs in with a recovery code instead of a one-time
+// code.
+type RecoveryCodeRequest struct {
+	// RecoveryCode is one of the user's recovery codes; required. Each works
+	// once.
+	RecoveryCode tokenkit.Secret
+	// Challenge is the pending sign-in from SignIn, if any: its
+	// otp_session_state is sent.
+	Challenge *SecondFactor
+	// Username and Password are sent when set, for a portal that wants them
+	// instead of (or with) the challenge. One of Challenge or Username is
+	// required.
+	Username string
+	Password tokenkit.Secret
+}
+
+// SignInWithRecoveryCode signs in with a recovery code
+// (POST /auth/sign_in_with_recovery_code; path and body unverified, see
+// WithPath). A rejected code is a *tokenkit.Error matching
+// tokenkit.ErrInvalidCredential. A recovery code works once, so the call is
+// not retried after a lost response.
+func (c *Client) SignInWithRecoveryCode(ctx context.Context, req RecoveryCodeRequest) (*Session, error) {
+	const op = OpSignInWithRecoveryCode
+	code := strings.TrimSpace(req.RecoveryCode.Reveal())
+	if code == "" {
+		return nil, c.tx.InvalidInput(string(op), "empty recovery code")
+	}
+	body := api.SignInWithRecoveryCodeJSONRequestBody{RecoveryCode: code}
+	username := req.Username
+	if req.Challenge != nil && req.Challenge.State != "" {
+		body.OtpSessionState = ptr(req.Challenge.State.Reveal())
+		if username == "" {
+			username = req.Challenge.Username
+		}
+	}
+	if req.Username != "" {
+		body.Username = ptr(req.Username)
+	}
+	if req.Password != "" {
+		body.Password = ptr(req.Password.Reveal())
+	}
+	if body.OtpSessionState == nil && body.Username == nil {
+		return nil, c.tx.InvalidInput(string(op), "a challenge or a user name is required")
+	}
+	res, err := c.signIn(ctx, op, username, func(ctx context.Context) (*http.Response, error) {
+		return c.api.SignInWithRecoveryCode(ctx, body, c.editor(op))
+	})
+	return sessionOf(op, res, err)
+}
+
+// sessionOf turns the answer of a second step into a session; another
+// challenge is an error matching ErrSecondFactorRequired.
+func sessionOf(op Operation, res *SignInResult, err error) (*Session, error) {
+	if err != nil {
+		return nil, err
+	}
+	if res.Session == nil {
+		return nil, &tokenkit.Error{Vendor: vendor, Op: string(op), StatusCode: http.StatusOK,
+			Message: "the second factor was not accepted: the API asked for one again",
+			Err:     &SecondFactorError{Challenge: res.SecondFactor}}
+	}
+	return res.Session, nil
+}
+
+// signIn runs one sign-in call and reads its answer: a session when it has a
+// token, a challenge when it has otp_session_state.
+func (c *Client) signIn(ctx context.Context, op Operation, username string, send httpx.Send) (*SignInResult, error) {
+	o := &httpx.Op{Name: string(op), Class: httpx.Mutating}
+	res, err := c.run(ctx, o, send)
+	if err != nil {
+		return nil, markCredential(err)
+	}
+	dto, err := decodeObject[api.SignInResult](c, o, res, false)
+	if err != nil {
+		return nil, err
+	}
+	if u := strings.TrimSpace(deref(dto.Username)); u != "" {
+		username = u
+	}
+	if tok := strings.TrimSpace(deref(dto.Token)); tok != "" {
+		s := &Session{
+			token:       tokenkit.Secret(tok),
+			apiKey:      c.opts.apiKey,
+			Username:    username,
+			Role:        deref(dto.Role),
+			Timezone:    deref(dto.Timezone),
+			Provider:    deref(dto.Provider),
+			Verified:    deref(dto.Verified),
+			SignInCount: deref(dto.SignInCount),
+			Scheme:      c.opts.scheme,
+		}
+		if dto.Organization != nil {
+			s.Organization = Organization{UUID: deref(dto.Organization.Uuid), Name: deref(dto.Organization.Name)}
+		}
+		return &SignInResult{Session: s}, nil
+	}
+	if state := strings.TrimSpace(deref(dto.OtpSessionState)); state != "" {
+		return &SignInResult{SecondFactor: &SecondFactor{
+			Username: username,
+			State:    tokenkit.Secret(state),
+			Message:  redact.Truncate(deref(dto.Message), 256),
+		}}, nil
+	}
+	return nil, c.invalid(o, res, "the answer has neither token nor otp_session_state")
+}
+
+// TwoFactorStatus is the answer of CheckTwoFactor. The public documentation
+// does not describe it: Required, Method and Phone are read from
+// otp_required, otp_method and phone when present, and every other field
+// that does not look like a secret is in Fields.
+type TwoFactorStatus struct {
+	// Required reports otp_required.
+	Required bool
+	// Method is the user's second factor, e.g. "app" or "sms".
+	Method string
+	// Phone is the (masked) number an SMS goes to.
+	Phone string
+	// Message is the answer's message, if any.
+	Message string
+	// Fields holds the rest of the answer as decoded JSON, without the
+	// fields whose names look secret.
+	Fields map[string]any
+}
+
+// CheckTwoFactor asks which second factor a pending sign-in needs ("Check
+// 2fa"; POST /auth/check_2fa with the challenge's otp_session_state; method,
+// path and body unverified, see WithPath). It has no side effect and is
+// retried like a GET.
+func (c *Client) CheckTwoFactor(ctx context.Context, challenge *SecondFactor) (*TwoFactorStatus, error) {
+	const op = OpCheckTwoFactor
+	body, err := c.twoFactorBody(op, challenge)
+	if err != nil {
+		return nil, err
+	}
+	o := &httpx.Op{Name: string(op), Class: httpx.Idempotent}
+	res, err := c.run(ctx, o, func(ctx context.Context) (*http.Response, error) {
+		return c.api.CheckTwoFactor(ctx, body, c.editor(op))
+	})
+	if err != nil {
+		return nil, err
+	}
+	dto, err := decodeObject[api.TwoFactorCheck](c, o, res, true)
+	if err != nil {
+		return nil, err
+	}
+	st := &TwoFactorStatus{
+		Required: deref(dto.OtpRequired),
+		Method:   deref(dto.OtpMethod),
+		Phone:    deref(dto.Phone),
+		Message:  deref(dto.Message),
+	}
+	var all map[string]any
+	if json.Unmarshal(res.Body, &all) == nil {
+		for k, v := range all {
+			switch k {
+			case "otp_required", "otp_method", "phone", "message", "status", "status_text":
+				continue
+			}
+			if redact.IsSensitive(k) {
+				continue
+			}
+			if st.Fields == nil {
+				st.Fields = make(map[string]any)
+			}
+			st.Fields[k] = v
+		}
+	}
+	return st, nil
+}
+
+// SendSMSOTP asks the API to send the one-time code of a pending sign-in by
+// SMS ("Send SMS OTP"; POST /auth/send_sms_otp with the challenge's
+// otp_session_state; method, path and body unverified, see WithPath). Each
+// call may send an SMS, so it is not retried after a lost response.
+func (c *Client) SendSMSOTP(ctx context.Context, challenge *SecondFactor) error {
+	const op = OpSendSMSOTP
+	body, err := c.twoFactorBody(op, challenge)
+	if err != nil {
+		return err
+	}
+	o := &httpx.Op{Name: string(op), Class: httpx.Mutating}
+	res, err := c.run(ctx, o, func(ctx context.Context) (*http.Response, error) {
+		return c.api.SendSMSOTP(ctx, body, c.editor(op))
+	})
+	if err != nil {
+		return err
+	}
+	_, err = decodeObject[api.StatusResponse](c, o, res, true)
+	return err
+}
+
+func (c *Client) twoFactorBody(op Operation, challenge *SecondFactor) (api.TwoFactorRequest, error) {
+	if challenge == nil || challenge.State == "" {
+		return api.TwoFactorRequest{}, c.tx.InvalidInput(string(op), "no second-factor challenge (call SignIn first)")
+	}
+	body := api.TwoFactorRequest{OtpSessionState: ptr(challenge.State.Reveal())}
+	if challenge.Username != "" {
+		body.Username = ptr(challenge.Username)
+	}
+	return body, nil
+}
+
+// OTPFunc supplies the one-time code for a pending sign-in, e.g. from a TOTP
+// generator or by asking a person. It may call SendSMSOTP first.
+type OTPFunc func(ctx context.Context, challenge *SecondFactor) (tokenkit.Secret, error)
+
+// PasswordExchanger is a tokenkit.Exchanger that signs in with a user name and
+// password, and completes two-factor authentication with OTP when the API
+// asks for it.
+type PasswordExchanger struct {
+	Client  *Client
+	Request SignInRequest
+	// OTP supplies the one-time code when a second factor is required. If
+	// nil, Exchange fails with an error matching ErrSecondFactorRequired
+	// that carries the challenge (*SecondFactorError).
+	OTP OTPFunc
+}
+
+var _ tokenkit.Exchanger = (*PasswordExchanger)(nil)
+
+// Exchange signs in and returns the *Session.
+func (e *PasswordExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
+	s, err := e.signIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (e *PasswordExchanger) signIn(ctx context.Context) (*Session, error) {
+	res, err := e.Client.SignIn(ctx, e.Request)
+	if err != nil {
+		return nil, err
+	}
+	if res.Session != nil {
+		return res.Session, nil
+	}
+	if e.OTP == nil {
+		return nil, &tokenkit.Error{Vendor: vendor, Op: string(OpSignIn), StatusCode: http.StatusOK,
+			Message: "a second factor is required and no OTP function is set",
+			Err:     &SecondFactorError{Challenge: res.SecondFactor}}
+	}
+	code, err := e.OTP(ctx, res.SecondFactor)
+	if err != nil {
+		return nil, &tokenkit.Error{Vendor: vendor, Op: string(OpSignIn), Message: "getting the one-time code", Err: err}
+	}
+	return e.Client.VerifyOTP(ctx, res.SecondFactor, code)
+}
+
+// SignInSource returns a cached tokenkit.Source of sessions: it signs in once
+// (completing 2FA with otp, which may be nil for users without it) and keeps
+// the session until a request answered 401 invalidates it (through
+// tokenkit.Transport). Pass it to GenerateAccessToken and the other calls, or
+// to tokenkit.NewClient to call the rest of the Clone Guard API. cfg may be
+// omitted; the first one given is used.
+func (c *Client) SignInSource(req SignInRequest, otp OTPFunc, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
+	e := &PasswordExchanger{Client: c, Request: req, OTP: otp}
+	var sc tokenkit.SourceConfig
+	if len(cfg) > 0 {
+		sc = cfg[0]
+	}
+	if sc.Logger == nil {
+		sc.Logger = c.tx.Settings().Logger
+	}
+	return tokenkit.NewSource(e.Exchange, sc)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}

@@ -1,0 +1,311 @@
+package cgscan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/redact"
+)
+
+// AuthScheme is how a user token is presented on a request: the header Header
+// with the value Prefix + token. The public documentation does not say which
+// one the v2 API wants (see WithAuthScheme).
+type AuthScheme struct {
+	// Header is the header name, e.g. "Authorization" or "X-Access-Token".
+	Header string
+	// Prefix goes before the token, e.g. "Bearer "; empty sends the token
+	// alone.
+	Prefix string
+}
+
+// The schemes the public material suggests.
+var (
+	// BearerScheme sends "Authorization: Bearer <token>" (the default;
+	// unverified for v2).
+	BearerScheme = AuthScheme{Header: "Authorization", Prefix: "Bearer "}
+	// LegacyBasicScheme sends "Authorization: Basic <token>" with the token
+	// verbatim (not base64), as the legacy v1 API did (clonesec/
+	// clone-guard-security-scanning: classes/class-clone-guard-api.php).
+	LegacyBasicScheme = AuthScheme{Header: "Authorization", Prefix: "Basic "}
+)
+
+func (a AuthScheme) validate() error {
+	if a.Header == "" {
+		return errors.New("empty header name")
+	}
+	for i := 0; i < len(a.Header); i++ {
+		if !isTokenChar(a.Header[i]) {
+			return errors.New("invalid header name")
+		}
+	}
+	if strings.EqualFold(a.Header, apiKeyHeader) {
+		return errors.New("the token cannot replace the x-api-key header")
+	}
+	if strings.ContainsAny(a.Prefix, "\r\n\x00") {
+		return errors.New("prefix has control characters")
+	}
+	return nil
+}
+
+// isTokenChar reports whether c may appear in a header name (RFC 9110 tchar).
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+func (a AuthScheme) orDefault() AuthScheme {
+	if a.Header == "" {
+		return BearerScheme
+	}
+	return a
+}
+
+// String names the scheme without any token.
+func (a AuthScheme) String() string {
+	a = a.orDefault()
+	return a.Header + ": " + a.Prefix + "<token>"
+}
+
+// present sets the API key and the token on r.
+func present(r *http.Request, apiKey tokenkit.Secret, scheme AuthScheme, token tokenkit.Secret) {
+	if apiKey != "" {
+		r.Header.Set(apiKeyHeader, apiKey.Reveal())
+	}
+	scheme = scheme.orDefault()
+	r.Header.Set(scheme.Header, scheme.Prefix+token.Reveal())
+}
+
+// Organization is the user's organization in the sign-in answer.
+type Organization struct {
+	UUID string
+	Name string
+}
+
+// Session is a signed-in user: the token of POST /auth/sign_in and what the
+// answer says about the user. It implements tokenkit.Token (no expiry is
+// documented, so Expiry is zero) and tokenkit.TokenSource (it hands out
+// itself), so it can authenticate GenerateAccessToken, RevokeAccessToken and
+// SignOut directly. Printing or logging it never shows the token or the API
+// key.
+type Session struct {
+	token  tokenkit.Secret
+	apiKey tokenkit.Secret
+
+	// Username is the signed-in user.
+	Username string
+	// Role is the user's role, e.g. "User".
+	Role string
+	// Timezone is the user's time zone, e.g. "UTC".
+	Timezone string
+	// Provider is the authentication provider, e.g. "email".
+	Provider string
+	// Verified reports whether the account is verified.
+	Verified bool
+	// SignInCount is how many times the user has signed in.
+	SignInCount int
+	// Organization is the user's organization.
+	Organization Organization
+	// Scheme is how SetAuthHeader presents the token (the client's
+	// WithAuthScheme).
+	Scheme AuthScheme
+}
+
+var (
+	_ tokenkit.Token       = (*Session)(nil)
+	_ tokenkit.TokenSource = (*Session)(nil)
+)
+
+// errNoToken is the cause when a nil token is used to authenticate a call.
+var errNoToken = errors.New("cgscan: no token")
+
+// Value returns the session token.
+func (s *Session) Value() string {
+	if s == nil {
+		return ""
+	}
+	return s.token.Reveal()
+}
+
+// Expiry returns the zero time: the API documents no session lifetime. A
+// tokenkit.Source keeps a session until a 401 invalidates it.
+func (s *Session) Expiry() time.Time { return time.Time{} }
+
+// SetAuthHeader sets x-api-key and the session token as Scheme says.
+func (s *Session) SetAuthHeader(r *http.Request) {
+	if s == nil {
+		return
+	}
+	present(r, s.apiKey, s.Scheme, s.token)
+}
+
+// Token returns the session itself, so that a *Session can be passed where a
+// tokenkit.TokenSource authenticates a call.
+func (s *Session) Token(context.Context) (tokenkit.Token, error) {
+	if s == nil || s.token == "" {
+		return nil, errNoToken
+	}
+	return s, nil
+}
+
+// String describes the session without any secret.
+func (s Session) String() string {
+	return fmt.Sprintf("cgscan.Session{token: %s, username: %q, role: %q, organization: %q, scheme: %s}",
+		redact.Mask, s.Username, s.Role, s.Organization.Name, s.Scheme)
+}
+
+// GoString is String, for %#v.
+func (s Session) GoString() string { return s.String() }
+
+// Format writes String for every verb.
+func (s Session) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// LogValue logs the user, never the token.
+func (s Session) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("token", redact.Mask),
+		slog.String("username", s.Username),
+		slog.String("role", s.Role),
+		slog.String("organization", s.Organization.Name),
+	)
+}
+
+// AccessToken is a user access token from PUT /v2/user/generate_access_token,
+// for the API's "Access Token Authentication method". Generating a new one
+// replaces it. It implements tokenkit.Token (no lifetime is documented, so
+// Expiry is zero) and tokenkit.TokenSource. Printing or logging it never shows
+// the token or the API key.
+type AccessToken struct {
+	token  tokenkit.Secret
+	apiKey tokenkit.Secret
+
+	// Username is the user the token belongs to, as the answer says.
+	Username string
+	// Message is the answer's message, if any.
+	Message string
+	// IssuedAt is when the client received the token (zero for a token made
+	// with NewAccessToken).
+	IssuedAt time.Time
+	// Scheme is how SetAuthHeader presents the token (the client's
+	// WithAuthScheme).
+	Scheme AuthScheme
+}
+
+var (
+	_ tokenkit.Token       = (*AccessToken)(nil)
+	_ tokenkit.TokenSource = (*AccessToken)(nil)
+)
+
+// NewAccessToken wraps a user token you already hold (an access token from
+// an earlier run or the environment, or a session token) so that it can
+// authenticate calls of this client: it carries the client's API key and
+// scheme.
+func (c *Client) NewAccessToken(value tokenkit.Secret) *AccessToken {
+	return &AccessToken{token: value, apiKey: c.opts.apiKey, Scheme: c.opts.scheme}
+}
+
+// Value returns the access token.
+func (t *AccessToken) Value() string {
+	if t == nil {
+		return ""
+	}
+	return t.token.Reveal()
+}
+
+// Expiry returns the zero time: the API documents no access-token lifetime.
+func (t *AccessToken) Expiry() time.Time { return time.Time{} }
+
+// SetAuthHeader sets x-api-key and the access token as Scheme says.
+func (t *AccessToken) SetAuthHeader(r *http.Request) {
+	if t == nil {
+		return
+	}
+	present(r, t.apiKey, t.Scheme, t.token)
+}
+
+// Token returns the access token itself, so that it can be passed where a
+// tokenkit.TokenSource authenticates a call.
+func (t *AccessToken) Token(context.Context) (tokenkit.Token, error) {
+	if t == nil || t.token == "" {
+		return nil, errNoToken
+	}
+	return t, nil
+}
+
+// String describes the token without any secret.
+func (t AccessToken) String() string {
+	issued := "unknown"
+	if !t.IssuedAt.IsZero() {
+		issued = t.IssuedAt.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("cgscan.AccessToken{token: %s, username: %q, issued: %s, scheme: %s}",
+		redact.Mask, t.Username, issued, t.Scheme)
+}
+
+// GoString is String, for %#v.
+func (t AccessToken) GoString() string { return t.String() }
+
+// Format writes String for every verb.
+func (t AccessToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// LogValue logs the user, never the token.
+func (t AccessToken) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("token", redact.Mask),
+		slog.String("username", t.Username),
+		slog.Time("issued", t.IssuedAt),
+	)
+}
+
+// tokenSource hands out one token: the Op.Auth of CheckToken.
+type tokenSource struct{ tok tokenkit.Token }
+
+func (s tokenSource) Token(context.Context) (tokenkit.Token, error) { return s.tok, nil }
+
+// bind makes the client's API key go with every token src hands out for this
+// client's calls, whatever key (if any) the token itself carries: a token of
+// another client, or a tokenkit.BearerToken, then works as well.
+func (c *Client) bind(src tokenkit.TokenSource) tokenkit.TokenSource {
+	return boundSource{src: src, apiKey: c.opts.apiKey}
+}
+
+type boundSource struct {
+	src    tokenkit.TokenSource
+	apiKey tokenkit.Secret
+}
+
+func (b boundSource) Token(ctx context.Context) (tokenkit.Token, error) {
+	t, err := b.src.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if isNil(t) {
+		return nil, errNoToken
+	}
+	return boundToken{Token: t, apiKey: b.apiKey}, nil
+}
+
+// boundToken presents its token as the token says, then the client's API key.
+type boundToken struct {
+	tokenkit.Token
+	apiKey tokenkit.Secret
+}
+
+func (t boundToken) SetAuthHeader(r *http.Request) {
+	t.Token.SetAuthHeader(r)
+	r.Header.Set(apiKeyHeader, t.apiKey.Reveal())
+}
+
+// Format never shows the token or the API key.
+func (t boundToken) Format(f fmt.State, _ rune) {
+	_, _ = io.WriteString(f, "cgscan.token{"+redact.Mask+"}")
+}

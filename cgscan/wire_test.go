@@ -1,0 +1,545 @@
+package cgscan_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/cgscan"
+)
+
+const (
+	host   = "https://portal.test"
+	apiKey = "wire-api-key-0001"
+)
+
+// recorded is what a mocked endpoint saw on one attempt.
+type recorded struct {
+	method, url string
+	header      http.Header
+	body        string
+}
+
+type recorder struct {
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+// wrap records every attempt, then answers with next.
+func (r *recorder) wrap(next httpmock.Responder) httpmock.Responder {
+	return func(req *http.Request) (*http.Response, error) {
+		var b []byte
+		if req.Body != nil {
+			b, _ = io.ReadAll(req.Body)
+		}
+		r.mu.Lock()
+		r.reqs = append(r.reqs, recorded{method: req.Method, url: req.URL.String(), header: req.Header.Clone(), body: string(b)})
+		r.mu.Unlock()
+		return next(req)
+	}
+}
+
+func (r *recorder) all() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.reqs...)
+}
+
+func newMocked(t *testing.T, base string, opts ...tokenkit.Option) (*cgscan.Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	opts = append([]tokenkit.Option{
+		cgscan.WithAPIKey(apiKey),
+		tokenkit.WithHTTPClient(&http.Client{Transport: mt}),
+		fastRetries(),
+	}, opts...)
+	c, err := cgscan.New(base, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, mt
+}
+
+func jsonResponder(status int, body string) httpmock.Responder {
+	return httpmock.NewStringResponder(status, body).HeaderSet(http.Header{"Content-Type": {"application/json"}})
+}
+
+const (
+	sessionJSON   = `{"status":200,"status_text":"OK","username":"alice","token":"session-token-1","sign_in_count":3,"role":"User","timezone":"UTC","verified":true,"provider":"email","organization":{"uuid":"u-1","name":"Acme"}}`
+	challengeJSON = `{"status":200,"status_text":"OK","otp_session_state":"state-1"}`
+	generatedJSON = `{"token":"access-token-1","username":"alice","message":"ok"}`
+	statusJSON    = `{"status":200,"status_text":"OK","message":"done"}`
+)
+
+// wireCase is one call of the package and what it must put on the wire.
+type wireCase struct {
+	name     string
+	op       cgscan.Operation
+	method   string
+	body     map[string]any // nil: no body
+	auth     string         // Authorization header, "" for none
+	response string
+	call     func(context.Context, *cgscan.Client) error
+}
+
+var (
+	challenge = &cgscan.SecondFactor{Username: "alice", State: "state-1"}
+	session   = func(c *cgscan.Client) *cgscan.AccessToken { return c.NewAccessToken("session-token-1") }
+)
+
+func wireCases() []wireCase {
+	return []wireCase{
+		{"sign in", cgscan.OpSignIn, "POST", map[string]any{"username": "alice", "password": "secret123"}, "", challengeJSON,
+			func(ctx context.Context, c *cgscan.Client) error {
+				res, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: "secret123"})
+				if err == nil && (res.SecondFactor == nil || res.SecondFactor.State.Reveal() != "state-1") {
+					return errors.New("no challenge")
+				}
+				return err
+			}},
+		{"verify OTP", cgscan.OpSignIn, "POST", map[string]any{"otp_attempt": "123456", "otp_session_state": "state-1"}, "", sessionJSON,
+			func(ctx context.Context, c *cgscan.Client) error {
+				s, err := c.VerifyOTP(ctx, challenge, " 123456 ")
+				if err == nil && (s.Value() != "session-token-1" || s.SignInCount != 3 || s.Organization.UUID != "u-1") {
+					return errors.New("bad session")
+				}
+				return err
+			}},
+		{"recovery code", cgscan.OpSignInWithRecoveryCode, "POST", map[string]any{"recovery_code": "abcd-1234", "otp_session_state": "state-1"}, "", sessionJSON,
+			func(ctx context.Context, c *cgscan.Client) error {
+				_, err := c.SignInWithRecoveryCode(ctx, cgscan.RecoveryCodeRequest{RecoveryCode: "abcd-1234", Challenge: challenge})
+				return err
+			}},
+		{"check 2fa", cgscan.OpCheckTwoFactor, "POST", map[string]any{"username": "alice", "otp_session_state": "state-1"}, "",
+			`{"status":200,"status_text":"OK","otp_required":true,"otp_method":"sms","phone":"***1234","backup":"x","otp_secret":"hide-me"}`,
+			func(ctx context.Context, c *cgscan.Client) error {
+				st, err := c.CheckTwoFactor(ctx, challenge)
+				if err == nil && (!st.Required || st.Method != "sms" || st.Phone != "***1234" || !reflect.DeepEqual(st.Fields, map[string]any{"backup": "x"})) {
+					return errors.New("bad status")
+				}
+				return err
+			}},
+		{"send SMS OTP", cgscan.OpSendSMSOTP, "POST", map[string]any{"username": "alice", "otp_session_state": "state-1"}, "", statusJSON,
+			func(ctx context.Context, c *cgscan.Client) error { return c.SendSMSOTP(ctx, challenge) }},
+		{"generate", cgscan.OpGenerateAccessToken, "PUT", nil, "Bearer session-token-1", generatedJSON,
+			func(ctx context.Context, c *cgscan.Client) error {
+				tok, err := c.GenerateAccessToken(ctx, session(c))
+				if err == nil && (tok.Value() != "access-token-1" || tok.Username != "alice" || tok.Message != "ok") {
+					return errors.New("bad token")
+				}
+				return err
+			}},
+		{"revoke", cgscan.OpRevokeAccessToken, "PUT", nil, "Bearer session-token-1", statusJSON,
+			func(ctx context.Context, c *cgscan.Client) error { return c.RevokeAccessToken(ctx, session(c)) }},
+		{"check token", cgscan.OpCheckToken, "GET", nil, "Bearer session-token-1", `{"status":200,"valid":true,"username":"alice"}`,
+			func(ctx context.Context, c *cgscan.Client) error {
+				st, err := c.CheckToken(ctx, session(c))
+				if err == nil && (!st.Valid || st.Username != "alice") {
+					return errors.New("bad check")
+				}
+				return err
+			}},
+		{"sign out", cgscan.OpSignOut, "DELETE", nil, "Bearer session-token-1", statusJSON,
+			func(ctx context.Context, c *cgscan.Client) error { return c.SignOut(ctx, session(c)) }},
+	}
+}
+
+func TestWire(t *testing.T) {
+	t.Parallel()
+	for _, tc := range wireCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, moved := range []bool{false, true} {
+				var opts []tokenkit.Option
+				path := tc.op.DefaultPath()
+				if moved {
+					path = "/custom/" + strings.ToLower(string(tc.op))
+					opts = append(opts, cgscan.WithPath(tc.op, path))
+				}
+				c, mt := newMocked(t, host+"/prefix/", opts...)
+				rec := &recorder{}
+				mt.RegisterResponder(tc.method, host+"/prefix"+path, rec.wrap(jsonResponder(200, tc.response)))
+				if err := tc.call(context.Background(), c); err != nil {
+					t.Fatalf("moved=%t: %v", moved, err)
+				}
+				if c.Path(tc.op) != path {
+					t.Errorf("Path(%s) = %q, want %q", tc.op, c.Path(tc.op), path)
+				}
+				reqs := rec.all()
+				if len(reqs) != 1 || mt.GetTotalCallCount() != 1 {
+					t.Fatalf("attempts = %d, want 1", len(reqs))
+				}
+				r := reqs[0]
+				if r.method != tc.method || r.url != host+"/prefix"+path {
+					t.Errorf("request %s %s", r.method, r.url)
+				}
+				if r.header.Get("x-api-key") != apiKey || r.header.Get("Accept") != "application/json" {
+					t.Errorf("headers %v", r.header)
+				}
+				if !strings.HasPrefix(r.header.Get("User-Agent"), "tokenkit-go/"+tokenkit.Version) {
+					t.Errorf("user agent %q", r.header.Get("User-Agent"))
+				}
+				if got := r.header.Get("Authorization"); got != tc.auth {
+					t.Errorf("Authorization %q, want %q", got, tc.auth)
+				}
+				if tc.body == nil {
+					if r.body != "" || r.header.Get("Content-Type") != "" {
+						t.Errorf("unexpected body %q (%s)", r.body, r.header.Get("Content-Type"))
+					}
+					continue
+				}
+				var got map[string]any
+				if err := json.Unmarshal([]byte(r.body), &got); err != nil || !reflect.DeepEqual(got, tc.body) {
+					t.Errorf("body %s, want %v", r.body, tc.body)
+				}
+				if r.header.Get("Content-Type") != "application/json" {
+					t.Errorf("content type %q", r.header.Get("Content-Type"))
+				}
+			}
+		})
+	}
+}
+
+// TestRetryClasses pins the per-attempt counts: mutating calls are not
+// retried after 503, idempotent ones are, and every call is retried after 429.
+func TestRetryClasses(t *testing.T) {
+	t.Parallel()
+	mutating := map[cgscan.Operation]bool{
+		cgscan.OpSignIn: true, cgscan.OpSignInWithRecoveryCode: true, cgscan.OpSendSMSOTP: true,
+		cgscan.OpGenerateAccessToken: true, cgscan.OpRevokeAccessToken: true,
+	}
+	for _, tc := range wireCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, status := range []int{503, 429} {
+				c, mt := newMocked(t, host)
+				rec := &recorder{}
+				mt.RegisterResponder(tc.method, host+tc.op.DefaultPath(), rec.wrap(
+					jsonResponder(status, `{"status":`+strconv.Itoa(status)+`,"status_text":"busy"}`).Once().Then(jsonResponder(200, tc.response))))
+				err := tc.call(context.Background(), c)
+				want := 2
+				if status == 503 && mutating[tc.op] {
+					want = 1
+					var te *tokenkit.Error
+					if !errors.As(err, &te) || te.StatusCode != 503 || te.Op != string(tc.op) || te.Message != "busy" {
+						t.Fatalf("status %d: got %v", status, err)
+					}
+				} else if err != nil {
+					t.Fatalf("status %d: %v", status, err)
+				}
+				if n := len(rec.all()); n != want {
+					t.Errorf("status %d: attempts %d, want %d", status, n, want)
+				}
+			}
+		})
+	}
+}
+
+func TestAuthScheme(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		scheme       cgscan.AuthScheme
+		header, want string
+	}{
+		{cgscan.BearerScheme, "Authorization", "Bearer session-token-1"},
+		{cgscan.LegacyBasicScheme, "Authorization", "Basic session-token-1"},
+		{cgscan.AuthScheme{Header: "X-Access-Token"}, "X-Access-Token", "session-token-1"},
+		{cgscan.AuthScheme{Header: "Authorization", Prefix: "Token token="}, "Authorization", "Token token=session-token-1"},
+	} {
+		c, mt := newMocked(t, host, cgscan.WithAuthScheme(tc.scheme))
+		rec := &recorder{}
+		mt.RegisterResponder("POST", host+"/auth/sign_in", jsonResponder(200, sessionJSON))
+		mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.wrap(jsonResponder(200, generatedJSON)))
+		res, err := c.SignIn(context.Background(), cgscan.SignInRequest{Username: "alice", Password: "pw"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := c.GenerateAccessToken(context.Background(), res.Session)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := rec.all()[0].header
+		if h.Get(tc.header) != tc.want || h.Get("x-api-key") != apiKey {
+			t.Errorf("%v: headers %v", tc.scheme, h)
+		}
+		if tc.header != "Authorization" && h.Get("Authorization") != "" {
+			t.Errorf("%v: Authorization must not be sent", tc.scheme)
+		}
+		// The tokens present themselves the same way to the rest of the API.
+		r, _ := http.NewRequest("GET", host+"/v2/scans", nil)
+		tok.SetAuthHeader(r)
+		want := strings.Replace(tc.want, "session-token-1", "access-token-1", 1)
+		if r.Header.Get(tc.header) != want || r.Header.Get("x-api-key") != apiKey {
+			t.Errorf("%v: SetAuthHeader gave %v", tc.scheme, r.Header)
+		}
+	}
+}
+
+// TestClientAPIKeyWins: a token of another client, or a plain
+// tokenkit.BearerToken, is sent with this client's API key.
+func TestClientAPIKeyWins(t *testing.T) {
+	t.Parallel()
+	other, _ := cgscan.New(host, cgscan.WithAPIKey("other-key-0002"))
+	c, mt := newMocked(t, host)
+	rec := &recorder{}
+	mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.wrap(jsonResponder(200, generatedJSON)))
+	for _, auth := range []tokenkit.TokenSource{
+		other.NewAccessToken("session-token-1"),
+		tokenkit.StaticSource(tokenkit.NewBearerToken("session-token-1", time.Time{})),
+	} {
+		if _, err := c.GenerateAccessToken(context.Background(), auth); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range rec.all() {
+		if r.header.Get("x-api-key") != apiKey || r.header.Get("Authorization") != "Bearer session-token-1" {
+			t.Fatalf("headers %v", r.header)
+		}
+	}
+}
+
+func TestErrorDecoding(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, body, ctype      string
+		status                 int
+		wantStatus             int
+		code, message, excerpt string
+		errs                   []string
+		want                   []error
+	}{
+		{name: "status and status_text", status: 422, body: `{"status":422,"status_text":"Unprocessable Entity"}`,
+			message: "Unprocessable Entity"},
+		{name: "message and code", status: 401, body: `{"status":401,"status_text":"Unauthorized","message":"Invalid username or password","code":"bad_credentials"}`,
+			code: "bad_credentials", message: "Invalid username or password", want: []error{tokenkit.ErrUnauthorized, tokenkit.ErrInvalidCredential}},
+		{name: "errors list", status: 422, body: `{"status":"422","errors":["username can't be blank","password can't be blank"]}`,
+			message: "username can't be blank; password can't be blank", errs: []string{"username can't be blank", "password can't be blank"}},
+		{name: "errors object", status: 422, body: `{"errors":{"username":["is invalid"],"password":["secret-echo"]}}`,
+			message: "password: REDACTED; username: is invalid", errs: []string{"password: REDACTED", "username: is invalid"}},
+		{name: "error string", status: 404, body: `{"error":"Not Found"}`, message: "Not Found", want: []error{tokenkit.ErrNotFound}},
+		{name: "nested error", status: 500, body: `{"error":{"message":"boom"}}`, message: "boom", want: []error{tokenkit.ErrServer}},
+		{name: "HTML", status: 502, ctype: "text/html", body: `<html><body>Bad gateway</body></html>`,
+			message: "Bad Gateway", excerpt: "<html><body>Bad gateway</body></html>"},
+		{name: "empty 401 on sign-in", status: 401, body: ``, message: "Unauthorized", want: []error{tokenkit.ErrInvalidCredential}},
+		{name: "failure inside 200", status: 200, body: `{"status":401,"status_text":"Unauthorized","message":"Invalid API key"}`,
+			wantStatus: 401, message: "Invalid API key", want: []error{tokenkit.ErrUnauthorized, tokenkit.ErrInvalidCredential}},
+		{name: "JSON of another shape", status: 400, body: `{"detail":"x"}`, message: "Bad Request", excerpt: `{"detail":"x"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newMocked(t, host)
+			ct := tc.ctype
+			if ct == "" {
+				ct = "application/json"
+			}
+			mt.RegisterResponder("POST", host+"/auth/sign_in", httpmock.NewStringResponder(tc.status, tc.body).HeaderSet(http.Header{"Content-Type": {ct}}))
+			res, err := c.SignIn(context.Background(), cgscan.SignInRequest{Username: "alice", Password: "secret-echo"})
+			var te *tokenkit.Error
+			if res != nil || !errors.As(err, &te) {
+				t.Fatalf("got %v, %v", res, err)
+			}
+			wantStatus := tc.wantStatus
+			if wantStatus == 0 {
+				wantStatus = tc.status
+			}
+			if te.Vendor != "cgscan" || te.Op != "SignIn" || te.StatusCode != wantStatus || te.Code != tc.code || te.Message != tc.message {
+				t.Fatalf("error %+v", te)
+			}
+			if tc.excerpt != "" && te.Body != tc.excerpt {
+				t.Fatalf("excerpt %q", te.Body)
+			}
+			for _, w := range tc.want {
+				if !errors.Is(err, w) {
+					t.Errorf("want errors.Is %v", w)
+				}
+			}
+			if tc.status == 422 && errors.Is(err, tokenkit.ErrInvalidCredential) {
+				t.Error("a 422 is not a rejected credential")
+			}
+			var er *cgscan.ErrorResponse
+			if tc.errs != nil && (!errors.As(err, &er) || !reflect.DeepEqual(er.Errors, tc.errs)) {
+				t.Fatalf("errors %v", er)
+			}
+			if strings.Contains(err.Error(), "secret-echo") || strings.Contains(te.Body, "secret-echo") {
+				t.Fatalf("the password leaked: %v", err)
+			}
+		})
+	}
+}
+
+func TestInvalidAnswers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, method, path, body string
+		call                     func(*cgscan.Client) error
+	}{
+		{"sign-in without token or state", "POST", "/auth/sign_in", `{"status":200,"username":"alice"}`, func(c *cgscan.Client) error {
+			_, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: "pw"})
+			return err
+		}},
+		{"sign-in HTML 200", "POST", "/auth/sign_in", `<html>login</html>`, func(c *cgscan.Client) error {
+			_, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: "pw"})
+			return err
+		}},
+		{"generate without token", "PUT", "/v2/user/generate_access_token", `{"message":"ok"}`, func(c *cgscan.Client) error {
+			_, err := c.GenerateAccessToken(ctx, session(c))
+			return err
+		}},
+		{"generate empty body", "PUT", "/v2/user/generate_access_token", ``, func(c *cgscan.Client) error {
+			_, err := c.GenerateAccessToken(ctx, session(c))
+			return err
+		}},
+		{"revoke HTML 200", "PUT", "/v2/user/revoke_access_token", `<html>portal login</html>`, func(c *cgscan.Client) error {
+			return c.RevokeAccessToken(ctx, session(c))
+		}},
+		{"generate token of wrong type", "PUT", "/v2/user/generate_access_token", `{"token":42}`, func(c *cgscan.Client) error {
+			_, err := c.GenerateAccessToken(ctx, session(c))
+			return err
+		}},
+	} {
+		c, mt := newMocked(t, host)
+		mt.RegisterResponder(tc.method, host+tc.path, jsonResponder(200, tc.body))
+		if err := tc.call(c); !errors.Is(err, tokenkit.ErrInvalidResponse) {
+			t.Errorf("%s: got %v", tc.name, err)
+		}
+	}
+
+	// VerifyOTP answered with a new challenge: an error carrying it.
+	c, mt := newMocked(t, host)
+	mt.RegisterResponder("POST", host+"/auth/sign_in", jsonResponder(200, `{"otp_session_state":"state-2"}`))
+	_, err := c.VerifyOTP(ctx, challenge, "123456")
+	var sfe *cgscan.SecondFactorError
+	if !errors.Is(err, cgscan.ErrSecondFactorRequired) || !errors.As(err, &sfe) || sfe.Challenge.State.Reveal() != "state-2" {
+		t.Fatalf("new challenge: %v", err)
+	}
+
+	// Check: 200 with valid=false, and an empty 200, and a 401.
+	for body, want := range map[string]bool{`{"valid":false,"message":"expired"}`: false, ``: true} {
+		c, mt := newMocked(t, host)
+		mt.RegisterResponder("GET", host+"/v2/user/check_token", jsonResponder(200, body))
+		st, err := c.CheckToken(ctx, session(c))
+		if err != nil || st.Valid != want {
+			t.Errorf("check %q: %+v %v", body, st, err)
+		}
+	}
+	c, mt = newMocked(t, host)
+	mt.RegisterResponder("GET", host+"/v2/user/check_token", jsonResponder(401, `{"status":401,"message":"Token revoked"}`))
+	if st, err := c.CheckToken(ctx, session(c)); err != nil || st.Valid || st.Message != "Token revoked" {
+		t.Errorf("check 401: %+v %v", st, err)
+	}
+	// Other failures of check are errors.
+	c, mt = newMocked(t, host)
+	mt.RegisterResponder("GET", host+"/v2/user/check_token", jsonResponder(403, `{"status":403}`))
+	if _, err := c.CheckToken(ctx, session(c)); !errors.Is(err, tokenkit.ErrForbidden) {
+		t.Errorf("check 403: %v", err)
+	}
+}
+
+func TestNewValidation(t *testing.T) {
+	t.Parallel()
+	key := cgscan.WithAPIKey(apiKey)
+	for _, tc := range []struct {
+		base string
+		opts []tokenkit.Option
+	}{
+		{host, nil}, // no API key
+		{"", []tokenkit.Option{key}},
+		{"http://portal.test", []tokenkit.Option{key}},
+		{"https://u:p@portal.test", []tokenkit.Option{key}},
+		{host, []tokenkit.Option{cgscan.WithAPIKey(" ")}},
+		{host, []tokenkit.Option{cgscan.WithAPIKey("a\nb")}},
+		{host, []tokenkit.Option{key, cgscan.WithPath("Nope", "/x")}},
+		{host, []tokenkit.Option{key, cgscan.WithPath(cgscan.OpSignOut, "no-slash")}},
+		{host, []tokenkit.Option{key, cgscan.WithPath(cgscan.OpSignOut, "/a/../b")}},
+		{host, []tokenkit.Option{key, cgscan.WithPath(cgscan.OpSignOut, "/a?x=1")}},
+		{host, []tokenkit.Option{key, cgscan.WithPath(cgscan.OpSignOut, "//evil.test/x")}},
+		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{})}},
+		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "Bad Header"})}},
+		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "X-Api-Key"})}},
+		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "Authorization", Prefix: "Bearer\r\n"})}},
+		{host, []tokenkit.Option{key, nil}},
+	} {
+		if _, err := cgscan.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrInvalidInput) {
+			t.Errorf("New(%q, %d options): got %v, want ErrInvalidInput", tc.base, len(tc.opts), err)
+		}
+	}
+	c, err := cgscan.New("http://127.0.0.1:9/base//", key)
+	if err != nil || c.BaseURL() != "http://127.0.0.1:9/base" {
+		t.Fatalf("loopback: %v %v", c, err)
+	}
+	// Options do not leak between clients.
+	c1, _ := cgscan.New(host, key, cgscan.WithPath(cgscan.OpSignOut, "/a"))
+	c2, _ := cgscan.New(host, key, cgscan.WithPath(cgscan.OpCheckToken, "/b"))
+	if c1.Path(cgscan.OpCheckToken) != "/v2/user/check_token" || c2.Path(cgscan.OpSignOut) != "/auth/sign_out" {
+		t.Fatal("path overrides leaked between clients")
+	}
+
+	ctx := context.Background()
+	var nilSession *cgscan.Session
+	for name, call := range map[string]func() error{
+		"empty user name": func() error {
+			_, err := c.SignIn(ctx, cgscan.SignInRequest{Password: "x"})
+			return err
+		},
+		"empty password": func() error { _, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "x"}); return err },
+		"nil challenge":  func() error { _, err := c.VerifyOTP(ctx, nil, "1"); return err },
+		"empty code":     func() error { _, err := c.VerifyOTP(ctx, challenge, " "); return err },
+		"no recovery":    func() error { _, err := c.SignInWithRecoveryCode(ctx, cgscan.RecoveryCodeRequest{}); return err },
+		"recovery without user": func() error {
+			_, err := c.SignInWithRecoveryCode(ctx, cgscan.RecoveryCodeRequest{RecoveryCode: "x"})
+			return err
+		},
+		"check 2fa nil":   func() error { _, err := c.CheckTwoFactor(ctx, nil); return err },
+		"sms nil":         func() error { return c.SendSMSOTP(ctx, &cgscan.SecondFactor{}) },
+		"generate nil":    func() error { _, err := c.GenerateAccessToken(ctx, nil); return err },
+		"generate typed":  func() error { _, err := c.GenerateAccessToken(ctx, nilSession); return err },
+		"revoke nil":      func() error { return c.RevokeAccessToken(ctx, nil) },
+		"check nil":       func() error { _, err := c.CheckToken(ctx, nil); return err },
+		"check empty":     func() error { _, err := c.CheckToken(ctx, c.NewAccessToken("")); return err },
+		"sign out nil":    func() error { return c.SignOut(ctx, nilSession) },
+		"revoker with id": func() error { return (&cgscan.AccessTokenRevoker{Client: c, Auth: session(c)}).Revoke(ctx, "tok-1") },
+	} {
+		if err := call(); !errors.Is(err, tokenkit.ErrInvalidInput) {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+	// An empty session value fails per attempt, before anything is sent.
+	if err := c.SignOut(ctx, &cgscan.Session{}); !errors.Is(err, tokenkit.ErrTransport) {
+		t.Errorf("empty session: %v", err)
+	}
+}
+
+func TestOperations(t *testing.T) {
+	t.Parallel()
+	ops := cgscan.Operations()
+	if len(ops) != 8 {
+		t.Fatalf("operations %v", ops)
+	}
+	verified := 0
+	for _, op := range ops {
+		if op.DefaultPath() == "" || op.Method() == "" {
+			t.Errorf("%s has no route", op)
+		}
+		if !op.Unverified() {
+			verified++
+		}
+	}
+	if verified != 2 || cgscan.OpSignIn.Unverified() || cgscan.OpGenerateAccessToken.Unverified() || !cgscan.OpCheckToken.Unverified() {
+		t.Fatal("only sign-in and generate are documented")
+	}
+	if cgscan.Operation("x").DefaultPath() != "" || cgscan.Operation("x").Unverified() {
+		t.Fatal("unknown operation")
+	}
+}

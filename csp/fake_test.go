@@ -343,3 +343,18 @@ func TestNoSecretLeaks(t *testing.T) {
 type roundTripperFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestLostAnswerOfExchangeIsRetried(t *testing.T) {
+	t.Parallel()
+	// The exchange has no side effect beyond issuing a token, so a lost
+	// answer is retried: two tokens were issued, the caller got one.
+	fake, c := newFake(t)
+	key := fake.AddAPIToken(csptest.APIToken{})
+	fake.FailNext(1, csptest.Fault{DropAfterApply: true})
+	if _, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: tokenkit.Secret(key)}); err != nil {
+		t.Fatal(err)
+	}
+	if fake.Calls("ExchangeAPIToken") != 2 || fake.Applied("ExchangeAPIToken") != 2 {
+		t.Fatalf("calls %d, applied %d", fake.Calls("ExchangeAPIToken"), fake.Applied("ExchangeAPIToken"))
+	}
+}

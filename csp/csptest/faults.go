@@ -41,6 +41,10 @@ type Fault struct {
 	// resends a bodiless GET once when a reused connection is dropped, so a
 	// dropped GetTokenPublicKey may consume two queued faults.
 	Drop bool
+	// DropAfterApply serves the request (a token is issued and counted in
+	// Applied), then closes the connection without answering: a lost
+	// response. The Responder returns an error instead.
+	DropAfterApply bool
 	// Malformed answers 200 with the truncated JSON body {"access_token":.
 	Malformed bool
 	// HTML answers Status (default 503) with a text/html error page, as a
@@ -249,19 +253,60 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) (outcome, error) 
 			return o, err
 		}
 	}
-	switch {
-	case tooLarge:
+	if tooLarge {
 		writeJSON(w, http.StatusRequestEntityTooLarge, nil,
 			cspError(http.StatusRequestEntityTooLarge, "payload_too_large", "Request body too large", false)) // fake's choice
-	case path.Clean(r.URL.Path) != r.URL.Path:
+		return served, nil
+	}
+	s.route(w, r)
+	return served, nil
+}
+
+// route serves r with the operations and counts what they applied.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if path.Clean(r.URL.Path) != r.URL.Path {
 		// ServeMux would redirect a non-canonical path such as //csp/...;
 		// the fake answers 404 so that a client building such paths notices
 		// (fake's choice).
 		s.notFound(w, r)
-	default:
-		s.mux.ServeHTTP(w, r)
+		return
 	}
-	return served, nil
+	sw := &statusWriter{ResponseWriter: w}
+	s.mux.ServeHTTP(sw, r)
+	if op := operationOf(r.Method, r.URL.Path); sw.status/100 == 2 && (op == "ExchangeAPIToken" || op == "ExchangeClientCredentials") {
+		s.mu.Lock()
+		s.applied[op]++
+		s.mu.Unlock()
+	}
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Applied returns how many access tokens op issued ("ExchangeAPIToken" or
+// "ExchangeClientCredentials"): the calls that changed the fake's state,
+// including those whose answer a DropAfterApply fault then lost.
+func (s *Server) Applied(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.applied[op]
 }
 
 // applyFault applies f. handled is false when f only delays the request and
@@ -284,6 +329,9 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) (o 
 	}
 	switch {
 	case f.Drop:
+		return dropped, true, nil
+	case f.DropAfterApply:
+		s.route(httptest.NewRecorder(), r)
 		return dropped, true, nil
 	case f.HTML:
 		status := f.Status

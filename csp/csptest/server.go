@@ -65,6 +65,7 @@ type Server struct {
 	apps     map[string]OAuthApp
 	faults   []Fault
 	calls    map[string]int
+	applied  map[string]int
 	total    int
 	requests []recorded
 }
@@ -88,6 +89,7 @@ func NewServer() *Server {
 		tokens:     make(map[string]*apiToken),
 		apps:       make(map[string]OAuthApp),
 		calls:      make(map[string]int),
+		applied:    make(map[string]int),
 	}
 	s.mux = s.newRouter()
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))

@@ -1,0 +1,290 @@
+package commvault
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/commvault/internal/api"
+	"github.com/tokenkit/tokenkit/internal/config"
+	"github.com/tokenkit/tokenkit/internal/httpx"
+)
+
+// vendor names this package in errors and the User-Agent.
+const vendor = "commvault"
+
+// Client calls the Command Center REST API of one host. It is safe for
+// concurrent use; build one per host and share it.
+type Client struct {
+	base string
+	api  *api.Client
+	tx   *httpx.Client
+	opts vendorOptions
+}
+
+// New returns a client for the Command Center REST API at base, the full
+// API base URL: usually "https://<CommandCenterHost>/commandcenter/api"; a
+// host still on the legacy path works with
+// "https://<webserver>/webconsole/api". A trailing slash is ignored. base must
+// be https (plain http is accepted only for a loopback host, such as a
+// commvaulttest fake).
+//
+// New accepts the shared options of package tokenkit (tokenkit.WithHTTPClient,
+// tokenkit.WithLogger, tokenkit.WithRetryMax, …) and this package's own
+// (WithPresentation, WithRenewPresentation, WithTokenTypeNames, WithClock).
+func New(base string, opts ...tokenkit.Option) (*Client, error) {
+	u, err := httpx.BaseURL(vendor, base)
+	if err != nil {
+		return nil, err
+	}
+	s, err := httpx.Apply(opts)
+	if err != nil {
+		return nil, err
+	}
+	tx := httpx.New(vendor, s, decodeError)
+	generated, err := api.NewClient(u.String(), api.WithHTTPClient(tx), api.WithRequestEditorFn(acceptJSON))
+	if err != nil {
+		return nil, httpx.OptionError(vendor, "invalid base URL")
+	}
+	return &Client{base: u.String(), api: generated, tx: tx, opts: vendorSettings(s)}, nil
+}
+
+// acceptJSON asks for JSON: Command Center also serves XML, and Commvault's
+// own clients always send Accept: application/json.
+func acceptJSON(_ context.Context, r *http.Request) error {
+	r.Header.Set("Accept", "application/json")
+	return nil
+}
+
+// BaseURL returns the normalised API base URL the client calls.
+func (c *Client) BaseURL() string { return c.base }
+
+func (c *Client) now() time.Time { return c.opts.now() }
+
+// Presentation is how a token is sent on a request.
+type Presentation int
+
+const (
+	// PresentAuthtoken sends "Authtoken: <token>", as the Command Center
+	// OpenAPI pages declare for every operation and Commvault's own MCP
+	// server does for access tokens (the default).
+	PresentAuthtoken Presentation = iota
+	// PresentBearer sends "Authorization: Bearer <token>", as the access-token
+	// documentation describes.
+	PresentBearer
+	// PresentNone sends no header. It is valid only for the renew call
+	// (WithRenewPresentation), where the access token travels in the body
+	// anyway, as Commvault's MCP server sends it.
+	PresentNone
+)
+
+// String names the presentation.
+func (p Presentation) String() string {
+	switch p {
+	case PresentAuthtoken:
+		return "Authtoken"
+	case PresentBearer:
+		return "Bearer"
+	case PresentNone:
+		return "none"
+	}
+	return "unknown"
+}
+
+// set presents value on r.
+func (p Presentation) set(r *http.Request, value string) {
+	switch p {
+	case PresentBearer:
+		r.Header.Set("Authorization", "Bearer "+value)
+	case PresentNone:
+	default:
+		r.Header.Set("Authtoken", value)
+	}
+}
+
+type vendorOptions struct {
+	presentation      Presentation
+	renewPresentation Presentation
+	typeNames         bool
+	clock             func() time.Time
+}
+
+func (o vendorOptions) now() time.Time {
+	if o.clock != nil {
+		return o.clock()
+	}
+	return time.Now()
+}
+
+type optKey struct{}
+
+func vendorSettings(s *config.Settings) vendorOptions {
+	v, _ := config.Ext[vendorOptions](s, optKey{})
+	return v
+}
+
+func setVendor(s *config.Settings, f func(*vendorOptions)) { config.Update(s, optKey{}, f) }
+
+// WithPresentation sets how the access tokens this client creates and renews
+// present themselves in SetAuthHeader: PresentAuthtoken (the default) or
+// PresentBearer. The public documentation disagrees on which one a server
+// accepts (openapi/commvault.yaml, x-unverified); both are in use.
+func WithPresentation(p Presentation) tokenkit.Option {
+	return func(s *config.Settings) {
+		if p != PresentAuthtoken && p != PresentBearer {
+			s.Fail(httpx.OptionError(vendor, "WithPresentation: want PresentAuthtoken or PresentBearer"))
+			return
+		}
+		setVendor(s, func(v *vendorOptions) { v.presentation = p })
+	}
+}
+
+// WithRenewPresentation sets which header carries the current access token
+// on POST /V4/AccessToken/Renew: PresentAuthtoken (the default, as the
+// OpenAPI page's example and a field report have it), PresentBearer (as the
+// documentation page shows) or PresentNone (as Commvault's MCP server does).
+// The body carries the token in every case.
+func WithRenewPresentation(p Presentation) tokenkit.Option {
+	return func(s *config.Settings) {
+		if p < PresentAuthtoken || p > PresentNone {
+			s.Fail(httpx.OptionError(vendor, "WithRenewPresentation: unknown Presentation"))
+			return
+		}
+		setVendor(s, func(v *vendorOptions) { v.renewPresentation = p })
+	}
+}
+
+// WithTokenTypeNames sends tokenType as the enum name the OpenAPI page lists
+// ("ALL", "CUSTOM", "MS_SCIM", "OneTouch", "DEFAULT") instead of the integer
+// Commvault's Python SDK sends (the default). Which form a server accepts is
+// undocumented. Answers are decoded in either form whatever this option says.
+func WithTokenTypeNames() tokenkit.Option {
+	return func(s *config.Settings) { setVendor(s, func(v *vendorOptions) { v.typeNames = true }) }
+}
+
+// WithClock sets the clock used for session and token lifetimes and for the
+// sources' refresh decisions; tests pass a fake one. Default time.Now.
+func WithClock(now func() time.Time) tokenkit.Option {
+	return func(s *config.Settings) {
+		if now == nil {
+			s.Fail(httpx.OptionError(vendor, "WithClock: nil clock"))
+			return
+		}
+		setVendor(s, func(v *vendorOptions) { v.clock = now })
+	}
+}
+
+// Static returns a token source that always hands out tok: no refresh, no
+// re-login. Use it to call an operation with a token you hold; use
+// SessionSource or AccessTokenSource for tokens that must stay fresh.
+func Static(tok tokenkit.Token) tokenkit.TokenSource { return staticSource{tok} }
+
+type staticSource struct{ tok tokenkit.Token }
+
+func (s staticSource) Token(context.Context) (tokenkit.Token, error) {
+	if s.tok == nil {
+		return nil, errors.New("commvault: no token")
+	}
+	return s.tok, nil
+}
+
+// recordingSource remembers the last token it handed to an attempt, so that
+// the token the server rejected with 401 can be invalidated.
+type recordingSource struct {
+	src tokenkit.TokenSource
+
+	mu   sync.Mutex
+	last tokenkit.Token
+}
+
+func (r *recordingSource) Token(ctx context.Context) (tokenkit.Token, error) {
+	tok, err := r.src.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil {
+		return nil, errors.New("commvault: token source returned no token")
+	}
+	r.mu.Lock()
+	r.last = tok
+	r.mu.Unlock()
+	return tok, nil
+}
+
+func (r *recordingSource) lastToken() tokenkit.Token {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// run sends one operation and returns its 2xx answer. When auth is a
+// tokenkit.Invalidator (a SessionSource, an AccessTokenSource) and the server
+// answers 401, the rejected token is invalidated and the request is sent once
+// more with a fresh one: a 401 means the server did not act, so this is safe
+// even for operations that create state. For Mutating operations the shared
+// transport marks a request that may have reached the server without an
+// answer coming back with tokenkit.ErrOutcomeUnknown.
+func (c *Client) run(ctx context.Context, name string, class httpx.Class, auth tokenkit.TokenSource, send httpx.Send) (*httpx.Result, *httpx.Op, error) {
+	for try := 0; ; try++ {
+		op := &httpx.Op{Name: name, Class: class}
+		var rec *recordingSource
+		if auth != nil {
+			rec = &recordingSource{src: auth}
+			op.Auth = rec
+		}
+		res, err := httpx.Run(ctx, c.tx, op, send)
+		if err == nil {
+			return res, op, nil
+		}
+		if try == 0 && rec != nil && errors.Is(err, tokenkit.ErrUnauthorized) {
+			if inv, ok := auth.(tokenkit.Invalidator); ok {
+				if last := rec.lastToken(); last != nil {
+					inv.Invalidate(last)
+					continue
+				}
+			}
+		}
+		return nil, op, err
+	}
+}
+
+// ErrOutcomeUnknown is tokenkit.ErrOutcomeUnknown, repeated here for
+// discoverability: it matches the error of a call that creates or rotates
+// state (CreateAccessToken, RenewAccessToken, RenewLogin, Login) whose
+// request may have reached the server but whose answer was lost (the
+// connection dropped, the attempt timed out). The server may have acted. Such
+// a call is never resent automatically; after a renew, the refresh token it
+// used must be treated as spent (see Rotator).
+var ErrOutcomeUnknown = tokenkit.ErrOutcomeUnknown
+
+func ptr[T any](v T) *T { return &v }
+
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// epoch decodes Commvault's epoch seconds; 0 and negative values are "not
+// set", and values that cannot be seconds (past the year 9999) are refused.
+func epoch(p *int64) time.Time {
+	if p == nil || *p <= 0 || *p > maxEpoch {
+		return time.Time{}
+	}
+	return time.Unix(*p, 0).UTC()
+}
+
+const maxEpoch = 253402300799 // 9999-12-31T23:59:59Z
+
+// seconds encodes t as epoch seconds, or nil for the zero time.
+func seconds(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	return ptr(t.Unix())
+}

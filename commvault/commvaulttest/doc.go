@@ -1,0 +1,52 @@
+// Package commvaulttest is a stateful, in-process fake of the Commvault
+// Command Center REST API's login sessions and V4 access tokens, for tests.
+//
+// The fake behaves like the product rather than like a stub. It implements
+// the eight operations of openapi/commvault.yaml on the generated strict
+// server (commvault/internal/api), under /commandcenter/api and the legacy
+// /webconsole/api:
+//
+//   - POST /Login checks the user name and the Base64-encoded password
+//     (a plain password fails), answers a failure inside HTTP 200 with an
+//     errList, counts failures and locks the account after N of them
+//     (isAccountLocked, remainingLockTime), and creates a QSDK session that
+//     expires after its inactivity timeout (each use extends it). SetSaaS
+//     switches to the SaaS answer {"data":{"authToken"}}.
+//   - POST /RenewLoginToken replaces a session given its deviceId;
+//     POST /Logout ends it ("User logged out", or 401 Access denied).
+//   - POST /V4/AccessToken creates a token under a session (an access token
+//     is refused), with the documented type rules: refresh tokens only for
+//     DEFAULT/ALL/CUSTOM/Hyperscale, apiEndpoints required for CUSTOM,
+//     expiry windows for MS_SCIM and OneTouch, unique names, and the refusals
+//     answered inside HTTP 200 with error.errorCode. tokenType is accepted as
+//     an integer, a name or both (SetTokenTypeWire).
+//   - GET, PUT and DELETE manage tokens; list and delete answer Commvault's
+//     shapes (a nested error object; a top-level errorCode).
+//   - POST /V4/AccessToken/Renew rotates the pair. Renewing with a pair that
+//     was already renewed deletes the whole token chain, as Commvault does,
+//     and counts in ChainInvalidations.
+//
+// Protected operations answer 401 {"errorMessage":"Access denied",
+// "errorCode":5} for an unknown or expired session or token, presented as
+// Authtoken or Authorization: Bearer.
+//
+// Each Server has an injectable clock (SetClock), call counts per operation
+// (Calls), counts of the requests that really changed state (Applied), the
+// recorded requests (Requests), and a queue of faults for the next requests
+// (FailNext): statuses with Retry-After, HTML pages, truncated JSON, delays,
+// dropped connections, and DropAfterApply, which applies a request and then
+// drops the connection: a lost response. The same state is reachable over a
+// real httptest server (URL, Client), as an http.Handler (Handler) and as a
+// github.com/jarcoal/httpmock responder (Responder).
+//
+// The shortest working use:
+//
+//	fake := commvaulttest.New(t) // closed by t.Cleanup
+//	fake.AddUser(commvaulttest.User{Name: "admin", Password: "secret"})
+//	c, _ := commvault.New(fake.URL())
+//	session, err := c.Login(ctx, commvault.Credentials{Username: "admin", Password: "secret"})
+//
+// Everything the fake does where the public documentation is silent (error
+// codes and wording, lockout policy, token formats) is marked "fake's choice"
+// in the source.
+package commvaulttest

@@ -1,0 +1,467 @@
+package commvaulttest
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenkit/tokenkit/commvault/internal/api"
+)
+
+// Base paths the fake serves. URL returns the first; the legacy Web Console
+// path serves the same state.
+const (
+	BasePath       = "/commandcenter/api"
+	LegacyBasePath = "/webconsole/api"
+)
+
+// Operation ids, as in openapi/commvault.yaml; Calls and Applied take them.
+const (
+	OpLogin             = "Login"
+	OpRenewLoginToken   = "RenewLoginToken"
+	OpLogout            = "Logout"
+	OpListAccessTokens  = "ListAccessTokens"
+	OpCreateAccessToken = "CreateAccessToken"
+	OpUpdateAccessToken = "UpdateAccessToken"
+	OpDeleteAccessToken = "DeleteAccessToken"
+	OpRenewAccessToken  = "RenewAccessToken"
+)
+
+// Defaults of the fake. The documented ones cite their source; the rest are
+// the fake's choice.
+const (
+	defaultSessionTimeout = 30 * time.Minute      // "expires after 30 minutes of inactivity" (POST Login page)
+	defaultAccessTTL      = 30 * time.Minute      // 11.38/11.42/SaaS access-token pages (11.44 says 2 hours)
+	refreshGrace          = 14 * 24 * time.Hour   // "can be renewed within 14 days after it expires"
+	defaultRenewable      = 90 * 24 * time.Hour   // "default value is 90days from creation time" (seed 001)
+	maxRenewable          = 365 * 24 * time.Hour  // "extendable to 365 days"
+	defaultSCIMExpiry     = 30 * 24 * time.Hour   // MS_SCIM default (11.38 page)
+	maxSCIMExpiry         = 365 * 24 * time.Hour  // MS_SCIM maximum
+	defaultOneTouchExpiry = 7 * 24 * time.Hour    // 1-Touch default
+	maxOneTouchExpiry     = 14 * 24 * time.Hour   // 1-Touch maximum
+	defaultLockFailures   = 5                     // fake's choice
+	defaultLockDuration   = 30 * time.Minute      // fake's choice
+	firstUserID           = 1001                  // fake's choice
+	firstTokenID          = 501                   // fake's choice
+	maxSessionTimeout     = 7 * 24 * time.Hour    // fake's choice
+	sessionRenewWindow    = 24 * time.Hour        // how long after expiry RenewLoginToken works; fake's choice
+	hyperscaleName        = api.TokenTypeName("") // Hyperscale has no documented name
+)
+
+// Token type codes (cvpysdk: 0 DEFAULT/ALL, 1 MS_SCIM, 2 ALL, 3 CUSTOM, 4 OneTouch, 5 Hyperscale).
+const (
+	typeDefault    = 0
+	typeMSSCIM     = 1
+	typeAll        = 2
+	typeCustom     = 3
+	typeOneTouch   = 4
+	typeHyperscale = 5
+)
+
+func renewableType(t int) bool {
+	return t == typeDefault || t == typeAll || t == typeCustom || t == typeHyperscale
+}
+
+// TokenTypeWire says which forms of tokenType the fake accepts, since the
+// documentation does not say which the real server does.
+type TokenTypeWire int
+
+const (
+	// AcceptBoth accepts integers and names (the default).
+	AcceptBoth TokenTypeWire = iota
+	// AcceptCodes accepts only integers, as Commvault's Python SDK sends.
+	AcceptCodes
+	// AcceptNames accepts only the enum names of the OpenAPI page.
+	AcceptNames
+)
+
+// Server is a fake Commvault Command Center REST API (login sessions and V4
+// access tokens). Its state is guarded by a mutex: every method is safe for
+// concurrent use. Create one with NewServer or New.
+type Server struct {
+	ts        *httptest.Server
+	mux       http.Handler
+	done      chan struct{}
+	closeOnce sync.Once
+
+	mu          sync.Mutex
+	now         func() time.Time
+	accessTTL   time.Duration
+	lockMax     int
+	lockFor     time.Duration
+	saas        bool
+	typeWire    TokenTypeWire
+	users       map[string]*user // by lower-case name
+	nextUserID  int64
+	sessions    map[string]*session
+	tokens      map[int64]*token
+	stale       map[string]int64 // spent refresh token -> chain (token id)
+	nextTokenID int64
+
+	faults             []Fault
+	calls              map[string]int
+	applied            map[string]int
+	total              int
+	chainInvalidations int
+	requests           []recorded
+}
+
+// NewServer starts a fake on a new plain-HTTP httptest.Server. The caller
+// must call Close; New does that through t.Cleanup.
+func NewServer() *Server {
+	s := &Server{
+		done:        make(chan struct{}),
+		now:         time.Now,
+		accessTTL:   defaultAccessTTL,
+		lockMax:     defaultLockFailures,
+		lockFor:     defaultLockDuration,
+		users:       make(map[string]*user),
+		nextUserID:  firstUserID,
+		sessions:    make(map[string]*session),
+		tokens:      make(map[int64]*token),
+		stale:       make(map[string]int64),
+		nextTokenID: firstTokenID,
+		calls:       make(map[string]int),
+		applied:     make(map[string]int),
+	}
+	s.mux = s.newRouter()
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	return s
+}
+
+// New is NewServer for tests: it registers Close with t.Cleanup.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s := NewServer()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// URL returns the API base URL of the fake, ending in /commandcenter/api:
+// pass it to commvault.New.
+func (s *Server) URL() string { return s.ts.URL + BasePath }
+
+// LegacyURL returns the base URL on the legacy /webconsole/api path, which
+// serves the same state.
+func (s *Server) LegacyURL() string { return s.ts.URL + LegacyBasePath }
+
+// Client returns the http.Client of the underlying httptest server.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// Handler returns the whole fake (faults, counting and recording included)
+// as an http.Handler sharing the server's state. Where the ResponseWriter
+// cannot be hijacked, Drop and DropAfterApply abort the response with
+// http.ErrAbortHandler.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Close shuts the httptest server down and releases delayed requests. It may
+// be called more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
+	s.ts.Close()
+}
+
+// SetClock replaces the clock of session and token lifetimes and lockouts.
+// A nil now restores time.Now.
+func (s *Server) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// SetAccessTokenTTL sets the lifetime of the access tokens of renewable
+// types (default 30 minutes), truncated to whole seconds.
+func (s *Server) SetAccessTokenTTL(d time.Duration) {
+	d = max(d, time.Second).Truncate(time.Second)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessTTL = d
+}
+
+// SetLockout locks an account for d after failures consecutive failed logins
+// (default 5 and 30 minutes, the fake's choice: Commvault's values are
+// configurable and not documented). failures <= 0 disables lockout.
+func (s *Server) SetLockout(failures int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lockMax, s.lockFor = failures, d
+}
+
+// SetSaaS makes Login answer the SaaS shape {"data":{"authToken":"…"}}
+// (a token without the QSDK prefix, presented as Authorization: Bearer)
+// instead of the customer-managed {"token":"QSDK …", …}.
+func (s *Server) SetSaaS(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.saas = on
+}
+
+// SetTokenTypeWire restricts the forms of tokenType the fake accepts
+// (default AcceptBoth). A refused form is answered in HTTP 200 with
+// error.errorCode, like any invalid create.
+func (s *Server) SetTokenTypeWire(w TokenTypeWire) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.typeWire = w
+}
+
+// User is an account of the fake.
+type User struct {
+	// Name is the user name (matched case-insensitively); required.
+	Name string
+	// Password is the plain password; Login must send it Base64-encoded.
+	// Required.
+	Password string
+	// Domain, if set, must be sent as domain.
+	Domain string
+	// Email is the smtpAddress of the login answer.
+	Email string
+	// Admin users may list and create tokens of other users.
+	Admin bool
+}
+
+type user struct {
+	User
+	id          int64
+	guid        string
+	failures    int
+	lockedUntil time.Time
+}
+
+type session struct {
+	value    string
+	user     *user
+	deviceID string
+	timeout  time.Duration
+	lastUsed time.Time
+}
+
+func (ss *session) expired(now time.Time) bool { return !now.Before(ss.lastUsed.Add(ss.timeout)) }
+
+type token struct {
+	id             int64
+	user           *user
+	name           string
+	typ            int
+	typeAsName     bool
+	apiEndpoints   []string
+	allowedIPs     []string
+	access         string
+	refresh        string
+	created        time.Time
+	lastUsed       time.Time
+	expires        time.Time
+	refreshExpires time.Time
+	renewableUntil time.Time
+}
+
+// AddUser registers an account and returns its user id. It panics if Name
+// or Password is empty or the name exists.
+func (s *Server) AddUser(u User) int64 {
+	if u.Name == "" || u.Password == "" {
+		panic("commvaulttest: AddUser needs a Name and a Password")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := strings.ToLower(u.Name)
+	if s.users[key] != nil {
+		panic("commvaulttest: AddUser: user " + u.Name + " exists")
+	}
+	id := s.nextUserID
+	s.nextUserID++
+	s.users[key] = &user{User: u, id: id, guid: randomHex(16)}
+	return id
+}
+
+// Calls returns how many requests the fake received for an operation id,
+// faulted ones included. Calls("") counts requests that matched none.
+func (s *Server) Calls(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
+}
+
+// TotalCalls returns how many requests the fake received in all.
+func (s *Server) TotalCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}
+
+// Applied returns how many requests of an operation really changed state:
+// sessions created, renewed or ended, tokens created, updated, deleted or
+// renewed. A DropAfterApply request counts (its change is applied, only the
+// answer is lost); refused, faulted and read-only requests do not. A renewal
+// with a stale pair counts in ChainInvalidations instead.
+func (s *Server) Applied(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.applied[op]
+}
+
+// ChainInvalidations returns how many times a renewal used a pair that had
+// already been renewed, which made the fake (like Commvault) delete every
+// token of that create-and-renew chain.
+func (s *Server) ChainInvalidations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chainInvalidations
+}
+
+// TokenState describes a live access token of the fake, without secrets.
+type TokenState struct {
+	ID             int64
+	UserID         int64
+	Name           string
+	Type           int
+	APIEndpoints   []string
+	AllowedIPs     []string
+	Created        time.Time
+	LastUsed       time.Time
+	Expires        time.Time
+	RefreshExpires time.Time // zero for types without a refresh token
+	RenewableUntil time.Time // zero for types without a refresh token
+}
+
+// Tokens returns the live access tokens of a user (all users for 0), by id.
+func (s *Server) Tokens(userID int64) []TokenState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []TokenState
+	for _, t := range s.tokens {
+		if userID != 0 && t.user.id != userID {
+			continue
+		}
+		out = append(out, TokenState{
+			ID: t.id, UserID: t.user.id, Name: t.name, Type: t.typ,
+			APIEndpoints: slices.Clone(t.apiEndpoints), AllowedIPs: slices.Clone(t.allowedIPs),
+			Created: t.created, LastUsed: t.lastUsed, Expires: t.expires,
+			RefreshExpires: t.refreshExpires, RenewableUntil: t.renewableUntil,
+		})
+	}
+	slices.SortFunc(out, func(a, b TokenState) int { return int(a.ID - b.ID) })
+	return out
+}
+
+// ValidAccessToken reports whether value is a live, unexpired access token,
+// as a protected Commvault API would check it. It does not count as a use.
+func (s *Server) ValidAccessToken(value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tokenByAccess(value)
+	return t != nil && s.now().Before(t.expires)
+}
+
+// ValidSession reports whether value (with its QSDK prefix) is a live,
+// unexpired login session. It does not count as a use.
+func (s *Server) ValidSession(value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.sessions[value]
+	return ss != nil && !ss.expired(s.now())
+}
+
+// Sessions returns how many login sessions exist, expired ones included.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// tokenByAccess finds a live token by its access token; mu must be held.
+func (s *Server) tokenByAccess(value string) *token {
+	if value == "" {
+		return nil
+	}
+	for _, t := range s.tokens {
+		if t.access == value {
+			return t
+		}
+	}
+	return nil
+}
+
+// operationOf maps a request line to its operation id, or "".
+func operationOf(method, path string) string {
+	rest, ok := strings.CutPrefix(path, BasePath)
+	if !ok {
+		rest, ok = strings.CutPrefix(path, LegacyBasePath)
+	}
+	if !ok {
+		return ""
+	}
+	switch {
+	case method == http.MethodPost && rest == "/Login":
+		return OpLogin
+	case method == http.MethodPost && rest == "/RenewLoginToken":
+		return OpRenewLoginToken
+	case method == http.MethodPost && rest == "/Logout":
+		return OpLogout
+	case method == http.MethodGet && rest == "/V4/AccessToken":
+		return OpListAccessTokens
+	case method == http.MethodPost && rest == "/V4/AccessToken":
+		return OpCreateAccessToken
+	case method == http.MethodPost && rest == "/V4/AccessToken/Renew":
+		return OpRenewAccessToken
+	case strings.HasPrefix(rest, "/V4/AccessToken/") && !strings.Contains(rest[len("/V4/AccessToken/"):], "/"):
+		switch method {
+		case http.MethodPut:
+			return OpUpdateAccessToken
+		case http.MethodDelete:
+			return OpDeleteAccessToken
+		}
+	}
+	return ""
+}
+
+// allowedMethods returns the methods a known path accepts, or "".
+func allowedMethods(path string) string {
+	rest, ok := strings.CutPrefix(path, BasePath)
+	if !ok {
+		rest, ok = strings.CutPrefix(path, LegacyBasePath)
+	}
+	if !ok {
+		return ""
+	}
+	switch {
+	case rest == "/Login", rest == "/RenewLoginToken", rest == "/Logout", rest == "/V4/AccessToken/Renew":
+		return http.MethodPost
+	case rest == "/V4/AccessToken":
+		return "GET, POST"
+	case strings.HasPrefix(rest, "/V4/AccessToken/") && !strings.Contains(rest[len("/V4/AccessToken/"):], "/"):
+		return "PUT, DELETE"
+	}
+	return ""
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return b
+}
+
+func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
+
+// randomToken returns an opaque token value (fake's choice of format: the
+// real access tokens' format is not documented).
+func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBytes(36)) }

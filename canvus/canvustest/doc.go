@@ -1,0 +1,48 @@
+// Package canvustest is a stateful fake of the MultiTaction Canvus Server
+// API that package canvus calls: sign-in and sign-out, personal access
+// tokens and their subscription streams, and /server-info. Use it in tests
+// instead of a real server:
+//
+//	fake := canvustest.New(t)
+//	alice := fake.AddUser(canvustest.User{Email: "alice@example.com", Password: "pw"})
+//	c, _ := canvus.New(fake.URL())
+//	login, err := c.Login(ctx, canvus.Credentials{Email: "alice@example.com", Password: "pw"})
+//	pat, err := c.Tokens(alice.ID, canvus.Static(login)).Create(ctx, "ci bot")
+//
+// # What it models
+//
+//   - Users with passwords, administrators and blocked users (AddUser,
+//     SetBlocked). Sign-in with {email, password, remember} or {token}; the
+//     strict field check of the real server (any other field, such as
+//     username, gives {"msg":"Login request must have either email and
+//     password or token"}) and its "Invalid username or password." answer.
+//   - Login sessions that expire on the injectable clock (SetClock,
+//     SetSessionLifetime; 24 hours by default); signing in with a login
+//     token prolongs it and, by default, replaces it by a new one
+//     (SetRotateOnTokenLogin). An access token may also sign its owner in.
+//   - Access tokens per user, created, renamed and deleted through the API
+//     or seeded with AddAccessToken. Ids are long standard-base64 strings,
+//     like the real ones; routing works on the escaped path, so an id with
+//     '/', '+' and '=' round-trips. created_at is written without a zone, in
+//     UTC unless SetTimeZone says otherwise.
+//   - Permissions: a user manages only their own tokens ({"msg":"Permission
+//     denied"}, 403); an administrator manages anyone's.
+//   - ?subscribe (bare or =true) on the list and get endpoints: the initial
+//     state, then one JSON object per change made by any other request
+//     (deletions carry "state":"deleted"), with blank keep-alive lines every
+//     15 seconds (SetKeepAlive, or KeepAlive to send one now). SetSparseUpdates
+//     makes updates carry only what changed.
+//   - Errors as {"msg": …}, or the older {"message": …} (SetLegacyErrors).
+//     Where no source shows the real status or wording, the fake's choice is
+//     marked in the code; the content type of requests is not checked, since
+//     the vendor's own curl examples send JSON as form data.
+//
+// Fault knobs (FailNext with a Fault: status with Retry-After, connection
+// drop before or after acting, malformed or HTML bodies, delay), call counts
+// (Calls), counts of state changes (Applied) and recorded requests
+// (Requests) serve retry and wire tests.
+//
+// The fake serves over httptest (URL, Client) and in process as an
+// httpmock.Responder (Responder); subscriptions work with both, the
+// Responder streaming through a pipe that ends with the request's context.
+package canvustest

@@ -1,0 +1,81 @@
+// Package canvus is the client of the MultiTaction Canvus Server REST API
+// for sign-in and personal access tokens: it signs a user in and out, lists,
+// gets, creates, renames and deletes access tokens, streams their changes
+// (?subscribe), and checks that a server is reachable (/server-info).
+//
+// The shortest working use, a bot that signs in once and creates a
+// never-expiring access token for later runs:
+//
+//	c, err := canvus.New("https://canvus.example.com/api/v1")
+//	if err != nil { … }
+//	login, err := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: tokenkit.Secret(os.Getenv("CANVUS_PASSWORD"))})
+//	if err != nil { … }
+//	pat, err := c.Tokens(login.User.ID, canvus.Static(login)).Create(ctx, "nightly bot")
+//	// pat.Value() is shown only now; send it as Private-Token from then on:
+//	hc := tokenkit.NewClient(canvus.Static(pat), nil)
+//
+// A long-running program uses LoginSource instead of Static(login): the
+// session is prolonged before it expires (with the token form of Login),
+// and a token the server refuses is replaced.
+//
+// # Tokens and interfaces
+//
+// A LoginToken lives for the server's session lifetime; an AccessToken never
+// expires. Both implement tokenkit.Token and are sent as "Private-Token".
+// Tokens implements tokenkit.Issuer (Create), tokenkit.Revoker (Delete) and
+// tokenkit.Lister (List); LoginExchanger implements tokenkit.Exchanger.
+// Token ids are long base64 strings that may contain '/', '+' and '=':
+// they are percent-encoded in paths.
+//
+// # Subscriptions
+//
+// Tokens.Subscribe and Tokens.SubscribeToken return an iter.Seq2[Event,
+// error] over the newline-delimited JSON stream: a Snapshot first, then
+// Created, Updated and Deleted events. The sequence ends when the context
+// ends or the loop breaks, leaving no goroutine behind. The client's
+// per-attempt timeout bounds only the wait for the headers; each frame is
+// bounded by WithMaxFrameBytes (8 MiB), keep-alive lines are skipped, and
+// WithStreamIdleTimeout notices a dead connection. There is no resume: after
+// an error, subscribe again and start from the new Snapshot.
+//
+// # What the public docs leave open
+//
+// The wire format is in openapi/canvus.yaml, with a source for every fact
+// and x-unverified where the sources are silent or disagree. Each open point
+// is overridable here rather than guessed:
+//
+//   - Time zone. An access token's created_at has no zone
+//     ("2021-07-02T06:38:36.025"). tokenkit reads it as UTC, which the
+//     vendor's own examples suggest; WithTimeZone changes that.
+//   - Session lifetime. Login does not return an expiry; "24 hours" comes
+//     from the older docs, and by how much remember extends it is not
+//     documented. WithSessionLifetime sets it.
+//   - Subscribe form. The docs write "?subscribe", every public client sends
+//     "?subscribe=true" (the default); WithBareSubscribe sends the former.
+//   - Error statuses. Only the bodies ({"msg": …}, older {"message": …})
+//     are documented, not the statuses; a wrong password matches
+//     tokenkit.ErrInvalidCredential by its message whatever the status.
+//   - Frame limit and keep-alive interval (8 MiB and 15 seconds by default,
+//     both configurable).
+//
+// # Errors and retries
+//
+// Every failure is a *tokenkit.Error; the server's body is reachable as an
+// *ErrorResponse with errors.As. Reads (list, get, subscribe), renames,
+// deletions and sign-outs are retried like GETs after transport errors,
+// 408, 429 and 5xx. Login and Create change state, so they are retried only
+// when the request never reached the server or the server answered 429: a
+// lost answer is an error, never a second token. A Delete or Logout whose
+// retry finds the work already done (404 or 401) succeeds. When the token
+// source is a *tokenkit.Source, a 401 invalidates the refused token and the
+// call is made once more with a fresh one.
+//
+// # Secrets
+//
+// Passwords, login tokens and access tokens never appear in errors, log
+// lines or fmt output: LoginToken, AccessToken and Credentials (whose secrets
+// are tokenkit.Secret) redact themselves, and everything the server echoes
+// back is scrubbed.
+//
+// For tests, package canvustest is a stateful fake of this API.
+package canvus

@@ -1,0 +1,159 @@
+package canvus
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/redact"
+)
+
+// privateTokenHeader is how Canvus takes a token (docs users/; seed 004).
+const privateTokenHeader = "Private-Token"
+
+// LoginToken is a Canvus login token, as Login returns it: it authenticates
+// as the user who signed in, is sent as "Private-Token", and lives for the
+// server's session lifetime (see WithSessionLifetime). It implements
+// tokenkit.Token. Printing or logging it never shows the token.
+type LoginToken struct {
+	value tokenkit.Secret
+
+	// User is the signed-in user, as the server returned it.
+	User User
+	// ExpiresAt is when the token is taken to expire: the time of the
+	// answer plus the session lifetime. The server does not return it.
+	ExpiresAt time.Time
+	// Remember reports whether the sign-in asked for a longer session.
+	Remember bool
+}
+
+var _ tokenkit.Token = (*LoginToken)(nil)
+
+// Value returns the token.
+func (t *LoginToken) Value() string { return t.value.Reveal() }
+
+// Expiry returns ExpiresAt.
+func (t *LoginToken) Expiry() time.Time { return t.ExpiresAt }
+
+// SetAuthHeader sets "Private-Token: <token>".
+func (t *LoginToken) SetAuthHeader(r *http.Request) { r.Header.Set(privateTokenHeader, t.Value()) }
+
+// String describes the token without its value.
+func (t LoginToken) String() string {
+	return fmt.Sprintf("canvus.LoginToken{value: %s, user: %d %q, remember: %t, expires: %s}",
+		redact.Mask, t.User.ID, t.User.Email, t.Remember, tokenkit.FormatExpiry(t.ExpiresAt))
+}
+
+// GoString is String, for %#v.
+func (t LoginToken) GoString() string { return t.String() }
+
+// Format writes String for every verb.
+func (t LoginToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// LogValue logs the user and expiry, never the value.
+func (t LoginToken) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("value", redact.Mask),
+		slog.Int64("user", t.User.ID),
+		slog.Time("expires", t.ExpiresAt),
+	)
+}
+
+// AccessToken is a personal access token with its secret: what
+// Tokens.Create returns (the only time Canvus shows the secret) or what
+// NewAccessToken wraps. It is sent as "Private-Token" and never expires
+// unless it is deleted. It implements tokenkit.Token. Printing or logging it
+// never shows the token.
+type AccessToken struct {
+	value tokenkit.Secret
+
+	// ID is the token's id, a long base64 string (not a secret).
+	ID string
+	// Description is the token's description.
+	Description string
+	// CreatedAt is when the token was created, read in the zone set with
+	// WithTimeZone (default UTC). Zero if unknown.
+	CreatedAt time.Time
+	// UserID is the owner, when known.
+	UserID int64
+}
+
+var _ tokenkit.Token = (*AccessToken)(nil)
+
+// NewAccessToken wraps the value of an access token you already hold, for
+// example one read from the environment, as a tokenkit.Token.
+func NewAccessToken(value string) *AccessToken { return &AccessToken{value: tokenkit.Secret(value)} }
+
+// Value returns the token.
+func (t *AccessToken) Value() string { return t.value.Reveal() }
+
+// Expiry returns the zero time: access tokens never expire (seed 004).
+func (t *AccessToken) Expiry() time.Time { return time.Time{} }
+
+// SetAuthHeader sets "Private-Token: <token>".
+func (t *AccessToken) SetAuthHeader(r *http.Request) { r.Header.Set(privateTokenHeader, t.Value()) }
+
+// Info returns the token's description without its secret.
+func (t *AccessToken) Info() AccessTokenInfo {
+	return AccessTokenInfo{ID: t.ID, Description: t.Description, CreatedAt: t.CreatedAt}
+}
+
+// String describes the token without its value.
+func (t AccessToken) String() string {
+	return "canvus.AccessToken{value: " + redact.Mask + ", id: " + strconv.Quote(t.ID) +
+		", description: " + strconv.Quote(t.Description) + ", user: " + strconv.FormatInt(t.UserID, 10) + "}"
+}
+
+// GoString is String, for %#v.
+func (t AccessToken) GoString() string { return t.String() }
+
+// Format writes String for every verb.
+func (t AccessToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// LogValue logs the id and description, never the value.
+func (t AccessToken) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("value", redact.Mask),
+		slog.String("id", t.ID),
+		slog.String("description", t.Description),
+	)
+}
+
+// Static returns a tokenkit.TokenSource that always hands out tok, for
+// calls authenticated by a token that needs no refresh: an access token, or
+// a login token you manage yourself.
+func Static(tok tokenkit.Token) tokenkit.TokenSource {
+	// SHARED: a static source is useful to every vendor. Proposed:
+	// tokenkit.StaticSource(tok) in the root package.
+	if v := reflect.ValueOf(tok); tok != nil && v.Kind() == reflect.Pointer && v.IsNil() {
+		tok = nil // a typed nil: refuse it at Token instead of panicking later
+	}
+	return staticSource{tok}
+}
+
+type staticSource struct{ tok tokenkit.Token }
+
+func (s staticSource) Token(context.Context) (tokenkit.Token, error) {
+	if s.tok == nil {
+		return nil, errNoToken
+	}
+	return s.tok, nil
+}
+
+// String names the source without its token.
+func (s staticSource) String() string {
+	if s.tok == nil {
+		return "canvus.Static(nil)"
+	}
+	return "canvus.Static(" + redact.Mask + ")"
+}
+
+// Format writes String for every verb: fmt would otherwise print the token
+// it holds field by field.
+func (s staticSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/tokenkit/tokenkit/internal/redact"
@@ -148,9 +149,16 @@ func FormatExpiry(t time.Time) string {
 }
 
 // StaticSource returns a TokenSource that always hands out tok: for a
-// vendor call that takes a TokenSource when you already hold the token.
-// A nil tok gives an error wrapping ErrInvalidInput, never a panic.
-func StaticSource(tok Token) TokenSource { return staticSource{tok} }
+// vendor call that takes a TokenSource when you already hold the token (an
+// access token, or a login token you manage yourself). A nil tok, typed or
+// not, gives an error wrapping ErrInvalidInput at Token, never a panic.
+// Printing the source never shows the token.
+func StaticSource(tok Token) TokenSource {
+	if v := reflect.ValueOf(tok); tok != nil && v.Kind() == reflect.Pointer && v.IsNil() {
+		tok = nil
+	}
+	return staticSource{tok}
+}
 
 type staticSource struct{ tok Token }
 
@@ -160,3 +168,15 @@ func (s staticSource) Token(context.Context) (Token, error) {
 	}
 	return s.tok, nil
 }
+
+// String names the source without its token.
+func (s staticSource) String() string {
+	if s.tok == nil {
+		return "tokenkit.StaticSource(nil)"
+	}
+	return "tokenkit.StaticSource(" + redact.Mask + ")"
+}
+
+// Format writes String for every verb: fmt would otherwise print the token
+// it holds field by field.
+func (s staticSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }

@@ -206,3 +206,22 @@ func TestErrorIs(t *testing.T) {
 		t.Fatal("429 is temporary")
 	}
 }
+
+func TestStaticSource(t *testing.T) {
+	t.Parallel()
+	tok := tokenkit.NewBearerToken("static-secret-value", time.Time{})
+	src := tokenkit.StaticSource(tok)
+	got, err := src.Token(context.Background())
+	if err != nil || got != tok {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	if s := fmt.Sprintf("%v %+v %#v %s %q", src, src, src, src, src); strings.Contains(s, "static-secret-value") {
+		t.Fatalf("leak: %s", s)
+	}
+	var typedNil *tokenkit.BearerToken
+	for _, bad := range []tokenkit.Token{nil, typedNil} {
+		if _, err := tokenkit.StaticSource(bad).Token(context.Background()); !errors.Is(err, tokenkit.ErrInvalidInput) {
+			t.Fatalf("nil token: %v", err)
+		}
+	}
+}

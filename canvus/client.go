@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/tokenkit/tokenkit/canvus/internal/api"
 	"github.com/tokenkit/tokenkit/internal/config"
 	"github.com/tokenkit/tokenkit/internal/httpx"
-	"github.com/tokenkit/tokenkit/internal/redact"
 )
 
 // vendor names this package in errors and the User-Agent.
@@ -282,98 +280,9 @@ const (
 // answer with the Op that made it (for decoding errors that name the
 // attempts and scrub what was sent).
 func (c *Client) run(ctx context.Context, name string, class httpx.Class, auth tokenkit.TokenSource, send httpx.Send) (*httpx.Result, *httpx.Op, error) {
-	a, err := withAuth(auth, func(src tokenkit.TokenSource) (answer, error) {
-		op := &httpx.Op{Name: name, Class: class}
-		if src != nil {
-			op.Auth = src
-		}
-		res, err := httpx.Run(ctx, c.tx, op, send)
-		return answer{res, op}, scrub(err, op)
-	})
-	return a.res, a.op, err
+	// The shared transport attaches auth's token per attempt and, after a
+	// 401, invalidates it and resends once with a fresh one.
+	op := &httpx.Op{Name: name, Class: class, Auth: auth}
+	res, err := httpx.Run(ctx, c.tx, op, send)
+	return res, op, err
 }
-
-// scrub masks the secrets op sent in the message the vendor decoder took
-// from an error body.
-func scrub(err error, op *httpx.Op) error {
-	// SHARED: httpx.BodyError masks secrets in the raw body before the
-	// decoder runs, so a secret the server echoes JSON-escaped ("\u0041…")
-	// comes out of json.Unmarshal unmasked. Proposed: BodyError passes
-	// e.Message (and vendors' error structs, through an interface) through
-	// redact.Text once more after decoding.
-	var te *tokenkit.Error
-	if err == nil || op == nil || !errors.As(err, &te) {
-		return err
-	}
-	secrets := op.Secrets()
-	te.Message = redact.Text(te.Message, secrets)
-	var er *ErrorResponse
-	if errors.As(te.Err, &er) {
-		er.Msg = redact.Text(er.Msg, secrets)
-		er.LegacyMessage = redact.Text(er.LegacyMessage, secrets)
-	}
-	return err
-}
-
-type answer struct {
-	res *httpx.Result
-	op  *httpx.Op
-}
-
-// withAuth calls do with a source that records the token it hands out. When
-// auth is an invalidating source (a *tokenkit.Source) and the answer is 401,
-// the refused token is invalidated and do runs once more with a fresh one:
-// the server refused before acting, so this is safe even for operations that
-// create state. A nil auth calls do(nil).
-func withAuth[T any](auth tokenkit.TokenSource, do func(tokenkit.TokenSource) (T, error)) (T, error) {
-	// SHARED: httpx.Op.Auth attaches a token per attempt but does not
-	// invalidate it on 401, as tokenkit.Transport does. Proposed: httpx
-	// does this for every Op with Auth, so that vendors need no wrapper.
-	if auth == nil {
-		return do(nil)
-	}
-	rec := &recordingSource{src: auth}
-	res, err := do(rec)
-	inv, ok := auth.(tokenkit.Invalidator)
-	refused := rec.last()
-	if err == nil || !ok || refused == nil || !errors.Is(err, tokenkit.ErrUnauthorized) {
-		return res, err
-	}
-	inv.Invalidate(refused)
-	rec2 := &recordingSource{src: auth, refused: refused.Value()}
-	res2, err2 := do(rec2)
-	if errors.Is(err2, errSameToken) {
-		// The source has nothing newer: keep the server's first answer.
-		return res, err
-	}
-	return res2, err2
-}
-
-// errSameToken stops the second attempt of withAuth when the source hands
-// out the token the server just refused.
-var errSameToken = errors.New("canvus: the token source returned the refused token again")
-
-// recordingSource remembers the last token it handed to the transport. The
-// attempts of one call are sequential, and Run returns after the last one.
-type recordingSource struct {
-	src     tokenkit.TokenSource
-	refused string
-	tok     tokenkit.Token
-}
-
-func (r *recordingSource) Token(ctx context.Context) (tokenkit.Token, error) {
-	t, err := r.src.Token(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if t == nil {
-		return nil, errors.New("canvus: the token source returned no token")
-	}
-	if r.refused != "" && t.Value() == r.refused {
-		return nil, errSameToken
-	}
-	r.tok = t
-	return t, nil
-}
-
-func (r *recordingSource) last() tokenkit.Token { return r.tok }

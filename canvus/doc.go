@@ -10,11 +10,11 @@
 //	if err != nil { … }
 //	login, err := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: tokenkit.Secret(os.Getenv("CANVUS_PASSWORD"))})
 //	if err != nil { … }
-//	pat, err := c.Tokens(login.User.ID, canvus.Static(login)).Create(ctx, "nightly bot")
+//	pat, err := c.Tokens(login.User.ID, tokenkit.StaticSource(login)).Create(ctx, "nightly bot")
 //	// pat.Value() is shown only now; send it as Private-Token from then on:
-//	hc := tokenkit.NewClient(canvus.Static(pat), nil)
+//	hc := tokenkit.NewClient(tokenkit.StaticSource(pat), nil)
 //
-// A long-running program uses LoginSource instead of Static(login): the
+// A long-running program uses LoginSource instead of tokenkit.StaticSource(login): the
 // session is prolonged before it expires (with the token form of Login),
 // and a token the server refuses is replaced.
 //

@@ -59,7 +59,7 @@ func ExampleTokens_Create() {
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
 
-	pat, err := c.Tokens(bot.ID, canvus.Static(login)).Create(ctx, "nightly export")
+	pat, err := c.Tokens(bot.ID, tokenkit.StaticSource(login)).Create(ctx, "nightly export")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -71,7 +71,7 @@ func ExampleTokens_Create() {
 		fmt.Println("Private-Token sent:", r.Header.Get("Private-Token") == pat.Value())
 	}))
 	defer api.Close()
-	resp, err := tokenkit.NewClient(canvus.Static(pat), nil).Get(api.URL)
+	resp, err := tokenkit.NewClient(tokenkit.StaticSource(pat), nil).Get(api.URL)
 	if err == nil {
 		resp.Body.Close()
 	}
@@ -91,7 +91,7 @@ func ExampleTokens_ListInfo() {
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
 
-	infos, err := c.Tokens(bot.ID, canvus.Static(login)).ListInfo(ctx)
+	infos, err := c.Tokens(bot.ID, tokenkit.StaticSource(login)).ListInfo(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -112,7 +112,7 @@ func ExampleTokens_Rename() {
 	ctx := context.Background()
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
-	toks := c.Tokens(bot.ID, canvus.Static(login))
+	toks := c.Tokens(bot.ID, tokenkit.StaticSource(login))
 
 	got, err := toks.Get(ctx, seeded.ID)
 	if err != nil {
@@ -145,7 +145,7 @@ func ExampleTokens_List() {
 		tokenkit.Issuer
 		tokenkit.Lister
 		tokenkit.Revoker
-	} = c.Tokens(bot.ID, canvus.Static(login))
+	} = c.Tokens(bot.ID, tokenkit.StaticSource(login))
 	tok, _ := m.Issue(ctx, tokenkit.IssueRequest{Name: "generic"})
 	list, _ := m.List(ctx)
 	fmt.Println(len(list), list[0].Name, tok.Expiry().IsZero())
@@ -164,7 +164,7 @@ func ExampleTokens_Subscribe() {
 	defer cancel()
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
-	toks := c.Tokens(bot.ID, canvus.Static(login))
+	toks := c.Tokens(bot.ID, tokenkit.StaticSource(login))
 
 	for ev, err := range toks.Subscribe(ctx) {
 		if err != nil {
@@ -204,7 +204,7 @@ func ExampleTokens_SubscribeToken() {
 	defer cancel()
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
-	toks := c.Tokens(bot.ID, canvus.Static(login))
+	toks := c.Tokens(bot.ID, tokenkit.StaticSource(login))
 
 	for ev, err := range toks.SubscribeToken(ctx, seeded.ID) {
 		if err != nil {
@@ -285,7 +285,7 @@ func ExampleErrorResponse() {
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "eve@example.com", Password: "pw"})
 
-	_, err := c.Tokens(bot.ID, canvus.Static(login)).ListInfo(ctx) // someone else's tokens
+	_, err := c.Tokens(bot.ID, tokenkit.StaticSource(login)).ListInfo(ctx) // someone else's tokens
 	var er *canvus.ErrorResponse
 	fmt.Println(errors.Is(err, tokenkit.ErrForbidden), errors.As(err, &er), er.Text())
 	fmt.Println(err)

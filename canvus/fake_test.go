@@ -34,7 +34,7 @@ func TestTokenLifecycleAgainstFake(t *testing.T) {
 		t.Fatalf("created %v", pat)
 	}
 	// The new token authenticates on its own, and never expires.
-	byPAT := w.c.Tokens(w.alice.ID, canvus.Static(pat))
+	byPAT := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(pat))
 	infos, err := byPAT.ListInfo(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -178,10 +178,10 @@ func TestLoginWithTokenRotates(t *testing.T) {
 		t.Fatal("the token form must answer a new token for the same user")
 	}
 	// The old token is gone, the new one works.
-	if _, err := w.c.Tokens(w.alice.ID, canvus.Static(first)).ListInfo(ctx); !errors.Is(err, tokenkit.ErrUnauthorized) {
+	if _, err := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(first)).ListInfo(ctx); !errors.Is(err, tokenkit.ErrUnauthorized) {
 		t.Fatalf("rotated-away token still works: %v", err)
 	}
-	if _, err := w.c.Tokens(w.alice.ID, canvus.Static(second)).ListInfo(ctx); err != nil {
+	if _, err := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(second)).ListInfo(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Without rotation the same token comes back, prolonged.
@@ -299,7 +299,7 @@ func TestLoginSourceReplacesRefusedToken(t *testing.T) {
 		t.Fatal("the refused token must have been replaced")
 	}
 	// A source that cannot do better keeps the server's first answer.
-	bad := w.c.Tokens(w.alice.ID, canvus.Static(canvus.NewAccessToken("bogus")))
+	bad := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken("bogus")))
 	before := w.fake.Calls(canvustest.OpListAccessTokens)
 	if _, err := bad.ListInfo(ctx); !errors.Is(err, tokenkit.ErrUnauthorized) {
 		t.Fatal(err)
@@ -331,7 +331,7 @@ func TestPermissions(t *testing.T) {
 	}
 
 	// Bob may not touch Alice's tokens.
-	bobOnAlice := w.c.Tokens(w.alice.ID, canvus.Static(bobLogin))
+	bobOnAlice := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(bobLogin))
 	if _, err := bobOnAlice.ListInfo(ctx); !errors.Is(err, tokenkit.ErrForbidden) {
 		t.Fatalf("list: %v", err)
 	}
@@ -343,7 +343,7 @@ func TestPermissions(t *testing.T) {
 		t.Fatalf("delete: %v", err)
 	}
 	// The admin may.
-	adminOnAlice := w.c.Tokens(w.alice.ID, canvus.Static(adminLogin))
+	adminOnAlice := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(adminLogin))
 	infos, err := adminOnAlice.ListInfo(ctx)
 	if err != nil || len(infos) != 1 {
 		t.Fatalf("admin list: %v %v", infos, err)
@@ -354,7 +354,7 @@ func TestPermissions(t *testing.T) {
 	if err := adminOnAlice.Delete(ctx, pat.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.c.Tokens(99999, canvus.Static(adminLogin)).ListInfo(ctx); !errors.Is(err, tokenkit.ErrNotFound) {
+	if _, err := w.c.Tokens(99999, tokenkit.StaticSource(adminLogin)).ListInfo(ctx); !errors.Is(err, tokenkit.ErrNotFound) {
 		t.Fatalf("unknown user: %v", err)
 	}
 }
@@ -376,7 +376,7 @@ func TestBase64IDRoundTrip(t *testing.T) {
 			}
 			ctx := context.Background()
 			w.fake.AddAccessToken(canvustest.AccessToken{UserID: w.alice.ID, ID: id, Description: "slashy"})
-			toks := c.Tokens(w.alice.ID, canvus.Static(canvus.NewAccessToken(w.fake.NewSession(w.alice.ID))))
+			toks := c.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken(w.fake.NewSession(w.alice.ID))))
 			got, err := toks.Get(ctx, id)
 			if err != nil || got.ID != id || got.Description != "slashy" {
 				t.Fatalf("get: %+v %v", got, err)
@@ -538,7 +538,7 @@ func TestServerInfoAndLegacyErrors(t *testing.T) {
 		t.Fatal("server-info needs no token and must not get one")
 	}
 	w.fake.SetLegacyErrors(true)
-	_, err = w.c.Tokens(w.alice.ID, canvus.Static(canvus.NewAccessToken("bogus"))).ListInfo(ctx)
+	_, err = w.c.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken("bogus"))).ListInfo(ctx)
 	var er *canvus.ErrorResponse
 	if !errors.Is(err, tokenkit.ErrUnauthorized) || !errors.As(err, &er) || er.LegacyMessage != "401 Unauthorized" || er.Text() != "401 Unauthorized" {
 		t.Fatalf("legacy error: %v", err)
@@ -565,7 +565,7 @@ func TestTimeZoneOption(t *testing.T) {
 	}
 	// The default reads zone-less times as UTC: three hours off here.
 	def := newClient(t, w.fake.URL())
-	got2, err := def.Tokens(w.alice.ID, canvus.Static(canvus.NewAccessToken(w.fake.NewSession(w.alice.ID)))).Get(context.Background(), "tz")
+	got2, err := def.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken(w.fake.NewSession(w.alice.ID)))).Get(context.Background(), "tz")
 	if err != nil || got2.CreatedAt.Sub(created) != 3*time.Hour || got2.CreatedAt.Location() != time.UTC {
 		t.Fatalf("default zone: %v %v", got2, err)
 	}
@@ -575,7 +575,7 @@ func TestInvalidInputNeverSends(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	tokSrc := canvus.Static(canvus.NewAccessToken("x"))
+	tokSrc := tokenkit.StaticSource(canvus.NewAccessToken("x"))
 	for name, call := range map[string]func() error{
 		"no user":         func() error { _, err := w.c.Tokens(0, tokSrc).ListInfo(ctx); return err },
 		"no auth":         func() error { _, err := w.c.Tokens(1, nil).ListInfo(ctx); return err },
@@ -586,7 +586,7 @@ func TestInvalidInputNeverSends(t *testing.T) {
 		"zero Tokens":     func() error { _, err := (&canvus.Tokens{}).ListInfo(ctx); return err },
 		"no credentials":  func() error { _, err := w.c.Login(ctx, canvus.Credentials{}); return err },
 		"exchanger no c":  func() error { _, err := (&canvus.LoginExchanger{}).Exchange(ctx); return err },
-		"static nil":      func() error { _, err := w.c.Tokens(1, canvus.Static(nil)).ListInfo(ctx); return err },
+		"static nil":      func() error { _, err := w.c.Tokens(1, tokenkit.StaticSource(nil)).ListInfo(ctx); return err },
 		"subscribe no id": func() error { return firstErr(w.c.Tokens(1, tokSrc).SubscribeToken(ctx, "")) },
 	} {
 		err := call()

@@ -85,7 +85,7 @@ func (w *world) login(t *testing.T, email, pass string) (*canvus.LoginToken, *ca
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tok, w.c.Tokens(tok.User.ID, canvus.Static(tok))
+	return tok, w.c.Tokens(tok.User.ID, tokenkit.StaticSource(tok))
 }
 
 // newMocked returns a client whose requests go to an httpmock transport.

@@ -50,7 +50,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	toks := w.c.Tokens(w.alice.ID, canvus.Static(login))
+	toks := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(login))
 	pat, err := toks.Create(ctx, "leaky")
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +78,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	_, err1 := toks.ListInfo(ctx)
 	_, err2 := w.c.Login(ctx, canvus.Credentials{Email: aliceEmail, Password: alicePass + "-wrong"})
 	_, err3 := w.c.Login(ctx, canvus.Credentials{Token: tokenkit.Secret(login.Value())}) // rotated away
-	err4 := firstErr(w.c.Tokens(w.alice.ID, canvus.Static(login)).Subscribe(ctx))
+	err4 := firstErr(w.c.Tokens(w.alice.ID, tokenkit.StaticSource(login)).Subscribe(ctx))
 	errs(err1, err2, err3, err4)
 
 	// A server that echoes what it was sent, in error bodies and in an error
@@ -91,7 +91,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	mt.RegisterResponder("GET", host+"/api/v1/users/1/access-tokens", jsonResponder(200, "[]\n"+streamEcho+"\n"))
 	mt.RegisterResponder("POST", host+"/api/v1/users/1/access-tokens", jsonResponder(200, `{"id":"x","plain_token":"`+pat.Value()+`","created_at":"never"}`))
 	_, err5 := c.Login(ctx, cr)
-	echoToks := c.Tokens(1, canvus.Static(pat))
+	echoToks := c.Tokens(1, tokenkit.StaticSource(pat))
 	_, err6 := echoToks.Create(ctx, "x")
 	var streamErrs []error
 	for _, err := range echoToks.Subscribe(ctx) {

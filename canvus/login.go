@@ -105,7 +105,7 @@ func (c *Client) user(u api.User) User {
 // documentation. A retried Logout whose earlier attempt already signed the
 // token out (the server then answers 401) counts as success.
 func (c *Client) Logout(ctx context.Context, tok tokenkit.Token) error {
-	src := Static(tok)
+	src := tokenkit.StaticSource(tok)
 	t, err := src.Token(ctx)
 	if err != nil || strings.TrimSpace(t.Value()) == "" {
 		return c.tx.InvalidInput(opLogout, "no token to sign out")
@@ -257,8 +257,6 @@ func (c *Client) ServerInfo(ctx context.Context) (*ServerInfo, error) {
 		Extra: dto.AdditionalProperties,
 	}, nil
 }
-
-var errNoToken = errors.New("canvus: no token")
 
 func ptr[T any](v T) *T { return &v }
 

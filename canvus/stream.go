@@ -144,16 +144,9 @@ func (t *Tokens) subscribe(ctx context.Context, name string, single bool, id str
 		if c.opts.bareSubscribe {
 			editors = append(editors, bareSubscribe)
 		}
-		type opened struct {
-			resp *http.Response
-			op   *httpx.Op
-		}
-		o, err := withAuth(t.auth, func(src tokenkit.TokenSource) (opened, error) {
-			op := &httpx.Op{Name: name, Class: httpx.Idempotent, Auth: src, Stream: true}
-			resp, err := httpx.Open(sctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
-				return open(ctx, editors)
-			})
-			return opened{resp, op}, scrub(err, op)
+		op := &httpx.Op{Name: name, Class: httpx.Idempotent, Auth: t.auth, Stream: true}
+		resp, err := httpx.Open(sctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
+			return open(ctx, editors)
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -161,7 +154,7 @@ func (t *Tokens) subscribe(ctx context.Context, name string, single bool, id str
 			}
 			return
 		}
-		body, op := o.resp.Body, o.op
+		body := resp.Body
 		defer body.Close()
 		// A transport that ignores the context once the headers are in
 		// still stops when the body is closed.
@@ -188,7 +181,7 @@ func (t *Tokens) subscribe(ctx context.Context, name string, single bool, id str
 				case ctx.Err() != nil:
 					// The caller's own cancellation: end quietly.
 				case errors.Is(err, ErrFrameTooLarge):
-					te := c.tx.InvalidResponse(op, o.resp.StatusCode, fr.excerpt(), err)
+					te := c.tx.InvalidResponse(op, resp.StatusCode, fr.excerpt(), err)
 					te.Err = fmt.Errorf("%w: %w", tokenkit.ErrInvalidResponse, ErrFrameTooLarge)
 					yield(Event{}, te)
 				case errors.Is(err, io.EOF):
@@ -203,9 +196,9 @@ func (t *Tokens) subscribe(ctx context.Context, name string, single bool, id str
 			case err != nil:
 				var fe *frameError
 				if errors.As(err, &fe) && fe.body != nil {
-					err = scrub(c.tx.BodyError(op, o.resp.StatusCode, o.resp.Header, fe.body), op)
+					err = c.tx.BodyError(op, resp.StatusCode, resp.Header, fe.body)
 				} else {
-					err = c.tx.InvalidResponse(op, o.resp.StatusCode, frame, err)
+					err = c.tx.InvalidResponse(op, resp.StatusCode, frame, err)
 				}
 				if !yield(Event{}, err) {
 					return

@@ -36,7 +36,7 @@ func TestSubscribeSeesOtherClientsChanges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			aliceToks := c.Tokens(w.alice.ID, canvus.Static(login))
+			aliceToks := c.Tokens(w.alice.ID, tokenkit.StaticSource(login))
 			seeded, err := aliceToks.Create(ctx, "seeded")
 			if err != nil {
 				t.Fatal(err)
@@ -49,7 +49,7 @@ func TestSubscribeSeesOtherClientsChanges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			otherToks := other.Tokens(w.alice.ID, canvus.Static(otherLogin))
+			otherToks := other.Tokens(w.alice.ID, tokenkit.StaticSource(otherLogin))
 			runtime.GC()
 			baseline := runtime.NumGoroutine()
 
@@ -294,7 +294,7 @@ func streamMock(t *testing.T, body io.Reader, opts ...tokenkit.Option) *canvus.T
 			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
 				Body: io.NopCloser(body), Request: req}, nil
 		})
-	return c.Tokens(7, canvus.Static(canvus.NewAccessToken("tok-abcdef")))
+	return c.Tokens(7, tokenkit.StaticSource(canvus.NewAccessToken("tok-abcdef")))
 }
 
 // infinite yields 'x' forever, without a newline.
@@ -406,7 +406,7 @@ func TestStreamFrameDecoding(t *testing.T) {
 func TestStreamOpenFailures(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	bad := w.c.Tokens(w.alice.ID, canvus.Static(canvus.NewAccessToken("bogus")))
+	bad := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken("bogus")))
 	var errs []error
 	for _, err := range bad.Subscribe(context.Background()) {
 		errs = append(errs, err)

@@ -1,12 +1,10 @@
 package canvus
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"strconv"
 	"time"
 
@@ -124,36 +122,3 @@ func (t AccessToken) LogValue() slog.Value {
 		slog.String("description", t.Description),
 	)
 }
-
-// Static returns a tokenkit.TokenSource that always hands out tok, for
-// calls authenticated by a token that needs no refresh: an access token, or
-// a login token you manage yourself.
-func Static(tok tokenkit.Token) tokenkit.TokenSource {
-	// SHARED: a static source is useful to every vendor. Proposed:
-	// tokenkit.StaticSource(tok) in the root package.
-	if v := reflect.ValueOf(tok); tok != nil && v.Kind() == reflect.Pointer && v.IsNil() {
-		tok = nil // a typed nil: refuse it at Token instead of panicking later
-	}
-	return staticSource{tok}
-}
-
-type staticSource struct{ tok tokenkit.Token }
-
-func (s staticSource) Token(context.Context) (tokenkit.Token, error) {
-	if s.tok == nil {
-		return nil, errNoToken
-	}
-	return s.tok, nil
-}
-
-// String names the source without its token.
-func (s staticSource) String() string {
-	if s.tok == nil {
-		return "canvus.Static(nil)"
-	}
-	return "canvus.Static(" + redact.Mask + ")"
-}
-
-// Format writes String for every verb: fmt would otherwise print the token
-// it holds field by field.
-func (s staticSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }

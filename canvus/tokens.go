@@ -48,7 +48,7 @@ var (
 
 // Tokens returns the access-token API of user userID, authenticated by
 // auth: a *tokenkit.Source from LoginSource (refreshed and, after a 401,
-// replaced automatically), or Static(token) for a token you hold.
+// replaced automatically), or tokenkit.StaticSource(token) for a token you hold.
 func (c *Client) Tokens(userID int64, auth tokenkit.TokenSource) *Tokens {
 	return &Tokens{c: c, userID: userID, auth: auth}
 }

@@ -65,7 +65,7 @@ const (
 // operation, with the vendor docs' own examples as answers.
 func TestWireEveryOperation(t *testing.T) {
 	t.Parallel()
-	pat := canvus.Static(canvus.NewAccessToken(patValue))
+	pat := tokenkit.StaticSource(canvus.NewAccessToken(patValue))
 	slashy := "ab/c+d=="
 	for _, tc := range []struct {
 		name                 string
@@ -191,7 +191,7 @@ func TestWireBareSubscribe(t *testing.T) {
 	c, mt := newMocked(t, canvus.WithBareSubscribe())
 	rec := &recorder{}
 	mt.RegisterResponder("GET", "=~^"+host, rec.wrap(jsonResponder(200, "[]\n")))
-	_ = firstNonEnd(c.Tokens(1, canvus.Static(canvus.NewAccessToken("t"))).Subscribe(context.Background()))
+	_ = firstNonEnd(c.Tokens(1, tokenkit.StaticSource(canvus.NewAccessToken("t"))).Subscribe(context.Background()))
 	if got := rec.all()[0].url; got != host+"/api/v1/users/1/access-tokens?subscribe" {
 		t.Fatalf("url %q", got)
 	}
@@ -200,7 +200,7 @@ func TestWireBareSubscribe(t *testing.T) {
 // TestWireAttempts pins how often each class of operation is tried.
 func TestWireAttempts(t *testing.T) {
 	t.Parallel()
-	pat := canvus.Static(canvus.NewAccessToken(patValue))
+	pat := tokenkit.StaticSource(canvus.NewAccessToken(patValue))
 	busy := jsonResponder(503, `{"msg":"busy"}`)
 	limited := jsonResponder(429, `{"msg":"slow down"}`).HeaderAdd(http.Header{"Retry-After": {"0"}})
 	broken := httpmock.NewErrorResponder(errors.New("connection reset by peer"))
@@ -315,7 +315,7 @@ func TestStatusCheckedBeforeDecoding(t *testing.T) {
 
 func TestCreateAnswerChecks(t *testing.T) {
 	t.Parallel()
-	pat := canvus.Static(canvus.NewAccessToken(patValue))
+	pat := tokenkit.StaticSource(canvus.NewAccessToken(patValue))
 	for name, body := range map[string]string{
 		"no plain_token": `{"id":"a","description":"d","created_at":"2021-07-02T09:38:36.193"}`,
 		"bad created_at": `{"id":"a","description":"d","created_at":"July 2nd","plain_token":"p-123"}`,

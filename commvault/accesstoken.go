@@ -349,7 +349,7 @@ func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*Acces
 	body := api.RenewAccessTokenJSONRequestBody{AccessToken: tok.Value(), RefreshToken: tok.RefreshToken.Reveal()}
 	var auth tokenkit.TokenSource
 	if c.opts.renewPresentation != PresentNone {
-		auth = Static(renewHeader{value: tok.value, p: c.opts.renewPresentation})
+		auth = tokenkit.StaticSource(renewHeader{value: tok.value, p: c.opts.renewPresentation})
 	}
 	res, op, err := c.run(ctx, opName, httpx.Mutating, auth, func(ctx context.Context) (*http.Response, error) {
 		return c.api.RenewAccessToken(ctx, body)

@@ -2,9 +2,7 @@ package commvault
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -177,78 +175,21 @@ func WithClock(now func() time.Time) tokenkit.Option {
 	}
 }
 
-// Static returns a token source that always hands out tok: no refresh, no
-// re-login. Use it to call an operation with a token you hold; use
-// SessionSource or AccessTokenSource for tokens that must stay fresh.
-func Static(tok tokenkit.Token) tokenkit.TokenSource { return staticSource{tok} }
-
-type staticSource struct{ tok tokenkit.Token }
-
-func (s staticSource) Token(context.Context) (tokenkit.Token, error) {
-	if s.tok == nil {
-		return nil, errors.New("commvault: no token")
-	}
-	return s.tok, nil
-}
-
-// recordingSource remembers the last token it handed to an attempt, so that
-// the token the server rejected with 401 can be invalidated.
-type recordingSource struct {
-	src tokenkit.TokenSource
-
-	mu   sync.Mutex
-	last tokenkit.Token
-}
-
-func (r *recordingSource) Token(ctx context.Context) (tokenkit.Token, error) {
-	tok, err := r.src.Token(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if tok == nil {
-		return nil, errors.New("commvault: token source returned no token")
-	}
-	r.mu.Lock()
-	r.last = tok
-	r.mu.Unlock()
-	return tok, nil
-}
-
-func (r *recordingSource) lastToken() tokenkit.Token {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.last
-}
-
 // run sends one operation and returns its 2xx answer. When auth is a
 // tokenkit.Invalidator (a SessionSource, an AccessTokenSource) and the server
 // answers 401, the rejected token is invalidated and the request is sent once
-// more with a fresh one: a 401 means the server did not act, so this is safe
-// even for operations that create state. For Mutating operations the shared
+// more with a fresh one (the shared transport does both): a 401 means the
+// server did not act, so this is safe even for operations that create state.
+// For Mutating operations the shared
 // transport marks a request that may have reached the server without an
 // answer coming back with tokenkit.ErrOutcomeUnknown.
 func (c *Client) run(ctx context.Context, name string, class httpx.Class, auth tokenkit.TokenSource, send httpx.Send) (*httpx.Result, *httpx.Op, error) {
-	for try := 0; ; try++ {
-		op := &httpx.Op{Name: name, Class: class}
-		var rec *recordingSource
-		if auth != nil {
-			rec = &recordingSource{src: auth}
-			op.Auth = rec
-		}
-		res, err := httpx.Run(ctx, c.tx, op, send)
-		if err == nil {
-			return res, op, nil
-		}
-		if try == 0 && rec != nil && errors.Is(err, tokenkit.ErrUnauthorized) {
-			if inv, ok := auth.(tokenkit.Invalidator); ok {
-				if last := rec.lastToken(); last != nil {
-					inv.Invalidate(last)
-					continue
-				}
-			}
-		}
+	op := &httpx.Op{Name: name, Class: class, Auth: auth}
+	res, err := httpx.Run(ctx, c.tx, op, send)
+	if err != nil {
 		return nil, op, err
 	}
+	return res, op, nil
 }
 
 // ErrOutcomeUnknown is tokenkit.ErrOutcomeUnknown, repeated here for

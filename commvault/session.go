@@ -181,7 +181,7 @@ func (c *Client) RenewLogin(ctx context.Context, s *Session) (*Session, error) {
 		return nil, c.tx.InvalidInput(opName, "the session has no DeviceID: log in with Credentials.DeviceID to renew it")
 	}
 	body := api.RenewLoginTokenJSONRequestBody{DeviceId: s.DeviceID, SessionId: s.Value()}
-	res, op, err := c.run(ctx, opName, httpx.Mutating, Static(s), func(ctx context.Context) (*http.Response, error) {
+	res, op, err := c.run(ctx, opName, httpx.Mutating, tokenkit.StaticSource(s), func(ctx context.Context) (*http.Response, error) {
 		return c.api.RenewLoginToken(ctx, body)
 	})
 	if err != nil {
@@ -220,7 +220,7 @@ func (c *Client) Logout(ctx context.Context, s *Session) error {
 	if s == nil || s.value == "" {
 		return c.tx.InvalidInput(opName, "no session to log out")
 	}
-	res, op, err := c.run(ctx, opName, httpx.Idempotent, Static(s), func(ctx context.Context) (*http.Response, error) {
+	res, op, err := c.run(ctx, opName, httpx.Idempotent, tokenkit.StaticSource(s), func(ctx context.Context) (*http.Response, error) {
 		return c.api.Logout(ctx, func(_ context.Context, r *http.Request) error {
 			r.Header.Set("Accept", "text/plain, application/json") // the answer is text/plain
 			return nil

@@ -161,7 +161,7 @@ var (
 // read from the environment. A value without the "QSDK " prefix gets it, as
 // Commvault's Python SDK does with pasted tokens. (A SaaS authToken, which is
 // presented as Authorization: Bearer, can be used as
-// Static(tokenkit.NewBearerToken(value, time.Time{})).)
+// tokenkit.StaticSource(tokenkit.NewBearerToken(value, time.Time{})).)
 func NewSession(value tokenkit.Secret) *Session {
 	v := strings.TrimSpace(value.Reveal())
 	if v != "" && !strings.HasPrefix(v, "QSDK ") {

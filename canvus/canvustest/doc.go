@@ -7,7 +7,7 @@
 //	alice := fake.AddUser(canvustest.User{Email: "alice@example.com", Password: "pw"})
 //	c, _ := canvus.New(fake.URL())
 //	login, err := c.Login(ctx, canvus.Credentials{Email: "alice@example.com", Password: "pw"})
-//	pat, err := c.Tokens(alice.ID, canvus.Static(login)).Create(ctx, "ci bot")
+//	pat, err := c.Tokens(alice.ID, tokenkit.StaticSource(login)).Create(ctx, "ci bot")
 //
 // # What it models
 //

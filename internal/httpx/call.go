@@ -124,14 +124,17 @@ func (c *Client) BodyError(op *Op, status int, header http.Header, body []byte) 
 	}
 	if c.decode != nil && len(body) > 0 {
 		// The vendor decoder sees the body with every known secret and
-		// credential-looking string already masked, so nothing it copies
-		// into the error (or the vendor's error struct) can leak.
-		c.decode([]byte(redact.Text(string(body), secrets)), header, e)
+		// credential-looking string already masked (JSON escapes undone
+		// first), so nothing it copies into the error or into the vendor's
+		// error struct can leak.
+		c.decode(redact.ForDecoding(body, secrets), header, e)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
-	e.Message = redact.Truncate(e.Message, redact.DefaultExcerpt)
+	// Defence in depth: whatever the decoder produced is masked again.
+	e.Message = redact.Truncate(redact.Text(e.Message, secrets), redact.DefaultExcerpt)
+	e.Code = redact.Text(e.Code, secrets)
 	return e
 }
 

@@ -81,7 +81,9 @@ type Op struct {
 	mu          sync.Mutex
 	secrets     []string
 	attempts    int
-	nextWait    time.Duration // chosen by checkRetry for the next backoff
+	lastToken   tokenkit.Token // the token of the latest attempt
+	reauthed    bool           // a 401 already made us fetch a fresh token
+	nextWait    time.Duration  // chosen by checkRetry for the next backoff
 	hasNextWait bool
 }
 
@@ -281,6 +283,9 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 			req = req.Clone(ctx)
 			tok.SetAuthHeader(req)
 			op.addSecrets([]string{tok.Value()})
+			op.mu.Lock()
+			op.lastToken = tok
+			op.mu.Unlock()
 		}
 	}
 	var stopHeaderTimer func() bool
@@ -379,6 +384,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return true, nil
 	}
 	status := resp.StatusCode
+	if status == http.StatusUnauthorized {
+		return c.reauth(ctx, op), nil
+	}
 	retry := status == http.StatusTooManyRequests ||
 		(class == Idempotent && (status == http.StatusRequestTimeout || (status >= 500 && status != http.StatusNotImplemented)))
 	if !retry {
@@ -405,6 +413,41 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		c.logRetry(ctx, op, status, nil)
 	}
 	return true, nil
+}
+
+// reauth handles a 401 to an authenticated operation the way
+// tokenkit.Transport does: the refused token is invalidated in its source
+// and the call is sent once more, at once, with a fresh token. The server
+// refused before acting, so this is safe for mutating calls too. It happens
+// at most once per call, and only when the source has a different token to
+// offer (so a source that cannot refresh costs no second request).
+func (c *Client) reauth(ctx context.Context, op *Op) bool {
+	if op == nil || op.Auth == nil {
+		return false
+	}
+	inv, ok := op.Auth.(tokenkit.Invalidator)
+	if !ok {
+		return false
+	}
+	op.mu.Lock()
+	refused, done := op.lastToken, op.reauthed
+	op.reauthed = true
+	op.mu.Unlock()
+	if done || refused == nil {
+		return false
+	}
+	inv.Invalidate(refused)
+	fresh, err := op.Auth.Token(ctx) // cached by the source for the next attempt
+	if err != nil || fresh == nil || fresh.Value() == refused.Value() {
+		return false
+	}
+	op.mu.Lock()
+	op.nextWait, op.hasNextWait = 0, true
+	op.mu.Unlock()
+	if c.willRetry(op) {
+		c.logRetry(ctx, op, http.StatusUnauthorized, nil)
+	}
+	return true
 }
 
 // willRetry is false on the last attempt, after which retryablehttp gives up.

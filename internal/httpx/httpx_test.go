@@ -481,3 +481,58 @@ func TestStreamOutlivesAttemptTimeout(t *testing.T) {
 		t.Fatalf("headers past the attempt timeout: got %v", err)
 	}
 }
+
+// TestReauthOn401: an operation whose Auth is a *tokenkit.Source resends
+// once with a fresh token after a 401, even when it is mutating; a source
+// with nothing newer costs no second request.
+func TestReauthOn401(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		refreshes bool
+		attempts  int
+		status    int
+	}{
+		{"fresh token accepted", true, 2, http.StatusOK},
+		{"same token again", false, 1, http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var seen []string
+			var mu sync.Mutex
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				seen = append(seen, r.Header.Get("Authorization"))
+				mu.Unlock()
+				if r.Header.Get("Authorization") != "Bearer t2" {
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+				_, _ = w.Write([]byte(`{}`))
+			}))
+			defer srv.Close()
+			s, _ := httpx.Apply([]tokenkit.Option{tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond)})
+			c := httpx.New("test", s, nil)
+			n := 0
+			src := tokenkit.NewSource(func(context.Context) (tokenkit.Token, error) {
+				if tc.refreshes {
+					n++
+				} else {
+					n = 1
+				}
+				return tokenkit.NewBearerToken(fmt.Sprintf("t%d", n), time.Time{}), nil
+			}, tokenkit.SourceConfig{})
+			op := &httpx.Op{Name: "Create", Class: httpx.Mutating, Auth: src}
+			_, _, err := httpx.CallRaw(context.Background(), c, op, func(ctx context.Context) (*http.Response, error) {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, strings.NewReader(`{"a":1}`))
+				return c.Do(req)
+			})
+			if op.Attempts() != tc.attempts {
+				t.Fatalf("attempts %d (%v), want %d", op.Attempts(), seen, tc.attempts)
+			}
+			if tc.status == http.StatusOK && err != nil || tc.status != http.StatusOK && !errors.Is(err, tokenkit.ErrUnauthorized) {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+}

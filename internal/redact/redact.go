@@ -226,6 +226,29 @@ func maskJSON(v any) any {
 	}
 }
 
+// ForDecoding returns body with every known secret and credential-looking
+// string masked, for a vendor's error decoder. A JSON body is first
+// re-encoded canonically, so that a secret the server echoed with JSON
+// escapes ("\u0041…") is unescaped, found and masked too; anything else is
+// masked as text.
+func ForDecoding(body []byte, secrets []string) []byte {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		dec.UseNumber()
+		if dec.Decode(&v) == nil {
+			var out bytes.Buffer
+			enc := json.NewEncoder(&out)
+			enc.SetEscapeHTML(false)
+			if enc.Encode(v) == nil {
+				return []byte(Text(out.String(), secrets))
+			}
+		}
+	}
+	return []byte(Text(string(body), secrets))
+}
+
 // maskAll masks every scalar under a sensitive key, keeping the shape of
 // objects and arrays so that an excerpt still shows what the body held.
 func maskAll(v any) any {

@@ -409,3 +409,16 @@ func TestNestedSecretsUnderSensitiveKeys(t *testing.T) {
 		t.Fatalf("RequestSecrets = %v", got)
 	}
 }
+
+func TestForDecodingUnescapesJSON(t *testing.T) {
+	t.Parallel()
+	const secret = "FOO-secret-123"
+	body := []byte(`{"msg":"bad token \u0046OO-secret-123 and <b>","n":12345678901234567890}`)
+	got := string(redact.ForDecoding(body, []string{secret}))
+	if strings.Contains(got, secret) || !strings.Contains(got, "<b>") || !strings.Contains(got, "12345678901234567890") {
+		t.Fatalf("ForDecoding = %s", got)
+	}
+	if got := string(redact.ForDecoding([]byte("plain "+secret), []string{secret})); strings.Contains(got, secret) {
+		t.Fatalf("text: %s", got)
+	}
+}

@@ -116,3 +116,19 @@ func WithMaxResponseBytes(n int64) Option {
 		s.MaxResponseBytes = n
 	}
 }
+
+// WithClock sets the clock every vendor client uses for the expiries it
+// computes from lifetimes (such as expires_in or a session timeout), for
+// token verification and for its Sources' refresh decisions, unless a
+// SourceConfig brings a Clock of its own. Tests pass a fake one so that
+// expiry can be tested without sleeping. Without this option the client uses
+// time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(s *config.Settings) {
+		if now == nil {
+			s.Fail(invalid("WithClock: nil clock"))
+			return
+		}
+		s.Clock = now
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -145,6 +147,13 @@ func TestSourceRefreshesAheadWithoutBlocking(t *testing.T) {
 	if got := (<-refreshed).Value(); got != "t2" {
 		t.Fatalf("refreshed to %q", got)
 	}
+	// OnToken runs before the Source stores the token: wait for the store.
+	for deadline := time.Now().Add(10 * time.Second); s.Cached().Value() != "t2"; {
+		if time.Now().After(deadline) {
+			t.Fatal("the refreshed token was never cached")
+		}
+		runtime.Gosched()
+	}
 	if v := mustToken(t, s).Value(); v != "t2" {
 		t.Fatalf("after refresh got %q", v)
 	}
@@ -156,20 +165,24 @@ func TestSourceRefreshesAheadWithoutBlocking(t *testing.T) {
 func TestSourceFailedEarlyRefreshKeepsValidToken(t *testing.T) {
 	clock := newClock()
 	f := &fetcher{clock: clock, life: 10 * time.Minute}
-	done := make(chan struct{}, 8)
-	s := tokenkit.NewSource(func(ctx context.Context) (tokenkit.Token, error) {
-		defer func() { done <- struct{}{} }()
-		return f.fetch(ctx)
-	}, tokenkit.SourceConfig{Clock: clock, Jitter: -1, EarlyRetryBackoff: time.Minute})
+	fetched := make(chan tokenkit.Token, 8)
+	failed := &signalHandler{c: make(chan struct{}, 8)}
+	// The Source logs its warning after it has recorded the failure and
+	// released the flight: the test waits for that, not for the fetch.
+	s := tokenkit.NewSource(f.fetch, tokenkit.SourceConfig{
+		Clock: clock, Jitter: -1, EarlyRetryBackoff: time.Minute,
+		OnToken: func(t tokenkit.Token) { fetched <- t },
+		Logger:  slog.New(failed),
+	})
 	mustToken(t, s)
-	<-done
+	<-fetched
 
 	f.fail.Store(true)
 	clock.Advance(9 * time.Minute) // inside the 2-minute window, still valid
 	if v := mustToken(t, s).Value(); v != "t1" {
 		t.Fatalf("got %q, want t1", v)
 	}
-	<-done // the background refresh failed
+	<-failed.c // the background refresh failed and is over
 	for range 20 {
 		if v := mustToken(t, s).Value(); v != "t1" {
 			t.Fatalf("after a failed early refresh got %q, want t1", v)
@@ -184,6 +197,19 @@ func TestSourceFailedEarlyRefreshKeepsValidToken(t *testing.T) {
 		t.Fatalf("after backoff got %q, want t3", v)
 	}
 }
+
+// signalHandler is a slog.Handler that signals every warning.
+type signalHandler struct{ c chan struct{} }
+
+func (h *signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		h.c <- struct{}{}
+	}
+	return nil
+}
+func (h *signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *signalHandler) WithGroup(string) slog.Handler      { return h }
 
 func TestSourceFailedRefreshOfExpiredTokenFailsWaitersThenRetries(t *testing.T) {
 	clock := newClock()

@@ -50,7 +50,8 @@ type Client struct {
 // New accepts the shared options of package tokenkit (tokenkit.WithHTTPClient,
 // tokenkit.WithLogger, tokenkit.WithRetryMax, …) and this package's own
 // (WithSessionLifetime, WithTimeZone, WithMaxFrameBytes, WithBareSubscribe,
-// WithStreamIdleTimeout, WithClock).
+// WithStreamIdleTimeout). The clock of tokenkit.WithClock stamps login-token
+// expiries and drives the refresh of a LoginSource.
 func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	u, err := httpx.BaseURL(vendor, base)
 	if err != nil {
@@ -75,28 +76,16 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 // BaseURL returns the normalised API base URL the client calls.
 func (c *Client) BaseURL() string { return c.base }
 
-func (c *Client) now() time.Time { return c.opts.now() }
-
 type vendorOptions struct {
 	sessionLifetime time.Duration
 	loc             *time.Location
 	maxFrame        int
 	bareSubscribe   bool
 	idleTimeout     time.Duration
-	clock           func() time.Time
 }
-
-func (o vendorOptions) now() time.Time {
-	if o.clock != nil {
-		return o.clock()
-	}
-	return time.Now()
-}
-
-type optKey struct{}
 
 func vendorSettings(s *config.Settings) vendorOptions {
-	v, _ := config.Ext[vendorOptions](s, optKey{})
+	v := config.Vendor[vendorOptions](s)
 	if v.sessionLifetime == 0 {
 		v.sessionLifetime = DefaultSessionLifetime
 	}
@@ -109,8 +98,6 @@ func vendorSettings(s *config.Settings) vendorOptions {
 	return v
 }
 
-func setVendor(s *config.Settings, f func(*vendorOptions)) { config.Update(s, optKey{}, f) }
-
 // WithSessionLifetime sets how long a login token is taken to live after a
 // successful Login (default DefaultSessionLifetime, 24 hours, from the older
 // vendor docs). The server does not say; set it to your server's session
@@ -122,7 +109,7 @@ func WithSessionLifetime(d time.Duration) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "session lifetime must be positive, got %s", d))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.sessionLifetime = d })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.sessionLifetime = d })
 	}
 }
 
@@ -137,7 +124,7 @@ func WithTimeZone(loc *time.Location) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "nil time zone"))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.loc = loc })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.loc = loc })
 	}
 }
 
@@ -151,7 +138,7 @@ func WithMaxFrameBytes(n int) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "max frame size must be positive, got %d", n))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.maxFrame = n })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.maxFrame = n })
 	}
 }
 
@@ -159,7 +146,7 @@ func WithMaxFrameBytes(n int) tokenkit.Option {
 // write it, instead of the default "?subscribe=true" that every public client
 // sends. Which one a server accepts is not documented.
 func WithBareSubscribe() tokenkit.Option {
-	return func(s *config.Settings) { setVendor(s, func(v *vendorOptions) { v.bareSubscribe = true }) }
+	return func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.bareSubscribe = true }) }
 }
 
 // WithStreamIdleTimeout ends a subscription with an error when nothing, not
@@ -174,19 +161,7 @@ func WithStreamIdleTimeout(d time.Duration) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "negative stream idle timeout %s", d))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.idleTimeout = d })
-	}
-}
-
-// WithClock sets the clock that stamps login-token expiries; tests pass a
-// fake one. Default time.Now.
-func WithClock(now func() time.Time) tokenkit.Option {
-	return func(s *config.Settings) {
-		if now == nil {
-			s.Fail(httpx.OptionError(vendor, "nil clock"))
-			return
-		}
-		setVendor(s, func(v *vendorOptions) { v.clock = now })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.idleTimeout = d })
 	}
 }
 

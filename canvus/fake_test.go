@@ -195,7 +195,7 @@ func TestLoginWithTokenRotates(t *testing.T) {
 func TestSessionExpiresOnFakeClock(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	w := newWorld(t, canvus.WithClock(clk.Now))
+	w := newWorld(t, tokenkit.WithClock(clk.Now))
 	w.fake.SetClock(clk.Now)
 	ctx := context.Background()
 	login, toks := w.login(t, aliceEmail, alicePass)
@@ -211,7 +211,7 @@ func TestSessionExpiresOnFakeClock(t *testing.T) {
 		t.Fatalf("expired session: %v", err)
 	}
 	// WithSessionLifetime follows a server configured otherwise.
-	c2 := newClient(t, w.fake.URL(), canvus.WithClock(clk.Now), canvus.WithSessionLifetime(time.Hour))
+	c2 := newClient(t, w.fake.URL(), tokenkit.WithClock(clk.Now), canvus.WithSessionLifetime(time.Hour))
 	l2, err := c2.Login(ctx, canvus.Credentials{Email: aliceEmail, Password: alicePass})
 	if err != nil || !l2.Expiry().Equal(clk.Now().Add(time.Hour)) {
 		t.Fatalf("expiry with WithSessionLifetime: %v %v", l2, err)
@@ -221,7 +221,7 @@ func TestSessionExpiresOnFakeClock(t *testing.T) {
 func TestLoginExchangerProlongsThenFallsBack(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	w := newWorld(t, canvus.WithClock(clk.Now))
+	w := newWorld(t, tokenkit.WithClock(clk.Now))
 	w.fake.SetClock(clk.Now)
 	ctx := context.Background()
 	e := &canvus.LoginExchanger{Client: w.c, Credentials: canvus.Credentials{Email: aliceEmail, Password: alicePass}}
@@ -613,7 +613,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"zone":      {canvus.WithTimeZone(nil)},
 		"frame":     {canvus.WithMaxFrameBytes(0)},
 		"idle":      {canvus.WithStreamIdleTimeout(-1)},
-		"clock":     {canvus.WithClock(nil)},
+		"clock":     {tokenkit.WithClock(nil)},
 		"nil":       {nil},
 		"retry max": {tokenkit.WithRetryMax(-1)},
 	} {
@@ -645,7 +645,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 func TestLoginSourceRefreshesAhead(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	w := newWorld(t, canvus.WithClock(clk.Now))
+	w := newWorld(t, tokenkit.WithClock(clk.Now))
 	w.fake.SetClock(clk.Now)
 	ctx := context.Background()
 	var rotated []string

@@ -13,6 +13,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/canvus/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // User is a Canvus user as Login returns it.
@@ -60,14 +61,14 @@ func (c *Client) Login(ctx context.Context, cr Credentials) (*LoginToken, error)
 	case cr.Token != "" && (cr.Email != "" || cr.Password != ""):
 		return nil, c.tx.InvalidInput(opLogin, "give either email and password or a token, not both")
 	case cr.Token != "":
-		body.Token = ptr(cr.Token.Reveal())
+		body.Token = ptr.To(cr.Token.Reveal())
 	case cr.hasPassword():
-		body.Email, body.Password = ptr(cr.Email), ptr(cr.Password.Reveal())
+		body.Email, body.Password = ptr.To(cr.Email), ptr.To(cr.Password.Reveal())
 	default:
 		return nil, c.tx.InvalidInput(opLogin, "email and password, or a token, are required")
 	}
 	if cr.Remember {
-		body.Remember = ptr(true)
+		body.Remember = ptr.To(true)
 	}
 	res, op, err := c.run(ctx, opLogin, httpx.Mutating, nil, func(ctx context.Context) (*http.Response, error) {
 		return c.api.Login(ctx, body)
@@ -85,18 +86,18 @@ func (c *Client) Login(ctx context.Context, cr Credentials) (*LoginToken, error)
 	return &LoginToken{
 		value:     tokenkit.Secret(dto.Token),
 		User:      c.user(dto.User),
-		ExpiresAt: c.now().Add(c.opts.sessionLifetime),
+		ExpiresAt: c.tx.Now().Add(c.opts.sessionLifetime),
 		Remember:  cr.Remember,
 	}, nil
 }
 
 func (c *Client) user(u api.User) User {
-	created, _ := parseTime(deref(u.CreatedAt), c.opts.loc)
-	last, _ := parseTime(deref(u.LastLogin), c.opts.loc)
+	created, _ := parseTime(ptr.Deref(u.CreatedAt), c.opts.loc)
+	last, _ := parseTime(ptr.Deref(u.LastLogin), c.opts.loc)
 	return User{
-		ID: u.Id, Name: deref(u.Name), Email: deref(u.Email),
-		Admin: deref(u.Admin), Approved: deref(u.Approved), Blocked: deref(u.Blocked),
-		State: deref(u.State), CreatedAt: created, LastLogin: last,
+		ID: u.Id, Name: ptr.Deref(u.Name), Email: ptr.Deref(u.Email),
+		Admin: ptr.Deref(u.Admin), Approved: ptr.Deref(u.Approved), Blocked: ptr.Deref(u.Blocked),
+		State: ptr.Deref(u.State), CreatedAt: created, LastLogin: last,
 	}
 }
 
@@ -110,7 +111,7 @@ func (c *Client) Logout(ctx context.Context, tok tokenkit.Token) error {
 	if err != nil || strings.TrimSpace(t.Value()) == "" {
 		return c.tx.InvalidInput(opLogout, "no token to sign out")
 	}
-	body := api.LogoutJSONRequestBody{Token: ptr(t.Value())}
+	body := api.LogoutJSONRequestBody{Token: ptr.To(t.Value())}
 	_, _, err = c.run(ctx, opLogout, httpx.Idempotent, src, func(ctx context.Context) (*http.Response, error) {
 		return c.api.Logout(ctx, body)
 	})
@@ -155,11 +156,7 @@ func (e *LoginExchanger) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, 
 
 // Exchange returns a fresh login token.
 func (e *LoginExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	t, err := e.Login(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return httpx.AsToken(e.Login(ctx))
 }
 
 // Login is Exchange with the concrete type.
@@ -171,7 +168,7 @@ func (e *LoginExchanger) Login(ctx context.Context) (*LoginToken, error) {
 	e.mu.Lock()
 	prev := e.last
 	e.mu.Unlock()
-	if prev != nil && e.Client.now().Before(prev.ExpiresAt) {
+	if prev != nil && e.Client.tx.Now().Before(prev.ExpiresAt) {
 		t, err := e.Client.Login(ctx, Credentials{Token: prev.value, Remember: cr.Remember})
 		if err == nil {
 			e.remember(t)
@@ -205,25 +202,7 @@ func (e *LoginExchanger) remember(t *LoginToken) {
 // requests keep using it. cfg may be omitted; the first one given is used.
 func (c *Client) LoginSource(cr Credentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	e := &LoginExchanger{Client: c, Credentials: cr}
-	return tokenkit.NewSource(e.Exchange, c.sourceConfig(cfg))
-}
-
-type clockFunc func() time.Time
-
-func (f clockFunc) Now() time.Time { return f() }
-
-func (c *Client) sourceConfig(cfg []tokenkit.SourceConfig) tokenkit.SourceConfig {
-	var sc tokenkit.SourceConfig
-	if len(cfg) > 0 {
-		sc = cfg[0]
-	}
-	if sc.Clock == nil && c.opts.clock != nil {
-		sc.Clock = clockFunc(c.opts.clock)
-	}
-	if sc.Logger == nil {
-		sc.Logger = c.tx.Settings().Logger
-	}
-	return sc
+	return tokenkit.NewSource(e.Exchange, httpx.SourceConfig(c.tx.Settings(), cfg))
 }
 
 // ServerInfo describes a Canvus Server. The public docs do not list the
@@ -253,17 +232,7 @@ func (c *Client) ServerInfo(ctx context.Context) (*ServerInfo, error) {
 		return nil, err
 	}
 	return &ServerInfo{
-		Version: deref(dto.Version), ServerID: deref(dto.ServerId), API: deref(dto.Api), Go: deref(dto.Go),
+		Version: ptr.Deref(dto.Version), ServerID: ptr.Deref(dto.ServerId), API: ptr.Deref(dto.Api), Go: ptr.Deref(dto.Go),
 		Extra: dto.AdditionalProperties,
 	}, nil
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
 }

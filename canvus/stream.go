@@ -17,6 +17,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/canvus/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 	"github.com/tokenkit/tokenkit/internal/redact"
 )
 
@@ -99,7 +100,7 @@ var (
 // the wait for the response headers, never the stream.
 func (t *Tokens) Subscribe(ctx context.Context) iter.Seq2[Event, error] {
 	return t.subscribe(ctx, opList, false, "", func(ctx context.Context, editors []api.RequestEditorFn) (*http.Response, error) {
-		return t.c.api.ListAccessTokens(ctx, t.userID, &api.ListAccessTokensParams{Subscribe: ptr(true)}, editors...)
+		return t.c.api.ListAccessTokens(ctx, t.userID, &api.ListAccessTokensParams{Subscribe: ptr.To(true)}, editors...)
 	})
 }
 
@@ -110,7 +111,7 @@ func (t *Tokens) Subscribe(ctx context.Context) iter.Seq2[Event, error] {
 func (t *Tokens) SubscribeToken(ctx context.Context, id string) iter.Seq2[Event, error] {
 	return t.subscribe(ctx, opGet, true, id, func(ctx context.Context, editors []api.RequestEditorFn) (*http.Response, error) {
 		editors = append(editors, escapeTokenID(id))
-		return t.c.api.GetAccessToken(ctx, t.userID, id, &api.GetAccessTokenParams{Subscribe: ptr(true)}, editors...)
+		return t.c.api.GetAccessToken(ctx, t.userID, id, &api.GetAccessTokenParams{Subscribe: ptr.To(true)}, editors...)
 	})
 }
 

@@ -202,11 +202,7 @@ func (t *Tokens) Create(ctx context.Context, description string) (*AccessToken, 
 // required. Canvus tokens never expire and have no scopes, so req.Lifetime
 // and req.Scopes are ignored, as tokenkit.IssueRequest allows.
 func (t *Tokens) Issue(ctx context.Context, req tokenkit.IssueRequest) (tokenkit.Token, error) {
-	tok, err := t.Create(ctx, req.Name)
-	if err != nil {
-		return nil, err
-	}
-	return tok, nil
+	return httpx.AsToken(t.Create(ctx, req.Name))
 }
 
 // Rename changes a token's description (PATCH

@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"time"
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/cgscan/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // GenerateAccessToken generates a new access token for the signed-in user
@@ -39,16 +39,16 @@ func (c *Client) GenerateAccessToken(ctx context.Context, auth tokenkit.TokenSou
 	if err != nil {
 		return nil, err
 	}
-	tok := strings.TrimSpace(deref(dto.Token))
+	tok := strings.TrimSpace(ptr.Deref(dto.Token))
 	if tok == "" {
 		return nil, c.invalid(o, res, "the answer has no token")
 	}
 	return &AccessToken{
 		token:    tokenkit.Secret(tok),
 		apiKey:   c.opts.apiKey,
-		Username: deref(dto.Username),
-		Message:  deref(dto.Message),
-		IssuedAt: time.Now(),
+		Username: ptr.Deref(dto.Username),
+		Message:  ptr.Deref(dto.Message),
+		IssuedAt: c.tx.Now(),
 		Scheme:   c.opts.scheme,
 	}, nil
 }
@@ -112,8 +112,8 @@ func (c *Client) CheckToken(ctx context.Context, tok tokenkit.Token) (*TokenStat
 	}
 	return &TokenStatus{
 		Valid:    dto.Valid == nil || *dto.Valid,
-		Username: deref(dto.Username),
-		Message:  deref(dto.Message),
+		Username: ptr.Deref(dto.Username),
+		Message:  ptr.Deref(dto.Message),
 	}, nil
 }
 
@@ -163,11 +163,7 @@ var _ tokenkit.Issuer = (*AccessTokenIssuer)(nil)
 // Issue calls GenerateAccessToken. The API takes no parameters: req's Name,
 // Lifetime and Scopes are ignored. The new token replaces the previous one.
 func (i *AccessTokenIssuer) Issue(ctx context.Context, _ tokenkit.IssueRequest) (tokenkit.Token, error) {
-	t, err := i.Client.GenerateAccessToken(ctx, i.Session)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return httpx.AsToken(i.Client.GenerateAccessToken(ctx, i.Session))
 }
 
 // CurrentAccessToken is the id AccessTokenRevoker.Revoke accepts besides "":

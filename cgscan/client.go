@@ -38,7 +38,8 @@ type Client struct {
 // cgscantest fake). WithAPIKey is required. New accepts the shared options of
 // package tokenkit (tokenkit.WithHTTPClient, tokenkit.WithLogger,
 // tokenkit.WithRetryMax, …) and this package's own (WithAPIKey, WithPath,
-// WithAuthScheme).
+// WithAuthScheme). The clock of tokenkit.WithClock stamps
+// AccessToken.IssuedAt and is the clock of a SignInSource.
 func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	u, err := httpx.BaseURL(vendor, base)
 	if err != nil {
@@ -141,17 +142,13 @@ type vendorOptions struct {
 	scheme AuthScheme
 }
 
-type optKey struct{}
-
 func vendorSettings(s *config.Settings) vendorOptions {
-	v, _ := config.Ext[vendorOptions](s, optKey{})
+	v := config.Vendor[vendorOptions](s)
 	if v.scheme == (AuthScheme{}) {
 		v.scheme = BearerScheme
 	}
 	return v
 }
-
-func setVendor(s *config.Settings, f func(*vendorOptions)) { config.Update(s, optKey{}, f) }
 
 // WithAPIKey sets the customer's API key, sent as x-api-key on every call and
 // carried by the tokens the client returns (their SetAuthHeader sends it too).
@@ -163,7 +160,7 @@ func WithAPIKey(key tokenkit.Secret) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "WithAPIKey: empty API key or one with control characters"))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.apiKey = key })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.apiKey = key })
 	}
 }
 
@@ -183,7 +180,7 @@ func WithPath(op Operation, path string) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "WithPath(%s): path must start with / and have no query, fragment, dot segment or control character", op))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) {
+		config.UpdateVendor(s, func(v *vendorOptions) {
 			paths := make(map[Operation]string, len(v.paths)+1)
 			for k, p := range v.paths {
 				paths[k] = p
@@ -218,7 +215,7 @@ func WithAuthScheme(a AuthScheme) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "WithAuthScheme: %s", err.Error()))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.scheme = a })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.scheme = a })
 	}
 }
 

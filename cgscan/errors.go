@@ -2,6 +2,7 @@ package cgscan
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -100,7 +101,7 @@ func parseErrorBody(body []byte) (*ErrorResponse, bool) {
 	r := &ErrorResponse{
 		Status:     jsonInt(m["status"]),
 		StatusText: jsonString(m["status_text"]),
-		Code:       firstNonEmpty(jsonString(m["code"]), jsonString(m["error_code"])),
+		Code:       cmp.Or(jsonString(m["code"]), jsonString(m["error_code"])),
 		Message:    jsonString(m["message"]),
 		Errors:     jsonErrors(m["errors"]),
 	}
@@ -122,13 +123,6 @@ func parseErrorBody(body []byte) (*ErrorResponse, bool) {
 	r.Code = redact.Truncate(r.Code, 128)
 	r.Message = redact.Truncate(r.Message, maxField)
 	return r, true
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // jsonString returns a JSON string's value, or "" for anything else.
@@ -186,7 +180,7 @@ func jsonErrors(raw json.RawMessage) []string {
 			}
 			var obj map[string]json.RawMessage
 			if json.Unmarshal(item, &obj) == nil {
-				add(firstNonEmpty(jsonString(obj["message"]), jsonString(obj["detail"])))
+				add(cmp.Or(jsonString(obj["message"]), jsonString(obj["detail"])))
 			}
 		}
 		return out

@@ -13,6 +13,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/cgscan/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 	"github.com/tokenkit/tokenkit/internal/redact"
 )
 
@@ -94,7 +95,7 @@ func (c *Client) SignIn(ctx context.Context, req SignInRequest) (*SignInResult, 
 	if strings.TrimSpace(req.Username) == "" || req.Password == "" {
 		return nil, c.tx.InvalidInput(string(op), "user name and password are required")
 	}
-	body := api.SignInJSONRequestBody{Username: &req.Username, Password: ptr(req.Password.Reveal())}
+	body := api.SignInJSONRequestBody{Username: &req.Username, Password: ptr.To(req.Password.Reveal())}
 	return c.signIn(ctx, op, req.Username, func(ctx context.Context) (*http.Response, error) {
 		return c.api.SignIn(ctx, body, c.editor(op))
 	})
@@ -115,8 +116,8 @@ func (c *Client) VerifyOTP(ctx context.Context, challenge *SecondFactor, code to
 		return nil, c.tx.InvalidInput(string(op), "empty one-time code")
 	}
 	body := api.SignInJSONRequestBody{
-		OtpAttempt:      ptr(strings.TrimSpace(code.Reveal())),
-		OtpSessionState: ptr(challenge.State.Reveal()),
+		OtpAttempt:      ptr.To(strings.TrimSpace(code.Reveal())),
+		OtpSessionState: ptr.To(challenge.State.Reveal()),
 	}
 	res, err := c.signIn(ctx, op, challenge.Username, func(ctx context.Context) (*http.Response, error) {
 		return c.api.SignIn(ctx, body, c.editor(op))
@@ -154,16 +155,16 @@ func (c *Client) SignInWithRecoveryCode(ctx context.Context, req RecoveryCodeReq
 	body := api.SignInWithRecoveryCodeJSONRequestBody{RecoveryCode: code}
 	username := req.Username
 	if req.Challenge != nil && req.Challenge.State != "" {
-		body.OtpSessionState = ptr(req.Challenge.State.Reveal())
+		body.OtpSessionState = ptr.To(req.Challenge.State.Reveal())
 		if username == "" {
 			username = req.Challenge.Username
 		}
 	}
 	if req.Username != "" {
-		body.Username = ptr(req.Username)
+		body.Username = ptr.To(req.Username)
 	}
 	if req.Password != "" {
-		body.Password = ptr(req.Password.Reveal())
+		body.Password = ptr.To(req.Password.Reveal())
 	}
 	if body.OtpSessionState == nil && body.Username == nil {
 		return nil, c.tx.InvalidInput(string(op), "a challenge or a user name is required")
@@ -200,31 +201,31 @@ func (c *Client) signIn(ctx context.Context, op Operation, username string, send
 	if err != nil {
 		return nil, err
 	}
-	if u := strings.TrimSpace(deref(dto.Username)); u != "" {
+	if u := strings.TrimSpace(ptr.Deref(dto.Username)); u != "" {
 		username = u
 	}
-	if tok := strings.TrimSpace(deref(dto.Token)); tok != "" {
+	if tok := strings.TrimSpace(ptr.Deref(dto.Token)); tok != "" {
 		s := &Session{
 			token:       tokenkit.Secret(tok),
 			apiKey:      c.opts.apiKey,
 			Username:    username,
-			Role:        deref(dto.Role),
-			Timezone:    deref(dto.Timezone),
-			Provider:    deref(dto.Provider),
-			Verified:    deref(dto.Verified),
-			SignInCount: deref(dto.SignInCount),
+			Role:        ptr.Deref(dto.Role),
+			Timezone:    ptr.Deref(dto.Timezone),
+			Provider:    ptr.Deref(dto.Provider),
+			Verified:    ptr.Deref(dto.Verified),
+			SignInCount: ptr.Deref(dto.SignInCount),
 			Scheme:      c.opts.scheme,
 		}
 		if dto.Organization != nil {
-			s.Organization = Organization{UUID: deref(dto.Organization.Uuid), Name: deref(dto.Organization.Name)}
+			s.Organization = Organization{UUID: ptr.Deref(dto.Organization.Uuid), Name: ptr.Deref(dto.Organization.Name)}
 		}
 		return &SignInResult{Session: s}, nil
 	}
-	if state := strings.TrimSpace(deref(dto.OtpSessionState)); state != "" {
+	if state := strings.TrimSpace(ptr.Deref(dto.OtpSessionState)); state != "" {
 		return &SignInResult{SecondFactor: &SecondFactor{
 			Username: username,
 			State:    tokenkit.Secret(state),
-			Message:  redact.Truncate(deref(dto.Message), 256),
+			Message:  redact.Truncate(ptr.Deref(dto.Message), 256),
 		}}, nil
 	}
 	return nil, c.invalid(o, res, "the answer has neither token nor otp_session_state")
@@ -270,10 +271,10 @@ func (c *Client) CheckTwoFactor(ctx context.Context, challenge *SecondFactor) (*
 		return nil, err
 	}
 	st := &TwoFactorStatus{
-		Required: deref(dto.OtpRequired),
-		Method:   deref(dto.OtpMethod),
-		Phone:    deref(dto.Phone),
-		Message:  deref(dto.Message),
+		Required: ptr.Deref(dto.OtpRequired),
+		Method:   ptr.Deref(dto.OtpMethod),
+		Phone:    ptr.Deref(dto.Phone),
+		Message:  ptr.Deref(dto.Message),
 	}
 	var all map[string]any
 	if json.Unmarshal(res.Body, &all) == nil {
@@ -319,9 +320,9 @@ func (c *Client) twoFactorBody(op Operation, challenge *SecondFactor) (api.TwoFa
 	if challenge == nil || challenge.State == "" {
 		return api.TwoFactorRequest{}, c.tx.InvalidInput(string(op), "no second-factor challenge (call SignIn first)")
 	}
-	body := api.TwoFactorRequest{OtpSessionState: ptr(challenge.State.Reveal())}
+	body := api.TwoFactorRequest{OtpSessionState: ptr.To(challenge.State.Reveal())}
 	if challenge.Username != "" {
-		body.Username = ptr(challenge.Username)
+		body.Username = ptr.To(challenge.Username)
 	}
 	return body, nil
 }
@@ -346,11 +347,7 @@ var _ tokenkit.Exchanger = (*PasswordExchanger)(nil)
 
 // Exchange signs in and returns the *Session.
 func (e *PasswordExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	s, err := e.signIn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return httpx.AsToken(e.signIn(ctx))
 }
 
 func (e *PasswordExchanger) signIn(ctx context.Context) (*Session, error) {
@@ -381,22 +378,5 @@ func (e *PasswordExchanger) signIn(ctx context.Context) (*Session, error) {
 // omitted; the first one given is used.
 func (c *Client) SignInSource(req SignInRequest, otp OTPFunc, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	e := &PasswordExchanger{Client: c, Request: req, OTP: otp}
-	var sc tokenkit.SourceConfig
-	if len(cfg) > 0 {
-		sc = cfg[0]
-	}
-	if sc.Logger == nil {
-		sc.Logger = c.tx.Settings().Logger
-	}
-	return tokenkit.NewSource(e.Exchange, sc)
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
+	return tokenkit.NewSource(e.Exchange, httpx.SourceConfig(c.tx.Settings(), cfg))
 }

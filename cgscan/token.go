@@ -192,8 +192,8 @@ type AccessToken struct {
 	Username string
 	// Message is the answer's message, if any.
 	Message string
-	// IssuedAt is when the client received the token (zero for a token made
-	// with NewAccessToken).
+	// IssuedAt is when the client received the token, on the client's clock
+	// (tokenkit.WithClock); it is zero for a token made with NewAccessToken.
 	IssuedAt time.Time
 	// Scheme is how SetAuthHeader presents the token (the client's
 	// WithAuthScheme).

@@ -1,6 +1,7 @@
 package commvault
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // CreateRequest describes a V4 access token to create.
@@ -114,16 +116,16 @@ func (c *Client) CreateAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 		TokenExpiryTimestamp:    seconds(req.ExpiresAt),
 	}
 	if len(req.APIEndpoints) > 0 {
-		body.ApiEndpoints = ptr(slices.Clone(req.APIEndpoints))
+		body.ApiEndpoints = ptr.To(slices.Clone(req.APIEndpoints))
 	}
 	if len(req.AllowedIPs) > 0 {
-		body.AllowedIPs = ptr(slices.Clone(req.AllowedIPs))
+		body.AllowedIPs = ptr.To(slices.Clone(req.AllowedIPs))
 	}
 	if req.EnableIPAllowList {
-		body.EnableIPAllowListFeature = ptr(true)
+		body.EnableIPAllowListFeature = ptr.To(true)
 	}
 	if req.UserID > 0 {
-		body.UserId = ptr(req.UserID)
+		body.UserId = ptr.To(req.UserID)
 	}
 	res, op, err := c.run(ctx, opName, httpx.Mutating, auth, func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateAccessToken(ctx, body)
@@ -139,15 +141,15 @@ func (c *Client) CreateAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 		return nil, err
 	}
 	ti := r.TokenInfo
-	if ti == nil || strings.TrimSpace(deref(ti.AccessToken)) == "" {
+	if ti == nil || strings.TrimSpace(ptr.Deref(ti.AccessToken)) == "" {
 		return nil, c.missing(op, res, "answer has no tokenInfo.accessToken")
 	}
 	t := &AccessToken{
 		value:            tokenkit.Secret(*ti.AccessToken),
-		RefreshToken:     tokenkit.Secret(deref(ti.RefreshToken)),
-		ID:               deref(ti.AccessTokenId),
-		Name:             firstNonEmpty(deref(ti.TokenName), req.Name),
-		UserID:           deref(ti.UserId),
+		RefreshToken:     tokenkit.Secret(ptr.Deref(ti.RefreshToken)),
+		ID:               ptr.Deref(ti.AccessTokenId),
+		Name:             cmp.Or(ptr.Deref(ti.TokenName), req.Name),
+		UserID:           ptr.Deref(ti.UserId),
 		Type:             req.Type,
 		ExpiresAt:        epoch(ti.TokenExpiryTimestamp),
 		RefreshExpiresAt: epoch(ti.RefreshTokenExpiryTimestamp),
@@ -173,7 +175,7 @@ func (c *Client) ListAccessTokens(ctx context.Context, auth tokenkit.TokenSource
 	}
 	params := &api.ListAccessTokensParams{}
 	if userID > 0 {
-		params.UserId = ptr(userID)
+		params.UserId = ptr.To(userID)
 	}
 	res, op, err := c.run(ctx, opName, httpx.Idempotent, auth, func(ctx context.Context) (*http.Response, error) {
 		return c.api.ListAccessTokens(ctx, params)
@@ -189,19 +191,19 @@ func (c *Client) ListAccessTokens(ctx context.Context, auth tokenkit.TokenSource
 		return nil, err
 	}
 	var out []AccessTokenInfo
-	for _, s := range deref(r.Tokens) {
+	for _, s := range ptr.Deref(r.Tokens) {
 		typ, _ := decodeType(s.TokenType)
 		out = append(out, AccessTokenInfo{
-			ID:             deref(s.AccessTokenId),
-			UserID:         deref(s.UserId),
-			Name:           deref(s.TokenName),
+			ID:             ptr.Deref(s.AccessTokenId),
+			UserID:         ptr.Deref(s.UserId),
+			Name:           ptr.Deref(s.TokenName),
 			Type:           typ,
 			CreatedAt:      epoch(s.CreatedTime),
 			LastUsedAt:     epoch(s.LastUsedTime),
 			ExpiresAt:      epoch(s.TokenExpiryTimestamp),
 			RenewableUntil: epoch(s.RenewableUntilTimestamp),
-			APIEndpoints:   deref(s.ApiEndpoints),
-			AllowedIPs:     deref(s.AllowedIPs),
+			APIEndpoints:   ptr.Deref(s.ApiEndpoints),
+			AllowedIPs:     ptr.Deref(s.AllowedIPs),
 		})
 	}
 	return out, nil
@@ -227,19 +229,19 @@ func (c *Client) UpdateAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 		return nil, err
 	}
 	body := api.UpdateAccessTokenJSONRequestBody{
-		AccessTokenId:           ptr(id),
+		AccessTokenId:           ptr.To(id),
 		TokenType:               typ,
 		RenewableUntilTimestamp: seconds(req.RenewableUntil),
 		TokenExpiryTimestamp:    seconds(req.ExpiresAt),
 	}
 	if req.Name != "" {
-		body.TokenName = ptr(req.Name)
+		body.TokenName = ptr.To(req.Name)
 	}
 	if req.APIEndpoints != nil {
-		body.ApiEndpoints = ptr(slices.Clone(req.APIEndpoints))
+		body.ApiEndpoints = ptr.To(slices.Clone(req.APIEndpoints))
 	}
 	if req.AllowedIPs != nil {
-		body.AllowedIPs = ptr(slices.Clone(req.AllowedIPs))
+		body.AllowedIPs = ptr.To(slices.Clone(req.AllowedIPs))
 	}
 	sid := strconv.FormatInt(id, 10)
 	res, op, err := c.run(ctx, opName, httpx.Idempotent, auth, func(ctx context.Context) (*http.Response, error) {
@@ -258,10 +260,10 @@ func (c *Client) UpdateAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 	info := &AccessTokenInfo{ID: id, Name: req.Name, Type: req.Type, RenewableUntil: req.RenewableUntil,
 		ExpiresAt: req.ExpiresAt, APIEndpoints: req.APIEndpoints, AllowedIPs: req.AllowedIPs}
 	if ti := r.TokenInfo; ti != nil {
-		if v := deref(ti.AccessTokenId); v != 0 {
+		if v := ptr.Deref(ti.AccessTokenId); v != 0 {
 			info.ID = v
 		}
-		info.Name = firstNonEmpty(deref(ti.TokenName), info.Name)
+		info.Name = cmp.Or(ptr.Deref(ti.TokenName), info.Name)
 		if t, ok := decodeType(ti.TokenType); ok {
 			info.Type = t
 		}
@@ -336,7 +338,7 @@ func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*Acces
 	if tok == nil {
 		return nil, c.tx.InvalidInput(opName, "no access token")
 	}
-	if !tok.CanRenew(c.now()) {
+	if !tok.CanRenew(c.tx.Now()) {
 		why := "the token has no refresh token"
 		if tok.RefreshToken != "" && tok.value != "" {
 			why = "the token is past its renewable-until time or its refresh token has expired"
@@ -371,7 +373,7 @@ func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*Acces
 	if derr != nil {
 		r = salvageRenewal(res.Body)
 	}
-	if r == nil || strings.TrimSpace(deref(r.AccessToken)) == "" || strings.TrimSpace(deref(r.RefreshToken)) == "" {
+	if r == nil || strings.TrimSpace(ptr.Deref(r.AccessToken)) == "" || strings.TrimSpace(ptr.Deref(r.RefreshToken)) == "" {
 		te := c.missing(op, res, "renewal answer has no new access and refresh token")
 		// HTTP 200 from a renew: the server has most likely rotated the pair
 		// and the new one is lost with this body. The old one is spent.
@@ -381,11 +383,11 @@ func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*Acces
 	n := *tok
 	n.value = tokenkit.Secret(*r.AccessToken)
 	n.RefreshToken = tokenkit.Secret(*r.RefreshToken)
-	if v := deref(r.AccessTokenId); v != 0 {
+	if v := ptr.Deref(r.AccessTokenId); v != 0 {
 		n.ID = v
 	}
-	n.Name = firstNonEmpty(deref(r.TokenName), n.Name)
-	if v := deref(r.UserId); v != 0 {
+	n.Name = cmp.Or(ptr.Deref(r.TokenName), n.Name)
+	if v := ptr.Deref(r.UserId); v != 0 {
 		n.UserID = v
 	}
 	if t, ok := decodeType(r.TokenType); ok && t != TokenTypeUnknown {
@@ -485,18 +487,14 @@ func (m *Manager) Issue(ctx context.Context, req tokenkit.IssueRequest) (tokenki
 		return nil, m.Client.tx.InvalidInput("CreateAccessToken", "negative lifetime")
 	}
 	if req.Lifetime > 0 {
-		until := m.Client.now().Add(req.Lifetime)
+		until := m.Client.tx.Now().Add(req.Lifetime)
 		if cr.Type.Renewable() {
 			cr.RenewableUntil = until
 		} else {
 			cr.ExpiresAt = until
 		}
 	}
-	t, err := m.Client.CreateAccessToken(ctx, m.Auth, cr)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return httpx.AsToken(m.Client.CreateAccessToken(ctx, m.Auth, cr))
 }
 
 // List lists the tokens of UserID.

@@ -9,6 +9,7 @@ import (
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
 	"github.com/tokenkit/tokenkit/internal/config"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // vendor names this package in errors and the User-Agent.
@@ -32,7 +33,9 @@ type Client struct {
 //
 // New accepts the shared options of package tokenkit (tokenkit.WithHTTPClient,
 // tokenkit.WithLogger, tokenkit.WithRetryMax, …) and this package's own
-// (WithPresentation, WithRenewPresentation, WithTokenTypeNames, WithClock).
+// (WithPresentation, WithRenewPresentation, WithTokenTypeNames). The clock of
+// tokenkit.WithClock stamps session and token expiries, decides whether a
+// token can still be renewed and drives the sources' refresh decisions.
 func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	u, err := httpx.BaseURL(vendor, base)
 	if err != nil {
@@ -47,7 +50,7 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	if err != nil {
 		return nil, httpx.OptionError(vendor, "invalid base URL")
 	}
-	return &Client{base: u.String(), api: generated, tx: tx, opts: vendorSettings(s)}, nil
+	return &Client{base: u.String(), api: generated, tx: tx, opts: config.Vendor[vendorOptions](s)}, nil
 }
 
 // acceptJSON asks for JSON: Command Center also serves XML, and Commvault's
@@ -59,8 +62,6 @@ func acceptJSON(_ context.Context, r *http.Request) error {
 
 // BaseURL returns the normalised API base URL the client calls.
 func (c *Client) BaseURL() string { return c.base }
-
-func (c *Client) now() time.Time { return c.opts.now() }
 
 // Presentation is how a token is sent on a request.
 type Presentation int
@@ -107,24 +108,7 @@ type vendorOptions struct {
 	presentation      Presentation
 	renewPresentation Presentation
 	typeNames         bool
-	clock             func() time.Time
 }
-
-func (o vendorOptions) now() time.Time {
-	if o.clock != nil {
-		return o.clock()
-	}
-	return time.Now()
-}
-
-type optKey struct{}
-
-func vendorSettings(s *config.Settings) vendorOptions {
-	v, _ := config.Ext[vendorOptions](s, optKey{})
-	return v
-}
-
-func setVendor(s *config.Settings, f func(*vendorOptions)) { config.Update(s, optKey{}, f) }
 
 // WithPresentation sets how the access tokens this client creates and renews
 // present themselves in SetAuthHeader: PresentAuthtoken (the default) or
@@ -136,7 +120,7 @@ func WithPresentation(p Presentation) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "WithPresentation: want PresentAuthtoken or PresentBearer"))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.presentation = p })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.presentation = p })
 	}
 }
 
@@ -151,7 +135,7 @@ func WithRenewPresentation(p Presentation) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "WithRenewPresentation: unknown Presentation"))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.renewPresentation = p })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.renewPresentation = p })
 	}
 }
 
@@ -160,19 +144,7 @@ func WithRenewPresentation(p Presentation) tokenkit.Option {
 // Commvault's Python SDK sends (the default). Which form a server accepts is
 // undocumented. Answers are decoded in either form whatever this option says.
 func WithTokenTypeNames() tokenkit.Option {
-	return func(s *config.Settings) { setVendor(s, func(v *vendorOptions) { v.typeNames = true }) }
-}
-
-// WithClock sets the clock used for session and token lifetimes and for the
-// sources' refresh decisions; tests pass a fake one. Default time.Now.
-func WithClock(now func() time.Time) tokenkit.Option {
-	return func(s *config.Settings) {
-		if now == nil {
-			s.Fail(httpx.OptionError(vendor, "WithClock: nil clock"))
-			return
-		}
-		setVendor(s, func(v *vendorOptions) { v.clock = now })
-	}
+	return func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.typeNames = true }) }
 }
 
 // run sends one operation and returns its 2xx answer. When auth is a
@@ -201,16 +173,6 @@ func (c *Client) run(ctx context.Context, name string, class httpx.Class, auth t
 // used must be treated as spent (see Rotator).
 var ErrOutcomeUnknown = tokenkit.ErrOutcomeUnknown
 
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
-}
-
 // epoch decodes Commvault's epoch seconds; 0 and negative values are "not
 // set", and values that cannot be seconds (past the year 9999) are refused.
 func epoch(p *int64) time.Time {
@@ -227,5 +189,5 @@ func seconds(t time.Time) *int64 {
 	if t.IsZero() {
 		return nil
 	}
-	return ptr(t.Unix())
+	return ptr.To(t.Unix())
 }

@@ -2,6 +2,7 @@ package commvault
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -162,11 +163,11 @@ func nested(raw json.RawMessage) *errorBody {
 // (every code absent or 0 and no errList entry).
 func (b *errorBody) failure() (c int64, msg string, found bool) {
 	if n, ok := code(b.ErrorCode); ok && n != 0 {
-		return n, firstNonEmpty(b.ErrorMessage, b.ErrLogMessage), true
+		return n, cmp.Or(b.ErrorMessage, b.ErrLogMessage), true
 	}
 	if e := nested(b.Error); e != nil {
 		if n, ok := code(e.ErrorCode); ok && n != 0 {
-			return n, firstNonEmpty(e.ErrorMessage, e.ErrLogMessage), true
+			return n, cmp.Or(e.ErrorMessage, e.ErrLogMessage), true
 		}
 		if _, ok := code(e.ErrorCode); !ok && e.ErrLogMessage != "" {
 			return 0, e.ErrLogMessage, true // RenewLoginToken: errLogMessage without a code
@@ -180,18 +181,9 @@ func (b *errorBody) failure() (c int64, msg string, found bool) {
 	if len(b.ErrList) > 0 {
 		first := b.ErrList[0]
 		n, _ := code(first.ErrorCode)
-		return n, firstNonEmpty(first.ErrLogMessage, first.ErrorMessage), true
+		return n, cmp.Or(first.ErrLogMessage, first.ErrorMessage), true
 	}
 	return 0, "", false
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // inBandFailure reports whether a 2xx body carries a failure: an errorCode

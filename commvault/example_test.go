@@ -20,7 +20,7 @@ func exampleFake(opts ...tokenkit.Option) (*commvaulttest.Server, *commvault.Cli
 	fake.AddUser(commvaulttest.User{Name: "admin", Password: "s3cret", Email: "admin@example.com"})
 	clk := newClock() // the examples print times: fake and client share a fixed clock
 	fake.SetClock(clk.Now)
-	c, err := commvault.New(fake.URL(), append([]tokenkit.Option{commvault.WithClock(clk.Now)}, opts...)...)
+	c, err := commvault.New(fake.URL(), append([]tokenkit.Option{tokenkit.WithClock(clk.Now)}, opts...)...)
 	if err != nil {
 		panic(err)
 	}

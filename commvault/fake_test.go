@@ -57,7 +57,7 @@ func newFake(t *testing.T, clk *clock, opts ...tokenkit.Option) (*commvaulttest.
 	base := []tokenkit.Option{tokenkit.WithHTTPClient(fake.Client()), fastRetries()}
 	if clk != nil {
 		fake.SetClock(clk.Now)
-		base = append(base, commvault.WithClock(clk.Now))
+		base = append(base, tokenkit.WithClock(clk.Now))
 	}
 	c, err := commvault.New(fake.URL(), append(base, opts...)...)
 	if err != nil {

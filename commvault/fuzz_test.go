@@ -58,7 +58,7 @@ func FuzzDecoding(f *testing.F) {
 		mt.RegisterNoResponder(httpmock.NewStringResponder(status, body).HeaderSet(http.Header{"Content-Type": {ctype}}))
 		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		c, err := commvault.New("https://cv.test/commandcenter/api", tokenkit.WithHTTPClient(&http.Client{Transport: mt}),
-			tokenkit.WithRetryMax(0), commvault.WithClock(func() time.Time { return now }))
+			tokenkit.WithRetryMax(0), tokenkit.WithClock(func() time.Time { return now }))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/httpx"
 )
 
 // DefaultRenewTimeout bounds one renewal run by a Rotator, retries of
@@ -120,11 +121,7 @@ func (r *Rotator) Renew(ctx context.Context, seen *AccessToken) (*AccessToken, e
 
 // Exchange renews the current pair; it makes *Rotator a tokenkit.Exchanger.
 func (r *Rotator) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	t, err := r.Renew(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return httpx.AsToken(r.Renew(ctx, nil))
 }
 
 // Replace installs tok, the first pair of a new chain (from

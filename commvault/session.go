@@ -17,6 +17,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // DefaultSessionTimeout is the inactivity timeout of a login session when
@@ -86,13 +87,13 @@ func (c *Client) Login(ctx context.Context, cr Credentials) (*Session, error) {
 		Password: base64.StdEncoding.EncodeToString([]byte(cr.Password.Reveal())),
 	}
 	if cr.Domain != "" {
-		body.Domain = ptr(cr.Domain)
+		body.Domain = ptr.To(cr.Domain)
 	}
 	if cr.CommServer != "" {
-		body.Commserver = ptr(cr.CommServer)
+		body.Commserver = ptr.To(cr.CommServer)
 	}
 	if cr.DeviceID != "" {
-		body.DeviceId = ptr(cr.DeviceID)
+		body.DeviceId = ptr.To(cr.DeviceID)
 	}
 	timeout := DefaultSessionTimeout
 	if cr.Timeout > 0 {
@@ -100,7 +101,7 @@ func (c *Client) Login(ctx context.Context, cr Credentials) (*Session, error) {
 		if minutes > 1<<31-1 {
 			return nil, c.tx.InvalidInput(opName, "session timeout too long")
 		}
-		body.Timeout = ptr(int32(minutes))
+		body.Timeout = ptr.To(int32(minutes))
 		timeout = minutes * time.Minute
 	}
 	res, op, err := c.run(ctx, opName, httpx.Mutating, nil, func(ctx context.Context) (*http.Response, error) {
@@ -119,31 +120,31 @@ func (c *Client) Login(ctx context.Context, cr Credentials) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{
-		UserName:            deref(r.UserName),
-		UserGUID:            deref(r.UserGUID),
-		Email:               deref(r.SmtpAddress),
+		UserName:            ptr.Deref(r.UserName),
+		UserGUID:            ptr.Deref(r.UserGUID),
+		Email:               ptr.Deref(r.SmtpAddress),
 		DeviceID:            cr.DeviceID,
-		ForcePasswordChange: deref(r.ForcePasswordChange),
-		ExpiresAt:           c.now().Add(timeout),
+		ForcePasswordChange: ptr.Deref(r.ForcePasswordChange),
+		ExpiresAt:           c.tx.Now().Add(timeout),
 		timeout:             timeout,
 	}
 	switch {
-	case strings.TrimSpace(deref(r.Token)) != "":
+	case strings.TrimSpace(ptr.Deref(r.Token)) != "":
 		s.value = tokenkit.Secret(strings.TrimSpace(*r.Token))
-	case r.Data != nil && strings.TrimSpace(deref(r.Data.AuthToken)) != "":
+	case r.Data != nil && strings.TrimSpace(ptr.Deref(r.Data.AuthToken)) != "":
 		s.value, s.Presentation = tokenkit.Secret(strings.TrimSpace(*r.Data.AuthToken)), PresentBearer
-	case r.Data != nil && strings.TrimSpace(deref(r.Data.Token)) != "":
+	case r.Data != nil && strings.TrimSpace(ptr.Deref(r.Data.Token)) != "":
 		s.value, s.Presentation = tokenkit.Secret(strings.TrimSpace(*r.Data.Token)), PresentBearer
-	case strings.TrimSpace(deref(r.AuthToken)) != "":
+	case strings.TrimSpace(ptr.Deref(r.AuthToken)) != "":
 		s.value, s.Presentation = tokenkit.Secret(strings.TrimSpace(*r.AuthToken)), PresentBearer
 	}
-	if s.value != "" && !deref(r.IsAccountLocked) {
+	if s.value != "" && !ptr.Deref(r.IsAccountLocked) {
 		if strings.HasPrefix(s.Value(), "QSDK ") {
 			s.Presentation = PresentAuthtoken
 		}
 		return s, nil
 	}
-	if deref(r.IsAccountLocked) || (r.ErrList != nil && len(*r.ErrList) > 0) {
+	if ptr.Deref(r.IsAccountLocked) || (r.ErrList != nil && len(*r.ErrList) > 0) {
 		return nil, c.loginError(op, res)
 	}
 	return nil, c.missing(op, res, "login answer has neither a token nor an error")
@@ -194,7 +195,7 @@ func (c *Client) RenewLogin(ctx context.Context, s *Session) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := strings.TrimSpace(deref(r.Token))
+	v := strings.TrimSpace(ptr.Deref(r.Token))
 	if v == "" {
 		return nil, c.missing(op, res, "renewal answer has no token")
 	}
@@ -204,7 +205,7 @@ func (c *Client) RenewLogin(ctx context.Context, s *Session) (*Session, error) {
 	}
 	n := *s
 	n.value = tokenkit.Secret(v)
-	n.ExpiresAt = c.now().Add(timeout)
+	n.ExpiresAt = c.tx.Now().Add(timeout)
 	if strings.HasPrefix(v, "QSDK ") {
 		n.Presentation = PresentAuthtoken
 	}
@@ -247,11 +248,7 @@ var _ tokenkit.Exchanger = (*LoginExchanger)(nil)
 
 // Exchange calls Login.
 func (e *LoginExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	s, err := e.Client.Login(ctx, e.Credentials)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return httpx.AsToken(e.Client.Login(ctx, e.Credentials))
 }
 
 // SessionSource returns a cached tokenkit.Source of login sessions: it logs
@@ -263,7 +260,7 @@ func (e *LoginExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
 // given is used.
 func (c *Client) SessionSource(cr Credentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	st := &sessionState{c: c, cr: cr}
-	return tokenkit.NewSource(st.fetch, c.sourceConfig(cfg))
+	return tokenkit.NewSource(st.fetch, httpx.SourceConfig(c.tx.Settings(), cfg))
 }
 
 type sessionState struct {
@@ -300,22 +297,4 @@ func (st *sessionState) remember(s *Session) {
 	st.mu.Lock()
 	st.last = s
 	st.mu.Unlock()
-}
-
-type clockFunc func() time.Time
-
-func (f clockFunc) Now() time.Time { return f() }
-
-func (c *Client) sourceConfig(cfg []tokenkit.SourceConfig) tokenkit.SourceConfig {
-	var sc tokenkit.SourceConfig
-	if len(cfg) > 0 {
-		sc = cfg[0]
-	}
-	if sc.Clock == nil && c.opts.clock != nil {
-		sc.Clock = clockFunc(c.opts.clock)
-	}
-	if sc.Logger == nil {
-		sc.Logger = c.tx.Settings().Logger
-	}
-	return sc
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/httpx"
 )
 
 // SourceConfig configures AccessTokenSource. At least one of Initial,
@@ -71,7 +72,7 @@ func (c *Client) AccessTokenSource(cfg SourceConfig) (*AccessTokenSource, error)
 	if cfg.Create.Name == "" {
 		cfg.Create.Name = "tokenkit"
 	}
-	sc := c.sourceConfig([]tokenkit.SourceConfig{cfg.Source})
+	sc := httpx.SourceConfig(c.tx.Settings(), []tokenkit.SourceConfig{cfg.Source})
 	st := &accessState{c: c, create: cfg.Create, session: cfg.Session}
 	if cfg.Credentials != nil {
 		st.session = c.SessionSource(*cfg.Credentials, tokenkit.SourceConfig{Clock: sc.Clock, Logger: sc.Logger})
@@ -99,7 +100,7 @@ func (st *accessState) fetch(ctx context.Context) (tokenkit.Token, error) {
 		cause = errors.New("no access token yet")
 	case st.rot.Err() != nil:
 		cause = st.rot.Err()
-	case !cur.CanRenew(st.c.now()):
+	case !cur.CanRenew(st.c.tx.Now()):
 		cause = &notRenewable{"the access token cannot be renewed (no refresh token, or past its renewable-until time)"}
 	default:
 		tok, err := st.rot.Renew(ctx, cur)
@@ -142,7 +143,7 @@ func replaceable(err error) bool {
 func (st *accessState) name() string {
 	var b [3]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return st.create.Name + "-" + st.c.now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return st.create.Name + "-" + st.c.tx.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // String describes the source without any secret.

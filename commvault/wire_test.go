@@ -122,7 +122,7 @@ func assertHeaders(t *testing.T, r wireReq, want map[string]string) {
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
-func fixed() tokenkit.Option { return commvault.WithClock(func() time.Time { return t0 }) }
+func fixed() tokenkit.Option { return tokenkit.WithClock(func() time.Time { return t0 }) }
 
 func TestLoginWire(t *testing.T) {
 	t.Parallel()
@@ -694,7 +694,7 @@ func TestNewValidation(t *testing.T) {
 		{"https://u:p@cv.example.com/commandcenter/api", nil},
 		{host, []tokenkit.Option{commvault.WithPresentation(commvault.PresentNone)}},
 		{host, []tokenkit.Option{commvault.WithRenewPresentation(commvault.Presentation(7))}},
-		{host, []tokenkit.Option{commvault.WithClock(nil)}},
+		{host, []tokenkit.Option{tokenkit.WithClock(nil)}},
 		{host, []tokenkit.Option{nil}},
 	} {
 		if _, err := commvault.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrInvalidInput) {

@@ -43,7 +43,9 @@ type Client struct {
 // such as a csptest fake). It accepts the shared options of package tokenkit
 // (tokenkit.WithHTTPClient, tokenkit.WithLogger, tokenkit.WithRetryMax, …)
 // and this package's own (WithPresentation, WithClientCredentialsPath,
-// WithVerification, WithClockSkew, WithClock, WithDetailsTimeUnit).
+// WithVerification, WithClockSkew, WithDetailsTimeUnit). The clock of
+// tokenkit.WithClock computes expiries from expires_in, verifies tokens and
+// times the cache of the host's public keys.
 func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	u, err := httpx.BaseURL(vendor, base)
 	if err != nil {
@@ -64,8 +66,6 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 
 // BaseURL returns the normalised host URL the client calls.
 func (c *Client) BaseURL() string { return c.base }
-
-func (c *Client) now() time.Time { return c.opts.now() }
 
 // Presentation is how an access token is sent to downstream APIs.
 type Presentation int
@@ -103,25 +103,12 @@ type vendorOptions struct {
 	ccPath        string
 	verify        bool
 	skew          time.Duration
-	clock         func() time.Time
 	detailsUnit   DetailsTimeUnit
 	keysCacheTime time.Duration
 }
 
-func (o vendorOptions) now() time.Time {
-	if o.clock != nil {
-		return o.clock()
-	}
-	return time.Now()
-}
-
-type optKey struct{}
-
 func vendorSettings(s *config.Settings) vendorOptions {
-	v, ok := config.Ext[vendorOptions](s, optKey{})
-	if !ok {
-		v = vendorOptions{}
-	}
+	v := config.Vendor[vendorOptions](s)
 	if v.skew == 0 {
 		v.skew = DefaultClockSkew
 	}
@@ -130,8 +117,6 @@ func vendorSettings(s *config.Settings) vendorOptions {
 	}
 	return v
 }
-
-func setVendor(s *config.Settings, f func(*vendorOptions)) { config.Update(s, optKey{}, f) }
 
 // DefaultClockSkew is the allowance for clock differences when verifying a
 // token's exp, nbf and iat: vmware-labs/marketplace-cli allows 10 seconds for
@@ -146,7 +131,7 @@ func WithPresentation(p Presentation) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "unknown Presentation"))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.presentation = p })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.presentation = p })
 	}
 }
 
@@ -161,7 +146,7 @@ func WithClientCredentialsPath(path string) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "client-credentials path must start with / and have no query"))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.ccPath = path })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.ccPath = path })
 	}
 }
 
@@ -169,7 +154,7 @@ func WithClientCredentialsPath(path string) tokenkit.Option {
 // signature against the host's token-public-key and check its exp, nbf and
 // iat (with the clock-skew allowance) before returning it.
 func WithVerification() tokenkit.Option {
-	return func(s *config.Settings) { setVendor(s, func(v *vendorOptions) { v.verify = true }) }
+	return func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.verify = true }) }
 }
 
 // WithClockSkew sets the allowance used when checking exp, nbf and iat
@@ -180,19 +165,7 @@ func WithClockSkew(d time.Duration) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "negative clock skew"))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.skew = d })
-	}
-}
-
-// WithClock sets the clock used to compute expiries from expires_in and to
-// verify tokens; tests pass a fake one. Default time.Now.
-func WithClock(now func() time.Time) tokenkit.Option {
-	return func(s *config.Settings) {
-		if now == nil {
-			s.Fail(httpx.OptionError(vendor, "nil clock"))
-			return
-		}
-		setVendor(s, func(v *vendorOptions) { v.clock = now })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.skew = d })
 	}
 }
 
@@ -204,7 +177,7 @@ func WithDetailsTimeUnit(u DetailsTimeUnit) tokenkit.Option {
 			s.Fail(httpx.OptionError(vendor, "unknown DetailsTimeUnit"))
 			return
 		}
-		setVendor(s, func(v *vendorOptions) { v.detailsUnit = u })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.detailsUnit = u })
 	}
 }
 

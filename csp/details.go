@@ -10,6 +10,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // APITokenDetails describes an API token (ApiTokenDetailsDto). CSP answers
@@ -91,13 +92,13 @@ func (c *Client) APITokenDetails(ctx context.Context, apiToken tokenkit.Secret) 
 		return nil, err
 	}
 	d := &APITokenDetails{
-		TokenID: deref(dto.TokenId), TokenName: deref(dto.TokenName), UserID: deref(dto.UserId),
-		Username: deref(dto.Username), FirstName: deref(dto.FirstName), LastName: deref(dto.LastName),
-		Domain: deref(dto.Domain), IDPID: deref(dto.IdpId), OrgID: deref(dto.OrgId), Acct: deref(dto.Acct),
-		Deactivated: deref(dto.Deactivated), Scopes: deref(dto.Scope),
-		CreatedAt:  epoch(deref(dto.CreatedAt), c.opts.detailsUnit),
-		LastUsedAt: epoch(deref(dto.LastUsedAt), c.opts.detailsUnit),
-		ExpiresAt:  epoch(deref(dto.ExpiresAt), c.opts.detailsUnit),
+		TokenID: ptr.Deref(dto.TokenId), TokenName: ptr.Deref(dto.TokenName), UserID: ptr.Deref(dto.UserId),
+		Username: ptr.Deref(dto.Username), FirstName: ptr.Deref(dto.FirstName), LastName: ptr.Deref(dto.LastName),
+		Domain: ptr.Deref(dto.Domain), IDPID: ptr.Deref(dto.IdpId), OrgID: ptr.Deref(dto.OrgId), Acct: ptr.Deref(dto.Acct),
+		Deactivated: ptr.Deref(dto.Deactivated), Scopes: ptr.Deref(dto.Scope),
+		CreatedAt:  epoch(ptr.Deref(dto.CreatedAt), c.opts.detailsUnit),
+		LastUsedAt: epoch(ptr.Deref(dto.LastUsedAt), c.opts.detailsUnit),
+		ExpiresAt:  epoch(ptr.Deref(dto.ExpiresAt), c.opts.detailsUnit),
 	}
 	if dto.AllowedScopes != nil {
 		// Same JSON shape on both sides: a round trip copies it without a

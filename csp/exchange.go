@@ -11,6 +11,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // APITokenRequest exchanges an organization-scoped API token, created in the
@@ -56,7 +57,7 @@ func (c *Client) ExchangeAPIToken(ctx context.Context, req APITokenRequest) (*Ac
 	if len(req.AllowedResourceScope) > 0 && !json.Valid(req.AllowedResourceScope) {
 		return nil, c.tx.InvalidInput(op, "AllowedResourceScope is not valid JSON")
 	}
-	body := api.ExchangeAPITokenFormdataRequestBody{ApiToken: ptr(req.APIToken.Reveal())}
+	body := api.ExchangeAPITokenFormdataRequestBody{ApiToken: ptr.To(req.APIToken.Reveal())}
 	passcode := req.Passcode
 	if req.PasscodeFunc != nil {
 		p, err := req.PasscodeFunc(ctx)
@@ -66,13 +67,13 @@ func (c *Client) ExchangeAPIToken(ctx context.Context, req APITokenRequest) (*Ac
 		passcode = p
 	}
 	if passcode != "" {
-		body.Passcode = ptr(passcode.Reveal())
+		body.Passcode = ptr.To(passcode.Reveal())
 	}
 	if len(req.Scopes) > 0 {
-		body.Scope = ptr(strings.Join(req.Scopes, " "))
+		body.Scope = ptr.To(strings.Join(req.Scopes, " "))
 	}
 	if len(req.AllowedResourceScope) > 0 {
-		body.AllowedResourceScope = ptr(string(req.AllowedResourceScope))
+		body.AllowedResourceScope = ptr.To(string(req.AllowedResourceScope))
 	}
 	dto, err := call[api.AccessTokenDto](ctx, c, op, httpx.Idempotent, func(ctx context.Context) (*http.Response, error) {
 		return c.api.ExchangeAPITokenWithFormdataBody(ctx, body)
@@ -97,7 +98,7 @@ func (c *Client) ExchangeClientCredentials(ctx context.Context, req ClientCreden
 	}
 	body := api.ExchangeClientCredentialsFormdataRequestBody{GrantType: api.ClientCredentialsGrantRequestGrantTypeClientCredentials}
 	if req.OrgID != "" {
-		body.OrgId = ptr(req.OrgID)
+		body.OrgId = ptr.To(req.OrgID)
 	}
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(req.ClientID+":"+req.ClientSecret.Reveal()))
 	editors := []api.RequestEditorFn{func(_ context.Context, r *http.Request) error {
@@ -124,15 +125,15 @@ func (c *Client) accessToken(ctx context.Context, op string, dto *api.AccessToke
 		return nil, &tokenkit.Error{Vendor: vendor, Op: op, StatusCode: http.StatusOK, Message: "response has no access_token",
 			Err: tokenkit.ErrInvalidResponse}
 	}
-	now := c.now()
+	now := c.tx.Now()
 	t := &AccessToken{
 		value:           tokenkit.Secret(*dto.AccessToken),
 		bearer:          tokenkit.BearerHeader(*dto.AccessToken),
-		TokenType:       deref(dto.TokenType),
-		IssuedTokenType: deref(dto.IssuedTokenType),
-		Scope:           deref(dto.Scope),
-		IDToken:         tokenkit.Secret(deref(dto.IdToken)),
-		RefreshToken:    tokenkit.Secret(deref(dto.RefreshToken)),
+		TokenType:       ptr.Deref(dto.TokenType),
+		IssuedTokenType: ptr.Deref(dto.IssuedTokenType),
+		Scope:           ptr.Deref(dto.Scope),
+		IDToken:         tokenkit.Secret(ptr.Deref(dto.IdToken)),
+		RefreshToken:    tokenkit.Secret(ptr.Deref(dto.RefreshToken)),
 		Presentation:    c.opts.presentation,
 	}
 	switch {
@@ -161,11 +162,7 @@ var _ tokenkit.Exchanger = (*APITokenExchanger)(nil)
 
 // Exchange calls ExchangeAPIToken.
 func (e *APITokenExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	t, err := e.Client.ExchangeAPIToken(ctx, e.Request)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return httpx.AsToken(e.Client.ExchangeAPIToken(ctx, e.Request))
 }
 
 // ClientCredentialsExchanger is a tokenkit.Exchanger for an OAuth app.
@@ -178,11 +175,7 @@ var _ tokenkit.Exchanger = (*ClientCredentialsExchanger)(nil)
 
 // Exchange calls ExchangeClientCredentials.
 func (e *ClientCredentialsExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	t, err := e.Client.ExchangeClientCredentials(ctx, e.Request)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return httpx.AsToken(e.Client.ExchangeClientCredentials(ctx, e.Request))
 }
 
 // APITokenSource returns a cached, refresh-ahead tokenkit.Source of access
@@ -192,39 +185,11 @@ func (e *ClientCredentialsExchanger) Exchange(ctx context.Context) (tokenkit.Tok
 // using it. cfg may be omitted; the first one given is used.
 func (c *Client) APITokenSource(req APITokenRequest, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	e := &APITokenExchanger{Client: c, Request: req}
-	return tokenkit.NewSource(e.Exchange, sourceConfig(c, cfg))
+	return tokenkit.NewSource(e.Exchange, httpx.SourceConfig(c.tx.Settings(), cfg))
 }
 
 // ClientCredentialsSource is APITokenSource for an OAuth app.
 func (c *Client) ClientCredentialsSource(req ClientCredentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	e := &ClientCredentialsExchanger{Client: c, Request: req}
-	return tokenkit.NewSource(e.Exchange, sourceConfig(c, cfg))
-}
-
-type clockFunc func() time.Time
-
-func (f clockFunc) Now() time.Time { return f() }
-
-func sourceConfig(c *Client, cfg []tokenkit.SourceConfig) tokenkit.SourceConfig {
-	var sc tokenkit.SourceConfig
-	if len(cfg) > 0 {
-		sc = cfg[0]
-	}
-	if sc.Clock == nil && c.opts.clock != nil {
-		sc.Clock = clockFunc(c.opts.clock)
-	}
-	if sc.Logger == nil {
-		sc.Logger = c.tx.Settings().Logger
-	}
-	return sc
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
+	return tokenkit.NewSource(e.Exchange, httpx.SourceConfig(c.tx.Settings(), cfg))
 }

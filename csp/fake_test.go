@@ -84,7 +84,7 @@ func TestVerifyChecksExpiryWithSkew(t *testing.T) {
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	fake, c := newFake(t, csp.WithClock(clock))
+	fake, c := newFake(t, tokenkit.WithClock(clock))
 	fake.SetClock(clock)
 	fake.SetAccessTokenTTL(time.Minute)
 	tok, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: tokenkit.Secret(fake.AddAPIToken(csptest.APIToken{}))})
@@ -242,7 +242,7 @@ func TestAPITokenSourceRefreshesThroughFake(t *testing.T) {
 	now := time.Now()
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	fake, c := newFake(t, csp.WithClock(clock))
+	fake, c := newFake(t, tokenkit.WithClock(clock))
 	fake.SetClock(clock)
 	key := fake.AddAPIToken(csptest.APIToken{})
 	src := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(key)})

@@ -18,6 +18,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // ErrInvalidToken matches a token that fails Verify: bad signature, unknown
@@ -48,7 +49,7 @@ func (c *Client) PublicKey(ctx context.Context) (*PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	pk := &PublicKey{Alg: deref(dto.Alg), Issuer: deref(dto.Issuer), PEM: deref(dto.Value)}
+	pk := &PublicKey{Alg: ptr.Deref(dto.Alg), Issuer: ptr.Deref(dto.Issuer), PEM: ptr.Deref(dto.Value)}
 	key, err := parsePEM(pk.PEM)
 	if err != nil {
 		return nil, &tokenkit.Error{Vendor: vendor, Op: op, StatusCode: http.StatusOK, Message: "unusable public key", Err: fmt.Errorf("%w: %v", tokenkit.ErrInvalidResponse, err)}
@@ -69,15 +70,15 @@ func (c *Client) JWKS(ctx context.Context) ([]JSONWebKey, error) {
 		return nil, err
 	}
 	var keys []JSONWebKey
-	for _, k := range deref(dto.Keys) {
-		if deref(k.Kty) != "RSA" {
+	for _, k := range ptr.Deref(dto.Keys) {
+		if ptr.Deref(k.Kty) != "RSA" {
 			continue
 		}
-		key, err := rsaFromJWK(deref(k.N), deref(k.E))
+		key, err := rsaFromJWK(ptr.Deref(k.N), ptr.Deref(k.E))
 		if err != nil {
 			return nil, &tokenkit.Error{Vendor: vendor, Op: op, StatusCode: http.StatusOK, Message: "unusable JWK", Err: fmt.Errorf("%w: %v", tokenkit.ErrInvalidResponse, err)}
 		}
-		keys = append(keys, JSONWebKey{Kid: deref(k.Kid), Alg: deref(k.Alg), Use: deref(k.Use), Key: key})
+		keys = append(keys, JSONWebKey{Kid: ptr.Deref(k.Kid), Alg: ptr.Deref(k.Alg), Use: ptr.Deref(k.Use), Key: key})
 	}
 	return keys, nil
 }
@@ -126,7 +127,7 @@ func (c *Client) signingKeys(ctx context.Context, refresh bool) (*keySet, error)
 	c.keysMu.Lock()
 	ks, age := c.keys, c.keysAge
 	c.keysMu.Unlock()
-	if ks != nil && !refresh && c.now().Sub(age) < c.opts.keysCacheTime {
+	if ks != nil && !refresh && c.tx.Now().Sub(age) < c.opts.keysCacheTime {
 		return ks, nil
 	}
 	ks = &keySet{byKid: map[string]*rsa.PublicKey{}}
@@ -148,7 +149,7 @@ func (c *Client) signingKeys(ctx context.Context, refresh bool) (*keySet, error)
 		ks.all = append(ks.all, pk.Key)
 	}
 	c.keysMu.Lock()
-	c.keys, c.keysAge = ks, c.now()
+	c.keys, c.keysAge = ks, c.tx.Now()
 	c.keysMu.Unlock()
 	return ks, nil
 }
@@ -190,7 +191,7 @@ func (c *Client) Verify(ctx context.Context, accessToken string) (*Claims, error
 	if !verifySig(ks, p, h) {
 		return nil, bad("signature does not verify")
 	}
-	now, skew, cl := c.now(), c.opts.skew, p.claims
+	now, skew, cl := c.tx.Now(), c.opts.skew, p.claims
 	switch {
 	case cl.ExpiresAt.IsZero():
 		return nil, bad("token has no exp")

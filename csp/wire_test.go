@@ -73,7 +73,7 @@ const tokenJSON = `{"access_token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln","
 func TestExchangeAPITokenWire(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	c, mt := newMocked(t, host+"/", csp.WithClock(func() time.Time { return now }))
+	c, mt := newMocked(t, host+"/", tokenkit.WithClock(func() time.Time { return now }))
 	rec := &recorder{}
 	mt.RegisterResponder("POST", host+"/csp/gateway/am/api/auth/api-tokens/authorize", rec.wrap(
 		httpmock.NewStringResponder(503, `{"message":"busy"}`).Once().Then(httpmock.NewStringResponder(200, tokenJSON).HeaderSet(http.Header{"Content-Type": {"application/json"}}))))

@@ -1,8 +1,6 @@
 package oracle
 
 import (
-	"time"
-
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/config"
 	"github.com/tokenkit/tokenkit/internal/httpx"
@@ -34,8 +32,10 @@ type Client struct {
 // (a proxy) is kept. instance must be https (plain http is accepted only for
 // a loopback host, such as an oracletest fake). New accepts the shared
 // options of package tokenkit (tokenkit.WithHTTPClient, tokenkit.WithLogger,
-// tokenkit.WithRetryMax, …) and this package's own (WithClock,
-// WithRefreshTokenRotation).
+// tokenkit.WithRetryMax, …) and this package's own
+// (WithRefreshTokenRotation). The clock of tokenkit.WithClock turns
+// expiresInMillis into an expiry, decides whether a token is still good for
+// a renewal and drives the refresh of a Source.
 func New(instance string, opts ...tokenkit.Option) (*Client, error) {
 	u, err := httpx.BaseURL(vendor, instance)
 	if err != nil {
@@ -45,7 +45,7 @@ func New(instance string, opts ...tokenkit.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	vo := vendorSettings(s)
+	vo := config.Vendor[vendorOptions](s)
 	tx := httpx.New(vendor, s, decodeError)
 	generated, err := api.NewClient(u.String(), api.WithHTTPClient(tx))
 	if err != nil {
@@ -57,40 +57,8 @@ func New(instance string, opts ...tokenkit.Option) (*Client, error) {
 // BaseURL returns the normalised instance URL the client calls.
 func (c *Client) BaseURL() string { return c.base }
 
-func (c *Client) now() time.Time { return c.opts.now() }
-
 type vendorOptions struct {
-	clock      func() time.Time
 	noRotation bool // zero value: refresh tokens may rotate
-}
-
-func (o vendorOptions) now() time.Time {
-	if o.clock != nil {
-		return o.clock()
-	}
-	return time.Now()
-}
-
-type optKey struct{}
-
-func vendorSettings(s *config.Settings) vendorOptions {
-	v, _ := config.Ext[vendorOptions](s, optKey{})
-	return v
-}
-
-func setVendor(s *config.Settings, f func(*vendorOptions)) { config.Update(s, optKey{}, f) }
-
-// WithClock sets the clock used to turn expiresInMillis into an expiry and
-// to decide whether a token is still good for a renewal; tests pass a fake
-// one. Default time.Now.
-func WithClock(now func() time.Time) tokenkit.Option {
-	return func(s *config.Settings) {
-		if now == nil {
-			s.Fail(httpx.OptionError(vendor, "nil clock"))
-			return
-		}
-		setVendor(s, func(v *vendorOptions) { v.clock = now })
-	}
 }
 
 // WithRefreshTokenRotation says whether the instance may rotate refresh
@@ -103,7 +71,7 @@ func WithClock(now func() time.Time) tokenkit.Option {
 // valid; the refresh-token exchange is then retried like a GET, as the
 // password and access-token exchanges always are.
 func WithRefreshTokenRotation(on bool) tokenkit.Option {
-	return func(s *config.Settings) { setVendor(s, func(v *vendorOptions) { v.noRotation = !on }) }
+	return func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.noRotation = !on }) }
 }
 
 // op builds one call's operation descriptor.

@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"iter"
@@ -185,7 +186,7 @@ func decodeError(body []byte, h http.Header, e *tokenkit.Error) {
 			HTTPStatusCode: num(obj["httpStatusCode"]),
 		}
 		e.Code = r.ErrorCode
-		e.Message = firstNonEmpty(r.ErrorMessage, r.HTTPMessage)
+		e.Message = cmp.Or(r.ErrorMessage, r.HTTPMessage)
 		e.Err = r
 		return
 	}
@@ -313,15 +314,6 @@ func num(raw json.RawMessage) int {
 		return 0
 	}
 	return int(f)
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // rejectedStatuses are the answers that mean "this credential will not

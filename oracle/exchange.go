@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 	"github.com/tokenkit/tokenkit/internal/redact"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
 )
@@ -88,7 +89,7 @@ func (c *Client) RequestToken(ctx context.Context, req TokenRequest) (*AccessTok
 		if req.RefreshToken == "" {
 			return c.api.GetAccessTokenWithBody(ctx, "", nil, editors...) // httpx drops the empty Content-Type
 		}
-		body := api.GetAccessTokenJSONRequestBody{RefreshToken: ptr(req.RefreshToken.Reveal())}
+		body := api.GetAccessTokenJSONRequestBody{RefreshToken: ptr.To(req.RefreshToken.Reveal())}
 		return c.api.GetAccessToken(ctx, body, editors...)
 	}
 	dto, err := httpx.Call[api.AuthToken](ctx, c.tx, op(opGetAccessToken, class, auth), send)
@@ -162,12 +163,12 @@ func (c *Client) accessToken(dto *api.AuthToken) (*AccessToken, error) {
 	}
 	t := &AccessToken{
 		value:        tokenkit.Secret(*dto.AccessToken),
-		TokenType:    deref(dto.TokenType),
-		RefreshToken: tokenkit.Secret(strings.TrimSpace(deref(dto.RefreshToken))),
-		Lifetime:     lifetime(deref(dto.ExpiresInMillis)),
+		TokenType:    ptr.Deref(dto.TokenType),
+		RefreshToken: tokenkit.Secret(strings.TrimSpace(ptr.Deref(dto.RefreshToken))),
+		Lifetime:     lifetime(ptr.Deref(dto.ExpiresInMillis)),
 	}
 	if t.Lifetime > 0 {
-		t.ExpiresAt = c.now().Add(t.Lifetime)
+		t.ExpiresAt = c.tx.Now().Add(t.Lifetime)
 	}
 	return t, nil
 }
@@ -183,11 +184,7 @@ var _ tokenkit.Exchanger = (*PasswordExchanger)(nil)
 
 // Exchange calls ExchangePassword.
 func (e *PasswordExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	t, err := e.Client.ExchangePassword(ctx, e.Credentials)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return httpx.AsToken(e.Client.ExchangePassword(ctx, e.Credentials))
 }
 
 // SessionIssuer is a tokenkit.Issuer: it issues a new access token for the
@@ -211,19 +208,5 @@ func (s *SessionIssuer) Issue(ctx context.Context, _ tokenkit.IssueRequest) (tok
 	if err != nil {
 		return nil, &tokenkit.Error{Vendor: vendor, Op: opGetAccessToken, Message: "getting the session token", Err: err}
 	}
-	t, err := s.Client.RenewAccessToken(ctx, cur)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
+	return httpx.AsToken(s.Client.RenewAccessToken(ctx, cur))
 }

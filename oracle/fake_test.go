@@ -62,7 +62,7 @@ var adaCred = oracle.Credentials{Username: "ada", Password: "correct-horse-42"}
 func TestPasswordTokenAndCurrentUserAgainstFake(t *testing.T) {
 	t.Parallel()
 	clock := newClock()
-	fake, c := newFake(t, oracle.WithClock(clock.Now))
+	fake, c := newFake(t, tokenkit.WithClock(clock.Now))
 	fake.SetClock(clock.Now)
 	fake.AddUser(ada)
 	ctx := context.Background()
@@ -174,7 +174,7 @@ func TestRefusedCredentials(t *testing.T) {
 func TestSourceRotatesThenFallsBackToPassword(t *testing.T) {
 	t.Parallel()
 	clock := newClock()
-	fake, c := newFake(t, oracle.WithClock(clock.Now))
+	fake, c := newFake(t, tokenkit.WithClock(clock.Now))
 	fake.SetClock(clock.Now)
 	fake.SetAccessTokenLifetime(time.Hour)
 	fake.AddUser(ada)
@@ -315,7 +315,7 @@ func TestLostRefreshAnswerIsNotReplayed(t *testing.T) {
 func TestRefresherWithoutCredentialsAndRenewal(t *testing.T) {
 	t.Parallel()
 	clock := newClock()
-	fake, c := newFake(t, oracle.WithClock(clock.Now))
+	fake, c := newFake(t, tokenkit.WithClock(clock.Now))
 	fake.SetClock(clock.Now)
 	fake.SetAccessTokenLifetime(time.Hour)
 	fake.AddUser(ada)
@@ -589,7 +589,7 @@ func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { r
 func TestSourceFromPersistedToken(t *testing.T) {
 	t.Parallel()
 	clock := newClock()
-	fake, c := newFake(t, oracle.WithClock(clock.Now))
+	fake, c := newFake(t, tokenkit.WithClock(clock.Now))
 	fake.SetClock(clock.Now)
 	fake.SetAccessTokenLifetime(time.Hour)
 	fake.AddUser(ada)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/httpx"
 )
 
 // SourceRequest says how a Refresher (and the Source built on it) obtains
@@ -120,11 +121,7 @@ func (r *Refresher) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.Str
 // Exchange returns a new access token, by the steps in the type's
 // documentation.
 func (r *Refresher) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	t, err := r.exchange(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return httpx.AsToken(r.exchange(ctx))
 }
 
 func (r *Refresher) exchange(ctx context.Context) (*AccessToken, error) {
@@ -177,7 +174,7 @@ func (r *Refresher) exchange(ctx context.Context) (*AccessToken, error) {
 // usable reports whether t is still valid for a renewal, with a margin for
 // the request's own time.
 func (r *Refresher) usable(t *AccessToken) bool {
-	return t.ExpiresAt.IsZero() || r.c.now().Add(30*time.Second).Before(t.ExpiresAt)
+	return t.ExpiresAt.IsZero() || r.c.tx.Now().Add(30*time.Second).Before(t.ExpiresAt)
 }
 
 // adopt records t as the last token and, when t carries a refresh token,
@@ -252,7 +249,7 @@ func (r *Refresher) persist(gen uint64, v tokenkit.Secret) {
 // SourceConfig.Initial is served until it is due, and its RefreshToken is
 // used when req has none.
 func (c *Client) Source(req SourceRequest, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
-	sc := sourceConfig(c, cfg)
+	sc := httpx.SourceConfig(c.tx.Settings(), cfg)
 	t, _ := sc.Initial.(*AccessToken)
 	if t != nil && req.RefreshToken == "" {
 		req.RefreshToken = t.RefreshToken // a token persisted with its refresh token
@@ -265,22 +262,4 @@ func (c *Client) Source(req SourceRequest, cfg ...tokenkit.SourceConfig) *tokenk
 // PasswordSource is Source with credentials only.
 func (c *Client) PasswordSource(cred Credentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	return c.Source(SourceRequest{Credentials: &cred}, cfg...)
-}
-
-type clockFunc func() time.Time
-
-func (f clockFunc) Now() time.Time { return f() }
-
-func sourceConfig(c *Client, cfg []tokenkit.SourceConfig) tokenkit.SourceConfig {
-	var sc tokenkit.SourceConfig
-	if len(cfg) > 0 {
-		sc = cfg[0]
-	}
-	if sc.Clock == nil && c.opts.clock != nil {
-		sc.Clock = clockFunc(c.opts.clock)
-	}
-	if sc.Logger == nil {
-		sc.Logger = c.tx.Settings().Logger
-	}
-	return sc
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/httpx"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
 )
 
@@ -86,16 +87,16 @@ func (c *Client) CurrentUser(ctx context.Context, auth tokenkit.TokenSource, q U
 				return nil, c.tx.InvalidInput(opGetCurrentUser, "custom attribute names must be non-empty and contain no comma")
 			}
 		}
-		params.CustomAttributes = ptr(strings.Join(q.CustomAttributes, ","))
+		params.CustomAttributes = ptr.To(strings.Join(q.CustomAttributes, ","))
 	}
 	if q.Groups {
-		params.IncludeGroupMembership = ptr(true)
+		params.IncludeGroupMembership = ptr.To(true)
 	}
 	if q.AppRoles {
-		params.IncludeIDCSAppRoles = ptr(true)
+		params.IncludeIDCSAppRoles = ptr.To(true)
 	}
 	if q.RealmUserGUID {
-		params.IncludeRealmUserGUID = ptr(true)
+		params.IncludeRealmUserGUID = ptr.To(true)
 	}
 	dto, err := httpx.Call[api.UserInfo](ctx, c.tx, op(opGetCurrentUser, httpx.Idempotent, auth), func(ctx context.Context) (*http.Response, error) {
 		return c.api.GetCurrentUser(ctx, params)
@@ -108,27 +109,27 @@ func (c *Client) CurrentUser(ctx context.Context, auth tokenkit.TokenSource, q U
 
 func userFrom(dto *api.UserInfo) *User {
 	u := &User{
-		Email:         deref(dto.Email),
-		FirstName:     deref(dto.FirstName),
-		MiddleName:    deref(dto.MiddleName),
-		LastName:      deref(dto.LastName),
-		Locale:        deref(dto.Locale),
-		RealmUserGUID: deref(dto.RealmUserGUID),
+		Email:         ptr.Deref(dto.Email),
+		FirstName:     ptr.Deref(dto.FirstName),
+		MiddleName:    ptr.Deref(dto.MiddleName),
+		LastName:      ptr.Deref(dto.LastName),
+		Locale:        ptr.Deref(dto.Locale),
+		RealmUserGUID: ptr.Deref(dto.RealmUserGUID),
 		Extra:         dto.AdditionalProperties,
 	}
 	if dto.CustomAttributes != nil {
 		u.CustomAttributes = *dto.CustomAttributes
 	}
-	for _, g := range deref(dto.MembershipGroupsList) {
-		u.Groups = append(u.Groups, Group{ID: deref(g.Id), DisplayName: deref(g.DisplayName)})
+	for _, g := range ptr.Deref(dto.MembershipGroupsList) {
+		u.Groups = append(u.Groups, Group{ID: ptr.Deref(g.Id), DisplayName: ptr.Deref(g.DisplayName)})
 	}
-	for _, r := range deref(dto.IdcsappRoles) {
+	for _, r := range ptr.Deref(dto.IdcsappRoles) {
 		if name := roleName(r); name != "" {
 			u.AppRoles = append(u.AppRoles, name)
 		}
 	}
-	for _, l := range deref(dto.Links) {
-		u.Links = append(u.Links, Link{Href: deref(l.Href), Rel: deref(l.Rel), Method: deref(l.Method), MediaType: deref(l.MediaType)})
+	for _, l := range ptr.Deref(dto.Links) {
+		u.Links = append(u.Links, Link{Href: ptr.Deref(l.Href), Rel: ptr.Deref(l.Rel), Method: ptr.Deref(l.Method), MediaType: ptr.Deref(l.MediaType)})
 	}
 	return u
 }

@@ -83,7 +83,7 @@ func jsonResponder(status int, body string) httpmock.Responder {
 func TestPasswordExchangeWire(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	c, mt := newMocked(t, oracle.WithClock(func() time.Time { return now }))
+	c, mt := newMocked(t, tokenkit.WithClock(func() time.Time { return now }))
 	rec := &recorder{}
 	mt.RegisterResponder("POST", tokenURL, rec.wrap(
 		jsonResponder(503, `{"title":"Service Unavailable","status":503}`).Once().Then(jsonResponder(200, tokenJSON))))
@@ -138,7 +138,7 @@ func TestExpiresInMillisIsMilliseconds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := newMocked(t, oracle.WithClock(func() time.Time { return now }))
+			c, mt := newMocked(t, tokenkit.WithClock(func() time.Time { return now }))
 			mt.RegisterResponder("POST", tokenURL, jsonResponder(200, `{"accessToken":"a-token-value"`+tc.field+`}`))
 			tok, err := c.ExchangePassword(context.Background(), oracle.Credentials{Username: "u", Password: "p"})
 			if err != nil {
@@ -403,7 +403,7 @@ func TestInputValidation(t *testing.T) {
 		{"http://ocm.test", nil},
 		{"https://user:pw@ocm.test", nil},
 		{host, []tokenkit.Option{nil}},
-		{host, []tokenkit.Option{oracle.WithClock(nil)}},
+		{host, []tokenkit.Option{tokenkit.WithClock(nil)}},
 		{host, []tokenkit.Option{tokenkit.WithRetryMax(-1)}},
 	} {
 		if _, err := oracle.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrInvalidInput) {

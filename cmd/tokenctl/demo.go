@@ -34,7 +34,7 @@ func demo(ctx context.Context, w io.Writer) error {
 	fake.AddOAuthApp(csptest.OAuthApp{ID: "demo-app", Secret: "demo-app-secret", OrgID: "demo-org", Scopes: []string{"csp:org_member"}})
 	fmt.Fprintf(w, "tokenkit %s demo on the built-in CSP fake at %s\n\n", tokenkit.Version, fake.URL())
 
-	c, err := csp.New(fake.URL(), csp.WithClock(clock), tokenkit.WithRetryWait(10*time.Millisecond, 50*time.Millisecond))
+	c, err := csp.New(fake.URL(), tokenkit.WithClock(clock), tokenkit.WithRetryWait(10*time.Millisecond, 50*time.Millisecond))
 	if err != nil {
 		return err
 	}

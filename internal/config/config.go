@@ -32,6 +32,9 @@ type Settings struct {
 	MaxRetryAfter    time.Duration
 	AttemptTimeout   time.Duration
 	MaxResponseBytes int64
+	// Clock tells the time for expiries computed from lifetimes, token
+	// verification and the Sources of a client; nil means time.Now.
+	Clock func() time.Time
 
 	ext  map[any]any
 	errs []error
@@ -55,30 +58,34 @@ func (s *Settings) Fail(err error) { s.errs = append(s.errs, err) }
 // Err returns every error recorded by Fail, joined, or nil.
 func (s *Settings) Err() error { return errors.Join(s.errs...) }
 
-// SetExt stores a vendor-specific setting under a key private to the vendor
-// package.
-func (s *Settings) SetExt(key, value any) {
+// Now returns the time on the client's clock: Clock, or time.Now when no
+// clock was set.
+func (s *Settings) Now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
+}
+
+// vendorKey is the key under which the vendor settings of type T are stored.
+// T is private to one vendor package, so no two packages share a key.
+type vendorKey[T any] struct{}
+
+// Vendor returns the vendor-specific settings of type T that the options of
+// one vendor package stored with UpdateVendor, or T's zero value when none
+// did. T is a type private to that vendor package.
+func Vendor[T any](s *Settings) T {
+	v, _ := s.ext[vendorKey[T]{}].(T)
+	return v
+}
+
+// UpdateVendor changes the vendor-specific settings of type T, starting from
+// T's zero value: vendor options are one-liners on top of it.
+func UpdateVendor[T any](s *Settings, f func(*T)) {
+	v := Vendor[T](s)
+	f(&v)
 	if s.ext == nil {
 		s.ext = make(map[any]any)
 	}
-	s.ext[key] = value
-}
-
-// Ext returns the vendor-specific setting stored under key.
-func Ext[T any](s *Settings, key any) (T, bool) {
-	v, ok := s.ext[key]
-	if !ok {
-		var zero T
-		return zero, false
-	}
-	t, ok := v.(T)
-	return t, ok
-}
-
-// Update changes the vendor-specific setting of type T stored under key,
-// starting from T's zero value: vendor options are one-liners on top of it.
-func Update[T any](s *Settings, key any, f func(*T)) {
-	v, _ := Ext[T](s, key)
-	f(&v)
-	s.SetExt(key, v)
+	s.ext[vendorKey[T]{}] = v
 }

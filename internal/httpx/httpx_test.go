@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -140,6 +141,7 @@ func TestApplyRejectsInvalidOptions(t *testing.T) {
 		{"zero attempt timeout", tokenkit.WithAttemptTimeout(0)},
 		{"negative max retry after", tokenkit.WithMaxRetryAfter(-time.Second)},
 		{"zero max response bytes", tokenkit.WithMaxResponseBytes(0)},
+		{"nil clock", tokenkit.WithClock(nil)},
 		{"nil option", nil},
 	}
 	for _, tt := range tests {
@@ -534,5 +536,62 @@ func TestReauthOn401(t *testing.T) {
 				t.Fatalf("got %v", err)
 			}
 		})
+	}
+}
+
+func TestWithClock(t *testing.T) {
+	t.Parallel()
+	if _, err := httpx.Apply([]tokenkit.Option{tokenkit.WithClock(nil)}); !errors.Is(err, tokenkit.ErrInvalidInput) {
+		t.Fatalf("nil clock: %v", err)
+	}
+	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	c := newClient(t, tokenkit.WithClock(func() time.Time { return t0 }))
+	if got := c.Now(); !got.Equal(t0) {
+		t.Fatalf("Now = %v, want %v", got, t0)
+	}
+	if got := newClient(t).Now(); time.Since(got) > time.Minute {
+		t.Fatalf("default Now = %v", got)
+	}
+}
+
+func TestSourceConfig(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	logger := slog.New(slog.DiscardHandler)
+	s, err := httpx.Apply([]tokenkit.Option{tokenkit.WithClock(func() time.Time { return t0 }), tokenkit.WithLogger(logger)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := httpx.SourceConfig(s, nil)
+	if sc.Clock == nil || !sc.Clock.Now().Equal(t0) || sc.Logger != logger {
+		t.Fatalf("from settings: %+v", sc)
+	}
+
+	own := fixedClock(t0.Add(time.Hour))
+	ownLogger := slog.New(slog.DiscardHandler)
+	sc = httpx.SourceConfig(s, []tokenkit.SourceConfig{{Clock: own, Logger: ownLogger, ExpiryDelta: time.Minute}, {}})
+	if sc.Clock != own || sc.Logger != ownLogger || sc.ExpiryDelta != time.Minute {
+		t.Fatalf("the user's config must win: %+v", sc)
+	}
+
+	plain, _ := httpx.Apply(nil)
+	if sc := httpx.SourceConfig(plain, nil); sc.Clock != nil || sc.Logger != nil {
+		t.Fatalf("no clock or logger set: %+v", sc)
+	}
+}
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+func TestAsToken(t *testing.T) {
+	t.Parallel()
+	tok := tokenkit.NewBearerToken("v", time.Time{})
+	if got, err := httpx.AsToken(tok, nil); err != nil || got != tokenkit.Token(tok) {
+		t.Fatalf("AsToken = %v, %v", got, err)
+	}
+	boom := errors.New("boom")
+	if got, err := httpx.AsToken(tok, boom); got != nil || err != boom {
+		t.Fatalf("AsToken with an error = %v, %v", got, err)
 	}
 }

@@ -54,7 +54,7 @@ func Example_withSDK() {
 	now := time.Now()
 	fake.SetClock(func() time.Time { return now })
 
-	c, _ := oracle.New(fake.URL(), oracle.WithClock(func() time.Time { return now }))
+	c, _ := oracle.New(fake.URL(), tokenkit.WithClock(func() time.Time { return now }))
 	r := c.NewRefresher(oracle.SourceRequest{
 		Credentials:  &oracle.Credentials{Username: "ci-bot", Password: "pw"},
 		RefreshToken: tokenkit.Secret(fake.IssueRefreshToken("ci-bot")),

@@ -1,0 +1,46 @@
+package httpx
+
+import (
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/config"
+)
+
+// Now returns the time on the clock of the client's settings
+// (tokenkit.WithClock, default time.Now).
+func (c *Client) Now() time.Time { return c.settings.Now() }
+
+// clockFunc adapts a func() time.Time to tokenkit.Clock.
+type clockFunc func() time.Time
+
+// Now calls f.
+func (f clockFunc) Now() time.Time { return f() }
+
+// SourceConfig returns the configuration of a Source that a vendor client
+// with settings s builds: the first of cfg, which is the variadic argument
+// of the vendor's Source method and so may be empty, with its Clock and
+// Logger filled from s where the user left them nil.
+func SourceConfig(s *config.Settings, cfg []tokenkit.SourceConfig) tokenkit.SourceConfig {
+	var sc tokenkit.SourceConfig
+	if len(cfg) > 0 {
+		sc = cfg[0]
+	}
+	if sc.Clock == nil && s.Clock != nil {
+		sc.Clock = clockFunc(s.Clock)
+	}
+	if sc.Logger == nil {
+		sc.Logger = s.Logger
+	}
+	return sc
+}
+
+// AsToken returns t as a tokenkit.Token, or a nil Token with err when err is
+// not nil. It lets an Exchanger or Issuer return the concrete token of a
+// vendor call in one line: return httpx.AsToken(e.Client.Login(ctx, cr)).
+func AsToken[T tokenkit.Token](t T, err error) (tokenkit.Token, error) {
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}

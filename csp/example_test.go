@@ -100,3 +100,61 @@ func ExampleClient_Verify() {
 	// Output:
 	// ada <nil>
 }
+
+// An OAuth app (a service account) exchanges its client id and secret.
+func ExampleClient_ExchangeClientCredentials() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	fake.AddOAuthApp(csptest.OAuthApp{ID: "reporting-bot", Secret: "app-secret", OrgID: "org-1", Scopes: []string{"csp:org_member"}})
+
+	c, _ := csp.New(fake.URL())
+	tok, err := c.ExchangeClientCredentials(context.Background(), csp.ClientCredentials{
+		ClientID: "reporting-bot", ClientSecret: "app-secret", OrgID: "org-1",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	claims, _ := tok.Claims()
+	fmt.Println(claims.Subject, claims.OrgID, tok.Scope)
+	// Output:
+	// reporting-bot org-1 csp:org_member
+}
+
+// Look up who owns an API token, what it may do and when it expires.
+func ExampleClient_APITokenDetails() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	apiToken := fake.AddAPIToken(csptest.APIToken{Name: "ci", Username: "ada", OrgID: "org-1", Scopes: []string{"openid"}})
+
+	c, _ := csp.New(fake.URL())
+	d, err := c.APITokenDetails(context.Background(), tokenkit.Secret(apiToken))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(d.TokenName, d.Username, d.OrgID, d.Scopes, d.Deactivated, d.ExpiresAt.After(d.CreatedAt))
+	// Output:
+	// ci ada org-1 [openid] false true
+}
+
+// Fetch the token-signing keys, as PEM or as a JWKS.
+func ExampleClient_JWKS() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	c, _ := csp.New(fake.URL())
+
+	pk, err := c.PublicKey(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	keys, err := c.JWKS(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(pk.Alg, len(keys), keys[0].Key.Equal(pk.Key))
+	// Output:
+	// RS256 1 true
+}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -333,14 +332,6 @@ func TestFaults(t *testing.T) {
 	}
 	if fake.Applied(canvustest.OpCreateAccessToken) != 1 || fake.Calls(canvustest.OpCreateAccessToken) != 2 {
 		t.Fatal("counts")
-	}
-	// Delay ends with the request's context.
-	fake.FailNext(1, canvustest.Fault{Delay: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	req, _ = http.NewRequestWithContext(ctx, "GET", list, nil)
-	if _, err := hc.Do(req); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("delay: %v", err)
 	}
 	// The Responder reports drops as errors.
 	mt := httpmock.NewMockTransport()

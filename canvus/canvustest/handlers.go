@@ -127,7 +127,7 @@ func (h handlers) Login(ctx context.Context, req api.LoginRequestObject) (api.Lo
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.kit.Now()
 	var u *User
 	var tok string
 	if withPassword {
@@ -167,7 +167,7 @@ func (h handlers) Login(ctx context.Context, req api.LoginRequestObject) (api.Lo
 		}
 	}
 	u.LastLogin = now
-	s.applied[OpLogin]++
+	s.kit.Apply(OpLogin)
 	return api.Login200JSONResponse{Token: tok, User: apiUser(u)}, nil
 }
 
@@ -188,7 +188,7 @@ func apiUser(u *User) api.User {
 func (s *Server) authenticateLocked(ctx context.Context) (*User, *failure) {
 	tok := infoFrom(ctx).token
 	var u *User
-	if se := s.sessions[tok]; tok != "" && se != nil && s.now().Before(se.expires) {
+	if se := s.sessions[tok]; tok != "" && se != nil && s.kit.Now().Before(se.expires) {
 		u = s.users[se.userID]
 	} else if at := s.tokenByPlainLocked(tok); tok != "" && at != nil {
 		u = s.users[at.UserID]
@@ -244,7 +244,7 @@ func (h handlers) Logout(ctx context.Context, req api.LogoutRequestObject) (api.
 		return s.fail(http.StatusForbidden, msgDenied), nil
 	}
 	delete(s.sessions, target)
-	s.applied[OpLogout]++
+	s.kit.Apply(OpLogout)
 	return api.Logout200JSONResponse{Msg: ptr(msgLoggedOut)}, nil
 }
 
@@ -280,13 +280,13 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 	if strings.TrimSpace(req.Body.Description) == "" {
 		return s.fail(http.StatusBadRequest, msgNoDescription), nil
 	}
-	t := &AccessToken{ID: newTokenID(), UserID: req.Id, Description: req.Body.Description, Plain: randomURLSafe(32), CreatedAt: s.now()}
+	t := &AccessToken{ID: newTokenID(), UserID: req.Id, Description: req.Body.Description, Plain: randomURLSafe(32), CreatedAt: s.kit.Now()}
 	for s.tokens[t.ID] != nil {
 		t.ID = newTokenID()
 	}
 	s.tokens[t.ID] = t
 	s.order = append(s.order, t.ID)
-	s.applied[OpCreateAccessToken]++
+	s.kit.Apply(OpCreateAccessToken)
 	full := s.apiTokenLocked(t)
 	s.broadcastLocked(t, full)
 	return api.CreateAccessToken200JSONResponse{
@@ -338,7 +338,7 @@ func (h handlers) RenameAccessToken(ctx context.Context, req api.RenameAccessTok
 	}
 	if t.Description != req.Body.Description {
 		t.Description = req.Body.Description
-		s.applied[OpRenameAccessToken]++
+		s.kit.Apply(OpRenameAccessToken)
 		full := s.apiTokenLocked(t)
 		if s.sparse {
 			s.broadcastLocked(t, map[string]string{"id": t.ID, "description": t.Description})
@@ -359,7 +359,7 @@ func (h handlers) DeleteAccessToken(ctx context.Context, req api.DeleteAccessTok
 		return f, nil
 	}
 	s.deleteTokenLocked(t.ID)
-	s.applied[OpDeleteAccessToken]++
+	s.kit.Apply(OpDeleteAccessToken)
 	if s.sparse {
 		s.broadcastLocked(t, map[string]string{"id": t.ID, "state": "deleted"})
 	} else {

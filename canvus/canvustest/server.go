@@ -5,12 +5,13 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
 // APIPath is where the fake serves the API, as a Canvus Server does.
@@ -50,14 +51,11 @@ const (
 // with NewServer or New.
 type Server struct {
 	// Immutable after construction.
-	ts        *httptest.Server
-	mux       http.Handler
-	serverID  string
-	done      chan struct{}
-	closeOnce sync.Once
+	kit      *fakekit.Server
+	mux      http.Handler
+	serverID string
 
 	mu          sync.Mutex
-	now         func() time.Time
 	loc         *time.Location
 	sessionTTL  time.Duration
 	rememberTTL time.Duration
@@ -71,11 +69,6 @@ type Server struct {
 	tokens      map[string]*AccessToken // by id
 	order       []string                // token ids in creation order
 	subs        map[*subscriber]struct{}
-	faults      []Fault
-	calls       map[string]int
-	applied     map[string]int
-	total       int
-	requests    []recorded
 }
 
 type session struct {
@@ -90,8 +83,6 @@ type session struct {
 func NewServer() *Server {
 	s := &Server{
 		serverID:    newUUID(),
-		done:        make(chan struct{}),
-		now:         time.Now,
 		loc:         time.UTC,
 		sessionTTL:  DefaultSessionLifetime,
 		rememberTTL: DefaultRememberLifetime,
@@ -102,28 +93,29 @@ func NewServer() *Server {
 		sessions:    make(map[string]*session),
 		tokens:      make(map[string]*AccessToken),
 		subs:        make(map[*subscriber]struct{}),
-		calls:       make(map[string]int),
-		applied:     make(map[string]int),
 	}
 	s.mux = s.newRouter()
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.kit = fakekit.New(fakekit.Config{
+		Name:      "canvustest",
+		Operation: operation,
+		Serve:     s.serve,
+		Status:    s.writeError,
+		Malformed: `{"id":`,
+		Stream:    subscription,
+	})
+	s.kit.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
-func New(t testing.TB) *Server {
-	t.Helper()
-	s := NewServer()
-	t.Cleanup(s.Close)
-	return s
-}
+func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
 // URL returns the API base URL of the fake, the httptest server's URL
 // followed by /api/v1. Pass it to canvus.New.
-func (s *Server) URL() string { return s.ts.URL + APIPath }
+func (s *Server) URL() string { return s.kit.URL() + APIPath }
 
 // Client returns the http.Client of the underlying httptest server.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
+func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // Handler returns the whole fake, faults, counting and recording included,
 // as an http.Handler serving /api/v1. It shares its state with the
@@ -131,27 +123,17 @@ func (s *Server) Client() *http.Client { return s.ts.Client() }
 // connection; where the ResponseWriter cannot be hijacked it panics with
 // http.ErrAbortHandler, which net/http servers turn into an aborted
 // response. A subscription needs a ResponseWriter that flushes.
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 
 // Close ends every subscription and shuts the httptest server down.
 // Requests held by a Delay fault are released and their connections
 // dropped. Close may be called more than once.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.done) })
-	s.ts.Close()
-}
+func (s *Server) Close() { s.kit.Close() }
 
 // SetClock replaces the clock the fake uses for session expiry and
 // creation times. A nil now restores time.Now. Keep-alive lines follow real
 // time (see SetKeepAlive and KeepAlive).
-func (s *Server) SetClock(now func() time.Time) {
-	if now == nil {
-		now = time.Now
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // SetSessionLifetime sets how long a login token lives after sign-in or
 // after being prolonged (default DefaultSessionLifetime), and with remember
@@ -265,7 +247,7 @@ func (s *Server) AddUser(u User) User {
 		panic(fmt.Sprintf("canvustest: AddUser: user id %d already registered", u.ID))
 	}
 	if u.CreatedAt.IsZero() {
-		u.CreatedAt = s.now()
+		u.CreatedAt = s.kit.Now()
 	}
 	stored := u
 	s.users[u.ID] = &stored
@@ -305,7 +287,7 @@ func (s *Server) NewSession(userID int64) string {
 
 func (s *Server) newSessionLocked(userID int64, remember bool) string {
 	tok := randomURLSafe(32)
-	s.sessions[tok] = &session{userID: userID, expires: s.now().Add(s.ttlLocked(remember)), remember: remember}
+	s.sessions[tok] = &session{userID: userID, expires: s.kit.Now().Add(s.ttlLocked(remember)), remember: remember}
 	return tok
 }
 
@@ -321,7 +303,7 @@ func (s *Server) ActiveSessions(userID int64) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	now := s.now()
+	now := s.kit.Now()
 	for _, se := range s.sessions {
 		if se.userID == userID && now.Before(se.expires) {
 			n++
@@ -363,7 +345,7 @@ func (s *Server) AddAccessToken(t AccessToken) AccessToken {
 		t.Plain = randomURLSafe(32)
 	}
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt = s.now()
+		t.CreatedAt = s.kit.Now()
 	}
 	if s.tokens[t.ID] != nil || s.tokenByPlainLocked(t.Plain) != nil {
 		panic("canvustest: AddAccessToken: token id or value already registered")
@@ -404,29 +386,17 @@ func (s *Server) deleteTokenLocked(id string) {
 // Calls returns how many requests the fake received for an operation id
 // (OpLogin, OpCreateAccessToken, …), faulted ones included. Calls("")
 // counts requests that matched no operation.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
 
 // Applied returns how many requests of an operation really changed state:
 // sign-ins (OpLogin: a new session or a prolonged token), sign-outs,
 // creations, renames that changed a description, and deletions. A request
 // whose response was lost (Fault.DropAfterApply) counts; a faulted or
 // refused one does not. Tests use it to prove that a call was not replayed.
-func (s *Server) Applied(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.applied[op]
-}
+func (s *Server) Applied(op string) int { return s.kit.Applied(op) }
 
 // TotalCalls returns how many requests the fake received in all.
-func (s *Server) TotalCalls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
+func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
 
 // Subscribers returns how many subscription streams are open.
 func (s *Server) Subscribers() int {

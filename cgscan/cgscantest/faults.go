@@ -1,24 +1,13 @@
 package cgscantest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"maps"
-	"mime"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strconv"
-	"time"
 
 	"github.com/jarcoal/httpmock"
-)
 
-// maxBody bounds the request bodies the fake reads (fake's choice).
-const maxBody = 1 << 20
+	"github.com/tokenkit/tokenkit/internal/fakekit"
+)
 
 // Fault is a failure the fake answers a request with instead of serving it.
 // Queue faults with FailNext. A zero Fault serves the request normally.
@@ -26,289 +15,83 @@ const maxBody = 1 << 20
 // Precedence: Delay applies first and combines with everything else; then
 // Drop, DropAfterApply, HTML, Malformed and Status, the first that is set
 // wins. A Fault with only Delay set delays the request and then serves it.
-type Fault struct {
-	// Status answers this HTTP status (e.g. 429, 500, 503) with the API's
-	// {status, status_text, message} JSON body.
-	Status int
-	// RetryAfter is sent verbatim as the Retry-After header with Status (or
-	// with HTML). Empty means no header.
-	RetryAfter string
-	// Drop closes the connection before acting: nothing changes. Over HTTP
-	// the fake reads the request, hijacks the connection and closes it; the
-	// Responder returns an error instead.
-	Drop bool
-	// DropAfterApply serves the request (its state change happens, and
-	// counts in Applied), then closes the connection without answering: a
-	// lost response.
-	DropAfterApply bool
-	// Malformed answers 200 with the truncated JSON body {"token":.
-	Malformed bool
-	// HTML answers Status (default 503) with a text/html error page, as a
-	// proxy in front of the portal would.
-	HTML bool
-	// Delay waits this long before acting, or until the request's context
-	// ends or the Server is closed; in those cases nothing is answered.
-	Delay time.Duration
-}
+//
+// In this fake, Status answers the API's {status, status_text, message}
+// JSON body; Malformed answers 200 with the truncated JSON body {"token":;
+// HTML answers Status (default 503) with a text/html error page, as a proxy
+// in front of the portal would; DropAfterApply serves the request (its state
+// change happens, and counts in Applied) and loses the answer.
+type Fault = fakekit.Fault
 
 // FailNext queues f for the next n requests, whatever their operation. Faults
 // are applied in the order they were queued. A faulted request counts in
 // Calls and TotalCalls and is recorded; only DropAfterApply changes state.
-func (s *Server) FailNext(n int, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, f)
-	}
-}
+func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
 
-// RecordedRequest is a request as the fake received it, for wire assertions.
-// Its fields may hold secrets (API keys, passwords, codes, tokens); String and
-// Format never show them.
-type RecordedRequest struct {
-	// Operation is the operation the request was routed to, "" if none.
-	Operation string
-	// Method is the HTTP method.
-	Method string
-	// Path is the URL path as sent (before any SetPath mapping).
-	Path string
-	// Query holds the URL query parameters.
-	Query url.Values
-	// Header holds the request headers (x-api-key and Authorization
-	// included).
-	Header http.Header
-	// ContentType is the Content-Type header as sent.
-	ContentType string
-	// JSON holds the top-level fields of a JSON object body; nil otherwise.
-	JSON map[string]any
-	// Body is the raw body (at most 1 MiB).
-	Body []byte
-	// Faulted reports whether a queued Fault was applied to the request.
-	Faulted bool
-}
-
-type recorded struct {
-	op, method, path, rawQuery string
-	header                     http.Header
-	body                       []byte
-	faulted                    bool
-}
+// RecordedRequest is a request as the fake received it, for wire assertions:
+// its operation, method, path as sent (before any SetPath mapping), query,
+// headers (x-api-key and Authorization included), Content-Type, the members
+// of a JSON body, the raw body (at most 1 MiB) and whether a Fault was
+// applied to it. Its fields may hold secrets (API keys, passwords, codes,
+// tokens); String, Format and MarshalJSON never show them.
+type RecordedRequest fakekit.RecordedRequest
 
 // Requests returns every request received so far, in arrival order, as fresh
 // copies the caller may modify.
 func (s *Server) Requests() []RecordedRequest {
-	s.mu.Lock()
-	recs := slicesClone(s.requests)
-	s.mu.Unlock()
-	out := make([]RecordedRequest, 0, len(recs))
-	for _, r := range recs {
-		q, _ := url.ParseQuery(r.rawQuery)
-		rr := RecordedRequest{
-			Operation:   r.op,
-			Method:      r.method,
-			Path:        r.path,
-			Query:       q,
-			Header:      r.header.Clone(),
-			ContentType: r.header.Get("Content-Type"),
-			Body:        bytes.Clone(r.body),
-			Faulted:     r.faulted,
-		}
-		if mediaType(rr.ContentType) == "application/json" {
-			var m map[string]any
-			if json.Unmarshal(r.body, &m) == nil {
-				rr.JSON = m
-			}
-		}
-		out = append(out, rr)
-	}
-	return out
+	return fakekit.RequestsAs(s.kit, func(r fakekit.RecordedRequest) RecordedRequest { return RecordedRequest(r) })
 }
-
-func slicesClone[T any](s []T) []T { return append([]T(nil), s...) }
-
-// mediaType returns the lower-case media type of a Content-Type value, or "".
-func mediaType(ct string) string {
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return ""
-	}
-	return mt
-}
-
-type outcome int
-
-const (
-	served    outcome = iota // a response was written
-	dropped                  // the connection must be closed without a response
-	abandoned                // the request's context ended or the server closed
-)
-
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	switch o, _ := s.front(w, r); o {
-	case dropped:
-		conn, _, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			panic(http.ErrAbortHandler)
-		}
-		_ = conn.Close()
-	case abandoned:
-		panic(http.ErrAbortHandler)
-	}
-}
-
-// errDropped is returned by the Responder for Drop and DropAfterApply.
-var errDropped = errors.New("cgscantest: connection dropped by injected fault")
 
 // Responder returns the fake as an httpmock.Responder: the same state,
 // faults, counters and recording as the httptest server, in process. Drop and
 // DropAfterApply make it return an error, as does a Delay whose request
 // context ends first. Register it for any host: the fake routes on the path.
-func (s *Server) Responder() httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		r := req.Clone(req.Context())
-		if r.Body == nil {
-			r.Body = http.NoBody
-		}
-		if r.Method == "" {
-			r.Method = http.MethodGet
-		}
-		if r.Host == "" {
-			r.Host = r.URL.Host
-		}
-		r.RequestURI = r.URL.RequestURI()
-		rec := httptest.NewRecorder()
-		switch o, err := s.front(rec, r); o {
-		case dropped:
-			return nil, errDropped
-		case abandoned:
-			return nil, err
-		}
-		resp := rec.Result()
-		resp.ContentLength = int64(rec.Body.Len())
-		resp.Request = req
-		return resp, nil
-	}
-}
+func (s *Server) Responder() httpmock.Responder { return s.kit.Responder() }
 
-// front records and counts a request, applies the next queued fault, checks
-// the API key and hands the request to the router. It is shared by the HTTP
-// server and the Responder.
-func (s *Server) front(w http.ResponseWriter, r *http.Request) (outcome, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	_ = r.Body.Close()
-	if err != nil {
-		return abandoned, err
-	}
-	tooLarge := len(body) > maxBody
-	if tooLarge {
-		body = body[:maxBody]
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-
-	var fault *Fault
+// operation maps a request to its operation, honouring SetPath.
+func (s *Server) operation(r *http.Request) string {
 	s.mu.Lock()
-	op := s.operationOf(r.Method, r.URL.Path)
-	known := op == "" && s.knownPath(r.URL.Path)
+	defer s.mu.Unlock()
+	return s.operationOf(r.Method, r.URL.Path)
+}
+
+// serve checks the route, the body size and the API key of a request that no
+// fault stopped, and hands it to the router.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
+	s.mu.Lock()
+	known := c.Op == "" && s.knownPath(r.URL.Path)
 	keyOK := s.apiKeys[r.Header.Get("x-api-key")]
-	s.total++
-	s.calls[op]++
-	rec := recorded{op: op, method: r.Method, path: r.URL.Path, rawQuery: r.URL.RawQuery, header: r.Header.Clone(), body: body}
-	if len(s.faults) > 0 {
-		f := s.faults[0]
-		s.faults = s.faults[1:]
-		fault = &f
-		rec.faulted = true
-	}
-	s.requests = append(s.requests, rec)
 	s.mu.Unlock()
-
-	serve := func(w http.ResponseWriter) {
-		switch {
-		case op == "":
-			status := http.StatusNotFound
-			if known {
-				status = http.StatusMethodNotAllowed
-			}
-			// Rails-style routing error (fake's wording).
-			writeJSON(w, status, nil, errBody(status, "No route matches ["+r.Method+"] \""+r.URL.Path+"\""))
-		case tooLarge:
-			writeJSON(w, http.StatusRequestEntityTooLarge, nil, errBody(http.StatusRequestEntityTooLarge, "Request body too large"))
-		case !keyOK:
-			// Every call needs the customer's API key (sign-in page; ref C.4).
-			writeJSON(w, http.StatusUnauthorized, nil, errBody(http.StatusUnauthorized, "Invalid API key"))
-		default:
-			// Route on the operation's default path, whatever SetPath moved it to.
-			r.URL.Path = routes[op].path
-			r.URL.RawPath = ""
-			s.mux.ServeHTTP(w, r)
-		}
-	}
-
-	if fault != nil {
-		if o, handled, err := s.applyFault(w, r, *fault, serve); handled {
-			return o, err
-		}
-	}
-	serve(w)
-	return served, nil
-}
-
-// applyFault applies f. handled is false when f only delays the request and
-// it must still be served.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, serve func(http.ResponseWriter)) (o outcome, handled bool, err error) {
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return abandoned, true, r.Context().Err()
-		case <-s.done:
-			return abandoned, true, errors.New("cgscantest: server closed")
-		}
-	}
-	var extra http.Header
-	if f.RetryAfter != "" {
-		extra = http.Header{"Retry-After": {f.RetryAfter}}
-	}
 	switch {
-	case f.Drop:
-		return dropped, true, nil
-	case f.DropAfterApply:
-		serve(httptest.NewRecorder()) // the state changes; the answer is lost
-		return dropped, true, nil
-	case f.HTML:
-		status := f.Status
-		if status == 0 {
-			status = http.StatusServiceUnavailable
+	case c.Op == "":
+		status := http.StatusNotFound
+		if known {
+			status = http.StatusMethodNotAllowed
 		}
-		maps.Copy(w.Header(), extra)
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(status)
-		text := strconv.Itoa(status) + " " + http.StatusText(status)
-		_, _ = fmt.Fprintf(w, "<!DOCTYPE html>\n<html><head><title>%s</title></head>\n"+
-			"<body><center><h1>%s</h1></center><hr><center>cgscantest</center></body></html>\n", text, text)
-		return served, true, nil
-	case f.Malformed:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, `{"token":`)
-		return served, true, nil
-	case f.Status != 0:
-		writeJSON(w, f.Status, extra, errBody(f.Status, http.StatusText(f.Status)+" (cgscantest injected fault)"))
-		return served, true, nil
+		// Rails-style routing error (fake's wording).
+		writeJSON(w, status, nil, errBody(status, "No route matches ["+r.Method+"] \""+r.URL.Path+"\""))
+	case c.TooLarge:
+		writeJSON(w, http.StatusRequestEntityTooLarge, nil, errBody(http.StatusRequestEntityTooLarge, "Request body too large"))
+	case !keyOK:
+		// Every call needs the customer's API key (sign-in page; ref C.4).
+		writeJSON(w, http.StatusUnauthorized, nil, errBody(http.StatusUnauthorized, "Invalid API key"))
+	default:
+		// Route on the operation's default path, whatever SetPath moved it to.
+		r.URL.Path = routes[c.Op].path
+		r.URL.RawPath = ""
+		s.mux.ServeHTTP(w, r)
 	}
-	return served, false, nil
 }
 
-// writeJSON writes v as an application/json response with extra headers.
+// statusFault answers a Status fault with the API's error body.
+func statusFault(w http.ResponseWriter, status int, message string) {
+	writeJSON(w, status, nil, errBody(status, message))
+}
+
+// writeJSON writes v as an "application/json; charset=utf-8" response, as the
+// portal does, with extra headers.
 func writeJSON(w http.ResponseWriter, status int, extra http.Header, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	maps.Copy(w.Header(), extra)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	maps.Copy(h, extra)
+	fakekit.WriteJSON(w, status, h, v)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tokenkit/tokenkit/cgscan/internal/api"
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
 // newRouter builds the generated strict server behind a ServeMux whose
@@ -59,7 +60,7 @@ func (s *Server) checkRequest(f api.StrictHandlerFunc, op string) api.StrictHand
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		switch op {
 		case opSignIn, opSignInWithRecoveryCode, opCheckTwoFactor, opSendSMSOTP:
-			if mediaType(r.Header.Get("Content-Type")) != "application/json" {
+			if fakekit.MediaType(r.Header.Get("Content-Type")) != "application/json" {
 				writeJSON(w, http.StatusUnsupportedMediaType, nil,
 					errBody(http.StatusUnsupportedMediaType, "Content-Type must be application/json"))
 				return nil, nil
@@ -97,7 +98,7 @@ func (s *Server) pendingLocked(state string) (*pendingSignIn, *user) {
 	if p == nil {
 		return nil, nil
 	}
-	if !s.now().Before(p.created.Add(OTPSessionTTL)) {
+	if !s.kit.Now().Before(p.created.Add(OTPSessionTTL)) {
 		delete(s.pending, state)
 		return nil, nil
 	}
@@ -115,7 +116,7 @@ func (s *Server) signedInLocked(op string, u *user) api.SignInResult {
 	tok := randomToken(32)
 	s.tokens[tok] = &tokenRec{username: u.Username}
 	u.signInCount++
-	s.applied[op]++
+	s.kit.Apply(op)
 	return api.SignInResult{
 		Status:       ptr(http.StatusOK),
 		StatusText:   ptr("OK"),
@@ -182,7 +183,7 @@ func (h handlers) SignIn(_ context.Context, req api.SignInRequestObject) (api.Si
 	}
 	if u.TwoFactor {
 		state := randomToken(24)
-		s.pending[state] = &pendingSignIn{username: u.Username, created: s.now()}
+		s.pending[state] = &pendingSignIn{username: u.Username, created: s.kit.Now()}
 		return api.SignIn200JSONResponse{
 			Status:          ptr(http.StatusOK),
 			StatusText:      ptr("OK"),
@@ -269,7 +270,7 @@ func (h handlers) SendSMSOTP(_ context.Context, req api.SendSMSOTPRequestObject)
 	}
 	u.otp = newOTP()
 	u.smsSent++
-	s.applied[opSendSMSOTP]++
+	s.kit.Apply(opSendSMSOTP)
 	return api.SendSMSOTP200JSONResponse{
 		Status: ptr(http.StatusOK), StatusText: ptr("OK"),
 		Message: ptr("A one-time code was sent to " + maskPhone(u.Phone)),
@@ -309,7 +310,7 @@ func (h handlers) GenerateAccessToken(ctx context.Context, _ api.GenerateAccessT
 	tok := randomToken(32)
 	s.tokens[tok] = &tokenRec{username: u.Username, access: true}
 	u.accessToken = tok
-	s.applied[opGenerateAccessToken]++
+	s.kit.Apply(opGenerateAccessToken)
 	return api.GenerateAccessToken200JSONResponse{
 		Token: ptr(tok), Username: ptr(u.Username), Message: ptr("Access token generated successfully"), // fake's wording
 	}, nil
@@ -330,7 +331,7 @@ func (h handlers) RevokeAccessToken(ctx context.Context, _ api.RevokeAccessToken
 	if u.accessToken != "" {
 		delete(s.tokens, u.accessToken)
 		u.accessToken = ""
-		s.applied[opRevokeAccessToken]++
+		s.kit.Apply(opRevokeAccessToken)
 		msg = "Access token revoked successfully"
 	}
 	return api.RevokeAccessToken200JSONResponse{Status: ptr(http.StatusOK), StatusText: ptr("OK"), Message: ptr(msg)}, nil
@@ -365,7 +366,7 @@ func (h handlers) SignOut(ctx context.Context, _ api.SignOutRequestObject) (api.
 	if rec.access && u.accessToken == tok {
 		u.accessToken = ""
 	}
-	s.applied[opSignOut]++
+	s.kit.Apply(opSignOut)
 	return api.SignOut200JSONResponse{Status: ptr(http.StatusOK), StatusText: ptr("OK"), Message: ptr("Signed out successfully")}, nil
 }
 

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
 // Operation ids of the fake, as in openapi/cgscan.yaml.
@@ -62,15 +63,12 @@ const (
 // requests) is guarded by a mutex, so every method is safe for concurrent use.
 // Create one with NewServer or New.
 type Server struct {
-	ts        *httptest.Server
-	mux       http.Handler
-	done      chan struct{}
-	closeOnce sync.Once
-	apiKey    string
-	orgUUID   string
+	kit     *fakekit.Server
+	mux     http.Handler
+	apiKey  string
+	orgUUID string
 
 	mu         sync.Mutex
-	now        func() time.Time
 	apiKeys    map[string]bool
 	users      map[string]*user
 	pending    map[string]*pendingSignIn
@@ -78,11 +76,6 @@ type Server struct {
 	paths      map[string]string // operation → moved path
 	authHeader string
 	authPrefix string
-	faults     []Fault
-	calls      map[string]int
-	applied    map[string]int
-	total      int
-	requests   []recorded
 }
 
 // user is the fake's record of a registered user.
@@ -112,10 +105,8 @@ type tokenRec struct {
 // t.Cleanup.
 func NewServer() *Server {
 	s := &Server{
-		done:       make(chan struct{}),
 		apiKey:     "cgk_" + randomHex(16),
 		orgUUID:    newUUID(),
-		now:        time.Now,
 		apiKeys:    make(map[string]bool),
 		users:      make(map[string]*user),
 		pending:    make(map[string]*pendingSignIn),
@@ -123,54 +114,44 @@ func NewServer() *Server {
 		paths:      make(map[string]string),
 		authHeader: "Authorization",
 		authPrefix: "Bearer ",
-		calls:      make(map[string]int),
-		applied:    make(map[string]int),
 	}
 	s.apiKeys[s.apiKey] = true
 	s.mux = s.newRouter()
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.kit = fakekit.New(fakekit.Config{
+		Name:      "cgscantest",
+		Operation: s.operation,
+		Serve:     s.serve,
+		Status:    statusFault,
+		Malformed: `{"token":`,
+	})
+	s.kit.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
-func New(t testing.TB) *Server {
-	t.Helper()
-	s := NewServer()
-	t.Cleanup(s.Close)
-	return s
-}
+func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
 // URL returns the base URL of the fake, without a trailing slash: the portal
 // URL to give cgscan.New.
-func (s *Server) URL() string { return s.ts.URL }
+func (s *Server) URL() string { return s.kit.URL() }
 
 // Client returns the http.Client of the underlying httptest server.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
+func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // Handler returns the whole fake, faults, counting and recording included, as
 // an http.Handler sharing its state with the httptest server and Responder. A
 // Drop fault hijacks and closes the connection; where that is impossible (an
 // httptest.ResponseRecorder, HTTP/2) it panics with http.ErrAbortHandler,
 // which net/http servers turn into an aborted response.
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 
 // Close shuts the httptest server down, releasing requests held by a Delay.
 // Close may be called more than once.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.done) })
-	s.ts.Close()
-}
+func (s *Server) Close() { s.kit.Close() }
 
 // SetClock replaces the clock that expires pending sign-ins (OTPSessionTTL).
 // A nil now restores time.Now.
-func (s *Server) SetClock(now func() time.Time) {
-	if now == nil {
-		now = time.Now
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // APIKey returns the API key the fake was created with.
 func (s *Server) APIKey() string { return s.apiKey }
@@ -323,28 +304,16 @@ func (s *Server) SetAuthScheme(header, prefix string) {
 // Calls returns how many requests the fake received for an operation
 // ("SignIn" counts both steps of 2FA), faulted ones included. Calls("")
 // counts requests that matched no operation.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
 
 // Applied returns how many requests of an operation really changed state:
 // sessions created (SignIn, SignInWithRecoveryCode), SMS sent (SendSMSOTP),
 // tokens generated, revoked or signed out. A retry that replays a state
 // change shows here; a faulted request that was not served does not.
-func (s *Server) Applied(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.applied[op]
-}
+func (s *Server) Applied(op string) int { return s.kit.Applied(op) }
 
 // TotalCalls returns how many requests the fake received in all.
-func (s *Server) TotalCalls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
+func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
 
 // operationOf maps a request line to its operation, honouring SetPath, or "".
 // Callers hold s.mu.

@@ -1,7 +1,6 @@
 package commvaulttest_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -325,15 +324,6 @@ func TestFaults(t *testing.T) {
 	}
 	if srv.Applied("CreateAccessToken") != 1 || len(srv.Tokens(0)) != 1 {
 		t.Fatal("the request must have been applied")
-	}
-
-	// A delay ends with the request's context.
-	srv.FailNext(1, commvaulttest.Fault{Delay: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	req, _ = http.NewRequestWithContext(ctx, "GET", c.base+"/V4/AccessToken", nil)
-	if _, err := c.http.Do(req); err == nil {
-		t.Fatal("delay: want the context's error")
 	}
 }
 

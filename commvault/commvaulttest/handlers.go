@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
 // Error codes. Only 5 ("Access denied") is documented (POST Logout OpenAPI
@@ -45,19 +46,19 @@ func (s *Server) newRouter() http.Handler {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if allow := allowedMethods(r.URL.Path); allow != "" {
-		writeJSON(w, http.StatusMethodNotAllowed, http.Header{"Allow": {allow}},
+		fakekit.WriteJSON(w, http.StatusMethodNotAllowed, http.Header{"Allow": {allow}},
 			errorBody(codeInvalidRequest, "Request method '"+r.Method+"' is not supported")) // fake's choice
 		return
 	}
-	writeJSON(w, http.StatusNotFound, nil, errorBody(codeInvalidRequest, "The requested resource was not found")) // fake's choice
+	fakekit.WriteJSON(w, http.StatusNotFound, nil, errorBody(codeInvalidRequest, "The requested resource was not found")) // fake's choice
 }
 
 func requestError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeJSON(w, http.StatusBadRequest, nil, errorBody(codeInvalidRequest, "Invalid request: "+err.Error())) // fake's choice
+	fakekit.WriteJSON(w, http.StatusBadRequest, nil, errorBody(codeInvalidRequest, "Invalid request: "+err.Error())) // fake's choice
 }
 
 func responseError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeJSON(w, http.StatusInternalServerError, nil, errorBody(codeInvalidRequest, err.Error()))
+	fakekit.WriteJSON(w, http.StatusInternalServerError, nil, errorBody(codeInvalidRequest, err.Error()))
 }
 
 // creds are the credentials a request presents.
@@ -91,8 +92,8 @@ func capture(f api.StrictHandlerFunc, op string) api.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		switch op {
 		case OpLogin, OpRenewLoginToken, OpCreateAccessToken, OpUpdateAccessToken, OpRenewAccessToken:
-			if mediaType(r.Header.Get("Content-Type")) != "application/json" {
-				writeJSON(w, http.StatusUnsupportedMediaType, nil,
+			if fakekit.MediaType(r.Header.Get("Content-Type")) != "application/json" {
+				fakekit.WriteJSON(w, http.StatusUnsupportedMediaType, nil,
 					errorBody(codeInvalidRequest, "Content-Type '"+r.Header.Get("Content-Type")+"' is not supported")) // fake's choice
 				return nil, nil
 			}
@@ -113,7 +114,7 @@ type principal struct {
 // extends a session (inactivity timeout) and records an access token's use.
 func (s *Server) authenticate(ctx context.Context) (principal, bool) {
 	c, _ := ctx.Value(credsKey{}).(creds)
-	now := s.now()
+	now := s.kit.Now()
 	for _, v := range c.candidates() {
 		if ss := s.sessions[v]; ss != nil && !ss.expired(now) {
 			ss.lastUsed = now
@@ -145,7 +146,7 @@ func (h handlers) Login(_ context.Context, req api.LoginRequestObject) (api.Logi
 	b := req.Body
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.kit.Now()
 	u := s.users[strings.ToLower(b.Username)]
 	if u != nil && now.Before(u.lockedUntil) {
 		return locked(u, now), nil
@@ -180,7 +181,7 @@ func (h handlers) Login(_ context.Context, req api.LoginRequestObject) (api.Logi
 		value = randomToken()
 	}
 	s.sessions[value] = &session{value: value, user: u, deviceID: deref(b.DeviceId), timeout: timeout, lastUsed: now}
-	s.applied[OpLogin]++
+	s.kit.Apply(OpLogin)
 	if s.saas {
 		return api.Login200JSONResponse{Data: &api.LoginResultData{AuthToken: ptr(value)}}, nil
 	}
@@ -220,7 +221,7 @@ func (h handlers) RenewLoginToken(_ context.Context, req api.RenewLoginTokenRequ
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.kit.Now()
 	old := s.sessions[b.SessionId]
 	switch {
 	case old == nil:
@@ -233,7 +234,7 @@ func (h handlers) RenewLoginToken(_ context.Context, req api.RenewLoginTokenRequ
 	delete(s.sessions, old.value)
 	value := "QSDK " + randomHex(64)
 	s.sessions[value] = &session{value: value, user: old.user, deviceID: old.deviceID, timeout: old.timeout, lastUsed: now}
-	s.applied[OpRenewLoginToken]++
+	s.kit.Apply(OpRenewLoginToken)
 	return api.RenewLoginToken200JSONResponse{Token: ptr(value), Error: &api.ErrorInfo{}}, nil
 }
 
@@ -243,11 +244,11 @@ func (h handlers) Logout(ctx context.Context, _ api.LogoutRequestObject) (api.Lo
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, _ := ctx.Value(credsKey{}).(creds)
-	now := s.now()
+	now := s.kit.Now()
 	for _, v := range c.candidates() {
 		if ss := s.sessions[v]; ss != nil && !ss.expired(now) {
 			delete(s.sessions, v)
-			s.applied[OpLogout]++
+			s.kit.Apply(OpLogout)
 			return api.Logout200TextResponse("User logged out"), nil
 		}
 	}
@@ -422,7 +423,7 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 	if typ == typeCustom && len(endpoints) == 0 {
 		return createFailure(codeInvalidRequest, "apiEndpoints is mandatory for a CUSTOM token"), nil // seed 001
 	}
-	now := s.now()
+	now := s.kit.Now()
 	t := &token{
 		id: s.nextTokenID, user: owner, name: name, typ: typ, typeAsName: asName,
 		allowedIPs: slices.Clone(deref(b.AllowedIPs)), created: now, access: randomToken(),
@@ -457,7 +458,7 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 	}
 	s.nextTokenID++
 	s.tokens[t.id] = t
-	s.applied[OpCreateAccessToken]++
+	s.kit.Apply(OpCreateAccessToken)
 	info := &api.CreatedAccessToken{
 		Error:                &api.ErrorInfo{ErrorCode: ptr(int32(0)), ErrorMessage: ptr("")},
 		AccessTokenId:        ptr(t.id),
@@ -563,7 +564,7 @@ func (h handlers) UpdateAccessToken(ctx context.Context, req api.UpdateAccessTok
 	if b.AllowedIPs != nil {
 		next.allowedIPs = slices.Clone(*b.AllowedIPs)
 	}
-	now := s.now()
+	now := s.kit.Now()
 	if v := deref(b.RenewableUntilTimestamp); v != 0 {
 		until := time.Unix(v, 0)
 		if !renewableType(next.typ) || !until.After(now) || until.After(t.created.Add(maxRenewable)) {
@@ -584,7 +585,7 @@ func (h handlers) UpdateAccessToken(ctx context.Context, req api.UpdateAccessTok
 		next.expires = exp
 	}
 	*t = next
-	s.applied[OpUpdateAccessToken]++
+	s.kit.Apply(OpUpdateAccessToken)
 	info := &api.UpdatedAccessToken{
 		AccessTokenId:        ptr(t.id),
 		TokenName:            ptr(t.name),
@@ -618,7 +619,7 @@ func (h handlers) DeleteAccessToken(ctx context.Context, req api.DeleteAccessTok
 		return api.DeleteAccessToken200JSONResponse(errorBody(codeTokenNotFound, "Access token not found")), nil // fake's wording
 	}
 	s.deleteChain(t.id)
-	s.applied[OpDeleteAccessToken]++
+	s.kit.Apply(OpDeleteAccessToken)
 	return api.DeleteAccessToken200JSONResponse(errorBody(0, "")), nil
 }
 
@@ -669,7 +670,7 @@ func (h handlers) RenewAccessToken(_ context.Context, req api.RenewAccessTokenRe
 	if !renewableType(t.typ) {
 		return api.RenewAccessToken400JSONResponse(errorBody(codeNotRenewable, "This token type cannot be renewed")), nil
 	}
-	now := s.now()
+	now := s.kit.Now()
 	if !now.Before(t.renewableUntil) || !now.Before(t.refreshExpires) {
 		return api.RenewAccessToken400JSONResponse(errorBody(codeRefreshExpired, "The refresh token has expired")), nil // fake's wording
 	}
@@ -677,7 +678,7 @@ func (h handlers) RenewAccessToken(_ context.Context, req api.RenewAccessTokenRe
 	t.access, t.refresh = randomToken(), randomToken()
 	t.expires = now.Add(s.accessTTL)
 	t.refreshExpires = minTime(t.expires.Add(refreshGrace), t.renewableUntil)
-	s.applied[OpRenewAccessToken]++
+	s.kit.Apply(OpRenewAccessToken)
 	return api.RenewAccessToken200JSONResponse{
 		Error:                       &api.ErrorInfo{ErrorCode: ptr(int32(0)), ErrorMessage: ptr("")},
 		AccessTokenId:               ptr(t.id),

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
 // Base paths the fake serves. URL returns the first; the legacy Web Console
@@ -86,39 +86,28 @@ const (
 // access tokens). Its state is guarded by a mutex: every method is safe for
 // concurrent use. Create one with NewServer or New.
 type Server struct {
-	ts        *httptest.Server
-	mux       http.Handler
-	done      chan struct{}
-	closeOnce sync.Once
+	kit *fakekit.Server
+	mux http.Handler
 
-	mu          sync.Mutex
-	now         func() time.Time
-	accessTTL   time.Duration
-	lockMax     int
-	lockFor     time.Duration
-	saas        bool
-	typeWire    TokenTypeWire
-	users       map[string]*user // by lower-case name
-	nextUserID  int64
-	sessions    map[string]*session
-	tokens      map[int64]*token
-	stale       map[string]int64 // spent refresh token -> chain (token id)
-	nextTokenID int64
-
-	faults             []Fault
-	calls              map[string]int
-	applied            map[string]int
-	total              int
+	mu                 sync.Mutex
+	accessTTL          time.Duration
+	lockMax            int
+	lockFor            time.Duration
+	saas               bool
+	typeWire           TokenTypeWire
+	users              map[string]*user // by lower-case name
+	nextUserID         int64
+	sessions           map[string]*session
+	tokens             map[int64]*token
+	stale              map[string]int64 // spent refresh token -> chain (token id)
+	nextTokenID        int64
 	chainInvalidations int
-	requests           []recorded
 }
 
 // NewServer starts a fake on a new plain-HTTP httptest.Server. The caller
 // must call Close; New does that through t.Cleanup.
 func NewServer() *Server {
 	s := &Server{
-		done:        make(chan struct{}),
-		now:         time.Now,
 		accessTTL:   defaultAccessTTL,
 		lockMax:     defaultLockFailures,
 		lockFor:     defaultLockDuration,
@@ -128,56 +117,47 @@ func NewServer() *Server {
 		tokens:      make(map[int64]*token),
 		stale:       make(map[string]int64),
 		nextTokenID: firstTokenID,
-		calls:       make(map[string]int),
-		applied:     make(map[string]int),
 	}
 	s.mux = s.newRouter()
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.kit = fakekit.New(fakekit.Config{
+		Name:      "commvaulttest",
+		Operation: func(r *http.Request) string { return operationOf(r.Method, r.URL.Path) },
+		Serve:     s.serve,
+		Status:    statusFault,
+		Malformed: `{"error":{"errorCode":0},"accessToken":`,
+		HTML:      htmlPage,
+	})
+	s.kit.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
-func New(t testing.TB) *Server {
-	t.Helper()
-	s := NewServer()
-	t.Cleanup(s.Close)
-	return s
-}
+func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
 // URL returns the API base URL of the fake, ending in /commandcenter/api:
 // pass it to commvault.New.
-func (s *Server) URL() string { return s.ts.URL + BasePath }
+func (s *Server) URL() string { return s.kit.URL() + BasePath }
 
 // LegacyURL returns the base URL on the legacy /webconsole/api path, which
 // serves the same state.
-func (s *Server) LegacyURL() string { return s.ts.URL + LegacyBasePath }
+func (s *Server) LegacyURL() string { return s.kit.URL() + LegacyBasePath }
 
 // Client returns the http.Client of the underlying httptest server.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
+func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // Handler returns the whole fake (faults, counting and recording included)
 // as an http.Handler sharing the server's state. Where the ResponseWriter
 // cannot be hijacked, Drop and DropAfterApply abort the response with
 // http.ErrAbortHandler.
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 
 // Close shuts the httptest server down and releases delayed requests. It may
 // be called more than once.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.done) })
-	s.ts.Close()
-}
+func (s *Server) Close() { s.kit.Close() }
 
 // SetClock replaces the clock of session and token lifetimes and lockouts.
 // A nil now restores time.Now.
-func (s *Server) SetClock(now func() time.Time) {
-	if now == nil {
-		now = time.Now
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // SetAccessTokenTTL sets the lifetime of the access tokens of renewable
 // types (default 30 minutes), truncated to whole seconds.
@@ -285,29 +265,17 @@ func (s *Server) AddUser(u User) int64 {
 
 // Calls returns how many requests the fake received for an operation id,
 // faulted ones included. Calls("") counts requests that matched none.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
 
 // TotalCalls returns how many requests the fake received in all.
-func (s *Server) TotalCalls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
+func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
 
 // Applied returns how many requests of an operation really changed state:
 // sessions created, renewed or ended, tokens created, updated, deleted or
 // renewed. A DropAfterApply request counts (its change is applied, only the
 // answer is lost); refused, faulted and read-only requests do not. A renewal
 // with a stale pair counts in ChainInvalidations instead.
-func (s *Server) Applied(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.applied[op]
-}
+func (s *Server) Applied(op string) int { return s.kit.Applied(op) }
 
 // ChainInvalidations returns how many times a renewal used a pair that had
 // already been renewed, which made the fake (like Commvault) delete every
@@ -359,7 +327,7 @@ func (s *Server) ValidAccessToken(value string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tokenByAccess(value)
-	return t != nil && s.now().Before(t.expires)
+	return t != nil && s.kit.Now().Before(t.expires)
 }
 
 // ValidSession reports whether value (with its QSDK prefix) is a live,
@@ -368,7 +336,7 @@ func (s *Server) ValidSession(value string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.sessions[value]
-	return ss != nil && !ss.expired(s.now())
+	return ss != nil && !ss.expired(s.kit.Now())
 }
 
 // Sessions returns how many login sessions exist, expired ones included.

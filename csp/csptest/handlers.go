@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit/csp/internal/api"
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
 // newRouter builds the generated strict server behind a ServeMux whose
@@ -32,13 +33,13 @@ func (s *Server) newRouter() http.Handler {
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if allow := allowedMethods(r.URL.Path); allow != "" {
 		// A Spring gateway answers 405 with Allow here (fake's choice of body).
-		writeJSON(w, http.StatusMethodNotAllowed, http.Header{"Allow": {allow}},
+		fakekit.WriteJSON(w, http.StatusMethodNotAllowed, http.Header{"Allow": {allow}},
 			cspError(http.StatusMethodNotAllowed, "method_not_allowed",
 				"Request method '"+r.Method+"' is not supported", false))
 		return
 	}
 	// Seed 003: 404 "The requested resource could not be found".
-	writeJSON(w, http.StatusNotFound, nil,
+	fakekit.WriteJSON(w, http.StatusNotFound, nil,
 		cspError(http.StatusNotFound, "not_found", "The requested resource could not be found", false))
 }
 
@@ -46,13 +47,13 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // JSON body that does not parse, a form that does not bind) with 400
 // invalid_request (fake's choice of code).
 func requestError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeJSON(w, http.StatusBadRequest, nil,
+	fakekit.WriteJSON(w, http.StatusBadRequest, nil,
 		cspError(http.StatusBadRequest, "invalid_request", "invalid_request: "+err.Error(), false))
 }
 
 // responseError answers a failure to encode a response with 500.
 func responseError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeJSON(w, http.StatusInternalServerError, nil,
+	fakekit.WriteJSON(w, http.StatusInternalServerError, nil,
 		cspError(http.StatusInternalServerError, "internal_error", err.Error(), false))
 }
 
@@ -70,7 +71,7 @@ type basicAuthKey struct{}
 // token, and the Basic credentials.
 func checkRequest(f api.StrictHandlerFunc, op string) api.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
-		ct := mediaType(r.Header.Get("Content-Type"))
+		ct := fakekit.MediaType(r.Header.Get("Content-Type"))
 		switch op {
 		case opExchangeAPIToken:
 			if ct != "application/x-www-form-urlencoded" {
@@ -145,7 +146,7 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 	requested := dedupe(strings.Fields(deref(b.Scope)))
 
 	s.mu.Lock()
-	now := s.now()
+	now := s.kit.Now()
 	t := s.tokens[value]
 	if t == nil || t.revoked || !now.Before(t.ExpiresAt) {
 		s.mu.Unlock()
@@ -176,7 +177,7 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 	t.lastUsedAt = now
 	ttl := s.ttl
 	claims := accessClaims{
-		Iss:         s.issuer,
+		Iss:         s.Issuer(),
 		Sub:         t.UserID,
 		Username:    t.Username,
 		Domain:      t.Domain,
@@ -189,6 +190,7 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 		Jti:         newUUID(),
 	}
 	s.mu.Unlock()
+	s.kit.Apply(opExchangeAPIToken)
 
 	return api.ExchangeAPIToken200JSONResponse{
 		AccessToken:  ptr(s.signJWT(claims)),
@@ -206,7 +208,7 @@ func (h handlers) ExchangeClientCredentials(ctx context.Context, req api.Exchang
 
 	s.mu.Lock()
 	app, known := s.apps[creds.id]
-	now := s.now()
+	now := s.kit.Now()
 	ttl := s.ttl
 	s.mu.Unlock()
 
@@ -230,7 +232,7 @@ func (h handlers) ExchangeClientCredentials(ctx context.Context, req api.Exchang
 			"invalid_request: OAuth app is not a member of organization "+org, false)), nil // fake's choice
 	}
 	claims := accessClaims{
-		Iss:         s.issuer,
+		Iss:         s.Issuer(),
 		Sub:         app.ID,
 		Context:     app.OrgID,
 		ContextName: app.OrgID,
@@ -240,6 +242,7 @@ func (h handlers) ExchangeClientCredentials(ctx context.Context, req api.Exchang
 		Exp:         now.Add(ttl).Unix(),
 		Jti:         newUUID(),
 	}
+	s.kit.Apply(opExchangeClientCredentials)
 	return api.ExchangeClientCredentials200JSONResponse{
 		AccessToken: ptr(s.signJWT(claims)),
 		TokenType:   ptr("bearer"),
@@ -257,7 +260,7 @@ func (h handlers) GetAPITokenDetails(_ context.Context, req api.GetAPITokenDetai
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.kit.Now()
 	t := s.tokens[req.Body.TokenValue]
 	// "Returns the details of an unexpired ... API token" (tcsp-authn operation
 	// index): unknown and expired tokens are refused; revoked ones are shown
@@ -297,7 +300,7 @@ func (h handlers) GetTokenPublicKey(_ context.Context, req api.GetTokenPublicKey
 	if req.Params.Format == nil {
 		return api.GetTokenPublicKey200JSONResponse{
 			Alg:    ptr("RS256"),
-			Issuer: ptr(s.issuer),
+			Issuer: ptr(s.Issuer()),
 			Value:  ptr(s.publicKeyPEM()),
 		}, nil
 	}

@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokenkit/tokenkit/csp/internal/api"
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
 // Paths and operation ids of the fake, as in openapi/csp.yaml.
@@ -47,27 +47,18 @@ const (
 // every method is safe for concurrent use. Create one with NewServer or New.
 type Server struct {
 	// Immutable after construction.
-	ts         *httptest.Server
+	kit        *fakekit.Server
 	key        *rsa.PrivateKey
 	kid        string
-	issuer     string
 	defaultOrg string
 	defaultUID string
 	mux        http.Handler
-	done       chan struct{}
-	closeOnce  sync.Once
 
-	mu       sync.Mutex
-	now      func() time.Time
-	ttl      time.Duration
-	millis   bool
-	tokens   map[string]*apiToken
-	apps     map[string]OAuthApp
-	faults   []Fault
-	calls    map[string]int
-	applied  map[string]int
-	total    int
-	requests []recorded
+	mu     sync.Mutex
+	ttl    time.Duration
+	millis bool
+	tokens map[string]*apiToken
+	apps   map[string]OAuthApp
 }
 
 // NewServer starts a fake CSP on a new plain-HTTP httptest.Server with a
@@ -83,38 +74,32 @@ func NewServer() *Server {
 		kid:        jwkThumbprint(&key.PublicKey),
 		defaultOrg: newUUID(),
 		defaultUID: newUUID(),
-		done:       make(chan struct{}),
-		now:        time.Now,
 		ttl:        defaultAccessTokenTTL,
 		tokens:     make(map[string]*apiToken),
 		apps:       make(map[string]OAuthApp),
-		calls:      make(map[string]int),
-		applied:    make(map[string]int),
 	}
 	s.mux = s.newRouter()
-	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	// The URL is known before Start (httptest derives it from the listener the
-	// same way), so issuer is written before any request can read it.
-	s.issuer = "http://" + s.ts.Listener.Addr().String() + basePath
-	s.ts.Start()
+	s.kit = fakekit.New(fakekit.Config{
+		Name:      "csptest",
+		Operation: func(r *http.Request) string { return operationOf(r.Method, r.URL.Path) },
+		Serve:     s.serve,
+		Status:    statusFault,
+		Malformed: `{"access_token":`,
+	})
+	s.kit.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
-func New(t testing.TB) *Server {
-	t.Helper()
-	s := NewServer()
-	t.Cleanup(s.Close)
-	return s
-}
+func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
 // URL returns the base URL of the fake, without a trailing slash. Use it as
 // the CSP host (for example in place of https://console.cloud.vmware.com).
-func (s *Server) URL() string { return s.ts.URL }
+func (s *Server) URL() string { return s.kit.URL() }
 
 // Client returns the http.Client of the underlying httptest server, which is
 // configured to reach it.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
+func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // Handler returns the whole fake, faults, call counting and request
 // recording included, as an http.Handler. It shares its state with the
@@ -123,19 +108,16 @@ func (s *Server) Client() *http.Client { return s.ts.Client() }
 // httptest.ResponseRecorder, HTTP/2), it and a Delay cut short by the
 // request context panic with http.ErrAbortHandler, which net/http servers
 // turn into an aborted response.
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 
 // Close shuts the httptest server down. Requests held by a Delay fault are
 // released and their connections dropped. Close may be called more than once.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.done) })
-	s.ts.Close()
-}
+func (s *Server) Close() { s.kit.Close() }
 
 // Issuer returns the iss claim of the access tokens the fake issues, the
 // base URL followed by /csp/gateway/am/api (the shape of CSP's issuer in
 // vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go).
-func (s *Server) Issuer() string { return s.issuer }
+func (s *Server) Issuer() string { return s.kit.URL() + basePath }
 
 // PublicKey returns the public half of the key that signs the fake's access
 // tokens; it is also served by the token-public-key endpoint.
@@ -147,14 +129,7 @@ func (s *Server) KeyID() string { return s.kid }
 
 // SetClock replaces the clock the fake uses for iat/exp claims, API-token
 // creation, last use and expiry. A nil now restores time.Now.
-func (s *Server) SetClock(now func() time.Time) {
-	if now == nil {
-		now = time.Now
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // SetAccessTokenTTL sets the lifetime of issued access tokens (expires_in,
 // and exp minus iat in the JWT), truncated to whole seconds. The default is
@@ -245,7 +220,7 @@ func (s *Server) AddAPIToken(t APIToken) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.kit.Now()
 	if t.ExpiresAt.IsZero() {
 		t.ExpiresAt = now.Add(defaultAPITokenTTL)
 	}
@@ -301,19 +276,11 @@ func (s *Server) AddOAuthApp(a OAuthApp) {
 // ("ExchangeAPIToken", "ExchangeClientCredentials", "GetAPITokenDetails",
 // "GetTokenPublicKey"), faulted ones included. Calls("") counts requests
 // that matched no operation.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
 
 // TotalCalls returns how many requests the fake received in all, faulted and
 // unrouted ones included.
-func (s *Server) TotalCalls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
+func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
 
 // operationOf maps a request line to its operationId, or "".
 func operationOf(method, path string) string {

@@ -1,25 +1,13 @@
 package oracletest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"maps"
-	"mime"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"path"
-	"strconv"
-	"time"
 
 	"github.com/jarcoal/httpmock"
-)
 
-// maxBody bounds the request bodies the fake reads (fake's choice).
-const maxBody = 1 << 20
+	"github.com/tokenkit/tokenkit/internal/fakekit"
+)
 
 // Fault is a failure the fake answers a request with instead of serving it.
 // Queue faults with FailNext. A zero Fault serves the request normally.
@@ -28,118 +16,61 @@ const maxBody = 1 << 20
 // Drop, DropAfterApply, HTML, Malformed and Status, the first that is set
 // wins. A Fault with only Delay set delays the request and then serves it
 // normally.
-type Fault struct {
-	// Status answers this HTTP status (e.g. 429, 500, 503) with an
-	// ExceptionDetail JSON body (o:errorCode CodeInjectedFault).
-	Status int
-	// RetryAfter is sent verbatim as the Retry-After header with Status (or
-	// with HTML). Empty means no header.
-	RetryAfter string
-	// Drop closes the connection before acting: nothing changes. Over HTTP
-	// the fake reads the request, hijacks the connection and closes it; the
-	// Responder returns an error instead.
-	Drop bool
-	// DropAfterApply serves the request (a token is issued, a refresh token
-	// rotated: Applied counts it) and then closes the connection without
-	// answering: a lost response.
-	DropAfterApply bool
-	// Malformed answers 200 with the truncated JSON body {"accessToken":.
-	Malformed bool
-	// HTML answers Status (default 503) with a text/html error page, as a
-	// load balancer in front of an instance does.
-	HTML bool
-	// Delay waits this long before answering, or until the request's
-	// context ends or the Server is closed; in those cases nothing is
-	// answered (the Responder returns the context's error).
-	Delay time.Duration
-}
+//
+// In this fake, Status answers an ExceptionDetail JSON body (o:errorCode
+// CodeInjectedFault); Malformed answers 200 with the truncated JSON body
+// {"accessToken":; HTML answers Status (default 503) with a text/html error
+// page, as a load balancer in front of an instance does; DropAfterApply
+// serves the request (a token is issued, a refresh token rotated: Applied
+// counts it) and then loses the answer.
+type Fault = fakekit.Fault
 
 // FailNext queues f for the next n requests, whatever their operation.
 // Calls stack: faults are applied in the order they were queued. A faulted
 // request counts in Calls and TotalCalls and is recorded; only a
 // DropAfterApply fault lets it change state.
-func (s *Server) FailNext(n int, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, f)
-	}
-}
+func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
 
 // RecordedRequest is a request as the fake received it, for wire
-// assertions. Its fields may hold secrets (passwords in Authorization,
-// tokens, refresh tokens); its String and Format never print them.
-type RecordedRequest struct {
-	// Operation is the operationId the request was routed to, "" if none.
-	Operation string
-	// Method is the HTTP method.
-	Method string
-	// Path is the URL path.
-	Path string
-	// Query holds the URL query parameters.
-	Query url.Values
-	// Header holds the request headers (Authorization included).
-	Header http.Header
-	// ContentType is the Content-Type header as sent.
-	ContentType string
-	// JSON holds the top-level members of a JSON object body; nil for other
-	// bodies or no body.
-	JSON map[string]any
-	// Body is the raw body (at most 1 MiB); empty when none was sent.
-	Body []byte
-	// Faulted reports whether a queued Fault was applied to the request.
-	Faulted bool
-}
-
-// recorded is the stored form of a RecordedRequest; Requests derives fresh
-// copies from it.
-type recorded struct {
-	op, method, path, rawQuery string
-	header                     http.Header
-	body                       []byte
-	faulted                    bool
-}
+// assertions: its operationId, method, path, query, headers (Authorization
+// included), Content-Type, the members of a JSON object body (nil for other
+// bodies or no body), the raw body (at most 1 MiB; empty when none was sent)
+// and whether a Fault was applied to it. Its fields may hold secrets
+// (passwords in Authorization, tokens, refresh tokens); its String and
+// Format never print them.
+type RecordedRequest fakekit.RecordedRequest
 
 // Requests returns every request received so far, in arrival order. Each
 // call returns fresh copies the caller may modify.
 func (s *Server) Requests() []RecordedRequest {
-	s.mu.Lock()
-	recs := make([]recorded, len(s.requests))
-	copy(recs, s.requests)
-	s.mu.Unlock()
-
-	out := make([]RecordedRequest, 0, len(recs))
-	for _, r := range recs {
-		q, _ := url.ParseQuery(r.rawQuery)
-		rr := RecordedRequest{
-			Operation:   r.op,
-			Method:      r.method,
-			Path:        r.path,
-			Query:       q,
-			Header:      r.header.Clone(),
-			ContentType: r.header.Get("Content-Type"),
-			Body:        bytes.Clone(r.body),
-			Faulted:     r.faulted,
-		}
-		if mediaType(rr.ContentType) == "application/json" {
-			var m map[string]any
-			if json.Unmarshal(r.body, &m) == nil {
-				rr.JSON = m
-			}
-		}
-		out = append(out, rr)
-	}
-	return out
+	return fakekit.RequestsAs(s.kit, func(r fakekit.RecordedRequest) RecordedRequest { return RecordedRequest(r) })
 }
 
-// mediaType returns the lower-case media type of a Content-Type value, or ""
-// if it does not parse.
-func mediaType(ct string) string {
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return ""
+// Responder returns the fake as an httpmock.Responder: the same state,
+// faults, counters and recording as the httptest server, in process and
+// without network. Drop and DropAfterApply make it return an error, as does
+// a Delay whose request context ends first (the context's error).
+func (s *Server) Responder() httpmock.Responder { return s.kit.Responder() }
+
+// serve answers a request that no fault stopped.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
+	switch {
+	case c.TooLarge:
+		fakekit.WriteJSON(w, http.StatusRequestEntityTooLarge, nil,
+			exceptionDetail(http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "Request body too large")) // fake's choice
+	case path.Clean(r.URL.Path) != r.URL.Path:
+		// ServeMux would redirect a non-canonical path such as
+		// //system/api/...; the fake answers 404 so that a client building
+		// such paths notices (fake's choice).
+		s.notFound(w, r)
+	default:
+		s.mux.ServeHTTP(w, r)
 	}
-	return mt
+}
+
+// statusFault answers a Status fault with an ExceptionDetail.
+func statusFault(w http.ResponseWriter, status int, message string) {
+	fakekit.WriteJSON(w, status, nil, exceptionDetail(status, CodeInjectedFault, message))
 }
 
 // operationOf maps a request line to its operationId, or "".
@@ -162,188 +93,4 @@ func allowedMethods(p string) string {
 		return "GET, HEAD"
 	}
 	return ""
-}
-
-// outcome is what front did with a request.
-type outcome int
-
-const (
-	served    outcome = iota // a response was written
-	dropped                  // the connection must be closed without a response
-	abandoned                // the request's context ended or the server closed
-)
-
-// serveHTTP is the fake as an http.Handler: httptest serves it and Handler
-// returns it.
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	switch o, _ := s.front(w, r); o {
-	case dropped:
-		conn, _, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			// Not hijackable (HTTP/2, a recorder): abort the response, which
-			// net/http turns into a reset or closed connection.
-			panic(http.ErrAbortHandler)
-		}
-		_ = conn.Close()
-	case abandoned:
-		panic(http.ErrAbortHandler)
-	}
-}
-
-// errDropped is returned by the Responder for Drop and DropAfterApply.
-var errDropped = errors.New("oracletest: connection dropped by injected fault")
-
-// Responder returns the fake as an httpmock.Responder: the same state,
-// faults, counters and recording as the httptest server, in process and
-// without network. Drop and DropAfterApply make it return an error, as does
-// a Delay whose request context ends first (the context's error).
-func (s *Server) Responder() httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		r := req.Clone(req.Context())
-		if r.Body == nil {
-			r.Body = http.NoBody
-		}
-		if r.Method == "" {
-			r.Method = http.MethodGet
-		}
-		if r.Host == "" {
-			r.Host = r.URL.Host
-		}
-		r.RequestURI = r.URL.RequestURI()
-		rec := httptest.NewRecorder()
-		switch o, err := s.front(rec, r); o {
-		case dropped:
-			return nil, errDropped
-		case abandoned:
-			return nil, err
-		}
-		resp := rec.Result()
-		resp.ContentLength = int64(rec.Body.Len())
-		resp.Request = req
-		return resp, nil
-	}
-}
-
-// front records and counts a request, applies the next queued fault and
-// otherwise hands the request to the router. It is shared by the HTTP server
-// and the Responder.
-func (s *Server) front(w http.ResponseWriter, r *http.Request) (outcome, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	_ = r.Body.Close()
-	if err != nil {
-		return abandoned, err
-	}
-	tooLarge := len(body) > maxBody
-	if tooLarge {
-		body = body[:maxBody]
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-
-	op := operationOf(r.Method, r.URL.Path)
-	rec := recorded{
-		op:       op,
-		method:   r.Method,
-		path:     r.URL.Path,
-		rawQuery: r.URL.RawQuery,
-		header:   r.Header.Clone(),
-		body:     body,
-	}
-	var fault *Fault
-	s.mu.Lock()
-	s.total++
-	s.calls[op]++
-	if len(s.faults) > 0 {
-		f := s.faults[0]
-		s.faults = s.faults[1:]
-		fault = &f
-		rec.faulted = true
-	}
-	s.requests = append(s.requests, rec)
-	s.mu.Unlock()
-
-	if fault != nil {
-		if o, handled, err := s.applyFault(w, r, *fault, tooLarge); handled {
-			return o, err
-		}
-	}
-	s.route(w, r, tooLarge)
-	return served, nil
-}
-
-// route serves a request that no fault stopped.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, tooLarge bool) {
-	switch {
-	case tooLarge:
-		writeJSON(w, http.StatusRequestEntityTooLarge, nil,
-			exceptionDetail(http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "Request body too large")) // fake's choice
-	case path.Clean(r.URL.Path) != r.URL.Path:
-		// ServeMux would redirect a non-canonical path such as
-		// //system/api/...; the fake answers 404 so that a client building
-		// such paths notices (fake's choice).
-		s.notFound(w, r)
-	default:
-		s.mux.ServeHTTP(w, r)
-	}
-}
-
-// applyFault applies f. handled is false when f only delays the request and
-// the router must still serve it.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, tooLarge bool) (o outcome, handled bool, err error) {
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return abandoned, true, r.Context().Err()
-		case <-s.done:
-			return abandoned, true, errors.New("oracletest: server closed")
-		}
-	}
-	var extra http.Header
-	if f.RetryAfter != "" {
-		extra = http.Header{"Retry-After": {f.RetryAfter}}
-	}
-	switch {
-	case f.Drop:
-		return dropped, true, nil
-	case f.DropAfterApply:
-		// Serve into a recorder: the state changes, the answer is lost.
-		s.route(httptest.NewRecorder(), r, tooLarge)
-		return dropped, true, nil
-	case f.HTML:
-		status := f.Status
-		if status == 0 {
-			status = http.StatusServiceUnavailable
-		}
-		maps.Copy(w.Header(), extra)
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(status)
-		text := strconv.Itoa(status) + " " + http.StatusText(status)
-		_, _ = fmt.Fprintf(w, "<!DOCTYPE html>\n<html><head><title>%s</title></head>\n"+
-			"<body><center><h1>%s</h1></center><hr><center>oracletest</center></body></html>\n", text, text)
-		return served, true, nil
-	case f.Malformed:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, `{"accessToken":`)
-		return served, true, nil
-	case f.Status != 0:
-		writeJSON(w, f.Status, extra, exceptionDetail(f.Status, CodeInjectedFault,
-			http.StatusText(f.Status)+" (oracletest injected fault)"))
-		return served, true, nil
-	}
-	return served, false, nil
-}
-
-// writeJSON writes v as an application/json response with extra headers.
-func writeJSON(w http.ResponseWriter, status int, extra http.Header, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	maps.Copy(w.Header(), extra)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
 )
 
@@ -31,24 +32,24 @@ func (s *Server) newRouter() http.Handler {
 // other endpoints of the same API root).
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if allow := allowedMethods(r.URL.Path); allow != "" {
-		writeJSON(w, http.StatusMethodNotAllowed, http.Header{"Allow": {allow}},
+		fakekit.WriteJSON(w, http.StatusMethodNotAllowed, http.Header{"Allow": {allow}},
 			errorResponse(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method "+r.Method+" is not supported"))
 		return
 	}
-	writeJSON(w, http.StatusNotFound, nil, errorResponse(http.StatusNotFound, CodeNotFound, "Resource not found"))
+	fakekit.WriteJSON(w, http.StatusNotFound, nil, errorResponse(http.StatusNotFound, CodeNotFound, "Resource not found"))
 }
 
 // requestError answers a request the generated code could not decode (a
 // body that is not JSON, a query parameter of the wrong type): Oracle's 400
 // "Illegal Argument".
 func requestError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeJSON(w, http.StatusBadRequest, nil, exceptionDetail(http.StatusBadRequest, CodeBadRequest, "Illegal Argument",
+	fakekit.WriteJSON(w, http.StatusBadRequest, nil, exceptionDetail(http.StatusBadRequest, CodeBadRequest, "Illegal Argument",
 		nestedDetail(CodeMalformedBody, "Malformed request", err.Error(), "")))
 }
 
 // responseError answers a failure to encode a response with 500.
 func responseError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeJSON(w, http.StatusInternalServerError, nil, exceptionDetail(http.StatusInternalServerError, CodeInternal, err.Error()))
+	fakekit.WriteJSON(w, http.StatusInternalServerError, nil, exceptionDetail(http.StatusInternalServerError, CodeInternal, err.Error()))
 }
 
 // authHeader is the parsed Authorization header of a request.
@@ -113,7 +114,7 @@ func checkRequest(f api.StrictHandlerFunc, op string) api.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		if op == opGetAccessToken {
 			if tr, ok := req.(api.GetAccessTokenRequestObject); ok && tr.Body != nil {
-				if ct := mediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+				if ct := fakekit.MediaType(r.Header.Get("Content-Type")); ct != "application/json" {
 					// A JSON body under another media type (fake's choice, as a
 					// JAX-RS service answers).
 					return api.GetAccessTokendefaultJSONResponse{StatusCode: http.StatusUnsupportedMediaType,
@@ -220,7 +221,7 @@ func (h handlers) GetAccessToken(ctx context.Context, req api.GetAccessTokenRequ
 			rt.consumed = true
 			answer.RefreshToken = ptr(s.newRefreshLocked(rt.username))
 		}
-		s.applied[opGetAccessToken]++
+		s.kit.Apply(opGetAccessToken)
 		return answer, nil
 	}
 
@@ -236,7 +237,7 @@ func (h handlers) GetAccessToken(ctx context.Context, req api.GetAccessTokenRequ
 	if s.issueRefresh {
 		answer.RefreshToken = ptr(s.newRefreshLocked(subject.Username))
 	}
-	s.applied[opGetAccessToken]++
+	s.kit.Apply(opGetAccessToken)
 	return answer, nil
 }
 

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
 )
 
@@ -38,13 +38,10 @@ const DefaultAccessTokenLifetime = 1209600000 * time.Millisecond
 // use. Create one with NewServer or New.
 type Server struct {
 	// Immutable after construction.
-	ts        *httptest.Server
-	mux       http.Handler
-	done      chan struct{}
-	closeOnce sync.Once
+	kit *fakekit.Server
+	mux http.Handler
 
 	mu           sync.Mutex
-	now          func() time.Time
 	accessTTL    time.Duration
 	refreshTTL   time.Duration // 0: refresh tokens do not expire
 	rotate       bool
@@ -52,11 +49,6 @@ type Server struct {
 	users        map[string]*User
 	access       map[string]*accessToken
 	refresh      map[string]*refreshToken
-	faults       []Fault
-	calls        map[string]int
-	applied      map[string]int
-	total        int
-	requests     []recorded
 }
 
 // accessToken is the fake's record of an issued access token.
@@ -79,37 +71,35 @@ type refreshToken struct {
 // through t.Cleanup.
 func NewServer() *Server {
 	s := &Server{
-		done:         make(chan struct{}),
-		now:          time.Now,
 		accessTTL:    DefaultAccessTokenLifetime,
 		rotate:       true,
 		issueRefresh: true,
 		users:        make(map[string]*User),
 		access:       make(map[string]*accessToken),
 		refresh:      make(map[string]*refreshToken),
-		calls:        make(map[string]int),
-		applied:      make(map[string]int),
 	}
 	s.mux = s.newRouter()
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.kit = fakekit.New(fakekit.Config{
+		Name:      "oracletest",
+		Operation: func(r *http.Request) string { return operationOf(r.Method, r.URL.Path) },
+		Serve:     s.serve,
+		Status:    statusFault,
+		Malformed: `{"accessToken":`,
+	})
+	s.kit.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
-func New(t testing.TB) *Server {
-	t.Helper()
-	s := NewServer()
-	t.Cleanup(s.Close)
-	return s
-}
+func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
 // URL returns the base URL of the fake, without a trailing slash. Use it as
 // the instance URL (in place of https://<instance>).
-func (s *Server) URL() string { return s.ts.URL }
+func (s *Server) URL() string { return s.kit.URL() }
 
 // Client returns the http.Client of the underlying httptest server, which is
 // configured to reach it.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
+func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // Handler returns the whole fake, faults, call counting and request
 // recording included, as an http.Handler. It shares its state with the
@@ -118,25 +108,15 @@ func (s *Server) Client() *http.Client { return s.ts.Client() }
 // httptest.ResponseRecorder, HTTP/2), it and a Delay cut short by the
 // request context panic with http.ErrAbortHandler, which net/http servers
 // turn into an aborted response.
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 
 // Close shuts the httptest server down. Requests held by a Delay fault are
 // released and their connections dropped. Close may be called more than once.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.done) })
-	s.ts.Close()
-}
+func (s *Server) Close() { s.kit.Close() }
 
 // SetClock replaces the clock the fake uses for token expiry. A nil now
 // restores time.Now.
-func (s *Server) SetClock(now func() time.Time) {
-	if now == nil {
-		now = time.Now
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
+func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // SetAccessTokenLifetime sets the lifetime of the access tokens issued from
 // now on (expiresInMillis), truncated to whole milliseconds. The default is
@@ -330,35 +310,23 @@ func (s *Server) AccessTokenActive(value string) bool {
 // Calls returns how many requests the fake received for an operationId
 // ("GetAccessToken", "GetCurrentUser"), faulted ones included. Calls("")
 // counts requests that matched no operation.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
 
 // TotalCalls returns how many requests the fake received in all, faulted and
 // unrouted ones included.
-func (s *Server) TotalCalls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
+func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
 
 // Applied returns how many requests of an operationId changed the fake's
 // state: for "GetAccessToken", every access token issued (a rotation
 // included), whether or not its answer reached the client (DropAfterApply).
 // "GetCurrentUser" changes nothing. Compare it with Calls to prove that a
 // client did not replay a state-changing request.
-func (s *Server) Applied(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.applied[op]
-}
+func (s *Server) Applied(op string) int { return s.kit.Applied(op) }
 
 // newAccessLocked records a new access token for username.
 func (s *Server) newAccessLocked(username string) string {
 	v := randomToken()
-	s.access[v] = &accessToken{username: username, expiresAt: s.now().Add(s.accessTTL)}
+	s.access[v] = &accessToken{username: username, expiresAt: s.kit.Now().Add(s.accessTTL)}
 	return v
 }
 
@@ -367,7 +335,7 @@ func (s *Server) newRefreshLocked(username string) string {
 	v := randomToken()
 	rt := &refreshToken{username: username}
 	if s.refreshTTL > 0 {
-		rt.expiresAt = s.now().Add(s.refreshTTL)
+		rt.expiresAt = s.kit.Now().Add(s.refreshTTL)
 	}
 	s.refresh[v] = rt
 	return v
@@ -375,7 +343,7 @@ func (s *Server) newRefreshLocked(username string) string {
 
 func (s *Server) liveAccessLocked(value string) (*User, bool) {
 	t := s.access[value]
-	if t == nil || t.revoked || !s.now().Before(t.expiresAt) {
+	if t == nil || t.revoked || !s.kit.Now().Before(t.expiresAt) {
 		return nil, false
 	}
 	u := s.users[t.username]
@@ -387,7 +355,7 @@ func (s *Server) liveAccessLocked(value string) (*User, bool) {
 
 func (s *Server) liveRefreshLocked(value string) (*refreshToken, bool) {
 	t := s.refresh[value]
-	if t == nil || t.revoked || t.consumed || (!t.expiresAt.IsZero() && !s.now().Before(t.expiresAt)) {
+	if t == nil || t.revoked || t.consumed || (!t.expiresAt.IsZero() && !s.kit.Now().Before(t.expiresAt)) {
 		return nil, false
 	}
 	u := s.users[t.username]

@@ -1,106 +1,172 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
-	"time"
+	"text/tabwriter"
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp"
 )
 
-func version(w io.Writer) error {
-	_, err := fmt.Fprintln(w, "tokenctl", tokenkit.Version)
-	return err
+// cspAccessTokenJSON is a CSP access token for -o json: the access token is
+// what the command produces; the other secrets are redacted.
+type cspAccessTokenJSON struct {
+	AccessToken  string          `json:"access_token"`
+	TokenType    string          `json:"token_type,omitempty"`
+	Scope        string          `json:"scope,omitempty"`
+	ExpiresAt    jsonTime        `json:"expires_at"`
+	RefreshToken tokenkit.Secret `json:"refresh_token,omitempty"`
+	IDToken      tokenkit.Secret `json:"id_token,omitempty"`
+	Username     string          `json:"username,omitempty"`
+	OrgID        string          `json:"org_id,omitempty"`
 }
 
-// secretFrom reads a secret from the environment variable, or else the first
-// line of stdin.
-func secretFrom(getenv func(string) string, env string, stdin io.Reader) (tokenkit.Secret, error) {
-	if v := strings.TrimSpace(getenv(env)); v != "" {
-		return tokenkit.Secret(v), nil
+func cspTokenOut(e *env, cc *cmdCtx, tok *csp.AccessToken) error {
+	if !cc.json() {
+		return printBare(e.stdout, tok.Value())
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return "", err
+	out := cspAccessTokenJSON{AccessToken: tok.Value(), TokenType: tok.TokenType, Scope: tok.Scope,
+		ExpiresAt: jsonTime(tok.ExpiresAt), RefreshToken: tok.RefreshToken, IDToken: tok.IDToken}
+	if cl, err := tok.Claims(); err == nil {
+		out.Username, out.OrgID = cl.Username, cl.OrgID
 	}
-	if v := strings.TrimSpace(line); v != "" {
-		return tokenkit.Secret(v), nil
-	}
-	return "", usageError("no secret: set $" + env + " or pass it on standard input")
+	return writeJSON(e.stdout, out)
 }
 
-func cspCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, getenv func(string) string) error {
-	if len(args) == 0 {
-		return usageError("csp: missing subcommand")
-	}
-	fs := flag.NewFlagSet("csp "+args[0], flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	host := fs.String("host", csp.CloudVMware, "CSP host URL")
-	scopes := fs.String("scope", "", "space-separated scopes to ask for (exchange)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError("csp " + args[0] + ": " + err.Error())
-	}
-	c, err := csp.New(*host)
-	if err != nil {
-		return err
-	}
-	switch args[0] {
-	case "exchange":
-		key, err := secretFrom(getenv, "CSP_API_TOKEN", stdin)
-		if err != nil {
-			return err
-		}
-		tok, err := c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: key, Passcode: tokenkit.Secret(getenv("CSP_PASSCODE")), Scopes: strings.Fields(*scopes)})
-		if err != nil {
-			return err
-		}
-		// The access token is the point of this command: it goes to stdout
-		// alone, so that it can be piped; everything else is redacted.
-		_, err = fmt.Fprintln(stdout, tok.Value())
-		return err
-	case "details":
-		key, err := secretFrom(getenv, "CSP_API_TOKEN", stdin)
-		if err != nil {
-			return err
-		}
-		d, err := c.APITokenDetails(ctx, key)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "token:       %s (%s)\nuser:        %s (%s)\norg:         %s\nscopes:      %s\ndeactivated: %t\ncreated:     %s\nlast used:   %s\nexpires:     %s\n",
-			d.TokenName, d.TokenID, d.Username, d.UserID, d.OrgID, strings.Join(d.Scopes, " "), d.Deactivated,
-			when(d.CreatedAt), when(d.LastUsedAt), when(d.ExpiresAt))
-		return nil
-	case "verify":
-		at, err := secretFrom(getenv, "CSP_ACCESS_TOKEN", stdin)
-		if err != nil {
-			return err
-		}
-		cl, err := c.Verify(ctx, at.Reveal())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "valid: user %q org %q perms %v, expires %s\n", cl.Username, cl.OrgID, cl.Perms, when(cl.ExpiresAt))
-		return nil
-	case "public-key":
-		pk, err := c.PublicKey(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "alg: %s\nissuer: %s\n%s\n", pk.Alg, pk.Issuer, strings.TrimSpace(pk.PEM))
-		return nil
-	}
-	return usageError("csp: unknown subcommand " + args[0])
-}
-
-func when(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format(time.RFC3339)
+func cspCommand() *command {
+	v := vendorCmd[*csp.Client]{envURL: "CSP_URL", defURL: csp.CloudVMware,
+		client: noFlags(func(base string) (*csp.Client, error) { return csp.New(base, clientOptions()...) })}
+	apiToken := &secretSpec{what: "API token", env: "CSP_API_TOKEN"}
+	return group("csp", "VMware / Tanzu Cloud Services Platform: exchange API tokens, verify access tokens",
+		"Base URL: --url or $CSP_URL (default "+csp.CloudVMware+"; Tanzu: "+csp.TanzuBroadcom+").",
+		v.leaf(leafSpec{name: "exchange", secret: apiToken,
+			summary: "exchange an organization API token for an access token (printed alone)",
+			desc:    "The passcode of an MFA-protected API token comes from $CSP_PASSCODE."},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*csp.Client] {
+				scopes := fs.String("scope", "", "space-separated scopes to narrow the token to")
+				return func(ctx context.Context, c *csp.Client, _ []string) error {
+					key, err := e.readSecret(cc)
+					if err != nil {
+						return err
+					}
+					tok, err := c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: key, Passcode: e.optionalSecret("CSP_PASSCODE"), Scopes: strings.Fields(*scopes)})
+					if err != nil {
+						return err
+					}
+					return cspTokenOut(e, cc, tok)
+				}
+			}),
+		v.leaf(leafSpec{name: "client-credentials", secret: &secretSpec{what: "client secret", env: "CSP_CLIENT_SECRET"},
+			summary: "exchange an OAuth app's client id and secret for an access token (printed alone)"},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*csp.Client] {
+				id := fs.String("client-id", "", "the OAuth app's client id (default $CSP_CLIENT_ID)")
+				org := fs.String("org-id", "", "limit the token to this organization")
+				return func(ctx context.Context, c *csp.Client, _ []string) error {
+					if *id == "" {
+						*id = e.getenv("CSP_CLIENT_ID")
+					}
+					if *id == "" {
+						return usagef("%s: missing --client-id", cc.path)
+					}
+					secret, err := e.readSecret(cc)
+					if err != nil {
+						return err
+					}
+					tok, err := c.ExchangeClientCredentials(ctx, csp.ClientCredentials{ClientID: *id, ClientSecret: secret, OrgID: *org})
+					if err != nil {
+						return err
+					}
+					return cspTokenOut(e, cc, tok)
+				}
+			}),
+		v.leaf(leafSpec{name: "details", secret: apiToken, summary: "show the owner, organization, scopes and dates of an API token"},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*csp.Client] {
+				return func(ctx context.Context, c *csp.Client, _ []string) error {
+					key, err := e.readSecret(cc)
+					if err != nil {
+						return err
+					}
+					d, err := c.APITokenDetails(ctx, key)
+					if err != nil {
+						return err
+					}
+					if cc.json() {
+						return writeJSON(e.stdout, map[string]any{
+							"token_id": d.TokenID, "token_name": d.TokenName, "user_id": d.UserID, "username": d.Username,
+							"org_id": d.OrgID, "scopes": d.Scopes, "deactivated": d.Deactivated,
+							"created_at": jsonTime(d.CreatedAt), "last_used_at": jsonTime(d.LastUsedAt), "expires_at": jsonTime(d.ExpiresAt),
+						})
+					}
+					tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+					fmt.Fprintf(tw, "token:\t%s (%s)\nuser:\t%s (%s)\norg:\t%s\nscopes:\t%s\ndeactivated:\t%t\ncreated:\t%s\nlast used:\t%s\nexpires:\t%s\n",
+						d.TokenName, d.TokenID, d.Username, d.UserID, d.OrgID, strings.Join(d.Scopes, " "), d.Deactivated,
+						stamp(d.CreatedAt), stamp(d.LastUsedAt), stamp(d.ExpiresAt))
+					return tw.Flush()
+				}
+			}),
+		v.leaf(leafSpec{name: "verify", secret: &secretSpec{what: "access token", env: "CSP_ACCESS_TOKEN"},
+			summary: "verify an access token's signature and lifetime against the host's signing key",
+			desc:    "An invalid token exits with code 3."},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*csp.Client] {
+				return func(ctx context.Context, c *csp.Client, _ []string) error {
+					at, err := e.readSecret(cc)
+					if err != nil {
+						return err
+					}
+					cl, err := c.Verify(ctx, at.Reveal())
+					if err != nil {
+						return err
+					}
+					if cc.json() {
+						return writeJSON(e.stdout, map[string]any{"valid": true, "username": cl.Username, "org_id": cl.OrgID,
+							"perms": cl.Perms, "subject": cl.Subject, "issuer": cl.Issuer, "expires_at": jsonTime(cl.ExpiresAt)})
+					}
+					_, err = fmt.Fprintf(e.stdout, "valid: user %q org %q perms %v, expires %s\n", cl.Username, cl.OrgID, cl.Perms, stamp(cl.ExpiresAt))
+					return err
+				}
+			}),
+		v.leaf(leafSpec{name: "public-key", summary: "print the host's token-signing key (PEM; the JSON Web Key Set with --jwks)"},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*csp.Client] {
+				jwks := fs.Bool("jwks", false, "list the keys of the JSON Web Key Set instead")
+				return func(ctx context.Context, c *csp.Client, _ []string) error {
+					if *jwks {
+						keys, err := c.JWKS(ctx)
+						if err != nil {
+							return err
+						}
+						type keyJSON struct {
+							Kid  string `json:"kid"`
+							Alg  string `json:"alg"`
+							Use  string `json:"use"`
+							Bits int    `json:"bits"`
+						}
+						out := []keyJSON{}
+						for _, k := range keys {
+							out = append(out, keyJSON{k.Kid, k.Alg, k.Use, k.Key.N.BitLen()})
+						}
+						if cc.json() {
+							return writeJSON(e.stdout, out)
+						}
+						tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+						fmt.Fprintln(tw, "KID\tALG\tUSE\tBITS")
+						for _, k := range out {
+							fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", k.Kid, orDash(k.Alg), orDash(k.Use), k.Bits)
+						}
+						return tw.Flush()
+					}
+					pk, err := c.PublicKey(ctx)
+					if err != nil {
+						return err
+					}
+					if cc.json() {
+						return writeJSON(e.stdout, map[string]string{"alg": pk.Alg, "issuer": pk.Issuer, "pem": pk.PEM})
+					}
+					_, err = fmt.Fprintf(e.stdout, "alg: %s\nissuer: %s\n%s\n", pk.Alg, pk.Issuer, strings.TrimSpace(pk.PEM))
+					return err
+				}
+			}),
+	)
 }

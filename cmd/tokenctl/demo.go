@@ -3,118 +3,103 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
-	"github.com/tokenkit/tokenkit/csp"
-	"github.com/tokenkit/tokenkit/csp/csptest"
 )
 
-// demo runs tokenkit end to end on the built-in CSP fake: no network, no
-// credentials. Every step prints what happened; no secret is printed.
+func demoCommand() *command {
+	return &command{
+		name:    "demo",
+		summary: "run every vendor's token lifecycle on the built-in fakes and print one table (no network, no credentials)",
+		desc: `demo starts the five fakes in this process and, for each vendor, signs in or exchanges,
+issues a token, lists tokens, uses the token on an authenticated call through tokenkit.Transport,
+refreshes, revokes, and shows the revoked token rejected, all through the public SDK. A step the
+vendor's API does not have is shown as n/a with the reason. Secrets are never printed. The exit
+code is 1 if any step failed.`,
+		setup: func(fs *flag.FlagSet, e *env, cc *cmdCtx) func(context.Context, []string) error {
+			return func(ctx context.Context, args []string) error {
+				if err := wantArgs(cc, args); err != nil {
+					return err
+				}
+				return demo(ctx, e.stdout)
+			}
+		},
+	}
+}
+
+// errStepsFailed is the demo's error when a step failed (the table says
+// which).
+var errStepsFailed = errors.New("demo: some steps failed")
+
+// demo runs the lifecycle of every vendor on the built-in fakes and prints
+// one table.
 func demo(ctx context.Context, w io.Writer) error {
-	step := func(format string, args ...any) { fmt.Fprintf(w, "• "+format+"\n", args...) }
+	start := time.Now()
+	s := seed{}.withDefaults()
+	fakes := startFakes(s)
+	defer fakes.Close()
+	cr := credentials{user: s.Users[0], apiToken: tokenkit.Secret(s.APITokens[0]), apiKey: tokenkit.Secret(s.APIKeys[0])}
 
-	fake := csptest.NewServer()
-	defer fake.Close()
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	fake.SetClock(clock)
-
-	apiToken := fake.AddAPIToken(csptest.APIToken{OrgID: "demo-org", Username: "ada@example.com", Scopes: []string{"csp:org_member", "openid"}})
-	mfaToken := fake.AddAPIToken(csptest.APIToken{OrgID: "demo-org", Passcode: "424242"})
-	fake.AddOAuthApp(csptest.OAuthApp{ID: "demo-app", Secret: "demo-app-secret", OrgID: "demo-org", Scopes: []string{"csp:org_member"}})
-	fmt.Fprintf(w, "tokenkit %s demo on the built-in CSP fake at %s\n\n", tokenkit.Version, fake.URL())
-
-	c, err := csp.New(fake.URL(), tokenkit.WithClock(clock), tokenkit.WithRetryWait(10*time.Millisecond, 50*time.Millisecond))
-	if err != nil {
-		return err
-	}
-
-	tok, err := c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)})
-	if err != nil {
-		return err
-	}
-	step("exchanged an API token: %v", tok)
-	cl, err := c.Verify(ctx, tok.Value())
-	if err != nil {
-		return err
-	}
-	step("verified its RS256 signature against token-public-key: user %s, org %s, perms %v", cl.Username, cl.OrgID, cl.Perms)
-
-	d, err := c.APITokenDetails(ctx, tokenkit.Secret(apiToken))
-	if err != nil {
-		return err
-	}
-	step("API-token details: %q owned by %s, expires %s", d.TokenName, d.Username, when(d.ExpiresAt))
-
-	_, err = c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: tokenkit.Secret(mfaToken)})
-	step("an MFA-protected token without passcode is refused: %v (ErrInvalidCredential: %t)", err, errors.Is(err, tokenkit.ErrInvalidCredential))
-	if _, err = c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: tokenkit.Secret(mfaToken), Passcode: "424242"}); err != nil {
-		return err
-	}
-	step("with its passcode it is accepted")
-
-	app, err := c.ExchangeClientCredentials(ctx, csp.ClientCredentials{ClientID: "demo-app", ClientSecret: "demo-app-secret"})
-	if err != nil {
-		return err
-	}
-	step("client-credentials grant for an OAuth app: %v", app)
-
-	before := fake.Calls("ExchangeAPIToken")
-	fake.FailNext(2, csptest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
-	if _, err := c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)}); err != nil {
-		return err
-	}
-	step("two 429s with Retry-After were retried: %d attempts, then success", fake.Calls("ExchangeAPIToken")-before)
-
-	fake.FailNext(1, csptest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3600"})
-	_, err = c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)})
-	var te *tokenkit.Error
-	if errors.As(err, &te) {
-		step("a Retry-After of an hour is past the cap: failed at once, RetryAfter=%s", te.RetryAfter)
-	}
-
-	// A downstream API that accepts only valid tokens from this CSP.
-	served := 0
-	api := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if _, err := c.Verify(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")); err != nil {
-			rw.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		served++
-	}))
-	defer api.Close()
-	src := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)}, tokenkit.SourceConfig{Clock: clockFunc(clock)})
-	hc := tokenkit.NewClient(src, nil)
-	exchanges := fake.Calls("ExchangeAPIToken")
-	for i := range 6 {
-		resp, err := hc.Get(api.URL + "/orgs")
+	fmt.Fprintf(w, "tokenkit %s: the token lifecycle of five vendors on the built-in fakes (no network, no credentials; secrets redacted)\n\n", tokenkit.Version)
+	var rows []row
+	for _, v := range vendorNames() {
+		b, err := newBundle(v, fakes.url(v), cr)
 		if err != nil {
-			return err
+			rows = append(rows, row{vendor: v, step: lifecycleSteps()[0], outcome: failed, detail: err.Error()})
+			continue
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("downstream call %d: HTTP %d", i, resp.StatusCode)
-		}
-		advance(10 * time.Minute) // one hour in six calls: 30-minute tokens must be refreshed
+		rows = append(rows, lifecycle(ctx, b)...)
+		b.close()
 	}
-	step("a Source and Transport made 6 calls over an hour of 30-minute tokens: %d served, %d exchanges", served, fake.Calls("ExchangeAPIToken")-exchanges)
-
-	_, err = c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: "a-mistyped-api-token-value"})
-	step("the fake echoes a bad API token in its error; tokenkit masks it: %v", err)
-	fmt.Fprintln(w, "\ndone: every step ran against the fake; no secret was printed.")
+	failures := printRows(w, rows)
+	fmt.Fprintf(w, "\n%d vendors, %d steps, %d n/a, %d failed, in %s\n", len(vendorNames()), len(rows), count(rows, na), failures, time.Since(start).Round(time.Millisecond))
+	if failures > 0 {
+		return errStepsFailed
+	}
 	return nil
 }
 
-type clockFunc func() time.Time
+// printRows prints the table and returns how many steps failed or were
+// skipped.
+func printRows(w io.Writer, rows []row) int {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VENDOR\tSTEP\tOUTCOME\tTIME")
+	bad := 0
+	for _, r := range rows {
+		took := "-"
+		if r.outcome != na && r.outcome != skipped {
+			took = r.took.Round(100 * time.Microsecond).String()
+		}
+		var out string
+		switch r.outcome {
+		case ok:
+			out = "ok: " + r.detail
+		case na:
+			out = "n/a: " + r.detail
+		case failed:
+			out = "FAILED: " + r.detail
+			bad++
+		case skipped:
+			out = r.detail
+			bad++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.vendor, r.step, out, took)
+	}
+	tw.Flush()
+	return bad
+}
 
-func (f clockFunc) Now() time.Time { return f() }
+func count(rows []row, o outcome) int {
+	n := 0
+	for _, r := range rows {
+		if r.outcome == o {
+			n++
+		}
+	}
+	return n
+}

@@ -1,73 +1,93 @@
-// Command tokenctl exposes tokenkit from the shell. This first version covers
-// CSP and a demo that runs on the built-in fake, with no network and no
-// credentials:
+// Command tokenctl is tokenkit from the shell: every token verb of the five
+// vendors, a demo of their whole token lifecycle on the built-in fakes, and
+// those fakes as a local server for test suites in any language.
 //
-//	go run ./cmd/tokenctl demo
+//	go run ./cmd/tokenctl demo                       # no network, no credentials
+//	tokenctl fake                                    # serve the fakes; prints one base URL per vendor
+//	export CSP_API_TOKEN=…                           # secrets come from the environment,
+//	tokenctl csp exchange                            # a file (--secret-file) or standard input
+//	tokenctl commvault token list --url https://cc.example.com/commandcenter/api
 //
-// Real calls read secrets from the environment or standard input, never from
-// flags (which other users of the machine can read in the process list):
-//
-//	CSP_API_TOKEN=… tokenctl csp exchange --host https://console.cloud.vmware.com
-//	tokenctl csp details --host … < api-token.txt
+// Secrets are never accepted as flags, where the process list shows them.
+// Commands that produce a token print it alone on standard output, so that
+// $(tokenctl csp exchange) works; -o json prints the full result with every
+// other secret redacted. Exit codes: 0 success, 1 other failure, 2 usage
+// error, 3 authentication or authorization failure, 4 network or server
+// failure.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/tokenkit/tokenkit"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
 }
 
-const usage = `usage: tokenctl <command> [flags]
+// rootCommand is the command tree.
+func rootCommand() *command {
+	return &command{
+		name: "tokenctl",
+		desc: `tokenctl runs the token verbs of five vendors from the shell, a demo of their whole
+token lifecycle on built-in fakes, and those fakes as a local server.
 
-commands:
-  demo                      exchange, verify, refresh and fail on the built-in CSP fake (no network)
-  csp exchange  --host URL  exchange the API token in $CSP_API_TOKEN (or stdin) for an access token
-  csp details   --host URL  show the owner, scopes and dates of the API token
-  csp verify    --host URL  verify the access token in $CSP_ACCESS_TOKEN (or stdin)
-  csp public-key --host URL print the host's token-signing key
-  version                   print the tokenkit version
-`
+Secrets (passwords, API tokens and keys, session and access tokens) are read from
+environment variables, from a file (--secret-file) or from standard input, never
+from flags. A command that produces a token prints it alone on standard output, so
+that $(tokenctl csp exchange) works; -o json prints the full result, other secrets
+redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL.`,
+		subs: []*command{
+			demoCommand(),
+			fakeCommand(),
+			cspCommand(),
+			commvaultCommand(),
+			canvusCommand(),
+			oracleCommand(),
+			cgscanCommand(),
+			versionCommand(),
+		},
+	}
+}
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
-	var err error
-	switch args[0] {
-	case "demo":
-		err = demo(ctx, stdout)
-	case "csp":
-		err = cspCommand(ctx, args[1:], stdin, stdout, getenv)
-	case "version":
-		err = version(stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "tokenctl: unknown command %q\n\n%s", args[0], usage)
-		return 2
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "tokenctl:", err)
-		if _, ok := err.(usageError); ok {
-			return 2
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	err := rootCommand().exec(ctx, e, "tokenctl", args)
+	code := exitCode(err)
+	if err != nil && err != errStepsFailed {
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "tokenctl ") {
+			msg = "tokenctl: " + msg
 		}
-		return 1
+		fmt.Fprintln(stderr, msg)
 	}
-	return 0
+	return code
 }
 
-type usageError string
-
-func (e usageError) Error() string { return string(e) + "\n\n" + usage }
+func versionCommand() *command {
+	return &command{
+		name:    "version",
+		summary: "print the tokenkit version",
+		setup: func(fs *flag.FlagSet, e *env, cc *cmdCtx) func(context.Context, []string) error {
+			return func(_ context.Context, args []string) error {
+				if err := wantArgs(cc, args); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintln(e.stdout, "tokenctl", tokenkit.Version)
+				return err
+			}
+		},
+	}
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strconv"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/canvus"
+)
+
+type canvusTokenJSON struct {
+	ID          string   `json:"id"`
+	Description string   `json:"description"`
+	CreatedAt   jsonTime `json:"created_at"`
+}
+
+func canvusInfo(i canvus.AccessTokenInfo) tokenkit.TokenInfo {
+	return tokenkit.TokenInfo{ID: i.ID, Name: i.Description, CreatedAt: i.CreatedAt}
+}
+
+func canvusCommand() *command {
+	v := vendorCmd[*canvus.Client]{envURL: "CANVUS_URL",
+		client: noFlags(func(base string) (*canvus.Client, error) { return canvus.New(base, clientOptions()...) })}
+	auth := &secretSpec{what: "login or access token", env: "CANVUS_TOKEN"}
+	authDesc := `The token (a login token or an access token) comes from $CANVUS_TOKEN:
+export CANVUS_TOKEN=$(tokenctl canvus login --email EMAIL). The user is --user-id or
+$CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
+	// tokens returns the token API of --user-id, authenticated by the
+	// command's secret.
+	type tokensFlags struct{ userID *int64 }
+	addTokensFlags := func(fs *flag.FlagSet) tokensFlags {
+		return tokensFlags{userID: fs.Int64("user-id", 0, "whose tokens (default $CANVUS_USER_ID)")}
+	}
+	tokens := func(e *env, cc *cmdCtx, c *canvus.Client, tf tokensFlags) (*canvus.Tokens, error) {
+		id := *tf.userID
+		if id == 0 {
+			if s := e.getenv("CANVUS_USER_ID"); s != "" {
+				var err error
+				if id, err = strconv.ParseInt(s, 10, 64); err != nil {
+					return nil, usagef("%s: $CANVUS_USER_ID is not a number", cc.path)
+				}
+			}
+		}
+		if id <= 0 {
+			return nil, usagef("%s: missing --user-id (or $CANVUS_USER_ID)", cc.path)
+		}
+		s, err := e.readSecret(cc)
+		if err != nil {
+			return nil, err
+		}
+		return c.Tokens(id, tokenkit.StaticSource(canvus.NewAccessToken(s.Reveal()))), nil
+	}
+	return group("canvus", "MultiTaction Canvus: log in, create, list, get, rename, delete and watch access tokens",
+		"Base URL: --url or $CANVUS_URL, e.g. https://canvus.example.com (/api/v1 is added).",
+		v.leaf(leafSpec{name: "login", secret: &secretSpec{what: "password", env: "CANVUS_PASSWORD"},
+			summary: "sign in and print the login token alone (-o json: with the user id)"},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
+				email := fs.String("email", "", "the user's email address (default $CANVUS_EMAIL)")
+				remember := fs.Bool("remember", false, "ask for a longer session")
+				return func(ctx context.Context, c *canvus.Client, _ []string) error {
+					if *email == "" {
+						*email = e.getenv("CANVUS_EMAIL")
+					}
+					if *email == "" {
+						return usagef("%s: missing --email", cc.path)
+					}
+					pw, err := e.readSecret(cc)
+					if err != nil {
+						return err
+					}
+					t, err := c.Login(ctx, canvus.Credentials{Email: *email, Password: pw, Remember: *remember})
+					if err != nil {
+						return err
+					}
+					if !cc.json() {
+						return printBare(e.stdout, t.Value())
+					}
+					return writeJSON(e.stdout, map[string]any{"token": t.Value(), "expires_at": jsonTime(t.ExpiresAt),
+						"user": map[string]any{"id": t.User.ID, "name": t.User.Name, "email": t.User.Email, "admin": t.User.Admin}})
+				}
+			}),
+		v.leaf(leafSpec{name: "logout", secret: &secretSpec{what: "login token", env: "CANVUS_TOKEN"}, summary: "sign a login token out"},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
+				return func(ctx context.Context, c *canvus.Client, _ []string) error {
+					s, err := e.readSecret(cc)
+					if err != nil {
+						return err
+					}
+					if err := c.Logout(ctx, canvus.NewAccessToken(s.Reveal())); err != nil {
+						return err
+					}
+					fmt.Fprintln(e.stderr, "logged out")
+					return nil
+				}
+			}),
+		v.leaf(leafSpec{name: "server-info", summary: "check that the base URL is a Canvus Server (no token needed)"},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
+				return func(ctx context.Context, c *canvus.Client, _ []string) error {
+					si, err := c.ServerInfo(ctx)
+					if err != nil {
+						return err
+					}
+					if cc.json() {
+						return writeJSON(e.stdout, map[string]any{"version": si.Version, "server_id": si.ServerID, "api": si.API})
+					}
+					_, err = fmt.Fprintf(e.stdout, "version: %s\nserver id: %s\napi: %v\n", si.Version, si.ServerID, si.API)
+					return err
+				}
+			}),
+		group("token", "list, get, create, rename, delete and watch personal access tokens", authDesc,
+			v.leaf(leafSpec{name: "list", secret: auth, summary: "list a user's access tokens (a table; -o json)", desc: authDesc},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
+					tf := addTokensFlags(fs)
+					return func(ctx context.Context, c *canvus.Client, _ []string) error {
+						t, err := tokens(e, cc, c, tf)
+						if err != nil {
+							return err
+						}
+						var l tokenkit.Lister = t
+						list, err := l.List(ctx)
+						if err != nil {
+							return err
+						}
+						return printTokenList(e.stdout, cc, list)
+					}
+				}),
+			v.leaf(leafSpec{name: "get", args: []string{"ID"}, secret: auth, summary: "show one access token", desc: authDesc},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
+					tf := addTokensFlags(fs)
+					return func(ctx context.Context, c *canvus.Client, args []string) error {
+						t, err := tokens(e, cc, c, tf)
+						if err != nil {
+							return err
+						}
+						info, err := t.Get(ctx, args[0])
+						if err != nil {
+							return err
+						}
+						if cc.json() {
+							return writeJSON(e.stdout, canvusTokenJSON{info.ID, info.Description, jsonTime(info.CreatedAt)})
+						}
+						return printTokenList(e.stdout, cc, []tokenkit.TokenInfo{canvusInfo(*info)})
+					}
+				}),
+			v.leaf(leafSpec{name: "create", secret: auth, summary: "create an access token and print it alone (Canvus shows it only once)", desc: authDesc},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
+					tf := addTokensFlags(fs)
+					desc := fs.String("description", "", "the token's description (required)")
+					return func(ctx context.Context, c *canvus.Client, _ []string) error {
+						if *desc == "" {
+							return usagef("%s: missing --description", cc.path)
+						}
+						t, err := tokens(e, cc, c, tf)
+						if err != nil {
+							return err
+						}
+						pat, err := t.Create(ctx, *desc)
+						if err != nil {
+							return err
+						}
+						if !cc.json() {
+							return printBare(e.stdout, pat.Value())
+						}
+						return writeJSON(e.stdout, map[string]any{"token": pat.Value(), "id": pat.ID, "description": pat.Description,
+							"created_at": jsonTime(pat.CreatedAt), "user_id": pat.UserID})
+					}
+				}),
+			v.leaf(leafSpec{name: "rename", args: []string{"ID"}, secret: auth, summary: "change an access token's description", desc: authDesc},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
+					tf := addTokensFlags(fs)
+					desc := fs.String("description", "", "the new description (required)")
+					return func(ctx context.Context, c *canvus.Client, args []string) error {
+						if *desc == "" {
+							return usagef("%s: missing --description", cc.path)
+						}
+						t, err := tokens(e, cc, c, tf)
+						if err != nil {
+							return err
+						}
+						info, err := t.Rename(ctx, args[0], *desc)
+						if err != nil {
+							return err
+						}
+						if cc.json() {
+							return writeJSON(e.stdout, canvusTokenJSON{info.ID, info.Description, jsonTime(info.CreatedAt)})
+						}
+						return printTokenList(e.stdout, cc, []tokenkit.TokenInfo{canvusInfo(*info)})
+					}
+				}),
+			v.leaf(leafSpec{name: "delete", args: []string{"ID"}, secret: auth, summary: "delete (revoke) an access token", desc: authDesc},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
+					tf := addTokensFlags(fs)
+					return func(ctx context.Context, c *canvus.Client, args []string) error {
+						t, err := tokens(e, cc, c, tf)
+						if err != nil {
+							return err
+						}
+						var r tokenkit.Revoker = t
+						if err := r.Revoke(ctx, args[0]); err != nil {
+							return err
+						}
+						fmt.Fprintln(e.stderr, "deleted", args[0])
+						return nil
+					}
+				}),
+			v.leaf(leafSpec{name: "watch", args: []string{"[ID]"}, secret: auth, stream: true,
+				summary: "stream changes to a user's tokens (or one token) until interrupted",
+				desc:    authDesc + "\nOne line per event (snapshot, created, updated, deleted); -o json prints JSON lines."},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
+					tf := addTokensFlags(fs)
+					count := fs.Int("count", 0, "stop after this many events (0: until interrupted)")
+					return func(ctx context.Context, c *canvus.Client, args []string) error {
+						t, err := tokens(e, cc, c, tf)
+						if err != nil {
+							return err
+						}
+						ctx, cancel := context.WithCancel(ctx)
+						defer cancel()
+						events := t.Subscribe(ctx)
+						if len(args) == 1 {
+							events = t.SubscribeToken(ctx, args[0])
+						}
+						enc := json.NewEncoder(e.stdout)
+						n := 0
+						for ev, err := range events {
+							if err != nil {
+								return err
+							}
+							if cc.json() {
+								toks := make([]canvusTokenJSON, 0, len(ev.Tokens))
+								for _, i := range ev.Tokens {
+									toks = append(toks, canvusTokenJSON{i.ID, i.Description, jsonTime(i.CreatedAt)})
+								}
+								err = enc.Encode(map[string]any{"type": ev.Type.String(), "fields": ev.Fields, "tokens": toks,
+									"token": canvusTokenJSON{ev.Token.ID, ev.Token.Description, jsonTime(ev.Token.CreatedAt)}})
+							} else if ev.Type == canvus.Snapshot && len(args) == 0 {
+								_, err = fmt.Fprintf(e.stdout, "snapshot %d token(s)\n", len(ev.Tokens))
+							} else {
+								_, err = fmt.Fprintf(e.stdout, "%s %s %q\n", ev.Type, ev.Token.ID, ev.Token.Description)
+							}
+							if err != nil {
+								return err
+							}
+							if n++; *count > 0 && n >= *count {
+								return nil
+							}
+						}
+						return nil
+					}
+				}),
+		),
+	)
+}

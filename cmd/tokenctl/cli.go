@@ -1,0 +1,473 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+)
+
+// Exit codes, documented in the top-level help and the README.
+const (
+	exitOK      = 0
+	exitError   = 1 // anything else
+	exitUsage   = 2 // bad command line
+	exitAuth    = 3 // authentication or authorization failure
+	exitNetwork = 4 // network or server failure
+)
+
+const exitCodesHelp = `exit codes:
+  0  success
+  1  any other failure
+  2  usage error (unknown command or flag, missing argument, a secret on the command line)
+  3  authentication or authorization failure (bad credential, 401, 403, revoked or invalid token)
+  4  network or server failure (no answer, 5xx, rate limited, outcome unknown)
+`
+
+// env is the process around a command: main passes the real one, tests their
+// own.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// usageError is a mistake on the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// exitCode maps an error to the documented exit codes.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	case isAuthFailure(err):
+		return exitAuth
+	case errors.Is(err, tokenkit.ErrTransport), errors.Is(err, tokenkit.ErrServer),
+		errors.Is(err, tokenkit.ErrRateLimited):
+		return exitNetwork
+	}
+	return exitError
+}
+
+// authFailure marks a failure the CLI itself found to be an authentication
+// failure (an invalid token reported by a check): exit code 3.
+type authFailure struct{ msg string }
+
+func (e *authFailure) Error() string { return e.msg }
+
+// secretSpec names a command's secret and the environment variable it is
+// read from.
+type secretSpec struct {
+	what string // "API token", "password", …
+	env  string // "CSP_API_TOKEN"
+}
+
+// command is a node of the command tree: a group with subcommands, or a leaf
+// whose setup declares its flags and returns what runs it.
+type command struct {
+	name     string
+	synopsis string // after the command path: "[flags] ID"
+	summary  string // one line, shown in the parent's list
+	desc     string // shown by --help
+	subs     []*command
+	// secret, when set, adds --secret-file and names the environment
+	// variable the secret comes from.
+	secret *secretSpec
+	// setup declares the leaf's flags on fs and returns the function that
+	// runs it with the positional arguments.
+	setup func(fs *flag.FlagSet, e *env, c *cmdCtx) func(ctx context.Context, args []string) error
+}
+
+// cmdCtx carries what every leaf shares: its path for messages and the
+// flags the dispatcher adds.
+type cmdCtx struct {
+	path       string
+	secret     *secretSpec
+	secretFile string
+	output     string
+}
+
+// isSecretFlag reports a flag name a user might reach for to pass a secret.
+// A command refuses such a flag unless it defines it: argv is visible to
+// every user of the machine in the process list, and it lands in shell
+// history.
+func isSecretFlag(name string) bool {
+	switch name {
+	case "password", "passwd", "pass", "secret", "client-secret", "token", "api-token", "apitoken",
+		"api-key", "apikey", "access-token", "refresh-token", "session", "passcode", "otp", "code",
+		"recovery-code", "key":
+		return true
+	}
+	return false
+}
+
+func (c *command) find(name string) *command {
+	for _, s := range c.subs {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// exec runs the command at path with args.
+func (c *command) exec(ctx context.Context, e *env, path string, args []string) error {
+	if len(c.subs) > 0 {
+		if len(args) == 0 {
+			return usagef("%s: missing command\n\n%s", path, c.help(path))
+		}
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			_, err := io.WriteString(e.stdout, c.help(path))
+			return err
+		}
+		sub := c.find(args[0])
+		if sub == nil {
+			return usagef("%s: unknown command %q\n\n%s", path, args[0], c.help(path))
+		}
+		return sub.exec(ctx, e, path+" "+sub.name, args[1:])
+	}
+	cc := &cmdCtx{path: path, secret: c.secret}
+	fs := flag.NewFlagSet(path, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	run := c.setup(fs, e, cc)
+	if c.secret != nil {
+		fs.StringVar(&cc.secretFile, "secret-file", "", "read the "+c.secret.what+" from this file (- for standard input) instead of $"+c.secret.env)
+	}
+	if err := refuseSecretFlags(cc, fs, args); err != nil {
+		return err
+	}
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		_, err := io.WriteString(e.stdout, c.leafHelp(path, fs))
+		return err
+	}
+	if err != nil {
+		return usagef("%s: %v (see %s --help)", path, err, path)
+	}
+	if cc.output != "" && cc.output != "text" && cc.output != "json" {
+		return usagef("%s: -o must be text or json, not %q", path, cc.output)
+	}
+	return run(ctx, pos)
+}
+
+// refuseSecretFlags refuses a flag that would carry a secret, before the
+// flag package's own "flag provided but not defined" hides why.
+func refuseSecretFlags(cc *cmdCtx, fs *flag.FlagSet, args []string) error {
+	for _, a := range args {
+		if a == "--" {
+			return nil
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name := strings.TrimLeft(a, "-")
+		name, _, _ = strings.Cut(name, "=")
+		if fs.Lookup(name) != nil || !isSecretFlag(name) {
+			continue
+		}
+		how := "set it in an environment variable"
+		if cc.secret != nil {
+			how = fmt.Sprintf("set $%s, pass --secret-file FILE, or pipe it on standard input", cc.secret.env)
+		}
+		return usagef("%s: refusing --%s: a secret on the command line is visible to every user of the machine (ps) and lands in shell history; %s", cc.path, name, how)
+	}
+	return nil
+}
+
+// parseInterspersed parses flags wherever they appear among the positional
+// arguments, which the flag package alone stops at.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if i := len(args) - len(rest); i > 0 && args[i-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func (c *command) help(path string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: %s <command> [flags]\n\n", path)
+	if c.desc != "" {
+		b.WriteString(c.desc + "\n\n")
+	}
+	b.WriteString("commands:\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, s := range c.subs {
+		fmt.Fprintf(tw, "  %s\t%s\n", s.name, s.summary)
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "\nRun '%s <command> --help' for the flags of a command.\n\n%s", path, exitCodesHelp)
+	return b.String()
+}
+
+func (c *command) leafHelp(path string, fs *flag.FlagSet) string {
+	var b strings.Builder
+	syn := c.synopsis
+	if syn == "" {
+		syn = "[flags]"
+	}
+	fmt.Fprintf(&b, "usage: %s %s\n\n%s\n", path, syn, c.summary)
+	if c.desc != "" {
+		b.WriteString("\n" + c.desc + "\n")
+	}
+	if c.secret != nil {
+		fmt.Fprintf(&b, "\nThe %s is read from --secret-file, else $%s, else standard input (piped, one line).\nIt is never accepted as a flag: the command line is visible to every user of the machine.\n", c.secret.what, c.secret.env)
+	}
+	var flags []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) { flags = append(flags, f) })
+	if len(flags) > 0 {
+		sort.Slice(flags, func(i, j int) bool { return flags[i].Name < flags[j].Name })
+		b.WriteString("\nflags:\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, f := range flags {
+			name := "--" + f.Name
+			if len(f.Name) == 1 {
+				name = "-" + f.Name
+			}
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+				def = fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(tw, "  %s\t%s%s\n", name, f.Usage, def)
+		}
+		tw.Flush()
+	}
+	b.WriteString("\n" + exitCodesHelp)
+	return b.String()
+}
+
+// readSecret returns the command's secret: from --secret-file (a path, or -
+// for standard input), else from its environment variable, else from the
+// first line of standard input when that is not a terminal.
+func (e *env) readSecret(cc *cmdCtx) (tokenkit.Secret, error) {
+	spec := cc.secret
+	if cc.secretFile != "" {
+		var r io.Reader = e.stdin
+		if cc.secretFile != "-" {
+			f, err := os.Open(cc.secretFile)
+			if err != nil {
+				return "", usagef("%s: --secret-file: %v", cc.path, err)
+			}
+			defer f.Close()
+			r = f
+		}
+		b, err := io.ReadAll(io.LimitReader(r, 1<<16))
+		if err != nil {
+			return "", fmt.Errorf("%s: reading the %s: %w", cc.path, spec.what, err)
+		}
+		if v := strings.TrimSpace(string(b)); v != "" {
+			return tokenkit.Secret(v), nil
+		}
+		return "", usagef("%s: --secret-file %s is empty", cc.path, cc.secretFile)
+	}
+	if v := strings.TrimSpace(e.getenv(spec.env)); v != "" {
+		return tokenkit.Secret(v), nil
+	}
+	if v, err := e.stdinLine(); err != nil {
+		return "", fmt.Errorf("%s: reading the %s from standard input: %w", cc.path, spec.what, err)
+	} else if v != "" {
+		return tokenkit.Secret(v), nil
+	}
+	return "", usagef("%s: no %s: set $%s, pass --secret-file FILE, or pipe it on standard input", cc.path, spec.what, spec.env)
+}
+
+// stdinLine reads one line of standard input, or nothing when standard input
+// is a terminal: a secret typed there would be echoed.
+func (e *env) stdinLine() (string, error) {
+	if f, ok := e.stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return "", nil
+		}
+	}
+	return readLine(e.stdin, 1<<16)
+}
+
+// readLine reads one line of r, byte by byte so that nothing after it is
+// consumed, up to limit bytes.
+func readLine(r io.Reader, limit int) (string, error) {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for b.Len() < limit {
+		n, err := r.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				break
+			}
+			b.WriteByte(buf[0])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// optionalSecret reads an environment variable that holds an optional
+// secret (a passcode, a one-time code).
+func (e *env) optionalSecret(name string) tokenkit.Secret {
+	return tokenkit.Secret(strings.TrimSpace(e.getenv(name)))
+}
+
+// baseURL returns --url, else $<VENDOR>_URL, else def.
+func (e *env) baseURL(cc *cmdCtx, flagValue, envName, def string) (string, error) {
+	switch {
+	case flagValue != "":
+		return flagValue, nil
+	case e.getenv(envName) != "":
+		return e.getenv(envName), nil
+	case def != "":
+		return def, nil
+	}
+	return "", usagef("%s: no base URL: pass --url or set $%s", cc.path, envName)
+}
+
+// outputFlag adds -o to a leaf.
+func outputFlag(fs *flag.FlagSet, cc *cmdCtx) {
+	fs.StringVar(&cc.output, "o", "text", "output format: text or json")
+}
+
+func (cc *cmdCtx) json() bool { return cc.output == "json" }
+
+// writeJSON writes v indented. Fields of type tokenkit.Secret marshal as
+// "REDACTED": only a field of type string carries a secret, on purpose.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// wantArgs checks the positional arguments against names; a name in
+// brackets ("[ID]") is optional.
+func wantArgs(cc *cmdCtx, args []string, names ...string) error {
+	required := 0
+	for _, n := range names {
+		if !strings.HasPrefix(n, "[") {
+			required++
+		}
+	}
+	if len(args) < required {
+		return usagef("%s: missing %s", cc.path, strings.Join(names[len(args):required], " "))
+	}
+	if len(args) > len(names) {
+		// The argument is not repeated: it may be a secret put in the
+		// wrong place.
+		return usagef("%s: %d unexpected argument(s); secrets are never arguments (see --help)", cc.path, len(args)-len(names))
+	}
+	return nil
+}
+
+// stamp renders a time for tables and text output.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// jsonTime is a time that marshals as RFC 3339 in UTC, or null when zero.
+type jsonTime time.Time
+
+func (t jsonTime) MarshalJSON() ([]byte, error) {
+	if time.Time(t).IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(time.Time(t).UTC().Format(time.RFC3339))
+}
+
+func (t *jsonTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*t = jsonTime{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.Parse(time.RFC3339, s)
+	*t = jsonTime(v)
+	return err
+}
+
+// tokenInfoJSON is tokenkit.TokenInfo for -o json.
+type tokenInfoJSON struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	CreatedAt  jsonTime `json:"created_at"`
+	ExpiresAt  jsonTime `json:"expires_at"`
+	LastUsedAt jsonTime `json:"last_used_at"`
+	Scopes     []string `json:"scopes,omitempty"`
+}
+
+// printTokenList prints what any tokenkit.Lister returns: a table, or JSON.
+func printTokenList(w io.Writer, cc *cmdCtx, list []tokenkit.TokenInfo) error {
+	if cc.json() {
+		out := make([]tokenInfoJSON, 0, len(list))
+		for _, t := range list {
+			out = append(out, tokenInfoJSON{ID: t.ID, Name: t.Name, CreatedAt: jsonTime(t.CreatedAt),
+				ExpiresAt: jsonTime(t.ExpiresAt), LastUsedAt: jsonTime(t.LastUsedAt), Scopes: t.Scopes})
+		}
+		return writeJSON(w, out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tEXPIRES\tLAST USED\tSCOPES")
+	for _, t := range list {
+		scopes := strings.Join(t.Scopes, ",")
+		if scopes == "" {
+			scopes = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.Name), stamp(t.CreatedAt), stamp(t.ExpiresAt), stamp(t.LastUsedAt), scopes)
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// printBare prints the one secret a command exists to produce, alone on its
+// line, so that $(tokenctl …) captures it.
+func printBare(w io.Writer, value string) error {
+	_, err := fmt.Fprintln(w, value)
+	return err
+}
+
+// clientOptions are the options every vendor client of the CLI gets.
+func clientOptions() []tokenkit.Option {
+	return []tokenkit.Option{tokenkit.WithUserAgent("tokenctl/" + tokenkit.Version)}
+}

@@ -1,0 +1,369 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/commvault"
+)
+
+// commvaultPair is an access token and its refresh token as --save writes
+// them and renew reads them. The file holds secrets: it is written 0600.
+type commvaultPair struct {
+	AccessToken      string   `json:"access_token"`
+	RefreshToken     string   `json:"refresh_token,omitempty"`
+	ID               int64    `json:"id,omitempty"`
+	Name             string   `json:"name,omitempty"`
+	Type             string   `json:"type,omitempty"`
+	ExpiresAt        jsonTime `json:"expires_at"`
+	RefreshExpiresAt jsonTime `json:"refresh_expires_at"`
+	RenewableUntil   jsonTime `json:"renewable_until"`
+}
+
+// commvaultTokenJSON is a created or renewed token for -o json: the access
+// token is what the command produces; the refresh token is redacted.
+type commvaultTokenJSON struct {
+	AccessToken      string          `json:"access_token"`
+	RefreshToken     tokenkit.Secret `json:"refresh_token,omitempty"`
+	ID               int64           `json:"id"`
+	Name             string          `json:"name"`
+	Type             string          `json:"type"`
+	UserID           int64           `json:"user_id,omitempty"`
+	ExpiresAt        jsonTime        `json:"expires_at"`
+	RefreshExpiresAt jsonTime        `json:"refresh_expires_at"`
+	RenewableUntil   jsonTime        `json:"renewable_until"`
+}
+
+func commvaultTokenOut(e *env, cc *cmdCtx, t *commvault.AccessToken, save string) error {
+	if save != "" {
+		p := commvaultPair{AccessToken: t.Value(), RefreshToken: t.RefreshToken.Reveal(), ID: t.ID, Name: t.Name, Type: t.Type.String(),
+			ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt), RenewableUntil: jsonTime(t.RenewableUntil)}
+		if err := writeSecretJSON(save, p); err != nil {
+			return fmt.Errorf("%s: the token was issued but could not be saved: %w", cc.path, err)
+		}
+	}
+	if !cc.json() {
+		return printBare(e.stdout, t.Value())
+	}
+	return writeJSON(e.stdout, commvaultTokenJSON{AccessToken: t.Value(), RefreshToken: t.RefreshToken, ID: t.ID, Name: t.Name,
+		Type: t.Type.String(), UserID: t.UserID, ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt),
+		RenewableUntil: jsonTime(t.RenewableUntil)})
+}
+
+// writeSecretJSON writes v to path, readable only by its owner, replacing the
+// file in one step so that a crash leaves the old content or the new.
+func writeSecretJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tokenctl-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// parseWhen reads an RFC 3339 time, or a duration from now.
+func parseWhen(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return time.Now().Add(d), nil
+	}
+	return time.Parse(time.RFC3339, s)
+}
+
+func parseCommvaultType(s string) (commvault.TokenType, error) {
+	switch strings.ToLower(strings.ReplaceAll(s, "-", "_")) {
+	case "":
+		return commvault.TokenTypeDefault, nil
+	case "all":
+		return commvault.TokenTypeAll, nil
+	case "custom":
+		return commvault.TokenTypeCustom, nil
+	case "ms_scim":
+		return commvault.TokenTypeMSSCIM, nil
+	case "onetouch":
+		return commvault.TokenTypeOneTouch, nil
+	}
+	return 0, fmt.Errorf("unknown token type %q (all, custom, ms-scim, onetouch)", s)
+}
+
+func parseID(cc *cmdCtx, s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("%s: the token id must be a positive number, not %q", cc.path, s)
+	}
+	return id, nil
+}
+
+func commvaultCommand() *command {
+	v := vendorCmd[*commvault.Client]{envURL: "COMMVAULT_URL",
+		client: noFlags(func(base string) (*commvault.Client, error) { return commvault.New(base, clientOptions()...) })}
+	session := &secretSpec{what: "login session token", env: "COMMVAULT_TOKEN"}
+	// sessionOf reads the session the token commands run under.
+	sessionOf := func(e *env, cc *cmdCtx) (*commvault.Session, error) {
+		s, err := e.readSecret(cc)
+		if err != nil {
+			return nil, err
+		}
+		return commvault.NewSession(s), nil
+	}
+	sessionDesc := "The login session comes from $COMMVAULT_TOKEN: export COMMVAULT_TOKEN=$(tokenctl commvault login --user NAME)."
+	return group("commvault", "Commvault Command Center: log in, create, list, update, renew and delete V4 access tokens",
+		"Base URL: --url or $COMMVAULT_URL, the full API base, e.g. https://cc.example.com/commandcenter/api.",
+		v.leaf(leafSpec{name: "login", secret: &secretSpec{what: "password", env: "COMMVAULT_PASSWORD"},
+			summary: "log in and print the session token (QSDK …) alone"},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
+				user := fs.String("user", "", "user name (default $COMMVAULT_USER)")
+				domain := fs.String("domain", "", "the user's Active Directory domain")
+				return func(ctx context.Context, c *commvault.Client, _ []string) error {
+					if *user == "" {
+						*user = e.getenv("COMMVAULT_USER")
+					}
+					if *user == "" {
+						return usagef("%s: missing --user", cc.path)
+					}
+					pw, err := e.readSecret(cc)
+					if err != nil {
+						return err
+					}
+					s, err := c.Login(ctx, commvault.Credentials{Username: *user, Password: pw, Domain: *domain})
+					if err != nil {
+						return err
+					}
+					if !cc.json() {
+						return printBare(e.stdout, s.Value())
+					}
+					return writeJSON(e.stdout, map[string]any{"token": s.Value(), "user": s.UserName, "email": s.Email,
+						"user_guid": s.UserGUID, "expires_at": jsonTime(s.ExpiresAt), "force_password_change": s.ForcePasswordChange})
+				}
+			}),
+		v.leaf(leafSpec{name: "logout", secret: session, summary: "end a login session"},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
+				return func(ctx context.Context, c *commvault.Client, _ []string) error {
+					s, err := sessionOf(e, cc)
+					if err != nil {
+						return err
+					}
+					if err := c.Logout(ctx, s); err != nil {
+						return err
+					}
+					fmt.Fprintln(e.stderr, "logged out")
+					return nil
+				}
+			}),
+		group("token", "create, list, update, renew and delete V4 access tokens", sessionDesc,
+			v.leaf(leafSpec{name: "create", secret: session, summary: "create an access token and print it alone",
+				desc: sessionDesc + "\nThe refresh token is printed nowhere: pass --save FILE to keep the pair for renew."},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
+					name := fs.String("name", "", "the token's name (required; unique per user)")
+					typ := fs.String("type", "", "all, custom, ms-scim or onetouch (default: the server's, ALL)")
+					var endpoints, ips listFlag
+					fs.Var(&endpoints, "endpoint", "an API endpoint a custom token may call (repeatable)")
+					fs.Var(&ips, "allowed-ip", "an IP address or range the token may be used from (repeatable; unverified)")
+					renewable := fs.String("renewable-until", "", "end of the renewal chain: RFC 3339 time or duration from now (all, custom)")
+					expires := fs.String("expires", "", "expiry: RFC 3339 time or duration from now (ms-scim, onetouch)")
+					userID := fs.Int64("user-id", 0, "create the token for this user (default: the session's)")
+					save := fs.String("save", "", "write the token pair, refresh token included, to this file (mode 0600)")
+					return func(ctx context.Context, c *commvault.Client, _ []string) error {
+						if *name == "" {
+							return usagef("%s: missing --name", cc.path)
+						}
+						tt, err := parseCommvaultType(*typ)
+						if err != nil {
+							return usagef("%s: --type: %v", cc.path, err)
+						}
+						ru, err := parseWhen(*renewable)
+						if err != nil {
+							return usagef("%s: --renewable-until: %v", cc.path, err)
+						}
+						ex, err := parseWhen(*expires)
+						if err != nil {
+							return usagef("%s: --expires: %v", cc.path, err)
+						}
+						s, err := sessionOf(e, cc)
+						if err != nil {
+							return err
+						}
+						t, err := c.CreateAccessToken(ctx, s, commvault.CreateRequest{Name: *name, Type: tt, RenewableUntil: ru, ExpiresAt: ex,
+							APIEndpoints: endpoints, AllowedIPs: ips, UserID: *userID})
+						if err != nil {
+							return err
+						}
+						return commvaultTokenOut(e, cc, t, *save)
+					}
+				}),
+			v.leaf(leafSpec{name: "list", secret: session, summary: "list access tokens (a table; -o json)", desc: sessionDesc},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
+					userID := fs.Int64("user-id", 0, "list this user's tokens (default: the session's)")
+					return func(ctx context.Context, c *commvault.Client, _ []string) error {
+						s, err := sessionOf(e, cc)
+						if err != nil {
+							return err
+						}
+						var l tokenkit.Lister = &commvault.Manager{Client: c, Auth: s, UserID: *userID}
+						list, err := l.List(ctx)
+						if err != nil {
+							return err
+						}
+						return printTokenList(e.stdout, cc, list)
+					}
+				}),
+			v.leaf(leafSpec{name: "update", args: []string{"ID"}, secret: session, summary: "rename a token or move its expiry", desc: sessionDesc},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
+					name := fs.String("name", "", "new name")
+					typ := fs.String("type", "", "new type: all, custom, ms-scim or onetouch")
+					var endpoints, ips listFlag
+					fs.Var(&endpoints, "endpoint", "replace the endpoints of a custom token (repeatable)")
+					fs.Var(&ips, "allowed-ip", "replace the IP allow-list (repeatable; unverified)")
+					renewable := fs.String("renewable-until", "", "new end of the renewal chain: RFC 3339 time or duration from now")
+					expires := fs.String("expires", "", "new expiry: RFC 3339 time or duration from now (ms-scim, onetouch)")
+					return func(ctx context.Context, c *commvault.Client, args []string) error {
+						id, err := parseID(cc, args[0])
+						if err != nil {
+							return err
+						}
+						tt, err := parseCommvaultType(*typ)
+						if err != nil {
+							return usagef("%s: --type: %v", cc.path, err)
+						}
+						ru, err := parseWhen(*renewable)
+						if err != nil {
+							return usagef("%s: --renewable-until: %v", cc.path, err)
+						}
+						ex, err := parseWhen(*expires)
+						if err != nil {
+							return usagef("%s: --expires: %v", cc.path, err)
+						}
+						req := commvault.UpdateRequest{Name: *name, Type: tt, RenewableUntil: ru, ExpiresAt: ex}
+						if len(endpoints) > 0 {
+							req.APIEndpoints = endpoints
+						}
+						if len(ips) > 0 {
+							req.AllowedIPs = ips
+						}
+						if req.Name == "" && req.Type == 0 && ru.IsZero() && ex.IsZero() && req.APIEndpoints == nil && req.AllowedIPs == nil {
+							return usagef("%s: nothing to change: pass --name, --type, --endpoint, --allowed-ip, --renewable-until or --expires", cc.path)
+						}
+						s, err := sessionOf(e, cc)
+						if err != nil {
+							return err
+						}
+						info, err := c.UpdateAccessToken(ctx, s, id, req)
+						if err != nil {
+							return err
+						}
+						return printTokenList(e.stdout, cc, []tokenkit.TokenInfo{info.TokenInfo()})
+					}
+				}),
+			v.leaf(leafSpec{name: "renew", secret: &secretSpec{what: "token pair", env: "COMMVAULT_REFRESH_TOKEN"},
+				summary: "renew an access token with its refresh token and print the new access token alone",
+				desc: `The pair comes from --secret-file (a file written by create --save or renew --save, which
+renew then rewrites with the new pair unless --save says otherwise), or from
+$COMMVAULT_ACCESS_TOKEN and $COMMVAULT_REFRESH_TOKEN. Renewing spends the refresh
+token: Commvault deletes the whole token chain if a spent pair is used again, so keep
+the new pair (--save) and never renew the old one twice.`},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
+					save := fs.String("save", "", "write the new pair to this file (mode 0600; default: the --secret-file)")
+					return func(ctx context.Context, c *commvault.Client, _ []string) error {
+						pair, err := readCommvaultPair(e, cc)
+						if err != nil {
+							return err
+						}
+						if *save == "" && cc.secretFile != "" && cc.secretFile != "-" {
+							*save = cc.secretFile
+						}
+						t, err := c.RenewAccessToken(ctx, pair)
+						if err != nil {
+							return err
+						}
+						if *save == "" {
+							fmt.Fprintln(e.stderr, "tokenctl: warning: the new refresh token was not kept (pass --save FILE): this chain cannot be renewed again")
+						}
+						return commvaultTokenOut(e, cc, t, *save)
+					}
+				}),
+			v.leaf(leafSpec{name: "delete", args: []string{"ID"}, secret: session, summary: "delete (revoke) an access token", desc: sessionDesc},
+				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
+					return func(ctx context.Context, c *commvault.Client, args []string) error {
+						if _, err := parseID(cc, args[0]); err != nil {
+							return err
+						}
+						s, err := sessionOf(e, cc)
+						if err != nil {
+							return err
+						}
+						var r tokenkit.Revoker = &commvault.Manager{Client: c, Auth: s}
+						if err := r.Revoke(ctx, args[0]); err != nil {
+							return err
+						}
+						fmt.Fprintln(e.stderr, "deleted", args[0])
+						return nil
+					}
+				}),
+		),
+	)
+}
+
+// readCommvaultPair reads the pair to renew: a JSON file as --save writes
+// it, or the two environment variables.
+func readCommvaultPair(e *env, cc *cmdCtx) (*commvault.AccessToken, error) {
+	s, err := e.readSecret(cc)
+	if err != nil {
+		return nil, err
+	}
+	v := s.Reveal()
+	if !strings.HasPrefix(v, "{") {
+		at := e.optionalSecret("COMMVAULT_ACCESS_TOKEN")
+		if at == "" {
+			return nil, usagef("%s: no access token: set $COMMVAULT_ACCESS_TOKEN with $COMMVAULT_REFRESH_TOKEN, or pass the pair file of create --save with --secret-file", cc.path)
+		}
+		return commvault.NewAccessToken(at, s), nil
+	}
+	var p commvaultPair
+	if err := json.Unmarshal([]byte(v), &p); err != nil {
+		return nil, usagef("%s: the token pair is not valid JSON: %v", cc.path, jsonErr(err))
+	}
+	if p.AccessToken == "" || p.RefreshToken == "" {
+		return nil, usagef("%s: the token pair needs access_token and refresh_token", cc.path)
+	}
+	t := commvault.NewAccessToken(tokenkit.Secret(p.AccessToken), tokenkit.Secret(p.RefreshToken))
+	t.ID, t.Name = p.ID, p.Name
+	t.ExpiresAt, t.RefreshExpiresAt, t.RenewableUntil = time.Time(p.ExpiresAt), time.Time(p.RefreshExpiresAt), time.Time(p.RenewableUntil)
+	return t, nil
+}
+
+// jsonErr describes a JSON error without quoting the input, which may hold a
+// secret.
+func jsonErr(err error) string {
+	if se, ok := err.(*json.SyntaxError); ok {
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	}
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		return fmt.Sprintf("field %s has the wrong type", te.Field)
+	}
+	return "cannot decode"
+}

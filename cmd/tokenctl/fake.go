@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func fakeCommand() *command {
+	return &command{
+		name:    "fake",
+		summary: "serve the five fakes on loopback and print each vendor's base URL",
+		desc: `fake serves the stateful fakes of the five vendors over plain HTTP on one
+address, each under its own path, for test suites and bots in any language. Once
+it listens it prints one line per vendor on standard output,
+
+  csp http://127.0.0.1:PORT/csp
+  commvault http://127.0.0.1:PORT/commvault/commandcenter/api
+  canvus http://127.0.0.1:PORT/canvus/api/v1
+  oracle http://127.0.0.1:PORT/oracle
+  cgscan http://127.0.0.1:PORT/cgscan
+
+and serves until SIGINT or SIGTERM, then exits 0. Each URL is what the vendor's
+client takes as its base URL (tokenctl <vendor> --url, or $<VENDOR>_URL).
+
+Seed data comes from --config (JSON), the flags, or both:
+
+  {"users": [{"name": "ada", "password": "pw", "admin": true}],
+   "api_tokens": ["a-csp-api-token"], "api_keys": ["a-clone-guard-api-key"]}
+
+Every user exists on Commvault, Canvus (as NAME@example.com unless NAME has an @),
+Oracle and Clone Guard; API tokens are CSP's, API keys Clone Guard's. What is not
+given gets the default: user demo (admin) with password demo-password, CSP API token
+demo-api-token, Clone Guard API key demo-api-key. These are test data for the fakes,
+not secrets, so unlike the vendor commands this one takes them as flags.`,
+		setup: func(fs *flag.FlagSet, e *env, cc *cmdCtx) func(context.Context, []string) error {
+			addr := fs.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+			config := fs.String("config", "", "read seed data from this JSON file")
+			var users, tokens, keys listFlag
+			fs.Var(&users, "user", "add a user NAME:PASSWORD on every vendor with users (repeatable)")
+			fs.Var(&tokens, "api-token", "add a CSP API token (repeatable)")
+			fs.Var(&keys, "api-key", "add a Clone Guard API key (repeatable)")
+			return func(ctx context.Context, args []string) error {
+				if err := wantArgs(cc, args); err != nil {
+					return err
+				}
+				var s seed
+				if *config != "" {
+					var err error
+					if s, err = readSeedFile(*config); err != nil {
+						return usagef("%s: --config: %v", cc.path, err)
+					}
+				}
+				for _, u := range users {
+					name, pw, ok := strings.Cut(u, ":")
+					if !ok {
+						return usagef("%s: --user wants NAME:PASSWORD", cc.path)
+					}
+					s.Users = append(s.Users, seedUser{Name: name, Password: pw})
+				}
+				s.APITokens = append(s.APITokens, tokens...)
+				s.APIKeys = append(s.APIKeys, keys...)
+				s = s.withDefaults()
+				if err := s.validate(); err != nil {
+					return usagef("%s: %v", cc.path, err)
+				}
+				return serveFakes(ctx, e, *addr, s)
+			}
+		},
+	}
+}
+
+// serveFakes serves the fakes on addr until ctx ends.
+func serveFakes(ctx context.Context, e *env, addr string, s seed) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("fake: %w", err)
+	}
+	fakes := startFakes(s)
+	defer fakes.Close()
+
+	type mount struct {
+		prefix string
+		h      http.Handler
+	}
+	var mounts []mount
+	host := publicAddr(ln.Addr())
+	for _, v := range vendorNames() {
+		h, apiPath := fakes.handler(v)
+		mounts = append(mounts, mount{"/" + v, http.StripPrefix("/"+v, h)})
+		fmt.Fprintf(e.stdout, "%s http://%s/%s%s\n", v, host, v, apiPath)
+	}
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// A prefix match by hand rather than a ServeMux, which would
+			// clean paths and so break Canvus token ids holding "//".
+			p := r.URL.EscapedPath()
+			for _, m := range mounts {
+				if p == m.prefix || strings.HasPrefix(p, m.prefix+"/") {
+					m.h.ServeHTTP(w, r)
+					return
+				}
+			}
+			http.Error(w, "tokenctl fake: no vendor here; the vendors are under /csp, /commvault, /canvus, /oracle and /cgscan", http.StatusNotFound)
+		}),
+	}
+	names := make([]string, 0, len(s.Users))
+	for _, u := range s.Users {
+		names = append(names, u.Name)
+	}
+	fmt.Fprintf(e.stderr, "tokenctl fake: serving on %s (users: %s; %d CSP API token(s), %d Clone Guard API key(s)); SIGINT or SIGTERM stops it\n",
+		host, strings.Join(names, ", "), len(s.APITokens), len(s.APIKeys))
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		fmt.Fprintf(e.stderr, "tokenctl fake: warning: listening on %s, not only on loopback: the fakes have no real security, and the vendor clients accept plain HTTP only on loopback\n", ln.Addr())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("fake: %w", err)
+	case <-ctx.Done():
+	}
+	fakes.Close() // ends open Canvus subscriptions, so that Shutdown need not wait for them
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("fake: %w", err)
+	}
+	fmt.Fprintln(e.stderr, "tokenctl fake: stopped")
+	return nil
+}
+
+// publicAddr is the listener's address as a client dials it: an unspecified
+// host (0.0.0.0, ::) becomes the loopback address.
+func publicAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	ip := tcp.IP
+	if ip.IsUnspecified() {
+		if ip.To4() != nil {
+			ip = net.IPv4(127, 0, 0, 1)
+		} else {
+			ip = net.IPv6loopback
+		}
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/tokenkit/tokenkit/canvus/canvustest"
+	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
+	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/oracle/oracletest"
+)
+
+// vendorNames lists the vendors in the order the CLI shows them.
+func vendorNames() []string { return []string{"csp", "commvault", "canvus", "oracle", "cgscan"} }
+
+// seed is the data the fakes start with: users on every vendor that has
+// users, CSP API tokens and Clone Guard API keys. It is also the format of
+// the file `tokenctl fake --config` reads.
+type seed struct {
+	Users     []seedUser `json:"users,omitempty"`
+	APITokens []string   `json:"api_tokens,omitempty"`
+	APIKeys   []string   `json:"api_keys,omitempty"`
+}
+
+// seedUser is a user of every fake that has users: Commvault, Canvus,
+// Oracle and Clone Guard. Canvus signs in with an email address: a name
+// without "@" gets "@example.com" there.
+type seedUser struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Admin    bool   `json:"admin,omitempty"`
+}
+
+// The seed the fakes get when none is given.
+const (
+	defaultUser     = "demo"
+	defaultPassword = "demo-password"
+	defaultAPIToken = "demo-api-token"
+	defaultAPIKey   = "demo-api-key"
+)
+
+func (u seedUser) email() string {
+	if strings.Contains(u.Name, "@") {
+		return u.Name
+	}
+	return u.Name + "@example.com"
+}
+
+// withDefaults fills every empty part of s with the default seed.
+func (s seed) withDefaults() seed {
+	if len(s.Users) == 0 {
+		s.Users = []seedUser{{Name: defaultUser, Password: defaultPassword, Admin: true}}
+	}
+	if len(s.APITokens) == 0 {
+		s.APITokens = []string{defaultAPIToken}
+	}
+	if len(s.APIKeys) == 0 {
+		s.APIKeys = []string{defaultAPIKey}
+	}
+	return s
+}
+
+func (s seed) validate() error {
+	seen := map[string]bool{}
+	for _, u := range s.Users {
+		switch {
+		case u.Name == "" || u.Password == "":
+			return fmt.Errorf("a user needs a name and a password")
+		case strings.ContainsAny(u.Name, ": \t\r\n"):
+			return fmt.Errorf("user name %q: no colon or space allowed (it is sent with HTTP Basic)", u.Name)
+		case seen[strings.ToLower(u.Name)]:
+			return fmt.Errorf("user %q appears twice", u.Name)
+		}
+		seen[strings.ToLower(u.Name)] = true
+	}
+	for _, v := range append(append([]string(nil), s.APITokens...), s.APIKeys...) {
+		if strings.TrimSpace(v) == "" || strings.ContainsAny(v, " \t\r\n") {
+			return fmt.Errorf("API tokens and keys must be non-empty and without spaces")
+		}
+	}
+	return nil
+}
+
+// readSeedFile reads a seed file in JSON.
+func readSeedFile(path string) (seed, error) {
+	var s seed
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return s, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return s, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// fakeSet is the five fakes, seeded.
+type fakeSet struct {
+	csp       *csptest.Server
+	commvault *commvaulttest.Server
+	canvus    *canvustest.Server
+	oracle    *oracletest.Server
+	cgscan    *cgscantest.Server
+	seed      seed
+}
+
+// startFakes starts the five fakes, each on its own httptest server, and
+// seeds them with s (which must be valid).
+func startFakes(s seed) *fakeSet {
+	f := &fakeSet{
+		csp:       csptest.NewServer(),
+		commvault: commvaulttest.NewServer(),
+		canvus:    canvustest.NewServer(),
+		oracle:    oracletest.NewServer(),
+		cgscan:    cgscantest.NewServer(),
+		seed:      s,
+	}
+	for _, v := range s.APITokens {
+		f.csp.AddAPIToken(csptest.APIToken{Value: v, Name: "tokenctl fake", Scopes: []string{"csp:org_member", "openid"}})
+	}
+	for _, k := range s.APIKeys {
+		f.cgscan.AddAPIKey(k)
+	}
+	for _, u := range s.Users {
+		f.commvault.AddUser(commvaulttest.User{Name: u.Name, Password: u.Password, Email: u.email(), Admin: u.Admin})
+		f.canvus.AddUser(canvustest.User{Email: u.email(), Name: u.Name, Password: u.Password, Admin: u.Admin})
+		f.oracle.AddUser(oracletest.User{Username: u.Name, Password: u.Password})
+		f.cgscan.AddUser(cgscantest.User{Username: u.Name, Password: u.Password})
+	}
+	return f
+}
+
+// Close stops every fake.
+func (f *fakeSet) Close() {
+	f.csp.Close()
+	f.commvault.Close()
+	f.canvus.Close()
+	f.oracle.Close()
+	f.cgscan.Close()
+}
+
+// url returns the base URL of a vendor's fake on its own httptest server, the
+// one to give the vendor's New.
+func (f *fakeSet) url(vendor string) string {
+	switch vendor {
+	case "csp":
+		return f.csp.URL()
+	case "commvault":
+		return f.commvault.URL()
+	case "canvus":
+		return f.canvus.URL()
+	case "oracle":
+		return f.oracle.URL()
+	case "cgscan":
+		return f.cgscan.URL()
+	}
+	panic("tokenctl: unknown vendor " + vendor)
+}
+
+// handler returns a vendor's fake as an http.Handler, and the path under
+// which the fake serves its API (the part of its base URL after the host).
+func (f *fakeSet) handler(vendor string) (http.Handler, string) {
+	switch vendor {
+	case "csp":
+		return f.csp.Handler(), ""
+	case "commvault":
+		return f.commvault.Handler(), commvaulttest.BasePath
+	case "canvus":
+		return f.canvus.Handler(), canvustest.APIPath
+	case "oracle":
+		return f.oracle.Handler(), ""
+	case "cgscan":
+		return f.cgscan.Handler(), ""
+	}
+	panic("tokenctl: unknown vendor " + vendor)
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/oracle"
+)
+
+// oracleSaved is an access token and its refresh token as --save writes them
+// (mode 0600) and --grant refresh-token --secret-file reads them.
+type oracleSaved struct {
+	AccessToken  string   `json:"access_token"`
+	RefreshToken string   `json:"refresh_token,omitempty"`
+	TokenType    string   `json:"token_type,omitempty"`
+	ExpiresAt    jsonTime `json:"expires_at"`
+}
+
+func oracleCommand() *command {
+	v := vendorCmd[*oracle.Client]{envURL: "ORACLE_URL",
+		client: noFlags(func(base string) (*oracle.Client, error) { return oracle.New(base, clientOptions()...) })}
+	return group("oracle", "Oracle Content Management: get access tokens, show whom a token belongs to",
+		"Base URL: --url or $ORACLE_URL, the instance, e.g. https://mycompany-oce.cec.ocp.oraclecloud.com.",
+		v.leaf(leafSpec{name: "token", secret: &secretSpec{what: "password", env: "ORACLE_PASSWORD"},
+			summary: "get an access token and print it alone",
+			desc: `--grant says what the token is obtained for:
+  password       --user and the password ($ORACLE_PASSWORD) with HTTP Basic (the default)
+  refresh-token  a refresh token ($ORACLE_REFRESH_TOKEN, or --secret-file with a file
+                 written by --save, which is then rewritten with the new refresh token)
+  access-token   a token that still works ($ORACLE_ACCESS_TOKEN), presented as Bearer
+Refresh tokens may rotate: keep the one an answer brings with --save FILE.`},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*oracle.Client] {
+				user := fs.String("user", "", "user name for --grant password (default $ORACLE_USER)")
+				grant := fs.String("grant", "password", "password, refresh-token or access-token")
+				save := fs.String("save", "", "write the access and refresh token to this file (mode 0600)")
+				return func(ctx context.Context, c *oracle.Client, _ []string) error {
+					var req oracle.TokenRequest
+					switch *grant {
+					case "password":
+						if *user == "" {
+							*user = e.getenv("ORACLE_USER")
+						}
+						if *user == "" {
+							return usagef("%s: missing --user", cc.path)
+						}
+						pw, err := e.readSecret(cc)
+						if err != nil {
+							return err
+						}
+						req.Credentials = &oracle.Credentials{Username: *user, Password: pw}
+					case "refresh-token":
+						cc.secret = &secretSpec{what: "refresh token", env: "ORACLE_REFRESH_TOKEN"}
+						rt, err := e.readSecret(cc)
+						if err != nil {
+							return err
+						}
+						if strings.HasPrefix(rt.Reveal(), "{") {
+							var s oracleSaved
+							if err := json.Unmarshal([]byte(rt.Reveal()), &s); err != nil || s.RefreshToken == "" {
+								return usagef("%s: the saved file has no refresh_token", cc.path)
+							}
+							rt = tokenkit.Secret(s.RefreshToken)
+							if *save == "" && cc.secretFile != "-" {
+								*save = cc.secretFile
+							}
+						}
+						req.RefreshToken = rt
+					case "access-token":
+						cc.secret = &secretSpec{what: "access token", env: "ORACLE_ACCESS_TOKEN"}
+						at, err := e.readSecret(cc)
+						if err != nil {
+							return err
+						}
+						req.AccessToken = tokenkit.NewBearerToken(at.Reveal(), time.Time{})
+					default:
+						return usagef("%s: --grant must be password, refresh-token or access-token", cc.path)
+					}
+					t, err := c.RequestToken(ctx, req)
+					if err != nil {
+						return err
+					}
+					if *save != "" {
+						if err := writeSecretJSON(*save, oracleSaved{AccessToken: t.Value(), RefreshToken: t.RefreshToken.Reveal(),
+							TokenType: t.TokenType, ExpiresAt: jsonTime(t.ExpiresAt)}); err != nil {
+							return fmt.Errorf("%s: the token was issued but could not be saved: %w", cc.path, err)
+						}
+					} else if *grant == "refresh-token" && t.RefreshToken != "" {
+						fmt.Fprintln(e.stderr, "tokenctl: warning: the answer brought a refresh token that was not kept (pass --save FILE); the one you sent may no longer work")
+					}
+					if !cc.json() {
+						return printBare(e.stdout, t.Value())
+					}
+					return writeJSON(e.stdout, map[string]any{"access_token": t.Value(), "token_type": t.TokenType,
+						"expires_at": jsonTime(t.ExpiresAt), "lifetime_ms": t.Lifetime.Milliseconds(), "refresh_token": t.RefreshToken})
+				}
+			}),
+		v.leaf(leafSpec{name: "me", secret: &secretSpec{what: "access token", env: "ORACLE_ACCESS_TOKEN"},
+			summary: "show the user an access token belongs to"},
+			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*oracle.Client] {
+				groups := fs.Bool("groups", false, "include the user's groups")
+				roles := fs.Bool("app-roles", false, "include the user's application roles")
+				guid := fs.Bool("guid", false, "include the user's realm GUID")
+				var attrs listFlag
+				fs.Var(&attrs, "attr", "include this custom attribute (repeatable)")
+				return func(ctx context.Context, c *oracle.Client, _ []string) error {
+					at, err := e.readSecret(cc)
+					if err != nil {
+						return err
+					}
+					u, err := c.CurrentUser(ctx, tokenkit.StaticSource(tokenkit.NewBearerToken(at.Reveal(), time.Time{})),
+						oracle.UserQuery{Groups: *groups, AppRoles: *roles, RealmUserGUID: *guid, CustomAttributes: attrs})
+					if err != nil {
+						return err
+					}
+					var gs []string
+					for _, g := range u.Groups {
+						gs = append(gs, g.DisplayName)
+					}
+					if cc.json() {
+						return writeJSON(e.stdout, map[string]any{"email": u.Email, "first_name": u.FirstName, "middle_name": u.MiddleName,
+							"last_name": u.LastName, "locale": u.Locale, "realm_user_guid": u.RealmUserGUID, "groups": gs,
+							"app_roles": u.AppRoles, "custom_attributes": u.CustomAttributes})
+					}
+					name := strings.Join(strings.Fields(u.FirstName+" "+u.MiddleName+" "+u.LastName), " ")
+					fmt.Fprintf(e.stdout, "name: %s\nemail: %s\nlocale: %s\n", orDash(name), orDash(u.Email), orDash(u.Locale))
+					if *guid {
+						fmt.Fprintf(e.stdout, "realm user guid: %s\n", orDash(u.RealmUserGUID))
+					}
+					if *groups {
+						fmt.Fprintf(e.stdout, "groups: %s\n", orDash(strings.Join(gs, ", ")))
+					}
+					if *roles {
+						fmt.Fprintf(e.stdout, "app roles: %s\n", orDash(strings.Join(u.AppRoles, ", ")))
+					}
+					for _, a := range attrs {
+						fmt.Fprintf(e.stdout, "%s: %v\n", a, u.CustomAttributes[a])
+					}
+					return nil
+				}
+			}),
+	)
+}

@@ -24,6 +24,13 @@ type Revoker interface {
 	Revoke(ctx context.Context, id string) error
 }
 
+// Identified is implemented by issued tokens that carry the id their vendor's
+// Revoker (and TokenInfo.ID) uses, so that code written against the
+// interfaces can revoke what it issued without listing first.
+type Identified interface {
+	TokenID() string
+}
+
 // Lister lists the tokens of the authenticated user, without their secrets.
 type Lister interface {
 	List(ctx context.Context) ([]TokenInfo, error)

@@ -91,6 +91,11 @@ func NewAccessToken(value string) *AccessToken { return &AccessToken{value: toke
 // Value returns the token.
 func (t *AccessToken) Value() string { return t.value.Reveal() }
 
+// TokenID returns ID: the id Tokens.Revoke and TokenInfo.ID use.
+func (t *AccessToken) TokenID() string { return t.ID }
+
+var _ tokenkit.Identified = (*AccessToken)(nil)
+
 // Expiry returns the zero time: access tokens never expire (seed 004).
 func (t *AccessToken) Expiry() time.Time { return time.Time{} }
 

@@ -251,6 +251,11 @@ func NewAccessToken(access, refresh tokenkit.Secret) *AccessToken {
 // Value returns the access token.
 func (t *AccessToken) Value() string { return t.value.Reveal() }
 
+// TokenID returns ID in decimal: the id Manager.Revoke and TokenInfo.ID use.
+func (t *AccessToken) TokenID() string { return strconv.FormatInt(t.ID, 10) }
+
+var _ tokenkit.Identified = (*AccessToken)(nil)
+
 // Expiry returns ExpiresAt.
 func (t *AccessToken) Expiry() time.Time { return t.ExpiresAt }
 

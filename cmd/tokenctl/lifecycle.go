@@ -100,6 +100,9 @@ func lifecycle(ctx context.Context, b *bundle) []row {
 			return failed, "", err
 		}
 		issued = tok
+		if idt, isIdentified := tok.(tokenkit.Identified); isIdentified {
+			issueID = idt.TokenID()
+		}
 		return ok, fmt.Sprintf("%q: %s", name, describe(tok)), nil
 	})
 	step("list", func() (outcome, string, error) {
@@ -111,12 +114,14 @@ func lifecycle(ctx context.Context, b *bundle) []row {
 			return failed, "", err
 		}
 		for _, t := range list {
-			if t.Name == name {
+			// The issued token carries its id (tokenkit.Identified) where the
+			// vendor has one; otherwise it is found by the name it was given.
+			if issueID != "" && t.ID == issueID || issueID == "" && t.Name == name {
 				issueID = t.ID
 				return ok, fmt.Sprintf("%d token(s); the issued one has id %s", len(list), shorten(t.ID)), nil
 			}
 		}
-		return failed, "", fmt.Errorf("%d token(s), none named %q", len(list), name)
+		return failed, "", fmt.Errorf("%d token(s), the issued one is not among them", len(list))
 	})
 	step("use", func() (outcome, string, error) {
 		status, err := probe(ctx, m.probe, issued)

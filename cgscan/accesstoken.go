@@ -95,7 +95,7 @@ func (c *Client) CheckToken(ctx context.Context, tok tokenkit.Token) (*TokenStat
 	if isNil(tok) || tok.Value() == "" {
 		return nil, c.tx.InvalidInput(string(op), "no token to check")
 	}
-	o := &httpx.Op{Name: string(op), Class: httpx.Idempotent, Auth: c.bind(tokenSource{tok})}
+	o := &httpx.Op{Name: string(op), Class: httpx.Idempotent, Auth: c.bind(tokenkit.StaticSource(tok))}
 	res, err := c.run(ctx, o, func(ctx context.Context) (*http.Response, error) {
 		return c.api.CheckToken(ctx, c.editor(op))
 	})
@@ -126,11 +126,16 @@ func (c *Client) SignOut(ctx context.Context, session tokenkit.TokenSource) erro
 	if isNil(session) {
 		return c.tx.InvalidInput(string(op), "no session to sign out")
 	}
-	o := &httpx.Op{Name: string(op), Class: httpx.Idempotent, Auth: c.bind(session)}
+	// A 401 means the session is already over: no re-authentication, and a
+	// 401 to a resend (the first answer was lost) means it worked.
+	o := &httpx.Op{Name: string(op), Class: httpx.Idempotent, Auth: withoutReauth{c.bind(session)}}
 	res, err := c.run(ctx, o, func(ctx context.Context) (*http.Response, error) {
 		return c.api.SignOut(ctx, c.editor(op))
 	})
 	if err != nil {
+		if o.Attempts() > 1 && errors.Is(err, tokenkit.ErrUnauthorized) {
+			return nil
+		}
 		return err
 	}
 	_, err = decodeObject[api.StatusResponse](c, o, res, true)

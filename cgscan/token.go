@@ -266,11 +266,6 @@ func (t AccessToken) LogValue() slog.Value {
 	)
 }
 
-// tokenSource hands out one token: the Op.Auth of CheckToken.
-type tokenSource struct{ tok tokenkit.Token }
-
-func (s tokenSource) Token(context.Context) (tokenkit.Token, error) { return s.tok, nil }
-
 // bind makes the client's API key go with every token src hands out for this
 // client's calls, whatever key (if any) the token itself carries: a token of
 // another client, or a tokenkit.BearerToken, then works as well.
@@ -293,6 +288,27 @@ func (b boundSource) Token(ctx context.Context) (tokenkit.Token, error) {
 	}
 	return boundToken{Token: t, apiKey: b.apiKey}, nil
 }
+
+// Invalidate passes a token the server refused (401) on to the wrapped
+// source, so that a *tokenkit.Source (SignInSource) signs in again and the
+// shared transport resends once with the new session.
+func (b boundSource) Invalidate(rejected tokenkit.Token) {
+	inv, ok := b.src.(tokenkit.Invalidator)
+	if !ok {
+		return
+	}
+	if bt, isBound := rejected.(boundToken); isBound {
+		rejected = bt.Token
+	}
+	inv.Invalidate(rejected)
+}
+
+// withoutReauth hides the Invalidator of a bound source, for calls where a
+// 401 must not make the source sign in again (SignOut: the session is
+// already gone).
+type withoutReauth struct{ src tokenkit.TokenSource }
+
+func (w withoutReauth) Token(ctx context.Context) (tokenkit.Token, error) { return w.src.Token(ctx) }
 
 // boundToken presents its token as the token says, then the client's API key.
 type boundToken struct {

@@ -129,9 +129,12 @@ type Client struct {
 	settings *config.Settings
 	rc       *retryablehttp.Client
 	streamRC *retryablehttp.Client // rc without the client-wide timeout
-	decode   ErrorDecoder
-	ua       string
-	logger   *slog.Logger
+	// attemptTimeout bounds each non-stream attempt, body included; 0 when
+	// the user's own http.Client.Timeout governs instead.
+	attemptTimeout time.Duration
+	decode         ErrorDecoder
+	ua             string
+	logger         *slog.Logger
 }
 
 // Apply applies opts over the defaults and reports invalid ones.
@@ -155,14 +158,18 @@ func New(vendor string, s *config.Settings, decode ErrorDecoder) *Client {
 		hc = cleanhttp.DefaultPooledClient()
 	}
 	inner := *hc // never modify the user's client
-	if inner.Timeout == 0 {
-		inner.Timeout = s.AttemptTimeout
-	}
 	base := inner.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
 	c := &Client{vendor: vendor, settings: s, decode: decode, logger: s.Logger}
+	if inner.Timeout == 0 {
+		// The attempt RoundTripper applies the per-attempt timeout itself,
+		// after it has the token: a slow token fetch must not eat into the
+		// attempt, nor turn "never sent" into "timed out" (which for a
+		// mutating call would read as an unknown outcome).
+		c.attemptTimeout = s.AttemptTimeout
+	}
 	inner.Transport = &attempt{c: c, base: base}
 
 	ua := "tokenkit-go/" + tokenkit.Version + " (" + vendor + ")"
@@ -288,29 +295,9 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 			op.mu.Unlock()
 		}
 	}
-	var stopHeaderTimer func() bool
-	var cancel context.CancelFunc
-	if op != nil && op.Stream {
-		// Bound the wait for the headers only: once they arrive the timer
-		// is stopped and the body may stream for as long as it lives.
-		var sctx context.Context
-		sctx, cancel = context.WithCancel(ctx)
-		stopHeaderTimer = time.AfterFunc(a.c.settings.AttemptTimeout, cancel).Stop
-		req = req.WithContext(sctx)
-	}
+	req, finish := a.bound(ctx, op, req)
 	start := time.Now()
-	resp, err := a.base.RoundTrip(req)
-	if stopHeaderTimer != nil {
-		fired := !stopHeaderTimer()
-		if err != nil {
-			cancel()
-			if fired && ctx.Err() == nil {
-				err = errStreamHeaderTimeout
-			}
-		} else {
-			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-		}
-	}
+	resp, err := finish(a.base.RoundTrip(req))
 	if l := a.c.logger; l != nil && l.Enabled(ctx, slog.LevelDebug) {
 		attrs := []slog.Attr{
 			slog.String("vendor", a.c.vendor),
@@ -332,6 +319,44 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// bound applies the attempt's time limit to req and returns the function
+// that settles the outcome of the round trip. A stream's limit covers only
+// the wait for its headers; any other attempt's covers the body too. Either
+// expiry is reported as a timeout (net.Error), never as a bare context error.
+func (a *attempt) bound(ctx context.Context, op *Op, req *http.Request) (*http.Request, func(*http.Response, error) (*http.Response, error)) {
+	switch {
+	case op != nil && op.Stream:
+		sctx, cancel := context.WithCancel(ctx)
+		stop := time.AfterFunc(a.c.settings.AttemptTimeout, cancel).Stop
+		return req.WithContext(sctx), func(resp *http.Response, err error) (*http.Response, error) {
+			fired := !stop()
+			if err != nil {
+				cancel()
+				if fired && ctx.Err() == nil {
+					err = errStreamHeaderTimeout
+				}
+				return resp, err
+			}
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+			return resp, nil
+		}
+	case a.c.attemptTimeout > 0:
+		actx, cancel := context.WithTimeout(ctx, a.c.attemptTimeout)
+		return req.WithContext(actx), func(resp *http.Response, err error) (*http.Response, error) {
+			if err != nil {
+				cancel()
+				if actx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+					err = errAttemptTimeout
+				}
+				return resp, err
+			}
+			resp.Body = &attemptBody{ReadCloser: resp.Body, cancel: cancel, actx: actx, parent: ctx}
+			return resp, nil
+		}
+	}
+	return req, func(resp *http.Response, err error) (*http.Response, error) { return resp, err }
+}
+
 // errStreamHeaderTimeout is a timeout (net.Error), so an idempotent stream
 // whose headers do not come in time is retried like any timed-out attempt.
 var errStreamHeaderTimeout error = headerTimeout{}
@@ -341,6 +366,41 @@ type headerTimeout struct{}
 func (headerTimeout) Error() string   { return "timeout awaiting the response headers of a stream" }
 func (headerTimeout) Timeout() bool   { return true }
 func (headerTimeout) Temporary() bool { return true }
+
+// errAttemptTimeout is a timeout (net.Error): an attempt, body included,
+// that outlasts WithAttemptTimeout is retried like any timed-out attempt
+// (for idempotent operations) and, once sent, leaves a mutating call's
+// outcome unknown.
+var errAttemptTimeout error = attemptTimeoutError{}
+
+type attemptTimeoutError struct{}
+
+func (attemptTimeoutError) Error() string   { return "the attempt timed out (WithAttemptTimeout)" }
+func (attemptTimeoutError) Timeout() bool   { return true }
+func (attemptTimeoutError) Temporary() bool { return true }
+
+// attemptBody releases an attempt's context when its body is closed, and
+// reports a read cut by the attempt timeout as that timeout.
+type attemptBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+	actx   context.Context
+	parent context.Context
+}
+
+func (b *attemptBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.actx.Err() == context.DeadlineExceeded && b.parent.Err() == nil {
+		err = errAttemptTimeout
+	}
+	return n, err
+}
+
+func (b *attemptBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
 
 // cancelOnClose releases a stream's context when its body is closed.
 type cancelOnClose struct {

@@ -145,7 +145,7 @@ func svg(ps []point) string {
 		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s ms</text>`+"\n", x+barW/2, y(p.MaxWaitMs)-6, trim(p.MaxWaitMs))
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x+barW/2, top+plotH+18, p.Impl)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#555">%s call</text>`+"\n", x+barW/2, top+plotH+32, trim(p.Upstream))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#555">%s upstream call(s)</text>`+"\n", x+barW/2, top+plotH+32, strconv.FormatFloat(p.Upstream, 'f', -1, 64))
 		x += barW + 40
 	}
 	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#333"/>`+"\n", left, left+plotW, top+plotH, top+plotH)
@@ -165,6 +165,8 @@ func label(phase string) string {
 
 func trim(v float64) string {
 	switch {
+	case v == 0:
+		return "0"
 	case v >= 10:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case v >= 1:

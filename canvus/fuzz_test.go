@@ -58,7 +58,7 @@ func FuzzDecoding(f *testing.F) {
 		login, err := c.Login(ctx, canvus.Credentials{Email: "fuzz@example.com", Password: password})
 		check(t, status, login != nil, err, []string{password})
 		if login != nil {
-			checkToken(t, login, login.Value())
+			checkToken(t, login, login.Value(), body)
 		}
 		toks := c.Tokens(1, tokenkit.StaticSource(canvus.NewAccessToken(pat)))
 		list, err := toks.ListInfo(ctx)
@@ -73,7 +73,7 @@ func FuzzDecoding(f *testing.F) {
 		created, err := toks.Create(ctx, "fuzz")
 		check(t, status, created != nil, err, secrets)
 		if created != nil {
-			checkToken(t, created, created.Value())
+			checkToken(t, created, created.Value(), body)
 		}
 		renamed, err := toks.Rename(ctx, "a", "b")
 		check(t, status, renamed != nil, err, secrets)
@@ -117,12 +117,15 @@ func FuzzDecoding(f *testing.F) {
 	})
 }
 
-func checkToken(t *testing.T, tok tokenkit.Token, value string) {
+// checkToken fails when printing tok shows its value. A value the body also
+// carries in a printable field (an e-mail address equal to the token, say)
+// may legitimately appear, so such inputs are not judged.
+func checkToken(t *testing.T, tok tokenkit.Token, value, body string) {
 	t.Helper()
 	if strings.TrimSpace(value) == "" {
 		t.Fatal("empty token")
 	}
-	if len(value) >= 8 && strings.Contains(fmt.Sprintf("%v %+v %#v %s", tok, tok, tok, tok), value) {
+	if len(value) >= 8 && strings.Count(body, value) == 1 && strings.Contains(fmt.Sprintf("%v %+v %#v %s", tok, tok, tok, tok), value) {
 		t.Fatal("a token printed its value")
 	}
 }

@@ -57,6 +57,7 @@ const (
 	Mutating
 )
 
+// String names the class in logs and test names.
 func (c Class) String() string {
 	if c == Mutating {
 		return "mutating"

@@ -21,6 +21,13 @@ var (
 	ErrServer       = errors.New("tokenkit: server error")             // HTTP 5xx
 	ErrTransport    = errors.New("tokenkit: request did not complete") // no HTTP response
 
+	// ErrAuth matches every authentication or authorization failure, of any
+	// vendor: HTTP 401 and 403, ErrInvalidCredential, and the vendors' own
+	// sentinels of that kind (a locked account, a second factor still
+	// required, a token that fails verification). Code that only needs to
+	// know "the credentials did not work" tests this one.
+	ErrAuth = errors.New("tokenkit: authentication failed")
+
 	// ErrInvalidCredential matches a vendor's answer that the credential
 	// itself (API token, refresh token, password) is invalid or expired,
 	// whatever status the vendor uses for it (CSP answers 400 invalid_grant).
@@ -115,6 +122,8 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode >= 500
 	case ErrTransport:
 		return e.StatusCode == 0 && !errors.Is(e.Err, ErrInvalidInput)
+	case ErrAuth:
+		return e.StatusCode == 401 || e.StatusCode == 403 || errors.Is(e.Err, ErrInvalidCredential)
 	}
 	return false
 }

@@ -225,3 +225,23 @@ func TestStaticSource(t *testing.T) {
 		}
 	}
 }
+
+func TestErrAuthUmbrella(t *testing.T) {
+	t.Parallel()
+	credential := fmt.Errorf("vendor struct: %w", tokenkit.ErrInvalidCredential)
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&tokenkit.Error{StatusCode: 401}, true},
+		{&tokenkit.Error{StatusCode: 403}, true},
+		{&tokenkit.Error{StatusCode: 400, Err: credential}, true},
+		{&tokenkit.Error{StatusCode: 400}, false},
+		{&tokenkit.Error{StatusCode: 500}, false},
+		{&tokenkit.Error{Err: tokenkit.ErrTransport}, false},
+	} {
+		if got := errors.Is(fmt.Errorf("wrapped: %w", tc.err), tokenkit.ErrAuth); got != tc.want {
+			t.Errorf("%v: errors.Is(ErrAuth) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}

@@ -504,7 +504,7 @@ func TestPasswordExchangerWithoutOTP(t *testing.T) {
 	ex := &cgscan.PasswordExchanger{Client: c, Request: cgscan.SignInRequest{Username: "ivy", Password: "pw-ivy-1"}}
 	tok, err := ex.Exchange(context.Background())
 	var sfe *cgscan.SecondFactorError
-	if tok != nil || !errors.Is(err, cgscan.ErrSecondFactorRequired) || !errors.As(err, &sfe) || sfe.Challenge.State == "" {
+	if tok != nil || !errors.Is(err, cgscan.ErrSecondFactorRequired) || !errors.Is(err, tokenkit.ErrAuth) || !errors.As(err, &sfe) || sfe.Challenge.State == "" {
 		t.Fatalf("got %v, %v", tok, err)
 	}
 	// The caller can finish the sign-in with the challenge from the error.

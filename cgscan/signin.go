@@ -3,7 +3,6 @@ package cgscan
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -67,7 +66,7 @@ func (sf SecondFactor) LogValue() slog.Value {
 // needs a one-time code it was not given: PasswordExchanger without OTP, or
 // VerifyOTP answered with a new challenge. The challenge is reachable as a
 // *SecondFactorError with errors.As.
-var ErrSecondFactorRequired = errors.New("cgscan: second factor required")
+var ErrSecondFactorRequired = fmt.Errorf("cgscan: second factor required (%w)", tokenkit.ErrAuth)
 
 // SecondFactorError carries the challenge of a sign-in that needs a one-time
 // code. It matches ErrSecondFactorRequired.
@@ -78,8 +77,10 @@ type SecondFactorError struct {
 // Error says that a second factor is required, without any secret.
 func (e *SecondFactorError) Error() string { return "cgscan: second factor required" }
 
-// Is matches ErrSecondFactorRequired.
-func (e *SecondFactorError) Is(target error) bool { return target == ErrSecondFactorRequired }
+// Is matches ErrSecondFactorRequired and tokenkit.ErrAuth.
+func (e *SecondFactorError) Is(target error) bool {
+	return target == ErrSecondFactorRequired || target == tokenkit.ErrAuth
+}
 
 // SignIn signs a user in with their user name and password
 // (POST /auth/sign_in, x-api-key and {username, password}). If the user has

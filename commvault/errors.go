@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ import (
 // tokenkit.ErrInvalidCredential, which a wrong user name or password matches:
 // trying again with the same password will not help until RemainingLockTime
 // has passed.
-var ErrAccountLocked = errors.New("commvault: account locked")
+var ErrAccountLocked = fmt.Errorf("commvault: account locked (%w)", tokenkit.ErrAuth)
 
 // ErrNotRenewable matches a renew refused before sending: the token has no
 // refresh token (MS_SCIM and OneTouch tokens have none), or it is past its
@@ -78,11 +79,13 @@ func (e *ErrorResponse) Error() string {
 // Is matches ErrAccountLocked for a locked account and
 // tokenkit.ErrInvalidCredential for a rejected credential: a failed login
 // (wrong user name or password), a refused session renewal, a refused access
-// token renewal.
+// token renewal. Both match tokenkit.ErrAuth.
 func (e *ErrorResponse) Is(target error) bool {
 	switch target {
 	case ErrAccountLocked:
 		return e.AccountLocked
+	case tokenkit.ErrAuth:
+		return e.AccountLocked || e.credential
 	case tokenkit.ErrInvalidCredential:
 		return e.credential && !e.AccountLocked
 	}

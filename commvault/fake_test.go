@@ -238,7 +238,7 @@ func TestLoginAgainstFake(t *testing.T) {
 	}
 	_, err := c.Login(ctx, bad) // the third failure locks the account
 	var er *commvault.ErrorResponse
-	if !errors.Is(err, commvault.ErrAccountLocked) || errors.Is(err, tokenkit.ErrInvalidCredential) || !errors.As(err, &er) || er.RemainingLockTime != 10*time.Minute {
+	if !errors.Is(err, commvault.ErrAccountLocked) || !errors.Is(err, tokenkit.ErrAuth) || errors.Is(err, tokenkit.ErrInvalidCredential) || !errors.As(err, &er) || er.RemainingLockTime != 10*time.Minute {
 		t.Fatalf("third attempt: %v (%+v)", err, er)
 	}
 	clk.Advance(4 * time.Minute)

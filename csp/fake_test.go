@@ -57,7 +57,7 @@ func TestExchangeAndVerifyAgainstFake(t *testing.T) {
 	// A tampered token does not verify.
 	parts := strings.Split(tok.Value(), ".")
 	forged := parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2]))
-	if _, err := c.Verify(ctx, forged); !errors.Is(err, csp.ErrInvalidToken) {
+	if _, err := c.Verify(ctx, forged); !errors.Is(err, csp.ErrInvalidToken) || !errors.Is(err, tokenkit.ErrAuth) {
 		t.Fatalf("forged token: %v", err)
 	}
 	if _, err := c.Verify(ctx, "not-a-jwt"); !errors.Is(err, csp.ErrInvalidToken) {

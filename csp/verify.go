@@ -23,7 +23,7 @@ import (
 
 // ErrInvalidToken matches a token that fails Verify: bad signature, unknown
 // key, unsupported algorithm, expired, or not yet valid.
-var ErrInvalidToken = errors.New("csp: access token failed verification")
+var ErrInvalidToken = fmt.Errorf("csp: access token failed verification (%w)", tokenkit.ErrAuth)
 
 // PublicKey is the host's token-signing key (PublicKeyDto without format).
 type PublicKey struct {

@@ -173,15 +173,7 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 // same and are not matched by them.
 func isAuthFailure(err error) bool {
 	var af *authFailure
-	for _, target := range []error{
-		tokenkit.ErrUnauthorized, tokenkit.ErrForbidden, tokenkit.ErrInvalidCredential,
-		csp.ErrInvalidToken, csp.ErrMalformedJWT, commvault.ErrAccountLocked, cgscan.ErrSecondFactorRequired,
-	} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return errors.As(err, &af)
+	return errors.Is(err, tokenkit.ErrAuth) || errors.Is(err, csp.ErrMalformedJWT) || errors.As(err, &af)
 }
 
 // probe makes an authenticated GET with tok through tokenkit.Transport and

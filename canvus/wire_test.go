@@ -3,51 +3,16 @@ package canvus_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/canvus"
+	"github.com/tokenkit/tokenkit/internal/wiretest"
 )
-
-// seen is what a mocked endpoint saw on one attempt.
-type seen struct {
-	method, url, escapedPath, contentType, privateToken, userAgent, body string
-}
-
-type recorder struct {
-	mu   sync.Mutex
-	reqs []seen
-}
-
-// wrap records every attempt, then answers with next.
-func (r *recorder) wrap(next httpmock.Responder) httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		var b []byte
-		if req.Body != nil {
-			b, _ = io.ReadAll(req.Body)
-		}
-		r.mu.Lock()
-		r.reqs = append(r.reqs, seen{
-			method: req.Method, url: req.URL.String(), escapedPath: req.URL.EscapedPath(),
-			contentType: req.Header.Get("Content-Type"), privateToken: req.Header.Get("Private-Token"),
-			userAgent: req.Header.Get("User-Agent"), body: string(b),
-		})
-		r.mu.Unlock()
-		return next(req)
-	}
-}
-
-func (r *recorder) all() []seen {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]seen(nil), r.reqs...)
-}
 
 func jsonResponder(status int, body string) httpmock.Responder {
 	return httpmock.NewStringResponder(status, body).HeaderSet(http.Header{"Content-Type": {"application/json"}})
@@ -146,30 +111,30 @@ func TestWireEveryOperation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := newMocked(t)
-			rec := &recorder{}
-			mt.RegisterResponder(tc.method, "=~^"+host+"/api/v1", rec.wrap(jsonResponder(200, tc.answer)))
+			rec := &wiretest.Recorder{}
+			mt.RegisterResponder(tc.method, "=~^"+host+"/api/v1", rec.Wrap(jsonResponder(200, tc.answer)))
 			if err := tc.call(c); err != nil {
 				t.Fatal(err)
 			}
-			reqs := rec.all()
+			reqs := rec.All()
 			if len(reqs) != 1 {
 				t.Fatalf("%d attempts, want 1", len(reqs))
 			}
 			r := reqs[0]
-			if r.method != tc.method || r.url != host+"/api/v1"+tc.wantURL {
-				t.Errorf("request %s %s, want %s %s", r.method, r.url, tc.method, host+"/api/v1"+tc.wantURL)
+			if r.Method != tc.method || r.URL != host+"/api/v1"+tc.wantURL {
+				t.Errorf("request %s %s, want %s %s", r.Method, r.URL, tc.method, host+"/api/v1"+tc.wantURL)
 			}
-			if r.body != tc.wantBody {
-				t.Errorf("body %q, want %q", r.body, tc.wantBody)
+			if r.Body != tc.wantBody {
+				t.Errorf("body %q, want %q", r.Body, tc.wantBody)
 			}
-			if tc.wantBody != "" && r.contentType != "application/json" {
-				t.Errorf("content type %q", r.contentType)
+			if tc.wantBody != "" && r.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("content type %q", r.Header.Get("Content-Type"))
 			}
-			if r.privateToken != tc.wantToken {
-				t.Errorf("Private-Token %q, want %q", r.privateToken, tc.wantToken)
+			if r.Header.Get("Private-Token") != tc.wantToken {
+				t.Errorf("Private-Token %q, want %q", r.Header.Get("Private-Token"), tc.wantToken)
 			}
-			if !strings.Contains(r.userAgent, "tokenkit-go/"+tokenkit.Version) {
-				t.Errorf("user agent %q", r.userAgent)
+			if !strings.Contains(r.Header.Get("User-Agent"), "tokenkit-go/"+tokenkit.Version) {
+				t.Errorf("user agent %q", r.Header.Get("User-Agent"))
 			}
 		})
 	}
@@ -189,10 +154,10 @@ func firstNonEnd(seq func(func(canvus.Event, error) bool)) error {
 func TestWireBareSubscribe(t *testing.T) {
 	t.Parallel()
 	c, mt := newMocked(t, canvus.WithBareSubscribe())
-	rec := &recorder{}
-	mt.RegisterResponder("GET", "=~^"+host, rec.wrap(jsonResponder(200, "[]\n")))
+	rec := &wiretest.Recorder{}
+	mt.RegisterResponder("GET", "=~^"+host, rec.Wrap(jsonResponder(200, "[]\n")))
 	_ = firstNonEnd(c.Tokens(1, tokenkit.StaticSource(canvus.NewAccessToken("t"))).Subscribe(context.Background()))
-	if got := rec.all()[0].url; got != host+"/api/v1/users/1/access-tokens?subscribe" {
+	if got := rec.All()[0].URL; got != host+"/api/v1/users/1/access-tokens?subscribe" {
 		t.Fatalf("url %q", got)
 	}
 }
@@ -239,10 +204,10 @@ func TestWireAttempts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := newMocked(t)
-			rec := &recorder{}
-			mt.RegisterResponder(tc.method, "=~^"+host, rec.wrap(tc.first.Once().Then(jsonResponder(200, tc.then))))
+			rec := &wiretest.Recorder{}
+			mt.RegisterResponder(tc.method, "=~^"+host, rec.Wrap(tc.first.Once().Then(jsonResponder(200, tc.then))))
 			err := tc.call(c)
-			if n := len(rec.all()); n != tc.attempts {
+			if n := len(rec.All()); n != tc.attempts {
 				t.Fatalf("%d attempts, want %d", n, tc.attempts)
 			}
 			if tc.wantErr == nil && err != nil || tc.wantErr != nil && !errors.Is(err, tc.wantErr) {

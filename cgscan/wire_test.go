@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,44 +15,13 @@ import (
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/cgscan"
+	"github.com/tokenkit/tokenkit/internal/wiretest"
 )
 
 const (
 	host   = "https://portal.test"
 	apiKey = "wire-api-key-0001"
 )
-
-// recorded is what a mocked endpoint saw on one attempt.
-type recorded struct {
-	method, url string
-	header      http.Header
-	body        string
-}
-
-type recorder struct {
-	mu   sync.Mutex
-	reqs []recorded
-}
-
-// wrap records every attempt, then answers with next.
-func (r *recorder) wrap(next httpmock.Responder) httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		var b []byte
-		if req.Body != nil {
-			b, _ = io.ReadAll(req.Body)
-		}
-		r.mu.Lock()
-		r.reqs = append(r.reqs, recorded{method: req.Method, url: req.URL.String(), header: req.Header.Clone(), body: string(b)})
-		r.mu.Unlock()
-		return next(req)
-	}
-}
-
-func (r *recorder) all() []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]recorded(nil), r.reqs...)
-}
 
 func newMocked(t *testing.T, base string, opts ...tokenkit.Option) (*cgscan.Client, *httpmock.MockTransport) {
 	t.Helper()
@@ -168,43 +135,43 @@ func TestWire(t *testing.T) {
 					opts = append(opts, cgscan.WithPath(tc.op, path))
 				}
 				c, mt := newMocked(t, host+"/prefix/", opts...)
-				rec := &recorder{}
-				mt.RegisterResponder(tc.method, host+"/prefix"+path, rec.wrap(jsonResponder(200, tc.response)))
+				rec := &wiretest.Recorder{}
+				mt.RegisterResponder(tc.method, host+"/prefix"+path, rec.Wrap(jsonResponder(200, tc.response)))
 				if err := tc.call(context.Background(), c); err != nil {
 					t.Fatalf("moved=%t: %v", moved, err)
 				}
 				if c.Path(tc.op) != path {
 					t.Errorf("Path(%s) = %q, want %q", tc.op, c.Path(tc.op), path)
 				}
-				reqs := rec.all()
+				reqs := rec.All()
 				if len(reqs) != 1 || mt.GetTotalCallCount() != 1 {
 					t.Fatalf("attempts = %d, want 1", len(reqs))
 				}
 				r := reqs[0]
-				if r.method != tc.method || r.url != host+"/prefix"+path {
-					t.Errorf("request %s %s", r.method, r.url)
+				if r.Method != tc.method || r.URL != host+"/prefix"+path {
+					t.Errorf("request %s %s", r.Method, r.URL)
 				}
-				if r.header.Get("x-api-key") != apiKey || r.header.Get("Accept") != "application/json" {
-					t.Errorf("headers %v", r.header)
+				if r.Header.Get("x-api-key") != apiKey || r.Header.Get("Accept") != "application/json" {
+					t.Errorf("headers %v", r.Header)
 				}
-				if !strings.HasPrefix(r.header.Get("User-Agent"), "tokenkit-go/"+tokenkit.Version) {
-					t.Errorf("user agent %q", r.header.Get("User-Agent"))
+				if !strings.HasPrefix(r.Header.Get("User-Agent"), "tokenkit-go/"+tokenkit.Version) {
+					t.Errorf("user agent %q", r.Header.Get("User-Agent"))
 				}
-				if got := r.header.Get("Authorization"); got != tc.auth {
+				if got := r.Header.Get("Authorization"); got != tc.auth {
 					t.Errorf("Authorization %q, want %q", got, tc.auth)
 				}
 				if tc.body == nil {
-					if r.body != "" || r.header.Get("Content-Type") != "" {
-						t.Errorf("unexpected body %q (%s)", r.body, r.header.Get("Content-Type"))
+					if r.Body != "" || r.Header.Get("Content-Type") != "" {
+						t.Errorf("unexpected body %q (%s)", r.Body, r.Header.Get("Content-Type"))
 					}
 					continue
 				}
 				var got map[string]any
-				if err := json.Unmarshal([]byte(r.body), &got); err != nil || !reflect.DeepEqual(got, tc.body) {
-					t.Errorf("body %s, want %v", r.body, tc.body)
+				if err := json.Unmarshal([]byte(r.Body), &got); err != nil || !reflect.DeepEqual(got, tc.body) {
+					t.Errorf("body %s, want %v", r.Body, tc.body)
 				}
-				if r.header.Get("Content-Type") != "application/json" {
-					t.Errorf("content type %q", r.header.Get("Content-Type"))
+				if r.Header.Get("Content-Type") != "application/json" {
+					t.Errorf("content type %q", r.Header.Get("Content-Type"))
 				}
 			}
 		})
@@ -224,8 +191,8 @@ func TestRetryClasses(t *testing.T) {
 			t.Parallel()
 			for _, status := range []int{503, 429} {
 				c, mt := newMocked(t, host)
-				rec := &recorder{}
-				mt.RegisterResponder(tc.method, host+tc.op.DefaultPath(), rec.wrap(
+				rec := &wiretest.Recorder{}
+				mt.RegisterResponder(tc.method, host+tc.op.DefaultPath(), rec.Wrap(
 					jsonResponder(status, `{"status":`+strconv.Itoa(status)+`,"status_text":"busy"}`).Once().Then(jsonResponder(200, tc.response))))
 				err := tc.call(context.Background(), c)
 				want := 2
@@ -238,7 +205,7 @@ func TestRetryClasses(t *testing.T) {
 				} else if err != nil {
 					t.Fatalf("status %d: %v", status, err)
 				}
-				if n := len(rec.all()); n != want {
+				if n := len(rec.All()); n != want {
 					t.Errorf("status %d: attempts %d, want %d", status, n, want)
 				}
 			}
@@ -258,9 +225,9 @@ func TestAuthScheme(t *testing.T) {
 		{cgscan.AuthScheme{Header: "Authorization", Prefix: "Token token="}, "Authorization", "Token token=session-token-1"},
 	} {
 		c, mt := newMocked(t, host, cgscan.WithAuthScheme(tc.scheme))
-		rec := &recorder{}
+		rec := &wiretest.Recorder{}
 		mt.RegisterResponder("POST", host+"/auth/sign_in", jsonResponder(200, sessionJSON))
-		mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.wrap(jsonResponder(200, generatedJSON)))
+		mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.Wrap(jsonResponder(200, generatedJSON)))
 		res, err := c.SignIn(context.Background(), cgscan.SignInRequest{Username: "alice", Password: "pw"})
 		if err != nil {
 			t.Fatal(err)
@@ -269,7 +236,7 @@ func TestAuthScheme(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := rec.all()[0].header
+		h := rec.All()[0].Header
 		if h.Get(tc.header) != tc.want || h.Get("x-api-key") != apiKey {
 			t.Errorf("%v: headers %v", tc.scheme, h)
 		}
@@ -292,8 +259,8 @@ func TestClientAPIKeyWins(t *testing.T) {
 	t.Parallel()
 	other, _ := cgscan.New(host, cgscan.WithAPIKey("other-key-0002"))
 	c, mt := newMocked(t, host)
-	rec := &recorder{}
-	mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.wrap(jsonResponder(200, generatedJSON)))
+	rec := &wiretest.Recorder{}
+	mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.Wrap(jsonResponder(200, generatedJSON)))
 	for _, auth := range []tokenkit.TokenSource{
 		other.NewAccessToken("session-token-1"),
 		tokenkit.StaticSource(tokenkit.NewBearerToken("session-token-1", time.Time{})),
@@ -302,9 +269,9 @@ func TestClientAPIKeyWins(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, r := range rec.all() {
-		if r.header.Get("x-api-key") != apiKey || r.header.Get("Authorization") != "Bearer session-token-1" {
-			t.Fatalf("headers %v", r.header)
+	for _, r := range rec.All() {
+		if r.Header.Get("x-api-key") != apiKey || r.Header.Get("Authorization") != "Bearer session-token-1" {
+			t.Fatalf("headers %v", r.Header)
 		}
 	}
 }

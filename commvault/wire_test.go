@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,59 +17,10 @@ import (
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault"
+	"github.com/tokenkit/tokenkit/internal/wiretest"
 )
 
 const host = "https://cv.test/commandcenter/api"
-
-// wireReq is what a mocked endpoint saw on one attempt.
-type wireReq struct {
-	method, url string
-	header      http.Header
-	body        string
-}
-
-// json decodes the body as a generic JSON value.
-func (r wireReq) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
-		t.Fatalf("body %q is not a JSON object: %v", r.body, err)
-	}
-	return m
-}
-
-type recorder struct {
-	mu   sync.Mutex
-	reqs []wireReq
-}
-
-func (r *recorder) wrap(next httpmock.Responder) httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		var b []byte
-		if req.Body != nil {
-			b, _ = io.ReadAll(req.Body)
-		}
-		r.mu.Lock()
-		r.reqs = append(r.reqs, wireReq{method: req.Method, url: req.URL.String(), header: req.Header.Clone(), body: string(b)})
-		r.mu.Unlock()
-		return next(req)
-	}
-}
-
-func (r *recorder) all() []wireReq {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]wireReq(nil), r.reqs...)
-}
-
-func (r *recorder) only(t *testing.T) wireReq {
-	t.Helper()
-	all := r.all()
-	if len(all) != 1 {
-		t.Fatalf("attempts = %d, want 1", len(all))
-	}
-	return all[0]
-}
 
 func newMocked(t *testing.T, opts ...tokenkit.Option) (*commvault.Client, *httpmock.MockTransport) {
 	t.Helper()
@@ -91,31 +41,31 @@ func jsonResponder(status int, body string) httpmock.Responder {
 }
 
 // register records every attempt of method+url and answers with next.
-func register(mt *httpmock.MockTransport, method, url string, next httpmock.Responder) *recorder {
-	rec := &recorder{}
-	mt.RegisterResponder(method, url, rec.wrap(next))
+func register(mt *httpmock.MockTransport, method, url string, next httpmock.Responder) *wiretest.Recorder {
+	rec := &wiretest.Recorder{}
+	mt.RegisterResponder(method, url, rec.Wrap(next))
 	return rec
 }
 
-func assertJSON(t *testing.T, r wireReq, want map[string]any) {
+func assertJSON(t *testing.T, r wiretest.Request, want map[string]any) {
 	t.Helper()
-	got := r.json(t)
+	got := r.JSON(t)
 	wb, _ := json.Marshal(want)
 	var norm map[string]any
 	_ = json.Unmarshal(wb, &norm)
 	if !reflect.DeepEqual(got, norm) {
-		t.Errorf("body %s, want %s", r.body, wb)
+		t.Errorf("body %s, want %s", r.Body, wb)
 	}
 }
 
-func assertHeaders(t *testing.T, r wireReq, want map[string]string) {
+func assertHeaders(t *testing.T, r wiretest.Request, want map[string]string) {
 	t.Helper()
 	for k, v := range want {
-		if got := r.header.Get(k); got != v {
-			t.Errorf("%s %s: header %s = %q, want %q", r.method, r.url, k, got, v)
+		if got := r.Header.Get(k); got != v {
+			t.Errorf("%s %s: header %s = %q, want %q", r.Method, r.URL, k, got, v)
 		}
 	}
-	if ua := r.header.Get("User-Agent"); !strings.HasPrefix(ua, "tokenkit-go/"+tokenkit.Version) {
+	if ua := r.Header.Get("User-Agent"); !strings.HasPrefix(ua, "tokenkit-go/"+tokenkit.Version) {
 		t.Errorf("user agent %q", ua)
 	}
 }
@@ -135,7 +85,7 @@ func TestLoginWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rec.only(t)
+	r := rec.Only(t)
 	assertHeaders(t, r, map[string]string{"Content-Type": "application/json", "Accept": "application/json", "Authtoken": "", "Authorization": ""})
 	assertJSON(t, r, map[string]any{
 		"username": "admin", "password": base64.StdEncoding.EncodeToString([]byte("pässwörd")),
@@ -160,7 +110,7 @@ func TestLoginWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertJSON(t, rec2.only(t), map[string]any{"username": "u", "password": "cA=="})
+	assertJSON(t, rec2.Only(t), map[string]any{"username": "u", "password": "cA=="})
 	if !s2.Expiry().Equal(t0.Add(commvault.DefaultSessionTimeout)) {
 		t.Fatalf("default expiry %s", s2.Expiry())
 	}
@@ -171,13 +121,13 @@ func TestLoginIsNotRetriedAfterItMayHaveArrived(t *testing.T) {
 	c, mt := newMocked(t)
 	rec := register(mt, "POST", host+"/Login", jsonResponder(503, `{"errorMessage":"busy","errorCode":503}`))
 	_, err := c.Login(context.Background(), commvault.Credentials{Username: "u", Password: "p"})
-	if !errors.Is(err, tokenkit.ErrServer) || len(rec.all()) != 1 {
-		t.Fatalf("got %v after %d attempts, want one attempt (a replayed failed login counts towards lockout)", err, len(rec.all()))
+	if !errors.Is(err, tokenkit.ErrServer) || len(rec.All()) != 1 {
+		t.Fatalf("got %v after %d attempts, want one attempt (a replayed failed login counts towards lockout)", err, len(rec.All()))
 	}
 	rec429 := register(mt, "POST", "https://cv.test/commandcenter/api/Login", httpmock.NewStringResponder(429, `{}`).HeaderSet(http.Header{"Retry-After": {"0"}}).
 		Once().Then(jsonResponder(200, `{"token":"QSDK 2"}`)))
-	if _, err := c.Login(context.Background(), commvault.Credentials{Username: "u", Password: "p"}); err != nil || len(rec429.all()) != 2 {
-		t.Fatalf("429 is retried: %v, %d attempts", err, len(rec429.all()))
+	if _, err := c.Login(context.Background(), commvault.Credentials{Username: "u", Password: "p"}); err != nil || len(rec429.All()) != 2 {
+		t.Fatalf("429 is retried: %v, %d attempts", err, len(rec429.All()))
 	}
 }
 
@@ -251,7 +201,7 @@ func TestRenewLoginWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rec.only(t)
+	r := rec.Only(t)
 	assertHeaders(t, r, map[string]string{"Authtoken": "QSDK old-hex", "Content-Type": "application/json", "Accept": "application/json"})
 	assertJSON(t, r, map[string]any{"deviceId": "dev-1", "sessionId": "QSDK old-hex"})
 	if s.Value() != "QSDK new" || s.DeviceID != "dev-1" {
@@ -276,10 +226,10 @@ func TestLogoutWire(t *testing.T) {
 	if err := c.Logout(context.Background(), commvault.NewSession("QSDK abc")); err != nil {
 		t.Fatal(err)
 	}
-	r := rec.only(t)
+	r := rec.Only(t)
 	assertHeaders(t, r, map[string]string{"Authtoken": "QSDK abc", "Accept": "text/plain, application/json", "Content-Type": ""})
-	if r.body != "" {
-		t.Fatalf("logout has no body, got %q", r.body)
+	if r.Body != "" {
+		t.Fatalf("logout has no body, got %q", r.Body)
 	}
 	for _, tc := range []struct {
 		status int
@@ -338,7 +288,7 @@ func TestCreateAccessTokenWire(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := rec.only(t)
+			r := rec.Only(t)
 			assertHeaders(t, r, map[string]string{"Authtoken": "QSDK sess", "Authorization": "", "Content-Type": "application/json", "Accept": "application/json"})
 			assertJSON(t, r, tc.want)
 			if tok.Value() != "AT-1" || tok.RefreshToken.Reveal() != "RT-1" || tok.ID != 77 || tok.Name != "ci" || tok.UserID != 5 {
@@ -387,13 +337,13 @@ func TestCreateIsNeverResentAfterItMayHaveArrived(t *testing.T) {
 	c, mt := newMocked(t)
 	rec := register(mt, "POST", host+"/V4/AccessToken", jsonResponder(502, `<html>bad gateway</html>`))
 	_, err := c.CreateAccessToken(context.Background(), commvault.NewSession("QSDK s"), commvault.CreateRequest{Name: "x"})
-	if !errors.Is(err, tokenkit.ErrServer) || len(rec.all()) != 1 {
-		t.Fatalf("got %v after %d attempts", err, len(rec.all()))
+	if !errors.Is(err, tokenkit.ErrServer) || len(rec.All()) != 1 {
+		t.Fatalf("got %v after %d attempts", err, len(rec.All()))
 	}
 	rec2 := register(mt, "POST", host+"/V4/AccessToken", httpmock.NewErrorResponder(io.ErrUnexpectedEOF))
 	_, err = c.CreateAccessToken(context.Background(), commvault.NewSession("QSDK s"), commvault.CreateRequest{Name: "x"})
-	if !errors.Is(err, commvault.ErrOutcomeUnknown) || !errors.Is(err, tokenkit.ErrTransport) || len(rec2.all()) != 1 {
-		t.Fatalf("got %v after %d attempts", err, len(rec2.all()))
+	if !errors.Is(err, commvault.ErrOutcomeUnknown) || !errors.Is(err, tokenkit.ErrTransport) || len(rec2.All()) != 1 {
+		t.Fatalf("got %v after %d attempts", err, len(rec2.All()))
 	}
 }
 
@@ -471,9 +421,9 @@ func TestListWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rec.only(t)
-	if r.url != host+"/V4/AccessToken?userId=7" || r.body != "" {
-		t.Fatalf("request %s %q", r.url, r.body)
+	r := rec.Only(t)
+	if r.URL != host+"/V4/AccessToken?userId=7" || r.Body != "" {
+		t.Fatalf("request %s %q", r.URL, r.Body)
 	}
 	assertHeaders(t, r, map[string]string{"Authtoken": "QSDK s", "Accept": "application/json"})
 	if len(list) != 3 || list[0].Type != commvault.TokenTypeAll || list[1].Type != commvault.TokenTypeCustom || list[2].Type != commvault.TokenTypeUnknown {
@@ -489,8 +439,8 @@ func TestListWire(t *testing.T) {
 	if _, err := c.ListAccessTokens(context.Background(), s, 0); err != nil {
 		t.Fatal(err)
 	}
-	if all := rec.all(); all[1].url != host+"/V4/AccessToken" {
-		t.Fatalf("userId 0 must not be sent: %s", all[1].url)
+	if all := rec.All(); all[1].URL != host+"/V4/AccessToken" {
+		t.Fatalf("userId 0 must not be sent: %s", all[1].URL)
 	}
 }
 
@@ -507,7 +457,7 @@ func TestUpdateAndDeleteWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rec.only(t)
+	r := rec.Only(t)
 	assertHeaders(t, r, map[string]string{"Authtoken": "QSDK s", "Content-Type": "application/json", "Accept": "application/json"})
 	assertJSON(t, r, map[string]any{"accessTokenId": 42, "tokenName": "renamed", "tokenType": 3, "apiEndpoints": []string{"/Job"},
 		"renewableUntilTimestamp": until.Unix(), "allowedIPs": []string{}})
@@ -519,10 +469,10 @@ func TestUpdateAndDeleteWire(t *testing.T) {
 	if err := c.DeleteAccessToken(context.Background(), s, 42); err != nil {
 		t.Fatal(err)
 	}
-	d := del.only(t)
+	d := del.Only(t)
 	assertHeaders(t, d, map[string]string{"Authtoken": "QSDK s", "Accept": "application/json"})
-	if d.body != "" {
-		t.Fatalf("delete body %q", d.body)
+	if d.Body != "" {
+		t.Fatalf("delete body %q", d.Body)
 	}
 	for _, id := range []int64{0, -1} {
 		if err := c.DeleteAccessToken(context.Background(), s, id); !errors.Is(err, tokenkit.ErrInvalidInput) {
@@ -555,7 +505,7 @@ func TestRenewWire(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := rec.only(t)
+			r := rec.Only(t)
 			assertHeaders(t, r, map[string]string{"Authtoken": tc.auth, "Authorization": tc.bear, "Content-Type": "application/json", "Accept": "application/json"})
 			assertJSON(t, r, map[string]any{"accessToken": "AT-1", "refreshToken": "RT-1"})
 			if tok.Value() != "AT-2" || tok.RefreshToken.Reveal() != "RT-2" || tok.ID != 77 || tok.Type != commvault.TokenTypeAll ||
@@ -577,8 +527,8 @@ func TestRenewFailures(t *testing.T) {
 		t.Parallel()
 		c, mt := newMocked(t)
 		rec := register(mt, "POST", host+"/V4/AccessToken/Renew", jsonResponder(503, `{"errorMessage":"busy","errorCode":1}`))
-		if _, err := c.RenewAccessToken(context.Background(), pair()); !errors.Is(err, tokenkit.ErrServer) || len(rec.all()) != 1 {
-			t.Fatalf("got %v after %d attempts", err, len(rec.all()))
+		if _, err := c.RenewAccessToken(context.Background(), pair()); !errors.Is(err, tokenkit.ErrServer) || len(rec.All()) != 1 {
+			t.Fatalf("got %v after %d attempts", err, len(rec.All()))
 		}
 	})
 	t.Run("lost answer: outcome unknown, not retried", func(t *testing.T) {
@@ -586,8 +536,8 @@ func TestRenewFailures(t *testing.T) {
 		c, mt := newMocked(t)
 		rec := register(mt, "POST", host+"/V4/AccessToken/Renew", httpmock.NewErrorResponder(io.ErrUnexpectedEOF))
 		_, err := c.RenewAccessToken(context.Background(), pair())
-		if !errors.Is(err, commvault.ErrOutcomeUnknown) || len(rec.all()) != 1 {
-			t.Fatalf("got %v after %d attempts", err, len(rec.all()))
+		if !errors.Is(err, commvault.ErrOutcomeUnknown) || len(rec.All()) != 1 {
+			t.Fatalf("got %v after %d attempts", err, len(rec.All()))
 		}
 	})
 	t.Run("canceled in flight: outcome unknown", func(t *testing.T) {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,42 +15,10 @@ import (
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp"
+	"github.com/tokenkit/tokenkit/internal/wiretest"
 )
 
 const host = "https://csp.test"
-
-// recorded is what a mocked endpoint saw on one attempt.
-type recorded struct {
-	method, url, contentType, auth, userAgent string
-	form                                      url.Values
-	body                                      string
-}
-
-type recorder struct {
-	mu   sync.Mutex
-	reqs []recorded
-}
-
-// wrap records every attempt, then answers with next.
-func (r *recorder) wrap(next httpmock.Responder) httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		b, _ := io.ReadAll(req.Body)
-		form, _ := url.ParseQuery(string(b))
-		r.mu.Lock()
-		r.reqs = append(r.reqs, recorded{
-			method: req.Method, url: req.URL.String(), contentType: req.Header.Get("Content-Type"),
-			auth: req.Header.Get("Authorization"), userAgent: req.Header.Get("User-Agent"), form: form, body: string(b),
-		})
-		r.mu.Unlock()
-		return next(req)
-	}
-}
-
-func (r *recorder) all() []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]recorded(nil), r.reqs...)
-}
 
 func newMocked(t *testing.T, base string, opts ...tokenkit.Option) (*csp.Client, *httpmock.MockTransport) {
 	t.Helper()
@@ -74,8 +40,8 @@ func TestExchangeAPITokenWire(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	c, mt := newMocked(t, host+"/", tokenkit.WithClock(func() time.Time { return now }))
-	rec := &recorder{}
-	mt.RegisterResponder("POST", host+"/csp/gateway/am/api/auth/api-tokens/authorize", rec.wrap(
+	rec := &wiretest.Recorder{}
+	mt.RegisterResponder("POST", host+"/csp/gateway/am/api/auth/api-tokens/authorize", rec.Wrap(
 		httpmock.NewStringResponder(503, `{"message":"busy"}`).Once().Then(httpmock.NewStringResponder(200, tokenJSON).HeaderSet(http.Header{"Content-Type": {"application/json"}}))))
 
 	tok, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{
@@ -84,26 +50,26 @@ func TestExchangeAPITokenWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := rec.all()
+	reqs := rec.All()
 	if len(reqs) != 2 {
 		t.Fatalf("attempts = %d, want 2 (one retry after 503)", len(reqs))
 	}
 	for _, r := range reqs {
-		if r.method != "POST" || r.url != host+"/csp/gateway/am/api/auth/api-tokens/authorize" {
-			t.Errorf("request %s %s", r.method, r.url)
+		if r.Method != "POST" || r.URL != host+"/csp/gateway/am/api/auth/api-tokens/authorize" {
+			t.Errorf("request %s %s", r.Method, r.URL)
 		}
-		if r.contentType != "application/x-www-form-urlencoded" {
-			t.Errorf("content type %q", r.contentType)
+		if r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+			t.Errorf("content type %q", r.Header.Get("Content-Type"))
 		}
-		if r.auth != "" {
-			t.Errorf("the exchange is anonymous, got Authorization %q", r.auth)
+		if r.Header.Get("Authorization") != "" {
+			t.Errorf("the exchange is anonymous, got Authorization %q", r.Header.Get("Authorization"))
 		}
 		want := url.Values{"api_token": {"api-token-value"}, "passcode": {"123456"}, "scope": {"openid csp:org_member"}}
-		if r.form.Encode() != want.Encode() {
-			t.Errorf("form %q, want %q", r.form.Encode(), want.Encode())
+		if r.Form().Encode() != want.Encode() {
+			t.Errorf("form %q, want %q", r.Form().Encode(), want.Encode())
 		}
-		if !strings.HasPrefix(r.userAgent, "tokenkit-go/"+tokenkit.Version) {
-			t.Errorf("user agent %q", r.userAgent)
+		if !strings.HasPrefix(r.Header.Get("User-Agent"), "tokenkit-go/"+tokenkit.Version) {
+			t.Errorf("user agent %q", r.Header.Get("User-Agent"))
 		}
 	}
 	if tok.Value() != "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln" || tok.TokenType != "bearer" {
@@ -133,17 +99,17 @@ func TestClientCredentialsWire(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := newMocked(t, host+"/prefix", tc.opts...)
-			rec := &recorder{}
-			mt.RegisterResponder("POST", host+"/prefix"+tc.path, rec.wrap(httpmock.NewStringResponder(200, tokenJSON)))
+			rec := &wiretest.Recorder{}
+			mt.RegisterResponder("POST", host+"/prefix"+tc.path, rec.Wrap(httpmock.NewStringResponder(200, tokenJSON)))
 			if _, err := c.ExchangeClientCredentials(context.Background(), csp.ClientCredentials{ClientID: "app", ClientSecret: "s3cret", OrgID: "org-1"}); err != nil {
 				t.Fatal(err)
 			}
-			r := rec.all()[0]
-			if want := "Basic " + base64.StdEncoding.EncodeToString([]byte("app:s3cret")); r.auth != want {
-				t.Errorf("auth %q, want %q", r.auth, want)
+			r := rec.All()[0]
+			if want := "Basic " + base64.StdEncoding.EncodeToString([]byte("app:s3cret")); r.Header.Get("Authorization") != want {
+				t.Errorf("auth %q, want %q", r.Header.Get("Authorization"), want)
 			}
-			if r.form.Get("grant_type") != "client_credentials" || r.form.Get("orgId") != "org-1" || len(r.form) != 2 {
-				t.Errorf("form %v", r.form)
+			if form := r.Form(); form.Get("grant_type") != "client_credentials" || form.Get("orgId") != "org-1" || len(form) != 2 {
+				t.Errorf("form %v", form)
 			}
 		})
 	}
@@ -220,10 +186,10 @@ func TestAPITokenDetailsTimeUnits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := newMocked(t, host, tc.opts...)
-			rec := &recorder{}
+			rec := &wiretest.Recorder{}
 			body := `{"tokenId":"t1","tokenName":"ci","orgId":"o1","scope":["openid"],"deactivated":false,"expiresAt":` +
 				itoa(tc.value) + `,"allowedScopes":{"generalScopes":["openid"],"organizationScopes":{"allRoles":true}}}`
-			mt.RegisterResponder("POST", host+"/csp/gateway/am/api/auth/api-tokens/details", rec.wrap(httpmock.NewStringResponder(200, body)))
+			mt.RegisterResponder("POST", host+"/csp/gateway/am/api/auth/api-tokens/details", rec.Wrap(httpmock.NewStringResponder(200, body)))
 			d, err := c.APITokenDetails(context.Background(), "the-api-token")
 			if err != nil {
 				t.Fatal(err)
@@ -234,9 +200,9 @@ func TestAPITokenDetailsTimeUnits(t *testing.T) {
 			if d.AllowedScopes == nil || !d.AllowedScopes.OrganizationScopes.AllRoles {
 				t.Fatalf("allowed scopes %+v", d.AllowedScopes)
 			}
-			r := rec.all()[0]
-			if r.contentType != "application/json" || r.body != `{"tokenValue":"the-api-token"}`+"\n" && r.body != `{"tokenValue":"the-api-token"}` {
-				t.Fatalf("wire: %q %q", r.contentType, r.body)
+			r := rec.All()[0]
+			if r.Header.Get("Content-Type") != "application/json" || r.Body != `{"tokenValue":"the-api-token"}`+"\n" && r.Body != `{"tokenValue":"the-api-token"}` {
+				t.Fatalf("wire: %q %q", r.Header.Get("Content-Type"), r.Body)
 			}
 		})
 	}

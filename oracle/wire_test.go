@@ -4,17 +4,16 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/wiretest"
 	"github.com/tokenkit/tokenkit/oracle"
 )
 
@@ -24,42 +23,6 @@ const (
 	meURL     = host + "/system/api/v1/me"
 	tokenJSON = `{"accessToken":"at-value-123456","expiresInMillis":1209600000,"refreshToken":"rt-next-654321","tokenType":"Bearer"}`
 )
-
-// recorded is what a mocked endpoint saw on one attempt.
-type recorded struct {
-	method, url, contentType, auth, userAgent string
-	hasContentType                            bool
-	body                                      string
-}
-
-type recorder struct {
-	mu   sync.Mutex
-	reqs []recorded
-}
-
-// wrap records every attempt, then answers with next.
-func (r *recorder) wrap(next httpmock.Responder) httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		var b []byte
-		if req.Body != nil {
-			b, _ = io.ReadAll(req.Body)
-		}
-		_, hasCT := req.Header["Content-Type"]
-		r.mu.Lock()
-		r.reqs = append(r.reqs, recorded{
-			method: req.Method, url: req.URL.String(), contentType: req.Header.Get("Content-Type"), hasContentType: hasCT,
-			auth: req.Header.Get("Authorization"), userAgent: req.Header.Get("User-Agent"), body: string(b),
-		})
-		r.mu.Unlock()
-		return next(req)
-	}
-}
-
-func (r *recorder) all() []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]recorded(nil), r.reqs...)
-}
 
 func fastRetries() tokenkit.Option {
 	return tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond)
@@ -84,31 +47,31 @@ func TestPasswordExchangeWire(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	c, mt := newMocked(t, tokenkit.WithClock(func() time.Time { return now }))
-	rec := &recorder{}
-	mt.RegisterResponder("POST", tokenURL, rec.wrap(
+	rec := &wiretest.Recorder{}
+	mt.RegisterResponder("POST", tokenURL, rec.Wrap(
 		jsonResponder(503, `{"title":"Service Unavailable","status":503}`).Once().Then(jsonResponder(200, tokenJSON))))
 
 	tok, err := c.ExchangePassword(context.Background(), oracle.Credentials{Username: "ada", Password: "pw-s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := rec.all()
+	reqs := rec.All()
 	if len(reqs) != 2 {
 		t.Fatalf("attempts = %d, want 2 (the password form is retried after 503)", len(reqs))
 	}
 	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("ada:pw-s3cret"))
 	for _, r := range reqs {
-		if r.method != "POST" || r.url != tokenURL {
-			t.Errorf("request %s %s", r.method, r.url)
+		if r.Method != "POST" || r.URL != tokenURL {
+			t.Errorf("request %s %s", r.Method, r.URL)
 		}
-		if r.auth != want {
-			t.Errorf("Authorization %q, want %q", r.auth, want)
+		if r.Header.Get("Authorization") != want {
+			t.Errorf("Authorization %q, want %q", r.Header.Get("Authorization"), want)
 		}
-		if r.body != "" || r.hasContentType {
-			t.Errorf("the password form sends no body and no Content-Type, got %q / %q", r.body, r.contentType)
+		if r.Body != "" || r.HasHeader("Content-Type") {
+			t.Errorf("the password form sends no body and no Content-Type, got %q / %q", r.Body, r.Header.Get("Content-Type"))
 		}
-		if !strings.HasPrefix(r.userAgent, "tokenkit-go/"+tokenkit.Version) {
-			t.Errorf("user agent %q", r.userAgent)
+		if !strings.HasPrefix(r.Header.Get("User-Agent"), "tokenkit-go/"+tokenkit.Version) {
+			t.Errorf("user agent %q", r.Header.Get("User-Agent"))
 		}
 	}
 	if tok.Value() != "at-value-123456" || tok.TokenType != "Bearer" || tok.RefreshToken.Reveal() != "rt-next-654321" {
@@ -174,23 +137,23 @@ func TestRefreshTokenWireAndRetryClass(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := newMocked(t, tc.opts...)
-			rec := &recorder{}
-			mt.RegisterResponder("POST", tokenURL, rec.wrap(
+			rec := &wiretest.Recorder{}
+			mt.RegisterResponder("POST", tokenURL, rec.Wrap(
 				jsonResponder(tc.first, `{"title":"x","status":`+itoa(tc.first)+`}`).Once().Then(jsonResponder(200, tokenJSON))))
 			tok, err := c.ExchangeRefreshToken(context.Background(), "rt-old-0123456")
 			if (err == nil) != tc.ok {
 				t.Fatalf("got (%v, %v)", tok, err)
 			}
-			reqs := rec.all()
+			reqs := rec.All()
 			if len(reqs) != tc.attempts {
 				t.Fatalf("attempts = %d, want %d", len(reqs), tc.attempts)
 			}
 			for _, r := range reqs {
-				if r.contentType != "application/json" || strings.TrimSpace(r.body) != `{"refreshToken":"rt-old-0123456"}` {
-					t.Errorf("wire: %q %q", r.contentType, r.body)
+				if r.Header.Get("Content-Type") != "application/json" || strings.TrimSpace(r.Body) != `{"refreshToken":"rt-old-0123456"}` {
+					t.Errorf("wire: %q %q", r.Header.Get("Content-Type"), r.Body)
 				}
-				if r.auth != "" {
-					t.Errorf("the refresh token is sent alone, got Authorization %q", r.auth)
+				if r.Header.Get("Authorization") != "" {
+					t.Errorf("the refresh token is sent alone, got Authorization %q", r.Header.Get("Authorization"))
 				}
 			}
 			if !tc.ok && !errors.Is(err, tokenkit.ErrServer) {
@@ -203,8 +166,8 @@ func TestRefreshTokenWireAndRetryClass(t *testing.T) {
 func TestRenewAndCombinedForms(t *testing.T) {
 	t.Parallel()
 	c, mt := newMocked(t)
-	rec := &recorder{}
-	mt.RegisterResponder("POST", tokenURL, rec.wrap(
+	rec := &wiretest.Recorder{}
+	mt.RegisterResponder("POST", tokenURL, rec.Wrap(
 		jsonResponder(500, `{}`).Once().Then(jsonResponder(200, `{"accessToken":"renewed-1234","tokenType":"OAuth"}`))))
 	ctx := context.Background()
 
@@ -214,8 +177,8 @@ func TestRenewAndCombinedForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range rec.all() {
-		if r.auth != "Bearer current-token-1" || r.body != "" || r.hasContentType {
+	for _, r := range rec.All() {
+		if r.Header.Get("Authorization") != "Bearer current-token-1" || r.Body != "" || r.HasHeader("Content-Type") {
 			t.Errorf("renew wire: %+v", r)
 		}
 	}
@@ -227,16 +190,16 @@ func TestRenewAndCombinedForms(t *testing.T) {
 	}
 
 	// Basic and a refresh token together.
-	rec2 := &recorder{}
-	mt.RegisterResponder("POST", tokenURL, rec2.wrap(jsonResponder(200, tokenJSON)))
+	rec2 := &wiretest.Recorder{}
+	mt.RegisterResponder("POST", tokenURL, rec2.Wrap(jsonResponder(200, tokenJSON)))
 	if _, err := c.RequestToken(ctx, oracle.TokenRequest{
 		Credentials:  &oracle.Credentials{Username: "ada", Password: "pw"},
 		RefreshToken: "rt-1234",
 	}); err != nil {
 		t.Fatal(err)
 	}
-	r := rec2.all()[0]
-	if !strings.HasPrefix(r.auth, "Basic ") || strings.TrimSpace(r.body) != `{"refreshToken":"rt-1234"}` {
+	r := rec2.All()[0]
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Basic ") || strings.TrimSpace(r.Body) != `{"refreshToken":"rt-1234"}` {
 		t.Fatalf("combined wire: %+v", r)
 	}
 }
@@ -350,28 +313,28 @@ func TestErrorBodies(t *testing.T) {
 func TestCurrentUserWire(t *testing.T) {
 	t.Parallel()
 	c, mt := newMocked(t)
-	rec := &recorder{}
+	rec := &wiretest.Recorder{}
 	body := `{"email":"joe@example.com","firstName":"Joe","lastName":"Janesen","locale":"en","realmUserGUID":"g-1",
 		"membershipGroupsList":[{"displayName":"Admins","id":"grp-1","extra":true}],
 		"idcsappRoles":["CECRepositoryAdministrator",{"name":"CECSitesAdministrator"},{"displayName":"Viewer"}],
 		"customAttributes":{"dept":"R&D"},"links":[{"href":"https://ocm.test/system/api/v1/me","rel":"self"}],
 		"userName":"joe","timezone":"UTC"}`
-	mt.RegisterResponder("GET", `=~^`+meURL, rec.wrap(jsonResponder(502, `{}`).Once().Then(jsonResponder(200, body))))
+	mt.RegisterResponder("GET", `=~^`+meURL, rec.Wrap(jsonResponder(502, `{}`).Once().Then(jsonResponder(200, body))))
 	u, err := c.CurrentUser(context.Background(), tokenkit.StaticSource(tokenkit.NewBearerToken("me-token-1", time.Time{})), oracle.UserQuery{
 		CustomAttributes: []string{"dept", "site"}, Groups: true, AppRoles: true, RealmUserGUID: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := rec.all()
+	reqs := rec.All()
 	if len(reqs) != 2 {
 		t.Fatalf("attempts %d", len(reqs))
 	}
 	for _, r := range reqs {
-		if r.method != "GET" || r.auth != "Bearer me-token-1" ||
-			!strings.HasPrefix(r.url, meURL+"?") || !strings.Contains(r.url, "customAttributes=dept%2Csite") ||
-			!strings.Contains(r.url, "includeGroupMembership=true") || !strings.Contains(r.url, "includeIDCSAppRoles=true") ||
-			!strings.Contains(r.url, "includeRealmUserGUID=true") {
+		if r.Method != "GET" || r.Header.Get("Authorization") != "Bearer me-token-1" ||
+			!strings.HasPrefix(r.URL, meURL+"?") || !strings.Contains(r.URL, "customAttributes=dept%2Csite") ||
+			!strings.Contains(r.URL, "includeGroupMembership=true") || !strings.Contains(r.URL, "includeIDCSAppRoles=true") ||
+			!strings.Contains(r.URL, "includeRealmUserGUID=true") {
 			t.Errorf("wire %+v", r)
 		}
 	}
@@ -384,11 +347,11 @@ func TestCurrentUserWire(t *testing.T) {
 	}
 
 	// 401: ErrUnauthorized, and not retried.
-	rec401 := &recorder{}
-	mt.RegisterResponder("GET", `=~^`+meURL, rec401.wrap(jsonResponder(401, `{"title":"Unauthorized","status":401}`)))
+	rec401 := &wiretest.Recorder{}
+	mt.RegisterResponder("GET", `=~^`+meURL, rec401.Wrap(jsonResponder(401, `{"title":"Unauthorized","status":401}`)))
 	_, err = c.CurrentUser(context.Background(), tokenkit.StaticSource(tokenkit.NewBearerToken("dead-token", time.Time{})), oracle.UserQuery{})
-	if !errors.Is(err, tokenkit.ErrUnauthorized) || len(rec401.all()) != 1 {
-		t.Fatalf("got %v after %d attempts", err, len(rec401.all()))
+	if !errors.Is(err, tokenkit.ErrUnauthorized) || len(rec401.All()) != 1 {
+		t.Fatalf("got %v after %d attempts", err, len(rec401.All()))
 	}
 }
 

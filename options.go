@@ -27,8 +27,8 @@ func invalid(format string, args ...any) error {
 
 // WithHTTPClient sends every request through c: its Transport (a proxy, a
 // custom CA pool, otelhttp, httpmock), its Jar and its CheckRedirect are
-// honoured. tokenkit copies c and never modifies it; when c.Timeout is zero the
-// copy gets the per-attempt timeout (WithAttemptTimeout). Without this option
+// honoured. tokenkit copies c and never modifies it; when c.Timeout is zero
+// each attempt is bounded by WithAttemptTimeout instead. Without this option
 // tokenkit uses a pooled transport that honours HTTP_PROXY and HTTPS_PROXY.
 func WithHTTPClient(c *http.Client) Option {
 	return func(s *config.Settings) {
@@ -94,7 +94,10 @@ func WithMaxRetryAfter(d time.Duration) Option {
 }
 
 // WithAttemptTimeout bounds each attempt, the response body included
-// (default 30s). It applies only when the client has no Timeout of its own.
+// (default 30s); its clock starts once the attempt's token is attached, so a
+// slow token fetch never counts against it. For a stream it bounds only the
+// wait for the headers. It applies only when the client given to
+// WithHTTPClient has no Timeout of its own.
 func WithAttemptTimeout(d time.Duration) Option {
 	return func(s *config.Settings) {
 		if d <= 0 {

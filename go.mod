@@ -2,6 +2,8 @@ module github.com/tokenkit/tokenkit
 
 go 1.25.0
 
+toolchain go1.26.10
+
 require (
 	github.com/hashicorp/go-cleanhttp v0.5.2
 	github.com/hashicorp/go-retryablehttp v0.7.8

@@ -9,6 +9,7 @@
 # bug and commit the file, so the input stays a seed that `go test` replays.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export GOTOOLCHAIN=go1.26.10 # the toolchain go.mod names; see .ci/run
 fuzztime=${FUZZTIME:-1m}
 pkgs=("$@")
 [ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)

@@ -2,6 +2,8 @@ module github.com/tokenkit/tokenkit/internal/tools
 
 go 1.26.0
 
+toolchain go1.26.10
+
 tool (
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 	honnef.co/go/tools/cmd/staticcheck

@@ -43,6 +43,19 @@ var (
 	// resends such a call; find out what happened (list the tokens) before
 	// trying again. It also matches ErrTransport.
 	ErrOutcomeUnknown = errors.New("tokenkit: outcome unknown: the request may have been applied")
+	// ErrRedirected matches a vendor call answered with a redirect (3xx).
+	// Vendor calls never follow redirects: a credential belongs to the
+	// origin it was configured for, and a redirect from a token endpoint
+	// usually means a wrong base URL (http for https, a missing path
+	// prefix). The error names the host the redirect points to. For a call
+	// that creates or rotates state it also matches ErrOutcomeUnknown: the
+	// server may have acted before it redirected.
+	ErrRedirected = errors.New("tokenkit: redirect not followed")
+	// ErrInsecureTransport matches a request that Transport refused to
+	// authenticate because it would carry a credential over plain http to
+	// a host that is not loopback. It also matches ErrInvalidInput:
+	// nothing was sent.
+	ErrInsecureTransport = errors.New("tokenkit: refusing to send a credential over plain http")
 )
 
 // Error is the one error type of every vendor: what failed, how the server

@@ -95,6 +95,9 @@ func Open(ctx context.Context, c *Client, op *Op, send Send) (*http.Response, er
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
 		body, _ := ReadBody(io.LimitReader(resp.Body, c.settings.MaxResponseBytes))
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.StatusCode != http.StatusNotModified {
+			return nil, c.redirectError(op, resp, body)
+		}
 		return nil, c.StatusError(op, resp, body)
 	}
 	return resp, nil
@@ -138,6 +141,27 @@ func (c *Client) BodyError(op *Op, status int, header http.Header, body []byte) 
 	return e
 }
 
+// redirectError builds the error for a redirect answer, which vendor calls
+// never follow: it names the host the Location points to, never its path or
+// query (which may carry anything). For a mutating call the server may have
+// acted before it redirected (303 See Other says exactly that), so the error
+// also matches ErrOutcomeUnknown.
+func (c *Client) redirectError(op *Op, resp *http.Response, body []byte) *tokenkit.Error {
+	e := c.StatusError(op, resp, body)
+	where := "no Location"
+	if loc, err := resp.Location(); err == nil && loc.Host != "" {
+		where = loc.Scheme + "://" + loc.Host
+	} else if resp.Header.Get("Location") != "" {
+		where = "an unreadable Location"
+	}
+	e.Message = "redirected to " + redact.Text(where, op.Secrets()) + "; vendor calls never follow redirects (check the base URL)"
+	e.Err = tokenkit.ErrRedirected
+	if op.Class == Mutating {
+		e.Err = fmt.Errorf("%w: %w", tokenkit.ErrOutcomeUnknown, tokenkit.ErrRedirected)
+	}
+	return e
+}
+
 // InvalidResponse builds the error for an answer that cannot be used.
 func (c *Client) InvalidResponse(op *Op, status int, body []byte, cause error) *tokenkit.Error {
 	why := redact.Text(cause.Error(), op.Secrets())
@@ -175,7 +199,7 @@ func (c *Client) transportError(op *Op, err error) *tokenkit.Error {
 	err = redactedURLError(err)
 	var cause error = &scrubbed{err: err, text: redact.Text(err.Error(), op.Secrets())}
 	callerStopped := !isTimeout(err) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
-	if op.Class == Mutating && op.Attempts() > 0 && !neverSent(err) && !callerStopped {
+	if op.Class == Mutating && op.Attempts() > 0 && !op.neverSent(err) && !callerStopped {
 		// The request may have reached the server and been applied: the
 		// caller must not assume it failed, nor blindly send it again.
 		cause = fmt.Errorf("%w: %w", tokenkit.ErrOutcomeUnknown, cause)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,14 @@ func (z *zeros) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// hugeHeaders sets about 10 MB of response headers.
+func hugeHeaders(w http.ResponseWriter) {
+	v := strings.Repeat("h", 8000)
+	for i := range 1250 {
+		w.Header()["X-Junk-"+strconv.Itoa(i)] = []string{v}
+	}
+}
+
 type tokenBody struct {
 	AccessToken string `json:"access_token"`
 }
@@ -58,14 +67,15 @@ func TestHostileAnswers(t *testing.T) {
 		handler http.HandlerFunc
 		timeout time.Duration
 		want    error
+		retries int
 	}{
 		{"1 GiB body", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = io.Copy(w, io.MultiReader(strings.NewReader(`{"access_token":"`), &zeros{b: 'a', left: 1 << 30}))
-		}, 0, tokenkit.ErrInvalidResponse},
+		}, 0, tokenkit.ErrInvalidResponse, 0},
 		{"a body that never ends", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(w, &zeros{b: ' ', left: -1})
-		}, 0, tokenkit.ErrInvalidResponse},
+		}, 0, tokenkit.ErrInvalidResponse, 0},
 		{"a body that trickles forever", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(200)
 			for r.Context().Err() == nil {
@@ -73,29 +83,37 @@ func TestHostileAnswers(t *testing.T) {
 				w.(http.Flusher).Flush()
 				time.Sleep(10 * time.Millisecond)
 			}
-		}, 300 * time.Millisecond, tokenkit.ErrTransport},
+		}, 300 * time.Millisecond, tokenkit.ErrTransport, 0},
 		{"a 10 MB string in the token field", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, tenMB)
-		}, 0, tokenkit.ErrInvalidResponse},
+		}, 0, tokenkit.ErrInvalidResponse, 0},
 		{"deeply nested JSON", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, deep)
-		}, 0, tokenkit.ErrInvalidResponse},
+		}, 0, tokenkit.ErrInvalidResponse, 0},
 		{"invalid UTF-8 in an error", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = w.Write([]byte("bad \xff\xfe\xfd token"))
-		}, 0, tokenkit.ErrBadRequest},
+		}, 0, tokenkit.ErrBadRequest, 0},
 		{"HTML where JSON was expected", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = io.WriteString(w, "<html><body>gateway</body></html>")
-		}, 0, tokenkit.ErrInvalidResponse},
+		}, 0, tokenkit.ErrInvalidResponse, 0},
 		{"JSON of the wrong shape", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, `{"access_token":{"nested":true}}`)
-		}, 0, tokenkit.ErrInvalidResponse},
+		}, 0, tokenkit.ErrInvalidResponse, 0},
+		{"10 MB of response headers on a 200", func(w http.ResponseWriter, r *http.Request) {
+			hugeHeaders(w)
+			_, _ = io.WriteString(w, `{"access_token":"x"}`)
+		}, 0, tokenkit.ErrTransport, 0},
+		{"10 MB of response headers on 503s, with retries", func(w http.ResponseWriter, r *http.Request) {
+			hugeHeaders(w)
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, 0, tokenkit.ErrTransport, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
 			defer srv.Close()
-			opts := []tokenkit.Option{tokenkit.WithRetryMax(0)}
+			opts := []tokenkit.Option{tokenkit.WithRetryMax(tc.retries), tokenkit.WithRetryWait(time.Millisecond, time.Millisecond)}
 			if tc.timeout > 0 {
 				opts = append(opts, tokenkit.WithAttemptTimeout(tc.timeout))
 			}

@@ -86,6 +86,7 @@ type Op struct {
 	reauthed    bool           // a 401 already made us fetch a fresh token
 	nextWait    time.Duration  // chosen by checkRetry for the next backoff
 	hasNextWait bool
+	answered    bool // the latest attempt received a response
 }
 
 type opKey struct{}
@@ -157,8 +158,18 @@ func New(vendor string, s *config.Settings, decode ErrorDecoder) *Client {
 	hc := s.HTTPClient
 	if hc == nil {
 		hc = cleanhttp.DefaultPooledClient()
+		hc.Transport = boundedTransport(hc.Transport)
 	}
 	inner := *hc // never modify the user's client
+	// A credential belongs to the origin it was configured for: vendor
+	// calls never follow a redirect, whatever the user's client does. The
+	// 3xx answer itself comes back, and Open reports it (ErrRedirected).
+	// Following would resend the vendor's own credential headers
+	// (Authtoken, Private-Token, x-api-key, csp-auth-token), which net/http
+	// does not strip, and with 307/308 the body (passwords, refresh
+	// tokens) to whatever host the Location names; and a mutating call
+	// would count hops as attempts.
+	inner.CheckRedirect = noRedirects
 	base := inner.Transport
 	if base == nil {
 		base = http.DefaultTransport
@@ -252,6 +263,25 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// noRedirects is the CheckRedirect of every vendor client: the redirect
+// answer is returned as it is, never followed.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// MaxResponseHeaderBytes bounds the response headers the default transport
+// reads (net/http's own default is 10 MB): a hostile server cannot make a
+// call allocate more than the documented bound with headers either. A
+// client passed with tokenkit.WithHTTPClient keeps its own setting.
+const MaxResponseHeaderBytes = 64 << 10
+
+// boundedTransport applies MaxResponseHeaderBytes to the default pooled
+// transport.
+func boundedTransport(rt http.RoundTripper) http.RoundTripper {
+	if t, ok := rt.(*http.Transport); ok {
+		t.MaxResponseHeaderBytes = MaxResponseHeaderBytes
+	}
+	return rt
+}
+
 // passLastResponse hands the last response to the caller for error decoding
 // when retries give up, instead of retryablehttp's default of dropping it.
 func passLastResponse(resp *http.Response, err error, attempts int) (*http.Response, error) {
@@ -290,7 +320,10 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			req = req.Clone(ctx)
 			tok.SetAuthHeader(req)
-			op.addSecrets([]string{tok.Value()})
+			// Everything the token put on the request, in every form a
+			// server may echo it ("QSDK x" and "x", Base64, …).
+			op.addSecrets(redact.Variants([]string{tok.Value()}))
+			op.addSecrets(redact.RequestSecrets(req.Header, nil, nil))
 			op.mu.Lock()
 			op.lastToken = tok
 			op.mu.Unlock()
@@ -299,6 +332,13 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	req, finish := a.bound(ctx, op, req)
 	start := time.Now()
 	resp, err := finish(a.base.RoundTrip(req))
+	if op != nil {
+		op.mu.Lock()
+		// Sent means sent: an attempt that received any response, a
+		// redirect included, reached a server.
+		op.answered = resp != nil
+		op.mu.Unlock()
+	}
 	if l := a.c.logger; l != nil && l.Enabled(ctx, slog.LevelDebug) {
 		attrs := []slog.Attr{
 			slog.String("vendor", a.c.vendor),
@@ -436,7 +476,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if errors.As(err, &ae) || !retryableTransportError(err) {
 			return false, err
 		}
-		if class == Mutating && !neverSent(err) {
+		if class == Mutating && !op.neverSent(err) {
 			return false, err
 		}
 		if c.willRetry(op) {
@@ -624,7 +664,7 @@ func retryableTransportError(err error) bool {
 		return false
 	}
 	msg := err.Error()
-	for _, s := range []string{"stopped after", "unsupported protocol scheme", "invalid header", "certificate"} {
+	for _, s := range []string{"stopped after", "unsupported protocol scheme", "invalid header", "certificate", "headers exceeded"} {
 		if strings.Contains(msg, s) {
 			return false
 		}
@@ -635,6 +675,19 @@ func retryableTransportError(err error) bool {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// neverSent reports whether the latest attempt, which failed with err,
+// provably never reached a server: it received no response at all, and err
+// says the connection could not be made or the TLS handshake failed.
+func (op *Op) neverSent(err error) bool {
+	if op == nil {
+		return neverSent(err)
+	}
+	op.mu.Lock()
+	answered := op.answered
+	op.mu.Unlock()
+	return !answered && neverSent(err)
 }
 
 // neverSent reports whether err proves the request never reached the server:

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -339,9 +340,56 @@ func RequestSecrets(h http.Header, u *url.URL, body []byte) []string {
 			}
 		}
 	}
+	out = Variants(out)
 	// Longest first, so that a secret containing another is masked whole.
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
+}
+
+// Variants returns secrets with the other forms in which each may come
+// back from a server: its Base64 encoding, its Base64 decoding when it is
+// Base64 of text (Commvault sends the password Base64-encoded; a server that
+// echoes the plain password must not get it through), and its percent
+// encodings. JSON escapes are undone before masking elsewhere.
+func Variants(secrets []string) []string {
+	out := make([]string, 0, len(secrets)*3)
+	seen := make(map[string]bool, len(secrets)*3)
+	add := func(s string) {
+		if len(s) >= 4 && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	forms := func(s string) {
+		add(s)
+		add(base64.StdEncoding.EncodeToString([]byte(s)))
+		add(url.QueryEscape(s))
+		add(url.PathEscape(s))
+	}
+	for _, s := range secrets {
+		forms(s)
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			if dec, err := enc.DecodeString(s); err == nil && printable(dec) {
+				forms(string(dec))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// printable reports whether b is text a person could have typed: valid
+// UTF-8 with no control characters, at least 4 bytes long.
+func printable(b []byte) bool {
+	if len(b) < 4 || !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func collectJSON(v any, sensitive bool, add func(string)) {

@@ -405,8 +405,30 @@ func TestNestedSecretsUnderSensitiveKeys(t *testing.T) {
 		t.Fatalf("Body = %s", out)
 	}
 	got := redact.RequestSecrets(nil, nil, body)
-	if len(got) == 0 || got[0] != "p4ssw0rd-inner" {
+	if !slices.Contains(got, "p4ssw0rd-inner") {
 		t.Fatalf("RequestSecrets = %v", got)
+	}
+}
+
+func TestVariantsCoverEncodedForms(t *testing.T) {
+	t.Parallel()
+	const plain = "Summer2024!x"
+	b64 := base64.StdEncoding.EncodeToString([]byte(plain))
+	// A call that sent only the Base64 form learns the plain one too, and
+	// the other way round, and the percent-encoded forms.
+	for _, sent := range []string{plain, b64} {
+		got := redact.Variants([]string{sent})
+		for _, want := range []string{plain, b64, url.QueryEscape(plain)} {
+			if !slices.Contains(got, want) {
+				t.Errorf("Variants(%q) = %q, missing %q", sent, got, want)
+			}
+		}
+	}
+	// A random token is not decoded into binary junk.
+	for _, v := range redact.Variants([]string{"AAECAwQFBgcICQ"}) {
+		if strings.ContainsRune(v, 0) {
+			t.Errorf("Variants decoded a binary form: %q", v)
+		}
 	}
 }
 

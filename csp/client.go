@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -28,13 +27,11 @@ const vendor = "csp"
 // Client calls the CSP identity API of one host. It is safe for concurrent
 // use; build one per host and share it.
 type Client struct {
-	base    string
-	api     *api.Client
-	tx      *httpx.Client
-	opts    vendorOptions
-	keysMu  sync.Mutex
-	keys    *keySet
-	keysAge time.Time
+	base string
+	api  *api.Client
+	tx   *httpx.Client
+	opts vendorOptions
+	keys keyCache // the host's signing keys, for Verify
 }
 
 // New returns a client for the CSP host base, such as CloudVMware or
@@ -150,9 +147,10 @@ func WithClientCredentialsPath(path string) tokenkit.Option {
 	}
 }
 
-// WithVerification makes every exchange verify the access token's RS256
-// signature against the host's token-public-key and check its exp, nbf and
-// iat (with the clock-skew allowance) before returning it.
+// WithVerification makes every exchange check the access token as Verify
+// does (RS256 signature against the host's token-public-key; exp, nbf and iat
+// with the clock-skew allowance; no issuer or audience check) before
+// returning it.
 func WithVerification() tokenkit.Option {
 	return func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.verify = true }) }
 }

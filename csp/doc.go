@@ -34,6 +34,22 @@
 // The HTTP status is checked before any decoding: an error body never becomes
 // an empty token.
 //
+// # Verifying tokens
+//
+// A service that receives CSP access tokens checks them with Client.Verify:
+//
+//	claims, err := c.Verify(ctx, token, csp.RequireIssuer(issuer), csp.RequireAudience("my-service"))
+//
+// Verify accepts RS256 only, refuses tokens longer than MaxTokenBytes, and
+// checks the signature and exp, nbf and iat. It checks the issuer and the
+// audience only when asked (RequireIssuer, RequireAudience), and never the
+// org, perms, azp or revocation: look at the returned Claims for those. The
+// host's keys are cached for an hour and fetched by one call at a time; a
+// token with an unknown kid makes Verify fetch them again at most once per
+// KeyRefetchInterval. A key set of more than MaxKeys keys or with an RSA
+// modulus outside MinRSAKeyBits–MaxRSAKeyBits is refused as
+// tokenkit.ErrInvalidResponse.
+//
 // # Secrets
 //
 // API tokens, client secrets, passcodes and access tokens never appear in

@@ -87,18 +87,24 @@ func ExampleClient_APITokenSource() {
 	// exchanges: 1
 }
 
-// Verify a token received from elsewhere against the host's published key.
+// Verify a token received from elsewhere against the host's published key,
+// requiring the host's issuer. Verify does not check the org or perms: the
+// caller reads them from the claims.
 func ExampleClient_Verify() {
 	fake := csptest.NewServer()
 	defer fake.Close()
 	c, _ := csp.New(fake.URL())
 	tok, _ := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{
-		APIToken: tokenkit.Secret(fake.AddAPIToken(csptest.APIToken{Username: "ada"})),
+		APIToken: tokenkit.Secret(fake.AddAPIToken(csptest.APIToken{Username: "ada", OrgID: "org-1"})),
 	})
-	claims, err := c.Verify(context.Background(), tok.Value())
-	fmt.Println(claims.Username, err)
+	claims, err := c.Verify(context.Background(), tok.Value(), csp.RequireIssuer(fake.Issuer()))
+	fmt.Println(claims.Username, claims.OrgID == "org-1", err)
+
+	_, err = c.Verify(context.Background(), tok.Value(), csp.RequireIssuer("https://other.example"))
+	fmt.Println(errors.Is(err, csp.ErrInvalidToken))
 	// Output:
-	// ada <nil>
+	// ada true <nil>
+	// true
 }
 
 // An OAuth app (a service account) exchanges its client id and secret.

@@ -18,11 +18,11 @@ import (
 //		tokenkit.WithRetryMax(5),
 //	)
 //
-// An invalid option makes New return an error wrapping ErrInvalidInput.
+// An invalid option makes New return an error of kind KindConfig (ErrConfig).
 type Option func(*config.Settings)
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidInput}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
 }
 
 // WithHTTPClient sends every request through c: its Transport (a proxy, a

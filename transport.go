@@ -2,7 +2,6 @@ package tokenkit
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -45,9 +44,6 @@ type Transport struct {
 	AllowPlainHTTP bool
 }
 
-// errInsecure matches ErrInsecureTransport and ErrInvalidInput.
-var errInsecure = fmt.Errorf("%w: %w", ErrInvalidInput, ErrInsecureTransport)
-
 // ErrNoSource is returned by a Transport without a Source.
 var ErrNoSource = errors.New("tokenkit: Transport has no Source")
 
@@ -77,7 +73,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &Error{Vendor: "tokenkit", Op: "Transport",
 			Message: "refusing to send a credential over plain " + req.URL.Scheme + " to " + req.URL.Hostname() +
 				": use https (or set Transport.AllowPlainHTTP for a network you trust)",
-			Err: errInsecure}
+			Err: ErrInsecureTransport}
 	}
 	ctx := req.Context()
 	tok, err := t.Source.Token(ctx)

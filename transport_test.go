@@ -186,7 +186,7 @@ func TestErrorIs(t *testing.T) {
 	}{
 		{400, tokenkit.ErrBadRequest}, {401, tokenkit.ErrUnauthorized}, {403, tokenkit.ErrForbidden},
 		{404, tokenkit.ErrNotFound}, {409, tokenkit.ErrConflict}, {429, tokenkit.ErrRateLimited},
-		{502, tokenkit.ErrServer}, {0, tokenkit.ErrTransport},
+		{502, tokenkit.ErrServer}, {410, tokenkit.ErrNotFound}, {418, tokenkit.ErrBadRequest},
 	} {
 		e := &tokenkit.Error{Vendor: "csp", Op: "Op", StatusCode: tc.status, Err: errors.New("cause")}
 		wrapped := fmt.Errorf("outer: %w", e)
@@ -202,7 +202,7 @@ func TestErrorIs(t *testing.T) {
 	if e.Error() != want {
 		t.Fatalf("Error() = %q\nwant      %q", e.Error(), want)
 	}
-	if !e.Temporary() {
+	if !e.Retryable() {
 		t.Fatal("429 is temporary")
 	}
 }

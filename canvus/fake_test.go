@@ -126,7 +126,7 @@ func TestLoginFailures(t *testing.T) {
 		msg    string
 	}{
 		{"wrong password", canvus.Credentials{Email: aliceEmail, Password: "nope"},
-			[]error{tokenkit.ErrInvalidCredential, tokenkit.ErrUnauthorized}, 401, "Invalid username or password."},
+			[]error{tokenkit.ErrInvalidCredential, tokenkit.ErrAuth}, 401, "Invalid username or password."},
 		{"unknown email", canvus.Credentials{Email: "eve@example.com", Password: "x"},
 			[]error{tokenkit.ErrInvalidCredential}, 401, "Invalid username or password."},
 		{"unknown token", canvus.Credentials{Token: "not-a-session"},
@@ -617,12 +617,12 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"nil":       {nil},
 		"retry max": {tokenkit.WithRetryMax(-1)},
 	} {
-		if _, err := canvus.New(host, opts...); !errors.Is(err, tokenkit.ErrInvalidInput) {
+		if _, err := canvus.New(host, opts...); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	for _, base := range []string{"", "http://canvus.example.com", "ftp://x", "https://u:p@x"} {
-		if _, err := canvus.New(base); !errors.Is(err, tokenkit.ErrInvalidInput) {
+		if _, err := canvus.New(base); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("base %q accepted", base)
 		}
 	}

@@ -68,18 +68,19 @@ type Event struct {
 	Fields []string
 }
 
-// Errors that end a subscription. They arrive wrapped in a *tokenkit.Error
-// that also matches tokenkit.ErrTransport: resubscribe to carry on (Canvus
-// has no resume; the new Snapshot gives the current state).
+// Errors that end a subscription. They arrive in a *tokenkit.Error of kind
+// tokenkit.KindTransport (they are under tokenkit.ErrTransport), which is
+// retryable: resubscribe to carry on (Canvus has no resume; the new Snapshot
+// gives the current state).
 var (
 	// ErrStreamClosed reports that the server ended the stream.
-	ErrStreamClosed = errors.New("canvus: the server closed the stream")
+	ErrStreamClosed = tokenkit.Refine(tokenkit.ErrTransport, "canvus: the server closed the stream")
 	// ErrStreamIdle reports that nothing arrived for the time set with
 	// WithStreamIdleTimeout.
-	ErrStreamIdle = errors.New("canvus: the stream was idle too long")
-	// ErrFrameTooLarge reports a line longer than WithMaxFrameBytes. It
-	// arrives wrapped in an error matching tokenkit.ErrInvalidResponse.
-	ErrFrameTooLarge = errors.New("canvus: stream frame exceeds the size limit")
+	ErrStreamIdle = tokenkit.Refine(tokenkit.ErrTransport, "canvus: the stream was idle too long")
+	// ErrFrameTooLarge reports a line longer than WithMaxFrameBytes. It is
+	// under tokenkit.ErrInvalidResponse.
+	ErrFrameTooLarge = tokenkit.Refine(tokenkit.ErrInvalidResponse, "canvus: stream frame exceeds the size limit")
 )
 
 // Subscribe streams the changes of the user's tokens (GET
@@ -219,6 +220,9 @@ func (c *Client) streamError(op *httpx.Op, cause error) error {
 	if !errors.Is(cause, ErrStreamClosed) && !errors.Is(cause, ErrStreamIdle) {
 		// A read error's text is the transport's; scrub it all the same.
 		cause = &scrubbed{err: cause, text: redact.Text(cause.Error(), op.Secrets())}
+		if tokenkit.KindOf(cause) != tokenkit.KindCanceled {
+			cause = fmt.Errorf("%w: %w", tokenkit.ErrTransport, cause)
+		}
 	}
 	return &tokenkit.Error{Vendor: vendor, Op: op.Name, Attempts: op.Attempts(), Message: "subscription ended", Err: cause}
 }

@@ -280,7 +280,7 @@ func TestStreamEndsWhenServerCloses(t *testing.T) {
 	if len(rest) != 1 || !errors.Is(rest[0].err, tokenkit.ErrTransport) {
 		t.Fatalf("want one error, got %+v", rest)
 	}
-	if te := isTK(t, rest[0].err); !te.Temporary() {
+	if te := isTK(t, rest[0].err); !te.Retryable() {
 		t.Fatal("a dropped stream is worth resubscribing")
 	}
 }

@@ -233,11 +233,11 @@ func TestStatusCheckedBeforeDecoding(t *testing.T) {
 		message           string
 	}{
 		{"401 msg", "application/json", `{"msg":"Invalid username or password."}`, 401,
-			[]error{tokenkit.ErrUnauthorized, tokenkit.ErrInvalidCredential}, "Invalid username or password."},
+			[]error{tokenkit.ErrAuth, tokenkit.ErrInvalidCredential}, "Invalid username or password."},
 		{"400 msg, bad password by message", "application/json", `{"msg":"Invalid username or password."}`, 400,
-			[]error{tokenkit.ErrBadRequest, tokenkit.ErrInvalidCredential}, "Invalid username or password."},
+			[]error{tokenkit.ErrAuth, tokenkit.ErrInvalidCredential}, "Invalid username or password."},
 		{"401 legacy message", "application/json", `{"message":"401 Unauthorized"}`, 401,
-			[]error{tokenkit.ErrUnauthorized, tokenkit.ErrInvalidCredential}, "401 Unauthorized"},
+			[]error{tokenkit.ErrAuth, tokenkit.ErrInvalidCredential}, "401 Unauthorized"},
 		{"400 strict check", "application/json", `{"msg":"Login request must have either email and password or token"}`, 400,
 			[]error{tokenkit.ErrBadRequest}, "Login request must have either email and password or token"},
 		{"401 body that looks like a token", "application/json", loginJSON, 401,

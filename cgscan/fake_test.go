@@ -257,7 +257,7 @@ func assertCredential(t *testing.T, name string, err error, msg string) {
 	t.Helper()
 	var te *tokenkit.Error
 	var er *cgscan.ErrorResponse
-	if !errors.Is(err, tokenkit.ErrInvalidCredential) || !errors.Is(err, tokenkit.ErrUnauthorized) ||
+	if !errors.Is(err, tokenkit.ErrInvalidCredential) || !errors.Is(err, tokenkit.ErrAuth) || errors.Is(err, tokenkit.ErrUnauthorized) ||
 		!errors.As(err, &te) || !errors.As(err, &er) {
 		t.Fatalf("%s: got %v", name, err)
 	}

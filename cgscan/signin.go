@@ -3,6 +3,7 @@ package cgscan
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -66,7 +67,10 @@ func (sf SecondFactor) LogValue() slog.Value {
 // needs a one-time code it was not given: PasswordExchanger without OTP, or
 // VerifyOTP answered with a new challenge. The challenge is reachable as a
 // *SecondFactorError with errors.As.
-var ErrSecondFactorRequired = fmt.Errorf("cgscan: second factor required (%w)", tokenkit.ErrAuth)
+//
+// It is under tokenkit.ErrUnauthorized (and so tokenkit.ErrAuth): the user is
+// not signed in yet.
+var ErrSecondFactorRequired = tokenkit.Refine(tokenkit.ErrUnauthorized, "cgscan: second factor required")
 
 // SecondFactorError carries the challenge of a sign-in that needs a one-time
 // code. It matches ErrSecondFactorRequired.
@@ -77,9 +81,9 @@ type SecondFactorError struct {
 // Error says that a second factor is required, without any secret.
 func (e *SecondFactorError) Error() string { return "cgscan: second factor required" }
 
-// Is matches ErrSecondFactorRequired and tokenkit.ErrAuth.
+// Is matches ErrSecondFactorRequired and every sentinel above it.
 func (e *SecondFactorError) Is(target error) bool {
-	return target == ErrSecondFactorRequired || target == tokenkit.ErrAuth
+	return errors.Is(ErrSecondFactorRequired, target)
 }
 
 // SignIn signs a user in with their user name and password

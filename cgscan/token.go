@@ -126,7 +126,7 @@ var (
 )
 
 // errNoToken is the cause when a nil token is used to authenticate a call.
-var errNoToken = errors.New("cgscan: no token")
+var errNoToken = tokenkit.Refine(tokenkit.ErrInvalidInput, "cgscan: no token")
 
 // Value returns the session token.
 func (s *Session) Value() string {

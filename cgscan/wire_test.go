@@ -289,7 +289,7 @@ func TestErrorDecoding(t *testing.T) {
 		{name: "status and status_text", status: 422, body: `{"status":422,"status_text":"Unprocessable Entity"}`,
 			message: "Unprocessable Entity"},
 		{name: "message and code", status: 401, body: `{"status":401,"status_text":"Unauthorized","message":"Invalid username or password","code":"bad_credentials"}`,
-			code: "bad_credentials", message: "Invalid username or password", want: []error{tokenkit.ErrUnauthorized, tokenkit.ErrInvalidCredential}},
+			code: "bad_credentials", message: "Invalid username or password", want: []error{tokenkit.ErrAuth, tokenkit.ErrInvalidCredential}},
 		{name: "errors list", status: 422, body: `{"status":"422","errors":["username can't be blank","password can't be blank"]}`,
 			message: "username can't be blank; password can't be blank", errs: []string{"username can't be blank", "password can't be blank"}},
 		{name: "errors object", status: 422, body: `{"errors":{"username":["is invalid"],"password":["secret-echo"]}}`,
@@ -300,7 +300,7 @@ func TestErrorDecoding(t *testing.T) {
 			message: "Bad Gateway", excerpt: "<html><body>Bad gateway</body></html>"},
 		{name: "empty 401 on sign-in", status: 401, body: ``, message: "Unauthorized", want: []error{tokenkit.ErrInvalidCredential}},
 		{name: "failure inside 200", status: 200, body: `{"status":401,"status_text":"Unauthorized","message":"Invalid API key"}`,
-			wantStatus: 401, message: "Invalid API key", want: []error{tokenkit.ErrUnauthorized, tokenkit.ErrInvalidCredential}},
+			wantStatus: 401, message: "Invalid API key", want: []error{tokenkit.ErrAuth, tokenkit.ErrInvalidCredential}},
 		{name: "JSON of another shape", status: 400, body: `{"detail":"x"}`, message: "Bad Request", excerpt: `{"detail":"x"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -438,8 +438,8 @@ func TestNewValidation(t *testing.T) {
 		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "Authorization", Prefix: "Bearer\r\n"})}},
 		{host, []tokenkit.Option{key, nil}},
 	} {
-		if _, err := cgscan.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrInvalidInput) {
-			t.Errorf("New(%q, %d options): got %v, want ErrInvalidInput", tc.base, len(tc.opts), err)
+		if _, err := cgscan.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrConfig) {
+			t.Errorf("New(%q, %d options): got %v, want ErrConfig", tc.base, len(tc.opts), err)
 		}
 	}
 	c, err := cgscan.New("http://127.0.0.1:9/base//", key)
@@ -483,7 +483,7 @@ func TestNewValidation(t *testing.T) {
 		}
 	}
 	// An empty session value fails per attempt, before anything is sent.
-	if err := c.SignOut(ctx, &cgscan.Session{}); !errors.Is(err, tokenkit.ErrTransport) {
+	if err := c.SignOut(ctx, &cgscan.Session{}); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Errorf("empty session: %v", err)
 	}
 }

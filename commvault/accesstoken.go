@@ -305,7 +305,7 @@ type notRenewable struct{ why string }
 func (e *notRenewable) Error() string { return e.why }
 
 func (e *notRenewable) Is(target error) bool {
-	return target == ErrNotRenewable || target == tokenkit.ErrInvalidInput
+	return errors.Is(ErrNotRenewable, target)
 }
 
 // renewHeader presents the current access token on the renew call the way

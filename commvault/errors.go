@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,12 +20,12 @@ import (
 // tokenkit.ErrInvalidCredential, which a wrong user name or password matches:
 // trying again with the same password will not help until RemainingLockTime
 // has passed.
-var ErrAccountLocked = fmt.Errorf("commvault: account locked (%w)", tokenkit.ErrAuth)
+var ErrAccountLocked = tokenkit.Refine(tokenkit.ErrLocked, "commvault: account locked")
 
 // ErrNotRenewable matches a renew refused before sending: the token has no
 // refresh token (MS_SCIM and OneTouch tokens have none), or it is past its
 // renewable-until time or its refresh token's expiry.
-var ErrNotRenewable = errors.New("commvault: access token cannot be renewed")
+var ErrNotRenewable = tokenkit.Refine(tokenkit.ErrInvalidInput, "commvault: access token cannot be renewed")
 
 // ErrorResponse is Commvault's error, decoded from whichever shape the answer
 // had: a top-level {errorMessage, errorCode} (errors of every operation, and
@@ -51,6 +50,7 @@ type ErrorResponse struct {
 	LoginAttempts int
 
 	credential bool // the credential itself was rejected
+	notFound   bool // an in-band failure that says the object does not exist
 }
 
 // Error returns the vendor's message with its code.
@@ -76,18 +76,23 @@ func (e *ErrorResponse) Error() string {
 	return b.String()
 }
 
-// Is matches ErrAccountLocked for a locked account and
+// Is matches ErrAccountLocked (and tokenkit.ErrLocked) for a locked account,
 // tokenkit.ErrInvalidCredential for a rejected credential: a failed login
 // (wrong user name or password), a refused session renewal, a refused access
-// token renewal. Both match tokenkit.ErrAuth.
+// token renewal; and tokenkit.ErrNotFound for a failure reported inside HTTP
+// 200 that says the object was not found (Commvault documents no code for
+// it; the message is what the sources show: "Access token not found").
+// tokenkit.ErrAuth is above the first two.
 func (e *ErrorResponse) Is(target error) bool {
 	switch target {
-	case ErrAccountLocked:
+	case ErrAccountLocked, tokenkit.ErrLocked:
 		return e.AccountLocked
 	case tokenkit.ErrAuth:
 		return e.AccountLocked || e.credential
 	case tokenkit.ErrInvalidCredential:
 		return e.credential && !e.AccountLocked
+	case tokenkit.ErrNotFound:
+		return e.notFound && !e.credential && !e.AccountLocked
 	}
 	return false
 }
@@ -260,6 +265,7 @@ func (c *Client) inBandError(op *httpx.Op, res *httpx.Result, credential bool) *
 		te.Err = r
 	}
 	r.credential = credential
+	r.notFound = strings.Contains(strings.ToLower(r.Message+" "+te.Message), "not found")
 	if te.Message == "" || te.Message == http.StatusText(res.Status) {
 		te.Message = "request failed"
 	}

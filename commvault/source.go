@@ -127,17 +127,15 @@ func (st *accessState) fetch(ctx context.Context) (tokenkit.Token, error) {
 }
 
 // replaceable reports whether a failed renewal calls for a new token rather
-// than a later retry: the pair was refused or may be spent. Temporary
-// failures (5xx, 429, no connection) are retried by the source instead.
+// than a later retry: the pair was refused or may be spent. Retryable
+// failures (5xx, 429, no connection) and the caller's own cancellation are
+// retried by the source instead.
 func replaceable(err error) bool {
-	if errors.Is(err, ErrOutcomeUnknown) || errors.Is(err, ErrNotRenewable) {
+	if errors.Is(err, tokenkit.ErrOutcomeUnknown) || errors.Is(err, ErrNotRenewable) {
 		return true
 	}
-	var te *tokenkit.Error
-	if errors.As(err, &te) && te.Temporary() {
-		return false
-	}
-	return true
+	k := tokenkit.KindOf(err)
+	return !k.Retryable() && k != tokenkit.KindCanceled
 }
 
 func (st *accessState) name() string {

@@ -565,7 +565,7 @@ func TestRenewFailures(t *testing.T) {
 		register(mt, "POST", host+"/V4/AccessToken/Renew", jsonResponder(400, `{"errorMessage":"Invalid token RT-1","errorCode":9}`))
 		_, err := c.RenewAccessToken(context.Background(), pair())
 		var te *tokenkit.Error
-		if !errors.Is(err, tokenkit.ErrInvalidCredential) || !errors.Is(err, tokenkit.ErrBadRequest) || !errors.As(err, &te) || te.Code != "9" {
+		if !errors.Is(err, tokenkit.ErrInvalidCredential) || errors.Is(err, tokenkit.ErrBadRequest) || !errors.As(err, &te) || te.Code != "9" || te.StatusCode != 400 {
 			t.Fatalf("got %v", err)
 		}
 		if strings.Contains(err.Error(), "RT-1") || strings.Contains(te.Body, "RT-1") {
@@ -647,8 +647,8 @@ func TestNewValidation(t *testing.T) {
 		{host, []tokenkit.Option{tokenkit.WithClock(nil)}},
 		{host, []tokenkit.Option{nil}},
 	} {
-		if _, err := commvault.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrInvalidInput) {
-			t.Errorf("New(%q): got %v, want ErrInvalidInput", tc.base, err)
+		if _, err := commvault.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrConfig) {
+			t.Errorf("New(%q): got %v, want ErrConfig", tc.base, err)
 		}
 	}
 	c, err := commvault.New("https://cv.example.com/webconsole/api//")

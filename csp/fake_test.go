@@ -138,7 +138,7 @@ func TestRejectedCredentials(t *testing.T) {
 		{"wrong client secret", func() error {
 			_, err := c.ExchangeClientCredentials(ctx, csp.ClientCredentials{ClientID: "app", ClientSecret: "wrong"})
 			return err
-		}, tokenkit.ErrUnauthorized},
+		}, tokenkit.ErrInvalidCredential},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.do()

@@ -3,7 +3,6 @@ package csp
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -124,8 +123,10 @@ type rawClaims struct {
 	Perms       []string        `json:"perms"`
 }
 
-// ErrMalformedJWT is returned for a token that is not a well-formed JWT.
-var ErrMalformedJWT = errors.New("csp: malformed JWT")
+// ErrMalformedJWT is returned for a token that is not a well-formed JWT. It
+// is under tokenkit.ErrInvalidCredential (and so tokenkit.ErrAuth): such a
+// token cannot authenticate anything.
+var ErrMalformedJWT = tokenkit.Refine(tokenkit.ErrInvalidCredential, "csp: malformed JWT")
 
 type jwtParts struct {
 	header    struct{ Alg, Kid, Typ string }

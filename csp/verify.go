@@ -25,7 +25,7 @@ import (
 // ErrInvalidToken matches a token that fails Verify: too long, malformed, an
 // algorithm other than RS256, an unknown key id, a bad signature, expired,
 // not yet valid, or (when asked for) the wrong issuer or audience.
-var ErrInvalidToken = fmt.Errorf("csp: access token failed verification (%w)", tokenkit.ErrAuth)
+var ErrInvalidToken = tokenkit.Refine(tokenkit.ErrInvalidCredential, "csp: access token failed verification")
 
 // Bounds on what Verify accepts from a token and from the host's key set.
 // A token outside them fails with ErrInvalidToken; a key set outside them

@@ -228,8 +228,8 @@ func TestNewValidation(t *testing.T) {
 		{host, []tokenkit.Option{csp.WithPresentation(csp.Presentation(9))}},
 		{host, []tokenkit.Option{tokenkit.WithRetryMax(-1)}},
 	} {
-		if _, err := csp.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrInvalidInput) {
-			t.Errorf("New(%q): got %v, want ErrInvalidInput", tc.base, err)
+		if _, err := csp.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrConfig) {
+			t.Errorf("New(%q): got %v, want ErrConfig", tc.base, err)
 		}
 	}
 	for _, ok := range []string{csp.CloudVMware, csp.TanzuBroadcom + "/", "http://127.0.0.1:8080", "http://localhost/x/"} {

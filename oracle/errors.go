@@ -42,6 +42,7 @@ type ExceptionDetail struct {
 	ErrorDetails []*ExceptionDetail `json:"o:errorDetails,omitempty"`
 
 	rejected bool // the credential of a token call was refused
+	locked   bool // ... because the account is locked
 }
 
 // Error returns the most specific code and message of the detail.
@@ -85,9 +86,21 @@ func (d *ExceptionDetail) Unwrap() []error {
 }
 
 // Is reports a refused credential or refresh token of a token call as
-// tokenkit.ErrInvalidCredential.
+// tokenkit.ErrInvalidCredential, and a refusal that says the account is
+// locked as tokenkit.ErrLocked instead.
 func (d *ExceptionDetail) Is(target error) bool {
-	return target == tokenkit.ErrInvalidCredential && d.rejected
+	return refusal(target, d.rejected, d.locked)
+}
+
+// refusal answers Is for a refused credential of a token call.
+func refusal(target error, rejected, locked bool) bool {
+	switch target {
+	case tokenkit.ErrInvalidCredential:
+		return rejected && !locked
+	case tokenkit.ErrLocked:
+		return rejected && locked
+	}
+	return false
 }
 
 // All yields d and every nested detail, depth first.
@@ -131,6 +144,7 @@ type ErrorResponse struct {
 	HTTPStatusCode int    `json:"httpStatusCode,omitempty"`
 
 	rejected bool
+	locked   bool
 }
 
 // Error returns the code and message.
@@ -151,9 +165,10 @@ func (e *ErrorResponse) Error() string {
 }
 
 // Is reports a refused credential of a token call as
-// tokenkit.ErrInvalidCredential.
+// tokenkit.ErrInvalidCredential, or tokenkit.ErrLocked when the answer says
+// the account is locked.
 func (e *ErrorResponse) Is(target error) bool {
-	return target == tokenkit.ErrInvalidCredential && e.rejected
+	return refusal(target, e.rejected, e.locked)
 }
 
 // Bounds of the error decoder: an error body is at most a few details deep
@@ -343,22 +358,31 @@ func markRejected(err error, statuses []int) error {
 	if !found {
 		return err
 	}
+	// OCM (IDCS) says so in the message when the account is locked; the
+	// status alone (403) does not tell it from a refused credential.
+	locked := strings.Contains(strings.ToLower(te.Message), "locked")
 	switch v := te.Err.(type) {
 	case *ExceptionDetail:
-		v.rejected = true
+		v.rejected, v.locked = true, locked
 	case *ErrorResponse:
-		v.rejected = true
+		v.rejected, v.locked = true, locked
 	case nil:
 		te.Err = tokenkit.ErrInvalidCredential
+		if locked {
+			te.Err = tokenkit.ErrLocked
+		}
 	default:
-		te.Err = &rejected{err: v}
+		te.Err = &rejected{err: v, locked: locked}
 	}
 	return err
 }
 
 // rejected marks a cause of another type as a refused credential.
-type rejected struct{ err error }
+type rejected struct {
+	err    error
+	locked bool
+}
 
 func (r *rejected) Error() string        { return r.err.Error() }
 func (r *rejected) Unwrap() error        { return r.err }
-func (r *rejected) Is(target error) bool { return target == tokenkit.ErrInvalidCredential }
+func (r *rejected) Is(target error) bool { return refusal(target, true, r.locked) }

@@ -125,38 +125,38 @@ func TestRefusedCredentials(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		do    func() error
-		also  error
+		kind  tokenkit.Kind
 		codes []string
 	}{
 		{"wrong password", func() error {
 			_, err := c.ExchangePassword(ctx, oracle.Credentials{Username: "ada", Password: "wrong-password"})
 			return err
-		}, tokenkit.ErrUnauthorized, []string{oracletest.CodeUnauthorized, oracletest.CodeInvalidCredentials}},
+		}, tokenkit.KindInvalidCredential, []string{oracletest.CodeUnauthorized, oracletest.CodeInvalidCredentials}},
 		{"locked user", func() error {
 			_, err := c.ExchangePassword(ctx, oracle.Credentials{Username: "bob", Password: "bob-pass-1"})
 			return err
-		}, tokenkit.ErrForbidden, []string{oracletest.CodeForbidden}},
+		}, tokenkit.KindLocked, []string{oracletest.CodeForbidden}},
 		{"unknown refresh token", func() error {
 			_, err := c.ExchangeRefreshToken(ctx, "not-a-refresh-token")
 			return err
-		}, tokenkit.ErrBadRequest, []string{oracletest.CodeBadRequest, oracletest.CodeInvalidRefreshToken}},
+		}, tokenkit.KindInvalidCredential, []string{oracletest.CodeBadRequest, oracletest.CodeInvalidRefreshToken}},
 		{"revoked access token renewal", func() error {
 			at := fake.IssueAccessToken("ada")
 			fake.RevokeAccessToken(at)
 			_, err := c.RenewAccessToken(ctx, tokenkit.NewBearerToken(at, time.Time{}))
 			return err
-		}, tokenkit.ErrUnauthorized, []string{oracletest.CodeInvalidToken}},
+		}, tokenkit.KindInvalidCredential, []string{oracletest.CodeInvalidToken}},
 		{"another user's refresh token with Basic", func() error {
 			fake.AddUser(oracletest.User{Username: "eve", Password: "eve-pass-1"})
 			_, err := c.RequestToken(ctx, oracle.TokenRequest{Credentials: &oracle.Credentials{Username: "eve", Password: "eve-pass-1"}, RefreshToken: tokenkit.Secret(adaRT)})
 			return err
-		}, tokenkit.ErrForbidden, []string{oracletest.CodeForbidden}},
+		}, tokenkit.KindInvalidCredential, []string{oracletest.CodeForbidden}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.do()
 			var d *oracle.ExceptionDetail
-			if !errors.Is(err, tokenkit.ErrInvalidCredential) || !errors.Is(err, tc.also) || !errors.As(err, &d) {
-				t.Fatalf("got %v, want ErrInvalidCredential and %v", err, tc.also)
+			if !errors.Is(err, tokenkit.ErrAuth) || tokenkit.KindOf(err) != tc.kind || !errors.As(err, &d) {
+				t.Fatalf("got %v (kind %s), want kind %s", err, tokenkit.KindOf(err), tc.kind)
 			}
 			for _, code := range tc.codes {
 				if d.Find(code) == nil {

@@ -245,7 +245,7 @@ func TestErrorBodies(t *testing.T) {
 		te.Message != "Illegal Argument" || te.RequestID != "ecid-42" {
 		t.Fatalf("error fields %+v", te)
 	}
-	if !errors.Is(err, tokenkit.ErrInvalidCredential) || !errors.Is(err, tokenkit.ErrBadRequest) {
+	if !errors.Is(err, tokenkit.ErrInvalidCredential) || errors.Is(err, tokenkit.ErrBadRequest) {
 		t.Fatal("a 400 to a refresh is a refused refresh token")
 	}
 	if d.Type != "https://example.test/problems/400" || d.Status != 400 || d.Instance != "https://ocm.test/help" || len(d.ErrorDetails) != 1 {
@@ -369,8 +369,8 @@ func TestInputValidation(t *testing.T) {
 		{host, []tokenkit.Option{tokenkit.WithClock(nil)}},
 		{host, []tokenkit.Option{tokenkit.WithRetryMax(-1)}},
 	} {
-		if _, err := oracle.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrInvalidInput) {
-			t.Errorf("New(%q): got %v, want ErrInvalidInput", tc.base, err)
+		if _, err := oracle.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrConfig) {
+			t.Errorf("New(%q): got %v, want ErrConfig", tc.base, err)
 		}
 	}
 	for _, ok := range []string{host + "/", "http://127.0.0.1:8080", "http://localhost/proxy/"} {

@@ -173,7 +173,7 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 // same and are not matched by them.
 func isAuthFailure(err error) bool {
 	var af *authFailure
-	return errors.Is(err, tokenkit.ErrAuth) || errors.Is(err, csp.ErrMalformedJWT) || errors.As(err, &af)
+	return errors.Is(err, tokenkit.ErrAuth) || errors.As(err, &af)
 }
 
 // probe makes an authenticated GET with tok through tokenkit.Transport and

@@ -70,8 +70,15 @@ func TestNothingIsReplayedAfterAnAnswer(t *testing.T) {
 				if err == nil {
 					t.Fatal("a redirect answer was taken as success")
 				}
-				if errors.Is(err, tokenkit.ErrTransport) {
-					t.Errorf("a call that got an answer reports a transport failure: %v", err)
+				if k := tokenkit.KindOf(err); k == tokenkit.KindTransport || k.Retryable() {
+					t.Errorf("a call that got an answer reports a %s failure: %v", k, err)
+				}
+				if want := tokenkit.KindConfig; mutating[key] {
+					if tokenkit.KindOf(err) != tokenkit.KindOutcomeUnknown {
+						t.Errorf("kind %s, want %s", tokenkit.KindOf(err), tokenkit.KindOutcomeUnknown)
+					}
+				} else if tokenkit.KindOf(err) != want {
+					t.Errorf("kind %s, want %s", tokenkit.KindOf(err), want)
 				}
 				if mutating[key] && !errors.Is(err, tokenkit.ErrOutcomeUnknown) {
 					t.Errorf("mutating call: want ErrOutcomeUnknown, got %v", err)
@@ -146,7 +153,7 @@ func TestNewClientKeepsTheTokenAtItsOrigin(t *testing.T) {
 
 	// Plain http to a host that is not loopback: refused before sending.
 	err := do(c, "http://api.example.test:"+serverPort(srv)+"/x")
-	if !errors.Is(err, tokenkit.ErrInsecureTransport) || !errors.Is(err, tokenkit.ErrInvalidInput) {
+	if !errors.Is(err, tokenkit.ErrInsecureTransport) || !errors.Is(err, tokenkit.ErrConfig) {
 		t.Errorf("plain http to a remote host: got %v, want ErrInsecureTransport", err)
 	}
 	if len(got) != 0 {

@@ -249,11 +249,11 @@ func (s *secrets) find(text string) map[string]string {
 }
 
 // ownIs reports whether err is a *tokenkit.Error of operation op whose own
-// cause (not that of a nested *tokenkit.Error, such as a token source's
-// failure) matches target.
+// cause (not that of a nested *tokenkit.Error, nor a token source's failure
+// reported for op with TokenOp set) matches target.
 func ownIs(err error, op string, target error) bool {
 	var te *tokenkit.Error
-	if !errors.As(err, &te) || te.Op != op {
+	if !errors.As(err, &te) || te.Op != op || te.TokenOp != "" {
 		return false
 	}
 	return causeIs(te.Err, target)

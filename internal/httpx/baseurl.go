@@ -54,8 +54,8 @@ func isLoopback(host string) bool {
 }
 
 // OptionError is the error a vendor option records with Settings.Fail when
-// it is given an invalid value; New then returns it. It matches
-// tokenkit.ErrInvalidInput.
+// it is given an invalid value; New then returns it. Its kind is
+// tokenkit.KindConfig.
 func OptionError(vendor, format string, args ...any) error {
-	return &tokenkit.Error{Vendor: vendor, Op: "New", Message: fmt.Sprintf(format, args...), Err: tokenkit.ErrInvalidInput}
+	return &tokenkit.Error{Vendor: vendor, Op: "New", Message: fmt.Sprintf(format, args...), Err: tokenkit.ErrConfig}
 }

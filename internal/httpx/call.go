@@ -189,20 +189,25 @@ func (c *Client) InvalidInput(opName, format string, args ...any) *tokenkit.Erro
 func (c *Client) transportError(op *Op, err error) *tokenkit.Error {
 	var ae *authError
 	if errors.As(err, &ae) {
-		err = ae.err
-	}
-	var te *tokenkit.Error
-	if errors.As(err, &te) && te.Vendor != "" {
-		// A token source's own error: keep it as the cause.
-		return &tokenkit.Error{Vendor: c.vendor, Op: op.Name, Attempts: op.Attempts(), Message: "getting a token", Err: err}
+		return c.sourceError(op, ae.err)
 	}
 	err = redactedURLError(err)
 	var cause error = &scrubbed{err: err, text: redact.Text(err.Error(), op.Secrets())}
 	callerStopped := !isTimeout(err) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
-	if op.Class == Mutating && op.Attempts() > 0 && !op.neverSent(err) && !callerStopped {
+	switch {
+	case callerStopped:
+		// The caller's own cancellation or deadline: never "transient".
+		cause = fmt.Errorf("%w: %w", tokenkit.ErrCanceled, cause)
+	case misconfigured(err):
+		// https to a plain-http server, a certificate that does not
+		// verify, an unsupported scheme: no application saw the request.
+		cause = fmt.Errorf("%w: %w", tokenkit.ErrConfig, cause)
+	case op.Class == Mutating && op.Attempts() > 0 && !op.neverSent(err):
 		// The request may have reached the server and been applied: the
 		// caller must not assume it failed, nor blindly send it again.
 		cause = fmt.Errorf("%w: %w", tokenkit.ErrOutcomeUnknown, cause)
+	default:
+		cause = fmt.Errorf("%w: %w", tokenkit.ErrTransport, cause)
 	}
 	return &tokenkit.Error{
 		Vendor:   c.vendor,
@@ -210,6 +215,31 @@ func (c *Client) transportError(op *Op, err error) *tokenkit.Error {
 		Attempts: op.Attempts(),
 		Err:      cause,
 	}
+}
+
+// sourceError is the error of a call that failed getting its token: the
+// token source's own error, with its kind, status and vendor code, and the
+// caller's operation recorded (never a status-0 transport wrapper around a
+// wrong password).
+func (c *Client) sourceError(op *Op, err error) *tokenkit.Error {
+	var te *tokenkit.Error
+	if errors.As(err, &te) {
+		out := *te
+		if out.TokenOp == "" {
+			out.TokenOp = out.Op
+		}
+		out.Op = op.Name
+		out.Attempts = op.Attempts()
+		if te.Kind() == tokenkit.KindOutcomeUnknown {
+			// The token request's outcome is unknown, but this call was
+			// never sent: for its caller that is a transport failure.
+			out.Err = fmt.Errorf("%w: %s", tokenkit.ErrTransport, redact.Text(te.Error(), op.Secrets()))
+			out.StatusCode, out.Code, out.Message = 0, "", ""
+		}
+		return &out
+	}
+	return &tokenkit.Error{Vendor: c.vendor, Op: op.Name, TokenOp: "Token",
+		Err: &scrubbed{err: err, text: redact.Text(err.Error(), op.Secrets())}}
 }
 
 // scrubbed keeps the cause reachable for errors.Is (context.Canceled,

@@ -332,7 +332,7 @@ func TestCanceledBeforeSend(t *testing.T) {
 		sent = true
 		return nil, errors.New("unreachable")
 	})
-	if sent || !errors.Is(err, context.Canceled) || !errors.Is(err, tokenkit.ErrTransport) {
+	if sent || !errors.Is(err, context.Canceled) || !errors.Is(err, tokenkit.ErrCanceled) || errors.Is(err, tokenkit.ErrTransport) || tokenkit.KindOf(err).Retryable() {
 		t.Fatalf("sent %v, error %v", sent, err)
 	}
 }

@@ -144,7 +144,7 @@ func Apply(opts []tokenkit.Option) (*config.Settings, error) {
 	s := config.Defaults()
 	for i, o := range opts {
 		if o == nil {
-			s.Fail(fmt.Errorf("%w: option %d is nil", tokenkit.ErrInvalidInput, i))
+			s.Fail(fmt.Errorf("%w: option %d is nil", tokenkit.ErrConfig, i))
 			continue
 		}
 		o(s)
@@ -648,23 +648,38 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return d, true
 }
 
-// retryableTransportError is false for errors that repeat identically: bad
-// certificates, unsupported schemes, redirect loops, invalid headers.
-func retryableTransportError(err error) bool {
+// misconfigured reports errors that say the client's setup is wrong rather
+// than the network: https pointed at a plain-http server, a certificate that
+// does not verify, an unsupported scheme. The request never reached an
+// application.
+func misconfigured(err error) bool {
 	var (
 		certErr     *tls.CertificateVerificationError
 		unknownAuth x509.UnknownAuthorityError
 		hostErr     x509.HostnameError
 		invalidErr  x509.CertificateInvalidError
 	)
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded) && !isTimeout(err):
-		return false
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalidErr):
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalidErr) {
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"server gave HTTP response to HTTPS client", "unsupported protocol scheme", "certificate"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// retryableTransportError is false for errors that repeat identically: bad
+// certificates, unsupported schemes, plain http answering https, redirect
+// loops, invalid headers.
+func retryableTransportError(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !isTimeout(err) || misconfigured(err) {
 		return false
 	}
 	msg := err.Error()
-	for _, s := range []string{"stopped after", "unsupported protocol scheme", "invalid header", "certificate", "headers exceeded"} {
+	for _, s := range []string{"stopped after", "invalid header", "headers exceeded"} {
 		if strings.Contains(msg, s) {
 			return false
 		}

@@ -148,8 +148,8 @@ func TestApplyRejectsInvalidOptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := httpx.Apply([]tokenkit.Option{tokenkit.WithRetryMax(1), tt.opt})
-			if !errors.Is(err, tokenkit.ErrInvalidInput) {
-				t.Fatalf("Apply error = %v, want ErrInvalidInput", err)
+			if !errors.Is(err, tokenkit.ErrConfig) {
+				t.Fatalf("Apply error = %v, want ErrConfig", err)
 			}
 		})
 	}
@@ -541,7 +541,7 @@ func TestReauthOn401(t *testing.T) {
 
 func TestWithClock(t *testing.T) {
 	t.Parallel()
-	if _, err := httpx.Apply([]tokenkit.Option{tokenkit.WithClock(nil)}); !errors.Is(err, tokenkit.ErrInvalidInput) {
+	if _, err := httpx.Apply([]tokenkit.Option{tokenkit.WithClock(nil)}); !errors.Is(err, tokenkit.ErrConfig) {
 		t.Fatalf("nil clock: %v", err)
 	}
 	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)

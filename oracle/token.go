@@ -79,23 +79,6 @@ func (t AccessToken) LogValue() slog.Value {
 	)
 }
 
-// maxLifetime bounds a lifetime read from expiresInMillis, so that an absurd
-// value cannot overflow time.Duration; a century is "does not expire" in
-// practice.
-const maxLifetime = 100 * 365 * 24 * time.Hour
-
-// lifetime converts expiresInMillis; zero for absent, zero or negative
-// values.
-func lifetime(ms int64) time.Duration {
-	if ms <= 0 {
-		return 0
-	}
-	if ms > int64(maxLifetime/time.Millisecond) {
-		return maxLifetime
-	}
-	return time.Duration(ms) * time.Millisecond
-}
-
 // isToken reports whether s is a non-empty RFC 9110 token, the syntax of an
 // auth-scheme.
 func isToken(s string) bool {

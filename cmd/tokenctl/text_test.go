@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/csp/csptest"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
 
@@ -90,6 +91,21 @@ func TestCommvaultHostileNames(t *testing.T) {
 	for _, args := range [][]string{{"commvault", "token", "list"}, {"commvault", "token", "list", "-o", "json"}} {
 		terminalSafe(t, strings.Join(args, " "), mustRun(t, env, args...))
 	}
+}
+
+func TestCSPHostileDetails(t *testing.T) {
+	t.Parallel()
+	fake := csptest.New(t)
+	key := fake.AddAPIToken(csptest.APIToken{Name: hostile, Username: hostile, OrgID: "org-7"})
+	env := map[string]string{"CSP_API_TOKEN": key, "CSP_URL": fake.URL()}
+	out := mustRun(t, env, "csp", "details")
+	terminalSafe(t, "details", out)
+	if lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); len(lines) != 8 || !strings.Contains(out, `token:        x\x1b[2J`) {
+		t.Errorf("details: want 8 lines with the escaped name, got %q", out)
+	}
+	terminalSafe(t, "details -o json", mustRun(t, env, "csp", "details", "-o", "json"))
+	jwt := strings.TrimSpace(mustRun(t, env, "csp", "exchange"))
+	terminalSafe(t, "verify", mustRun(t, map[string]string{"CSP_ACCESS_TOKEN": jwt, "CSP_URL": fake.URL()}, "csp", "verify"))
 }
 
 func TestOracleHostileUser(t *testing.T) {

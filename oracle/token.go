@@ -26,7 +26,8 @@ type AccessToken struct {
 	// you and keeps the newest one.
 	RefreshToken tokenkit.Secret
 	// Lifetime is expiresInMillis as a duration (Oracle's example,
-	// 1209600000, is 14 days); zero when the instance gave none.
+	// 1209600000, is 14 days), at most a century however large the number;
+	// zero when the instance gave none, zero or a negative number.
 	Lifetime time.Duration
 	// ExpiresAt is the time of the answer plus Lifetime; zero when the
 	// lifetime is unknown.

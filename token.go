@@ -2,6 +2,7 @@ package tokenkit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -49,10 +50,29 @@ func sameToken(a, b Token) bool {
 	return a.Value() == b.Value()
 }
 
-// Secret is a string that never prints: String, GoString, Format, LogValue and
-// MarshalJSON all give "REDACTED" (or "" for an empty secret). Use Reveal to
-// get the value. Credentials in tokenkit's option and request structs have
-// this type so that logging such a struct cannot leak them.
+// Secret is a string that never prints: String, GoString, Format, LogValue,
+// MarshalJSON and MarshalText all give "REDACTED" (or "" for an empty
+// secret), so fmt, log, log/slog, text/template, html/template, encoding/json,
+// encoding/xml (elements, attributes, chardata and cdata) and
+// any third-party encoder that honours encoding.TextMarshaler write the mask,
+// never the value. encoding/gob is refused (GobEncode returns
+// ErrSecretNotEncodable) rather than given a mask that would decode as a
+// wrong credential. Use Reveal to get the value, and store it yourself where
+// you mean to persist it. Credentials in tokenkit's option and request
+// structs have this type so that logging or encoding such a struct cannot
+// leak them.
+//
+// Decoding is allowed: reading a password or an API token from a JSON, XML
+// or flag configuration is legitimate, so a Secret decodes from any text
+// (UnmarshalText) except the mask itself, which can only be the output of a
+// redacting encoder and would otherwise be sent to a server as a credential
+// (and count towards its lockout).
+//
+// Three places of the standard library write a string-kinded value without
+// consulting any of its methods, so no string type can redact itself there:
+// encoding/json map keys (a map keyed by Secret shows its keys), encoding/asn1,
+// and encoding/xml fields tagged ",comment". Never key a map by Secret, and do
+// not use those two encoders on structs that hold one.
 type Secret string
 
 // Reveal returns the secret value.
@@ -88,6 +108,39 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // MarshalJSON writes the redacted form, so that a Secret cannot leak through a
 // JSON log handler or an accidental json.Marshal.
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// MarshalText writes the redacted form. encoding/xml uses it for elements,
+// attributes and chardata, log/slog's text handler for values, and so do many
+// third-party encoders (YAML, TOML) and flag.TextVar for defaults.
+// encoding/json does not use it for map keys of a string kind: see Secret.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText sets the secret to text, so that encoding/json, encoding/xml
+// and flag.TextVar can read a Secret from configuration. It refuses exactly
+// "REDACTED", the mask every encoder writes for a Secret: such input was
+// produced by encoding a Secret, and the real value is not in it.
+func (s *Secret) UnmarshalText(text []byte) error {
+	if string(text) == redact.Mask {
+		return errRedactedSecret
+	}
+	*s = Secret(text)
+	return nil
+}
+
+// GobEncode refuses to encode the secret: gob is a persistence format, and a
+// secret is persisted only on purpose, through Reveal. An empty Secret inside
+// a struct is skipped by gob without calling GobEncode, so structs whose
+// secrets are empty still encode.
+func (s Secret) GobEncode() ([]byte, error) { return nil, ErrSecretNotEncodable }
+
+// GobDecode refuses to decode a secret, for the same reason as GobEncode.
+func (s *Secret) GobDecode([]byte) error { return ErrSecretNotEncodable }
+
+// ErrSecretNotEncodable is returned by Secret's GobEncode and GobDecode (and
+// so by gob's Encode and Decode of any value holding a non-empty Secret).
+var ErrSecretNotEncodable = errors.New("tokenkit: a Secret is not gob-encoded: store Secret.Reveal() explicitly where you mean to persist it")
+
+var errRedactedSecret = fmt.Errorf("tokenkit: the text %q is a redacted Secret, not its value: encode secrets for storage with Reveal: %w", redact.Mask, ErrInvalidInput)
 
 // BearerToken is a Token presented as "Authorization: Bearer <value>". Use it
 // for a token you already hold, for example one read from the environment.

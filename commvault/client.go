@@ -10,6 +10,7 @@ import (
 	"github.com/tokenkit/tokenkit/internal/config"
 	"github.com/tokenkit/tokenkit/internal/httpx"
 	"github.com/tokenkit/tokenkit/internal/ptr"
+	"github.com/tokenkit/tokenkit/internal/wiretime"
 )
 
 // vendor names this package in errors and the User-Agent.
@@ -173,16 +174,15 @@ func (c *Client) run(ctx context.Context, name string, class httpx.Class, auth t
 // used must be treated as spent (see Rotator).
 var ErrOutcomeUnknown = tokenkit.ErrOutcomeUnknown
 
-// epoch decodes Commvault's epoch seconds; 0 and negative values are "not
-// set", and values that cannot be seconds (past the year 9999) are refused.
+// epoch decodes Commvault's epoch seconds, clamped like every vendor's
+// timestamps (internal/wiretime): absent, 0 and negative values are "not
+// set", and values past the year 9999 are the end of 9999.
 func epoch(p *int64) time.Time {
-	if p == nil || *p <= 0 || *p > maxEpoch {
+	if p == nil {
 		return time.Time{}
 	}
-	return time.Unix(*p, 0).UTC()
+	return wiretime.Unix(*p)
 }
-
-const maxEpoch = 253402300799 // 9999-12-31T23:59:59Z
 
 // seconds encodes t as epoch seconds, or nil for the zero time.
 func seconds(t time.Time) *int64 {

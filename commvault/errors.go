@@ -13,6 +13,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/httpx"
 	"github.com/tokenkit/tokenkit/internal/redact"
+	"github.com/tokenkit/tokenkit/internal/wiretime"
 )
 
 // ErrAccountLocked matches a login refused because the account is locked
@@ -237,7 +238,7 @@ func decodeError(body []byte, _ http.Header, e *tokenkit.Error) {
 		Code:              c,
 		Message:           msg,
 		AccountLocked:     boolean(b.IsAccountLocked),
-		RemainingLockTime: time.Duration(min(number(b.RemainingLockTime), int64(maxLock/time.Second))) * time.Second,
+		RemainingLockTime: wiretime.Seconds(number(b.RemainingLockTime)),
 		LoginAttempts:     int(min(number(b.LoginAttempts), 1<<31-1)),
 	}
 	if !found && !r.AccountLocked && b.ErrorMessage == "" {
@@ -252,8 +253,6 @@ func decodeError(body []byte, _ http.Header, e *tokenkit.Error) {
 	e.Message = r.Message
 	e.Err = r
 }
-
-const maxLock = 100 * 365 * 24 * time.Hour
 
 // inBandError builds the error of a 2xx answer that reports a failure.
 // credential marks the failure as a rejected credential.

@@ -224,6 +224,8 @@ type AccessToken struct {
 	// (create's has none), from the request.
 	Type TokenType
 	// ExpiresAt is when the access token expires (tokenExpiryTimestamp).
+	// Every timestamp of the answer reads zero or negative as not sent, and
+	// one past the year 9999 as the end of 9999.
 	ExpiresAt time.Time
 	// RefreshExpiresAt is when the refresh token expires
 	// (refreshTokenExpiryTimestamp); zero if not sent.

@@ -11,6 +11,7 @@ import (
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
 	"github.com/tokenkit/tokenkit/internal/ptr"
+	"github.com/tokenkit/tokenkit/internal/wiretime"
 )
 
 // APITokenDetails describes an API token (ApiTokenDetailsDto). CSP answers
@@ -117,18 +118,15 @@ func (c *Client) APITokenDetails(ctx context.Context, apiToken tokenkit.Secret) 
 // PowerCLI's Get-CSPRefreshTokenExpiry reads milliseconds. A value of 1e12 or
 // more is milliseconds in AutoUnit: as seconds it would be past the year
 // 33000, as milliseconds anything below it would be before 2001.
+//
+// Values are clamped like every vendor's timestamps (internal/wiretime): zero
+// or negative is "not set", past the year 9999 is the end of 9999.
 func epoch(v int64, unit DetailsTimeUnit) time.Time {
-	if v <= 0 {
-		return time.Time{}
+	switch {
+	case unit == Seconds:
+		return wiretime.Unix(v)
+	case unit == Milliseconds, v >= 1e12:
+		return wiretime.UnixMilli(v)
 	}
-	switch unit {
-	case Seconds:
-		return time.Unix(v, 0).UTC()
-	case Milliseconds:
-		return time.UnixMilli(v).UTC()
-	}
-	if v >= 1e12 {
-		return time.UnixMilli(v).UTC()
-	}
-	return time.Unix(v, 0).UTC()
+	return wiretime.Unix(v)
 }

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
 	"github.com/tokenkit/tokenkit/internal/ptr"
+	"github.com/tokenkit/tokenkit/internal/wiretime"
 )
 
 // APITokenRequest exchanges an organization-scoped API token, created in the
@@ -136,13 +136,14 @@ func (c *Client) accessToken(ctx context.Context, op string, dto *api.AccessToke
 		RefreshToken:    tokenkit.Secret(ptr.Deref(dto.RefreshToken)),
 		Presentation:    c.opts.presentation,
 	}
-	switch {
-	case dto.ExpiresIn != nil && *dto.ExpiresIn > 0:
-		t.ExpiresAt = now.Add(time.Duration(*dto.ExpiresIn) * time.Second)
-	default:
-		if cl, err := t.Claims(); err == nil {
-			t.ExpiresAt = cl.ExpiresAt
-		}
+	// expires_in is clamped like every vendor's lifetime (internal/wiretime):
+	// 9223372037 seconds once wrapped to an expiry in 1734, and a Source then
+	// exchanged on every call. Zero or negative is unknown: the JWT's exp
+	// decides.
+	if life := wiretime.Seconds(ptr.Deref(dto.ExpiresIn)); life > 0 {
+		t.ExpiresAt = wiretime.Expiry(now, life)
+	} else if cl, err := t.Claims(); err == nil {
+		t.ExpiresAt = cl.ExpiresAt
 	}
 	if c.opts.verify {
 		if _, err := c.Verify(ctx, t.Value()); err != nil {

@@ -1,11 +1,9 @@
 package csp_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,6 +15,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp"
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/internal/leaktest"
 )
 
 func fastRetries() tokenkit.Option {
@@ -279,38 +278,33 @@ func TestAPITokenSourceRefreshesThroughFake(t *testing.T) {
 	}
 }
 
-// TestNoSecretLeaks captures debug logs, errors and every fmt verb of every
-// exported type that holds a secret, and searches them for the secrets.
+// TestNoSecretLeaks captures debug logs, errors and every encoding (see
+// internal/leaktest) of every exported type that holds a secret, and searches
+// them for the secrets.
 func TestNoSecretLeaks(t *testing.T) {
 	t.Parallel()
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rec := leaktest.New()
+	logger := rec.Logger
 	fake, c := newFake(t, tokenkit.WithLogger(logger), tokenkit.WithRetryMax(1))
 	const passcode = "97531864"
 	apiToken := fake.AddAPIToken(csptest.APIToken{Passcode: passcode})
 	fake.AddOAuthApp(csptest.OAuthApp{ID: "leaky-app", Secret: "client-secret-value-1"})
 	ctx := context.Background()
 
-	var out strings.Builder
-	record := func(vs ...any) {
-		for _, v := range vs {
-			for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
-				fmt.Fprintf(&out, f+"\n", v)
-			}
-			logger.Info("value", "v", v)
-		}
-	}
+	record := rec.Record
 	req := csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken), Passcode: passcode}
 	tok, err := c.ExchangeAPIToken(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cc := csp.ClientCredentials{ClientID: "leaky-app", ClientSecret: "client-secret-value-1"}
-	record(tok, *tok, req, &req, cc, &csp.APITokenExchanger{Client: c, Request: req},
-		&csp.ClientCredentialsExchanger{Client: c, Request: cc}, c,
-		csptest.APIToken{Value: apiToken, Passcode: passcode}, csptest.OAuthApp{ID: "x", Secret: "client-secret-value-1"})
+	record(tok, *tok, req, &req, cc, &cc, &csp.APITokenExchanger{Client: c, Request: req},
+		&csp.ClientCredentialsExchanger{Client: c, Request: cc}, c, c.APITokenSource(req), c.ClientCredentialsSource(cc))
+	// The fake's own types print redacted; they hold the test's fixtures and
+	// are not meant to survive the encoders (see leaktest.RecordPrinted).
+	rec.RecordPrinted(csptest.APIToken{Value: apiToken, Passcode: passcode}, csptest.OAuthApp{ID: "x", Secret: "client-secret-value-1"})
 	for _, r := range fake.Requests() {
-		record(r)
+		rec.RecordPrinted(r)
 	}
 
 	// Failures: the fake echoes the API token in its invalid_grant message,
@@ -321,23 +315,10 @@ func TestNoSecretLeaks(t *testing.T) {
 	_, err3 := c.ExchangeClientCredentials(ctx, csp.ClientCredentials{ClientID: "leaky-app", ClientSecret: "client-secret-value-2"})
 	_, err4 := c.APITokenDetails(ctx, tokenkit.Secret(apiToken+"-wrong"))
 	for _, err := range []error{err1, err2, err3, err4} {
-		if err == nil {
-			t.Fatal("expected an error")
-		}
-		var te *tokenkit.Error
-		errors.As(err, &te)
-		record(err, te)
-		out.WriteString(te.Body + "\n" + te.Message + "\n")
+		rec.RecordErr(t, err)
 	}
-	all := out.String() + logs.String()
-	if !strings.Contains(logs.String(), "tokenkit: http attempt") || !strings.Contains(logs.String(), "tokenkit: retrying") {
-		t.Fatalf("expected debug and retry log lines, got:\n%s", logs.String())
-	}
-	for _, secret := range []string{apiToken, passcode, "client-secret-value-1", "client-secret-value-2", tok.Value()} {
-		if strings.Contains(all, secret) {
-			t.Fatalf("secret %q leaked into:\n%s", secret[:4]+"…", all)
-		}
-	}
+	rec.RequireLogged(t, "tokenkit: http attempt", "tokenkit: retrying")
+	rec.Check(t, apiToken, passcode, "client-secret-value-1", "client-secret-value-2", tok.Value())
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)

@@ -34,7 +34,8 @@ type AccessToken struct {
 	// exchange, the API token itself).
 	RefreshToken tokenkit.Secret
 	// ExpiresAt is when the token expires: the time of the answer plus
-	// expires_in, or the JWT's exp when expires_in is absent; zero if
+	// expires_in (at most a century, however large the number), or the
+	// JWT's exp when expires_in is absent, zero or negative; zero if
 	// neither is known.
 	ExpiresAt time.Time
 	// Presentation is how SetAuthHeader sends the token (see

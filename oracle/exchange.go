@@ -12,6 +12,7 @@ import (
 	"github.com/tokenkit/tokenkit/internal/httpx"
 	"github.com/tokenkit/tokenkit/internal/ptr"
 	"github.com/tokenkit/tokenkit/internal/redact"
+	"github.com/tokenkit/tokenkit/internal/wiretime"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
 )
 
@@ -165,11 +166,11 @@ func (c *Client) accessToken(dto *api.AuthToken) (*AccessToken, error) {
 		value:        tokenkit.Secret(*dto.AccessToken),
 		TokenType:    ptr.Deref(dto.TokenType),
 		RefreshToken: tokenkit.Secret(strings.TrimSpace(ptr.Deref(dto.RefreshToken))),
-		Lifetime:     lifetime(ptr.Deref(dto.ExpiresInMillis)),
+		// Clamped like every vendor's lifetime (internal/wiretime): zero or
+		// negative is unknown, more than a century is a century.
+		Lifetime: wiretime.Millis(ptr.Deref(dto.ExpiresInMillis)),
 	}
-	if t.Lifetime > 0 {
-		t.ExpiresAt = c.tx.Now().Add(t.Lifetime)
-	}
+	t.ExpiresAt = wiretime.Expiry(c.tx.Now(), t.Lifetime)
 	return t, nil
 }
 

@@ -26,7 +26,8 @@ type AccessToken struct {
 	// you and keeps the newest one.
 	RefreshToken tokenkit.Secret
 	// Lifetime is expiresInMillis as a duration (Oracle's example,
-	// 1209600000, is 14 days); zero when the instance gave none.
+	// 1209600000, is 14 days), at most a century however large the number;
+	// zero when the instance gave none, zero or a negative number.
 	Lifetime time.Duration
 	// ExpiresAt is the time of the answer plus Lifetime; zero when the
 	// lifetime is unknown.
@@ -77,23 +78,6 @@ func (t AccessToken) LogValue() slog.Value {
 		slog.Duration("lifetime", t.Lifetime),
 		slog.Time("expires", t.ExpiresAt),
 	)
-}
-
-// maxLifetime bounds a lifetime read from expiresInMillis, so that an absurd
-// value cannot overflow time.Duration; a century is "does not expire" in
-// practice.
-const maxLifetime = 100 * 365 * 24 * time.Hour
-
-// lifetime converts expiresInMillis; zero for absent, zero or negative
-// values.
-func lifetime(ms int64) time.Duration {
-	if ms <= 0 {
-		return 0
-	}
-	if ms > int64(maxLifetime/time.Millisecond) {
-		return maxLifetime
-	}
-	return time.Duration(ms) * time.Millisecond
 }
 
 // isToken reports whether s is a non-empty RFC 9110 token, the syntax of an

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"strconv"
@@ -106,7 +105,7 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 					if cc.json() {
 						return writeJSON(e.stdout, map[string]any{"version": si.Version, "server_id": si.ServerID, "api": si.API})
 					}
-					_, err = fmt.Fprintf(e.stdout, "version: %s\nserver id: %s\napi: %v\n", si.Version, si.ServerID, si.API)
+					_, err = fmt.Fprintf(e.stdout, "version: %s\nserver id: %s\napi: %s\n", safe(si.Version), safe(si.ServerID), safe(fmt.Sprint(si.API)))
 					return err
 				}
 			}),
@@ -223,7 +222,6 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 						if len(args) == 1 {
 							events = t.SubscribeToken(ctx, args[0])
 						}
-						enc := json.NewEncoder(e.stdout)
 						n := 0
 						for ev, err := range events {
 							if err != nil {
@@ -234,12 +232,12 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 								for _, i := range ev.Tokens {
 									toks = append(toks, canvusTokenJSON{i.ID, i.Description, jsonTime(i.CreatedAt)})
 								}
-								err = enc.Encode(map[string]any{"type": ev.Type.String(), "fields": ev.Fields, "tokens": toks,
+								err = writeJSONLine(e.stdout, map[string]any{"type": ev.Type.String(), "fields": ev.Fields, "tokens": toks,
 									"token": canvusTokenJSON{ev.Token.ID, ev.Token.Description, jsonTime(ev.Token.CreatedAt)}})
 							} else if ev.Type == canvus.Snapshot && len(args) == 0 {
 								_, err = fmt.Fprintf(e.stdout, "snapshot %d token(s)\n", len(ev.Tokens))
 							} else {
-								_, err = fmt.Fprintf(e.stdout, "%s %s %q\n", ev.Type, ev.Token.ID, ev.Token.Description)
+								_, err = fmt.Fprintf(e.stdout, "%s %s %q\n", ev.Type, safe(ev.Token.ID), ev.Token.Description)
 							}
 							if err != nil {
 								return err

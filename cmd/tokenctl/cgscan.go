@@ -150,9 +150,9 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 							return err
 						}
 					} else if st.Valid {
-						fmt.Fprintf(e.stdout, "valid: user %s\n", orDash(st.Username))
+						fmt.Fprintf(e.stdout, "valid: user %s\n", safe(orDash(st.Username)))
 					} else {
-						fmt.Fprintf(e.stdout, "invalid: %s\n", orDash(st.Message))
+						fmt.Fprintf(e.stdout, "invalid: %s\n", safe(orDash(st.Message)))
 					}
 					if !st.Valid {
 						return &authFailure{msg: cc.path + ": the token is not valid"}

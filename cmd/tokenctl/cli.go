@@ -10,7 +10,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -221,11 +220,11 @@ func (c *command) help(path string) string {
 		b.WriteString(c.desc + "\n\n")
 	}
 	b.WriteString("commands:\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw := newTable(&b)
 	for _, s := range c.subs {
-		fmt.Fprintf(tw, "  %s\t%s\n", s.name, s.summary)
+		tw.row("  "+s.name, s.summary)
 	}
-	tw.Flush()
+	_ = tw.flush()
 	fmt.Fprintf(&b, "\nRun '%s <command> --help' for the flags of a command.\n\n%s", path, exitCodesHelp)
 	return b.String()
 }
@@ -248,7 +247,7 @@ func (c *command) leafHelp(path string, fs *flag.FlagSet) string {
 	if len(flags) > 0 {
 		sort.Slice(flags, func(i, j int) bool { return flags[i].Name < flags[j].Name })
 		b.WriteString("\nflags:\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw := newTable(&b)
 		for _, f := range flags {
 			name := "--" + f.Name
 			if len(f.Name) == 1 {
@@ -258,9 +257,9 @@ func (c *command) leafHelp(path string, fs *flag.FlagSet) string {
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
-			fmt.Fprintf(tw, "  %s\t%s%s\n", name, f.Usage, def)
+			tw.row("  "+name, f.Usage+def)
 		}
-		tw.Flush()
+		_ = tw.flush()
 	}
 	b.WriteString("\n" + exitCodesHelp)
 	return b.String()
@@ -363,10 +362,24 @@ func (cc *cmdCtx) json() bool { return cc.output == "json" }
 
 // writeJSON writes v indented. Fields of type tokenkit.Secret marshal as
 // "REDACTED": only a field of type string carries a secret, on purpose.
+// Characters a terminal acts on are escaped (see jsonSafe).
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(jsonSafe(b), '\n'))
+	return err
+}
+
+// writeJSONLine is writeJSON on one line, for a stream of documents.
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(jsonSafe(b), '\n'))
+	return err
 }
 
 // wantArgs checks the positional arguments against names; a name in
@@ -441,16 +454,11 @@ func printTokenList(w io.Writer, cc *cmdCtx, list []tokenkit.TokenInfo) error {
 		}
 		return writeJSON(w, out)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tEXPIRES\tLAST USED\tSCOPES")
+	tw := newTable(w, "ID", "NAME", "CREATED", "EXPIRES", "LAST USED", "SCOPES")
 	for _, t := range list {
-		scopes := strings.Join(t.Scopes, ",")
-		if scopes == "" {
-			scopes = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.Name), stamp(t.CreatedAt), stamp(t.ExpiresAt), stamp(t.LastUsedAt), scopes)
+		tw.row(t.ID, orDash(t.Name), stamp(t.CreatedAt), stamp(t.ExpiresAt), stamp(t.LastUsedAt), orDash(strings.Join(t.Scopes, ",")))
 	}
-	return tw.Flush()
+	return tw.flush()
 }
 
 func orDash(s string) string {
@@ -461,9 +469,11 @@ func orDash(s string) string {
 }
 
 // printBare prints the one secret a command exists to produce, alone on its
-// line, so that $(tokenctl …) captures it.
+// line, so that $(tokenctl …) captures it. A value with control characters
+// could not be sent in an HTTP header anyway: it is escaped like any other
+// server text rather than played to the terminal.
 func printBare(w io.Writer, value string) error {
-	_, err := fmt.Fprintln(w, value)
+	_, err := fmt.Fprintln(w, safe(value))
 	return err
 }
 

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp"
@@ -100,11 +99,16 @@ func cspCommand() *command {
 							"created_at": jsonTime(d.CreatedAt), "last_used_at": jsonTime(d.LastUsedAt), "expires_at": jsonTime(d.ExpiresAt),
 						})
 					}
-					tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-					fmt.Fprintf(tw, "token:\t%s (%s)\nuser:\t%s (%s)\norg:\t%s\nscopes:\t%s\ndeactivated:\t%t\ncreated:\t%s\nlast used:\t%s\nexpires:\t%s\n",
-						d.TokenName, d.TokenID, d.Username, d.UserID, d.OrgID, strings.Join(d.Scopes, " "), d.Deactivated,
-						stamp(d.CreatedAt), stamp(d.LastUsedAt), stamp(d.ExpiresAt))
-					return tw.Flush()
+					tw := newTable(e.stdout)
+					tw.row("token:", d.TokenName+" ("+d.TokenID+")")
+					tw.row("user:", d.Username+" ("+d.UserID+")")
+					tw.row("org:", d.OrgID)
+					tw.row("scopes:", strings.Join(d.Scopes, " "))
+					tw.row("deactivated:", d.Deactivated)
+					tw.row("created:", stamp(d.CreatedAt))
+					tw.row("last used:", stamp(d.LastUsedAt))
+					tw.row("expires:", stamp(d.ExpiresAt))
+					return tw.flush()
 				}
 			}),
 		v.leaf(leafSpec{name: "verify", secret: &secretSpec{what: "access token", env: "CSP_ACCESS_TOKEN"},
@@ -124,7 +128,7 @@ func cspCommand() *command {
 						return writeJSON(e.stdout, map[string]any{"valid": true, "username": cl.Username, "org_id": cl.OrgID,
 							"perms": cl.Perms, "subject": cl.Subject, "issuer": cl.Issuer, "expires_at": jsonTime(cl.ExpiresAt)})
 					}
-					_, err = fmt.Fprintf(e.stdout, "valid: user %q org %q perms %v, expires %s\n", cl.Username, cl.OrgID, cl.Perms, stamp(cl.ExpiresAt))
+					_, err = fmt.Fprintf(e.stdout, "valid: user %q org %q perms %s, expires %s\n", cl.Username, cl.OrgID, safe(fmt.Sprint(cl.Perms)), stamp(cl.ExpiresAt))
 					return err
 				}
 			}),
@@ -150,12 +154,11 @@ func cspCommand() *command {
 						if cc.json() {
 							return writeJSON(e.stdout, out)
 						}
-						tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-						fmt.Fprintln(tw, "KID\tALG\tUSE\tBITS")
+						tw := newTable(e.stdout, "KID", "ALG", "USE", "BITS")
 						for _, k := range out {
-							fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", k.Kid, orDash(k.Alg), orDash(k.Use), k.Bits)
+							tw.row(k.Kid, orDash(k.Alg), orDash(k.Use), k.Bits)
 						}
-						return tw.Flush()
+						return tw.flush()
 					}
 					pk, err := c.PublicKey(ctx)
 					if err != nil {
@@ -164,7 +167,7 @@ func cspCommand() *command {
 					if cc.json() {
 						return writeJSON(e.stdout, map[string]string{"alg": pk.Alg, "issuer": pk.Issuer, "pem": pk.PEM})
 					}
-					_, err = fmt.Fprintf(e.stdout, "alg: %s\nissuer: %s\n%s\n", pk.Alg, pk.Issuer, strings.TrimSpace(pk.PEM))
+					_, err = fmt.Fprintf(e.stdout, "alg: %s\nissuer: %s\n%s\n", safe(pk.Alg), safe(pk.Issuer), safeLines(strings.TrimSpace(pk.PEM)))
 					return err
 				}
 			}),

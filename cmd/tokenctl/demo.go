@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -67,8 +66,7 @@ func demo(ctx context.Context, w io.Writer) error {
 // printRows prints the table and returns how many steps failed or were
 // skipped.
 func printRows(w io.Writer, rows []row) int {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VENDOR\tSTEP\tOUTCOME\tTIME")
+	tw := newTable(w, "VENDOR", "STEP", "OUTCOME", "TIME")
 	bad := 0
 	for _, r := range rows {
 		took := "-"
@@ -88,9 +86,9 @@ func printRows(w io.Writer, rows []row) int {
 			out = r.detail
 			bad++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.vendor, r.step, out, took)
+		tw.row(r.vendor, r.step, out, took)
 	}
-	tw.Flush()
+	_ = tw.flush()
 	return bad
 }
 

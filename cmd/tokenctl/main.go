@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if !strings.HasPrefix(msg, "tokenctl ") {
 			msg = "tokenctl: " + msg
 		}
-		fmt.Fprintln(stderr, msg)
+		fmt.Fprintln(stderr, safeLines(msg)) // messages quote servers
 	}
 	return code
 }

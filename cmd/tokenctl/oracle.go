@@ -127,18 +127,18 @@ Refresh tokens may rotate: keep the one an answer brings with --save FILE.`},
 							"app_roles": u.AppRoles, "custom_attributes": u.CustomAttributes})
 					}
 					name := strings.Join(strings.Fields(u.FirstName+" "+u.MiddleName+" "+u.LastName), " ")
-					fmt.Fprintf(e.stdout, "name: %s\nemail: %s\nlocale: %s\n", orDash(name), orDash(u.Email), orDash(u.Locale))
+					fmt.Fprintf(e.stdout, "name: %s\nemail: %s\nlocale: %s\n", safe(orDash(name)), safe(orDash(u.Email)), safe(orDash(u.Locale)))
 					if *guid {
-						fmt.Fprintf(e.stdout, "realm user guid: %s\n", orDash(u.RealmUserGUID))
+						fmt.Fprintf(e.stdout, "realm user guid: %s\n", safe(orDash(u.RealmUserGUID)))
 					}
 					if *groups {
-						fmt.Fprintf(e.stdout, "groups: %s\n", orDash(strings.Join(gs, ", ")))
+						fmt.Fprintf(e.stdout, "groups: %s\n", safe(orDash(strings.Join(gs, ", "))))
 					}
 					if *roles {
-						fmt.Fprintf(e.stdout, "app roles: %s\n", orDash(strings.Join(u.AppRoles, ", ")))
+						fmt.Fprintf(e.stdout, "app roles: %s\n", safe(orDash(strings.Join(u.AppRoles, ", "))))
 					}
 					for _, a := range attrs {
-						fmt.Fprintf(e.stdout, "%s: %v\n", a, u.CustomAttributes[a])
+						fmt.Fprintf(e.stdout, "%s: %s\n", safe(a), safe(fmt.Sprint(u.CustomAttributes[a])))
 					}
 					return nil
 				}

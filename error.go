@@ -88,7 +88,9 @@ func (s *sentinel) Is(target error) bool {
 	return ok && t.root && s.kinds != 0 && s.kinds&^t.kinds == 0
 }
 
-func root(text string, ks ...Kind) error { return &sentinel{text: text, kinds: kindsOf(ks...), root: true} }
+func root(text string, ks ...Kind) error {
+	return &sentinel{text: text, kinds: kindsOf(ks...), root: true}
+}
 
 // Refine returns a new sentinel error for a vendor's own, narrower case of
 // parent, which must be one of this package's sentinels (ErrLocked,

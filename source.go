@@ -53,6 +53,22 @@ type SourceConfig struct {
 	// Logger receives one warning per failed background refresh; nil is
 	// silent.
 	Logger *slog.Logger
+	// HoldCredentialFailure is how long a fetch that failed because the
+	// credential did not work (an error matching ErrAuth: a wrong password,
+	// a revoked API token, a locked account) is held: callers get that same
+	// error at once, with no new upstream call, until the period ends,
+	// Invalidate or Reset is called. Without it, every Token call of a
+	// service with a wrong password makes one login, and the account locks.
+	// The period is jittered by ±20%. Default 30s; negative holds nothing.
+	HoldCredentialFailure time.Duration
+	// FailureBackoff and MaxFailureBackoff bound the pause after a failed
+	// fetch of an expired (or absent) token, during which callers get the
+	// last error at once: FailureBackoff after the first failure, doubling
+	// with each further one up to MaxFailureBackoff, jittered, so that a
+	// broken upstream sees a trickle of requests, not a storm. A success
+	// resets it. Defaults 1s and 1m; a negative FailureBackoff disables it.
+	FailureBackoff    time.Duration
+	MaxFailureBackoff time.Duration
 }
 
 // DefaultRefreshWindow refreshes a fifth of the lifetime ahead of expiry, at
@@ -83,7 +99,12 @@ func DefaultRefreshWindow(lifetime time.Duration) time.Duration {
 //     fails, callers are not disturbed and it is retried after
 //     EarlyRetryBackoff;
 //   - a failed fetch of an expired token returns its error to the callers
-//     waiting for it; the next call tries again;
+//     waiting for it; calls during the following backoff (exponential,
+//     jittered, see FailureBackoff) get the same error without a new fetch,
+//     and a credential failure is held longer (HoldCredentialFailure), so a
+//     wrong password never reaches a vendor's lockout threshold;
+//   - a fetched token that is already expired is an error of kind
+//     KindInvalidResponse, never a success that is refetched on every call;
 //   - no lock is held across the fetch.
 type Source struct {
 	fetch FetchFunc
@@ -94,8 +115,16 @@ type Source struct {
 	inflight       atomic.Bool
 	earlyNotBefore atomic.Int64 // unix nanoseconds
 
-	mu   sync.Mutex // guards call
-	call *flight
+	mu     sync.Mutex // guards call and failed
+	call   *flight
+	failed *failure // the last failed fetch, while its hold or backoff lasts
+}
+
+// failure is a failed fetch whose error callers get at once until until.
+type failure struct {
+	err   error
+	until time.Time
+	n     int // consecutive failures
 }
 
 type cached struct {
@@ -138,6 +167,15 @@ func NewSource(fetch FetchFunc, cfg SourceConfig) *Source {
 	}
 	if cfg.FetchTimeout <= 0 {
 		cfg.FetchTimeout = 2 * time.Minute
+	}
+	if cfg.HoldCredentialFailure == 0 {
+		cfg.HoldCredentialFailure = 30 * time.Second
+	}
+	if cfg.FailureBackoff == 0 {
+		cfg.FailureBackoff = time.Second
+	}
+	if cfg.MaxFailureBackoff <= 0 {
+		cfg.MaxFailureBackoff = time.Minute
 	}
 	s := &Source{fetch: fetch, cfg: cfg, now: time.Now}
 	if cfg.Clock != nil {
@@ -214,9 +252,14 @@ func (s *Source) wait(ctx context.Context) (Token, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	if c := s.cur.Load(); c != nil && c.valid(s.now()) {
+	now := s.now()
+	if c := s.cur.Load(); c != nil && c.valid(now) {
 		s.mu.Unlock()
 		return c.tok, nil
+	}
+	if fl := s.failed; fl != nil && now.Before(fl.until) && s.call == nil {
+		s.mu.Unlock()
+		return nil, fl.err
 	}
 	f := s.call
 	if f == nil {
@@ -249,19 +292,24 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 	if err == nil && tok == nil {
 		err = ErrNilToken
 	}
+	now := s.now()
+	if err == nil {
+		err = expiredOnArrival(tok, now)
+	}
 	if err == nil && s.cfg.OnToken != nil {
 		s.cfg.OnToken(tok)
 	}
-	now := s.now()
 	s.mu.Lock()
 	if err == nil {
 		s.cur.Store(s.entry(tok, now))
 		s.earlyNotBefore.Store(0)
+		s.failed = nil
 	} else {
 		tok = nil
 		if early {
 			s.earlyNotBefore.Store(now.Add(s.cfg.EarlyRetryBackoff).UnixNano())
 		}
+		s.failed = s.nextFailure(s.failed, err, now)
 	}
 	f.tok, f.err = tok, err
 	s.call = nil
@@ -272,6 +320,56 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 		s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "tokenkit: background token refresh failed; keeping the current token",
 			slog.String("error", err.Error()), slog.Duration("retry_in", s.cfg.EarlyRetryBackoff))
 	}
+}
+
+// expiredOnArrival returns the error for a fetched token that has already
+// expired: serving it would make every call fetch again.
+func expiredOnArrival(tok Token, now time.Time) error {
+	exp := tok.Expiry()
+	if exp.IsZero() || exp.After(now) {
+		return nil
+	}
+	return &Error{Vendor: "tokenkit", Op: "Source", Message: "the fetched token expired at " + exp.UTC().Format(time.RFC3339) +
+		", before it arrived (" + now.UTC().Format(time.RFC3339) + "): check the clocks, or the lifetime the server sends",
+		Err: ErrInvalidResponse}
+}
+
+// nextFailure returns how long the failure err holds after prev: a
+// credential failure for HoldCredentialFailure, any other for an
+// exponential, jittered backoff.
+func (s *Source) nextFailure(prev *failure, err error, now time.Time) *failure {
+	n := 1
+	if prev != nil {
+		n = prev.n + 1
+	}
+	var wait time.Duration
+	switch {
+	case KindOf(err) == KindCanceled:
+		wait = 0 // the fetch timed out or was stopped: nothing said no
+	case errors.Is(err, ErrAuth) && s.cfg.HoldCredentialFailure > 0:
+		h := s.cfg.HoldCredentialFailure
+		wait = h - h/5 + time.Duration(rand.Int64N(int64(2*(h/5))+1))
+	case s.cfg.FailureBackoff > 0:
+		d := s.cfg.MaxFailureBackoff
+		if n < 32 {
+			if x := s.cfg.FailureBackoff << (n - 1); x > 0 && x < d {
+				d = x
+			}
+		}
+		wait = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	}
+	return &failure{err: err, until: now.Add(wait), n: n}
+}
+
+// Reset forgets the cached token and any failure held or backed off, so
+// that the next Token call fetches at once: call it after fixing the
+// credential the fetch uses.
+func (s *Source) Reset() {
+	s.mu.Lock()
+	s.cur.Store(nil)
+	s.failed = nil
+	s.earlyNotBefore.Store(0)
+	s.mu.Unlock()
 }
 
 // safeFetch turns a panic in the FetchFunc into an error, so that waiters are
@@ -287,11 +385,15 @@ func (s *Source) safeFetch(ctx context.Context) (tok Token, err error) {
 
 // Invalidate drops the cached token if it is rejected, so that the next Token
 // call fetches a new one. A newer token already cached is kept: a request that
-// failed with an old token does not throw away its replacement.
+// failed with an old token does not throw away its replacement. A held
+// credential failure or failure backoff ends too.
 func (s *Source) Invalidate(rejected Token) {
 	if rejected == nil {
 		return
 	}
+	s.mu.Lock()
+	s.failed = nil
+	s.mu.Unlock()
 	for {
 		c := s.cur.Load()
 		if c == nil || !sameToken(c.tok, rejected) {

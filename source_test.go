@@ -221,8 +221,13 @@ func TestSourceFailedRefreshOfExpiredTokenFailsWaitersThenRetries(t *testing.T) 
 		t.Fatalf("want the upstream error, got %v after %d calls", err, f.calls.Load())
 	}
 	f.fail.Store(false)
+	// During the backoff the same error comes back without a fetch.
+	if _, err2 := s.Token(context.Background()); err2 != err || f.calls.Load() != 1 {
+		t.Fatalf("during the backoff: %v after %d calls", err2, f.calls.Load())
+	}
+	clock.Advance(time.Second) // the first backoff is at most FailureBackoff
 	if v := mustToken(t, s).Value(); v != "t2" {
-		t.Fatalf("the next call must try again: got %q", v)
+		t.Fatalf("the call after the backoff must try again: got %q", v)
 	}
 }
 

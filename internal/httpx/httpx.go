@@ -82,8 +82,6 @@ type Op struct {
 	mu          sync.Mutex
 	secrets     []string
 	attempts    int
-	lastToken   tokenkit.Token // the token of the latest attempt
-	reauthed    bool           // a 401 already made us fetch a fresh token
 	nextWait    time.Duration  // chosen by checkRetry for the next backoff
 	hasNextWait bool
 	answered    bool // the latest attempt received a response
@@ -305,12 +303,15 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	op := opFrom(ctx)
 	n := 0
+	rt := a.base
 	if op != nil {
 		op.mu.Lock()
 		op.attempts++
 		n = op.attempts
 		op.mu.Unlock()
 		if op.Auth != nil {
+			// The token is fetched before the attempt's clock starts: a
+			// slow token fetch must not turn "never sent" into "timed out".
 			tok, err := op.Auth.Token(ctx)
 			if err != nil {
 				if req.Body != nil {
@@ -318,20 +319,15 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 				}
 				return nil, &authError{err: err}
 			}
-			req = req.Clone(ctx)
-			tok.SetAuthHeader(req)
-			// Everything the token put on the request, in every form a
-			// server may echo it ("QSDK x" and "x", Base64, …).
-			op.addSecrets(redact.Variants([]string{tok.Value()}))
-			op.addSecrets(redact.RequestSecrets(req.Header, nil, nil))
-			op.mu.Lock()
-			op.lastToken = tok
-			op.mu.Unlock()
+			// tokenkit.Transport presents it, and on a 401 invalidates it
+			// and resends once with a fresh one: the one implementation of
+			// re-authentication, outside the retry budget.
+			rt = &tokenkit.Transport{Source: &attemptSource{op: op, first: tok}, Base: a.base, AllowPlainHTTP: true}
 		}
 	}
 	req, finish := a.bound(ctx, op, req)
 	start := time.Now()
-	resp, err := finish(a.base.RoundTrip(req))
+	resp, err := finish(rt.RoundTrip(req))
 	if op != nil {
 		op.mu.Lock()
 		// Sent means sent: an attempt that received any response, a
@@ -396,6 +392,45 @@ func (a *attempt) bound(ctx context.Context, op *Op, req *http.Request) (*http.R
 		}
 	}
 	return req, func(resp *http.Response, err error) (*http.Response, error) { return resp, err }
+}
+
+// attemptSource is the token source of one attempt's tokenkit.Transport:
+// first the token already fetched for the attempt, then, after the
+// Transport invalidated it on a 401, a fresh one from the operation's
+// source. Every token it hands out is registered with the call's redactor
+// in every form a server may echo.
+type attemptSource struct {
+	op    *Op
+	first tokenkit.Token
+	used  bool
+}
+
+func (s *attemptSource) Token(ctx context.Context) (tokenkit.Token, error) {
+	tok := s.first
+	if s.used {
+		if _, ok := s.op.Auth.(tokenkit.Invalidator); !ok {
+			return tok, nil // the source cannot refresh: no resend
+		}
+		fresh, err := s.op.Auth.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tok = fresh
+	}
+	s.used = true
+	s.op.addSecrets(redact.Variants([]string{tok.Value()}))
+	hdr := http.Header{}
+	probe := &http.Request{Header: hdr, URL: &url.URL{}}
+	tok.SetAuthHeader(probe)
+	s.op.addSecrets(redact.RequestSecrets(hdr, nil, nil))
+	return tok, nil
+}
+
+// Invalidate passes a refused token to the operation's source.
+func (s *attemptSource) Invalidate(rejected tokenkit.Token) {
+	if inv, ok := s.op.Auth.(tokenkit.Invalidator); ok {
+		inv.Invalidate(rejected)
+	}
 }
 
 // errStreamHeaderTimeout is a timeout (net.Error), so an idempotent stream
@@ -485,9 +520,6 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return true, nil
 	}
 	status := resp.StatusCode
-	if status == http.StatusUnauthorized {
-		return c.reauth(ctx, op), nil
-	}
 	retry := status == http.StatusTooManyRequests ||
 		(class == Idempotent && (status == http.StatusRequestTimeout || (status >= 500 && status != http.StatusNotImplemented)))
 	if !retry {
@@ -514,41 +546,6 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		c.logRetry(ctx, op, status, nil)
 	}
 	return true, nil
-}
-
-// reauth handles a 401 to an authenticated operation the way
-// tokenkit.Transport does: the refused token is invalidated in its source
-// and the call is sent once more, at once, with a fresh token. The server
-// refused before acting, so this is safe for mutating calls too. It happens
-// at most once per call, and only when the source has a different token to
-// offer (so a source that cannot refresh costs no second request).
-func (c *Client) reauth(ctx context.Context, op *Op) bool {
-	if op == nil || op.Auth == nil {
-		return false
-	}
-	inv, ok := op.Auth.(tokenkit.Invalidator)
-	if !ok {
-		return false
-	}
-	op.mu.Lock()
-	refused, done := op.lastToken, op.reauthed
-	op.reauthed = true
-	op.mu.Unlock()
-	if done || refused == nil {
-		return false
-	}
-	inv.Invalidate(refused)
-	fresh, err := op.Auth.Token(ctx) // cached by the source for the next attempt
-	if err != nil || fresh == nil || fresh.Value() == refused.Value() {
-		return false
-	}
-	op.mu.Lock()
-	op.nextWait, op.hasNextWait = 0, true
-	op.mu.Unlock()
-	if c.willRetry(op) {
-		c.logRetry(ctx, op, http.StatusUnauthorized, nil)
-	}
-	return true
 }
 
 // willRetry is false on the last attempt, after which retryablehttp gives up.

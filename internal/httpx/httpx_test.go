@@ -485,18 +485,21 @@ func TestStreamOutlivesAttemptTimeout(t *testing.T) {
 }
 
 // TestReauthOn401: an operation whose Auth is a *tokenkit.Source resends
-// once with a fresh token after a 401, even when it is mutating; a source
-// with nothing newer costs no second request.
+// once with a fresh token after a 401, even when it is mutating, within the
+// same attempt: re-authentication spends no retry budget, so it works with
+// WithRetryMax(0) too. A source with nothing newer costs no second request.
 func TestReauthOn401(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		refreshes bool
-		attempts  int
+		requests  int
 		status    int
+		retryMax  int
 	}{
-		{"fresh token accepted", true, 2, http.StatusOK},
-		{"same token again", false, 1, http.StatusUnauthorized},
+		{"fresh token accepted", true, 2, http.StatusOK, 3},
+		{"fresh token accepted, no retries", true, 2, http.StatusOK, 0},
+		{"same token again", false, 1, http.StatusUnauthorized, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -513,7 +516,7 @@ func TestReauthOn401(t *testing.T) {
 				_, _ = w.Write([]byte(`{}`))
 			}))
 			defer srv.Close()
-			s, _ := httpx.Apply([]tokenkit.Option{tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond)})
+			s, _ := httpx.Apply([]tokenkit.Option{tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond), tokenkit.WithRetryMax(tc.retryMax)})
 			c := httpx.New("test", s, nil)
 			n := 0
 			src := tokenkit.NewSource(func(context.Context) (tokenkit.Token, error) {
@@ -529,8 +532,8 @@ func TestReauthOn401(t *testing.T) {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, strings.NewReader(`{"a":1}`))
 				return c.Do(req)
 			})
-			if op.Attempts() != tc.attempts {
-				t.Fatalf("attempts %d (%v), want %d", op.Attempts(), seen, tc.attempts)
+			if op.Attempts() != 1 || len(seen) != tc.requests {
+				t.Fatalf("attempts %d, requests %v, want 1 attempt and %d requests", op.Attempts(), seen, tc.requests)
 			}
 			if tc.status == http.StatusOK && err != nil || tc.status != http.StatusOK && !errors.Is(err, tokenkit.ErrUnauthorized) {
 				t.Fatalf("got %v", err)

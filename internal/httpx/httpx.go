@@ -82,7 +82,7 @@ type Op struct {
 	mu          sync.Mutex
 	secrets     []string
 	attempts    int
-	nextWait    time.Duration  // chosen by checkRetry for the next backoff
+	nextWait    time.Duration // chosen by checkRetry for the next backoff
 	hasNextWait bool
 	answered    bool // the latest attempt received a response
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -24,12 +25,15 @@ const (
 	exitNetwork = 4 // network or server failure
 )
 
-const exitCodesHelp = `exit codes:
-  0  success
-  1  any other failure
-  2  usage error (unknown command or flag, missing argument, a secret on the command line)
-  3  authentication or authorization failure (bad credential, 401, 403, revoked or invalid token)
-  4  network or server failure (no answer, 5xx, rate limited, outcome unknown)
+const exitCodesHelp = `exit codes: (they follow the error's kind, see tokenkit.Kind)
+  0    success
+  1    any other failure (not found, conflict, bad request, invalid response)
+  2    usage or configuration error (unknown command or flag, missing argument, a secret
+       on the command line, a bad base URL, https to a plain-http server, a redirect)
+  3    authentication or authorization failure (bad credential, locked account, 401, 403,
+       revoked or invalid token)
+  4    network or server failure (no answer, 5xx, rate limited, outcome unknown)
+  130  interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM)
 `
 
 // env is the process around a command: main passes the real one, tests their
@@ -50,21 +54,49 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-// exitCode maps an error to the documented exit codes.
+// exitCode maps an error to the documented exit codes, by its kind.
 func exitCode(err error) int {
 	var ue *usageError
+	var sig signalCause
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &sig):
+		return 128 + sig.number()
 	case isAuthFailure(err):
 		return exitAuth
-	case errors.Is(err, tokenkit.ErrTransport), errors.Is(err, tokenkit.ErrServer),
-		errors.Is(err, tokenkit.ErrRateLimited):
+	}
+	switch tokenkit.KindOf(err) {
+	case tokenkit.KindConfig, tokenkit.KindInvalidInput:
+		return exitUsage
+	case tokenkit.KindTransport, tokenkit.KindOutcomeUnknown, tokenkit.KindServer, tokenkit.KindRateLimited:
 		return exitNetwork
 	}
 	return exitError
+}
+
+// signalCause is the cause of a context cancelled by a signal.
+type signalCause struct{ sig os.Signal }
+
+func (s signalCause) Error() string { return "stopped by " + s.sig.String() }
+
+func (s signalCause) number() int {
+	if n, ok := s.sig.(syscall.Signal); ok {
+		return int(n)
+	}
+	return int(syscall.SIGINT)
+}
+
+// withSignalCause returns err, or the signal that stopped the command when
+// err is the cancellation that signal caused.
+func withSignalCause(ctx context.Context, err error) error {
+	var sig signalCause
+	if err == nil || !errors.As(context.Cause(ctx), &sig) || tokenkit.KindOf(err) != tokenkit.KindCanceled {
+		return err
+	}
+	return fmt.Errorf("%w: %w", sig, err)
 }
 
 // authFailure marks a failure the CLI itself found to be an authentication

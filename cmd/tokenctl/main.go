@@ -11,9 +11,10 @@
 // Secrets are never accepted as flags, where the process list shows them.
 // Commands that produce a token print it alone on standard output, so that
 // $(tokenctl csp exchange) works; -o json prints the full result with every
-// other secret redacted. Exit codes: 0 success, 1 other failure, 2 usage
-// error, 3 authentication or authorization failure, 4 network or server
-// failure.
+// other secret redacted. Exit codes follow the error's kind: 0 success, 1
+// other failure, 2 usage or configuration error, 3 authentication or
+// authorization failure, 4 network or server failure, 130 interrupted
+// (SIGINT), 143 terminated (SIGTERM).
 package main
 
 import (
@@ -30,9 +31,18 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if s, ok := <-sigs; ok {
+			cancel(signalCause{s})
+		}
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	signal.Stop(sigs)
+	close(sigs)
+	cancel(nil)
 	os.Exit(code)
 }
 
@@ -64,7 +74,7 @@ redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL.`,
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
-	err := rootCommand().exec(ctx, e, "tokenctl", args)
+	err := withSignalCause(ctx, rootCommand().exec(ctx, e, "tokenctl", args))
 	code := exitCode(err)
 	if err != nil && err != errStepsFailed {
 		msg := err.Error()

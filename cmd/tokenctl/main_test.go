@@ -168,8 +168,8 @@ func TestCSPExchange(t *testing.T) {
 	if out := mustRun(t, map[string]string{"CSP_CLIENT_SECRET": "app-secret", "CSP_URL": fake.URL()}, "csp", "client-credentials", "--client-id", "app"); strings.Count(out, ".") != 2 {
 		t.Errorf("client-credentials: %q", out)
 	}
-	if code, _, _ := runCmd(t, map[string]string{"CSP_API_TOKEN": key, "CSP_URL": "http://example.com"}, "", "csp", "exchange"); code != exitError {
-		t.Errorf("plain http to a remote host: exit %d, want %d", code, exitError)
+	if code, _, _ := runCmd(t, map[string]string{"CSP_API_TOKEN": key, "CSP_URL": "http://example.com"}, "", "csp", "exchange"); code != exitUsage {
+		t.Errorf("plain http to a remote host: exit %d, want %d (a configuration error)", code, exitUsage)
 	}
 }
 

@@ -26,6 +26,7 @@ func fastRetries() tokenkit.Option {
 func newFake(t *testing.T, opts ...tokenkit.Option) (*csptest.Server, *csp.Client) {
 	t.Helper()
 	fake := csptest.New(t)
+	fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 	c, err := csp.New(fake.URL(), append([]tokenkit.Option{tokenkit.WithHTTPClient(fake.Client()), fastRetries()}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -220,6 +221,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 	t.Run("the fake as an httpmock responder", func(t *testing.T) {
 		t.Parallel()
 		fake := csptest.New(t)
+		fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 		mt := httpmock.NewMockTransport()
 		mt.RegisterNoResponder(fake.Responder())
 		c, err := csp.New("https://console.example.test", tokenkit.WithHTTPClient(&http.Client{Transport: mt}), fastRetries())

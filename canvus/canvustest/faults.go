@@ -87,8 +87,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
 	case c.TooLarge:
 		s.writeError(w, http.StatusRequestEntityTooLarge, "Request body too large") // fake's choice
 	case path.Clean(escaped) != escaped:
-		// A client that builds "//" or "/../" paths should notice (fake's
-		// choice; a ServeMux would redirect).
+		// Doubled and trailing slashes were already routed as the canonical
+		// path (fakekit); a client that builds "/../" paths should notice
+		// (fake's choice; a ServeMux would redirect).
 		s.writeError(w, http.StatusNotFound, "Not found")
 	default:
 		s.mux.ServeHTTP(w, r)

@@ -267,8 +267,12 @@ func TestRoutingAndValidation(t *testing.T) {
 	if r := c.do("GET", "/Login", nil, ""); r.status != 405 || r.header.Get("Allow") != "POST" {
 		t.Fatalf("GET /Login: %d", r.status)
 	}
-	if r := c.do("POST", "//V4/AccessToken", nil, `{}`); r.status != 404 {
+	// cvpysdk's .../api//V4/AccessToken is routed as the canonical path.
+	if r := c.do("POST", "//V4/AccessToken", nil, `{}`); r.status != 401 || srv.Calls(commvaulttest.OpCreateAccessToken) != 1 {
 		t.Fatalf("double slash: %d", r.status)
+	}
+	if r := c.do("POST", "/./V4/AccessToken", nil, `{}`); r.status != 404 {
+		t.Fatalf("dot segment: %d", r.status)
 	}
 	// A JSON body sent as something else is refused (the body is decoded
 	// first: a body that is not JSON at all is a 400).

@@ -55,9 +55,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
 	case c.TooLarge:
 		fakekit.WriteJSON(w, http.StatusRequestEntityTooLarge, nil, errorBody(codeInvalidRequest, "Request body too large")) // fake's choice
 	case path.Clean(r.URL.Path) != r.URL.Path:
-		// A non-canonical path such as .../api//V4/AccessToken (cvpysdk
-		// builds those) is answered 404 so that a client emitting one notices
-		// (fake's choice; the real server tolerates it).
+		// Doubled and trailing slashes were already routed as the canonical
+		// path (fakekit); what is left are dot segments, which a ServeMux
+		// would redirect: answered 404 (fake's choice).
 		s.notFound(w, r)
 	default:
 		s.mux.ServeHTTP(w, r)

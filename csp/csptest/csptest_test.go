@@ -578,12 +578,40 @@ func TestRouting(t *testing.T) {
 	if got := r.header.Get("Allow"); got != http.MethodPost {
 		t.Errorf("Allow = %q", got)
 	}
-	r = do(t, srv.Client(), newReq(t, http.MethodPost, srv.URL()+"/"+pathExchange, "application/x-www-form-urlencoded", ""))
-	wantError(t, r, http.StatusNotFound, "not_found", "")
-	if srv.Calls("") != 3 || srv.TotalCalls() != 3 || srv.Calls("ExchangeAPIToken") != 0 {
+	// A doubled slash is routed as the canonical path, as CSP does (clients
+	// join a base ending in "/" with "/csp/..."), with no redirect.
+	r = do(t, srv.Client(), newReq(t, http.MethodPost, srv.URL()+"/"+pathExchange+"/", "application/x-www-form-urlencoded", ""))
+	wantError(t, r, http.StatusBadRequest, "invalid_request", "api_token is required")
+	if srv.Calls("") != 2 || srv.TotalCalls() != 3 || srv.Calls("ExchangeAPIToken") != 1 {
 		t.Errorf("Calls(\"\") = %d, TotalCalls = %d", srv.Calls(""), srv.TotalCalls())
 	}
+	// /./ is still refused.
+	r = do(t, srv.Client(), newReq(t, http.MethodPost, srv.URL()+"/csp/./gateway/am/api/auth/api-tokens/authorize", "application/x-www-form-urlencoded", ""))
+	wantError(t, r, http.StatusNotFound, "not_found", "")
 }
+
+// TestStrictPaths: tokenkit's own tests turn strict mode on, where a
+// doubled slash is a 404 and a test failure.
+func TestStrictPaths(t *testing.T) {
+	t.Parallel()
+	srv := csptest.New(t)
+	rep := &strictReporter{TB: t}
+	srv.StrictPaths(rep)
+	r := do(t, srv.Client(), newReq(t, http.MethodPost, srv.URL()+"/"+pathExchange, "application/x-www-form-urlencoded", "api_token=x"))
+	wantError(t, r, http.StatusNotFound, "not_found", "strict mode")
+	if rep.reported != 1 || srv.Calls("ExchangeAPIToken") != 0 {
+		t.Fatalf("reported %d, calls %d", rep.reported, srv.Calls("ExchangeAPIToken"))
+	}
+}
+
+// strictReporter counts what strict mode reports instead of failing the
+// test.
+type strictReporter struct {
+	testing.TB
+	reported int
+}
+
+func (r *strictReporter) Errorf(string, ...any) { r.reported++ }
 
 // faultCase is one fault and what a client sees.
 type faultCase struct {

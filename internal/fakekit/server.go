@@ -84,6 +84,7 @@ type Server struct {
 	dropped   error
 
 	mu       sync.Mutex
+	strict   Reporter // nil: non-canonical paths are routed as canonical
 	now      func() time.Time
 	faults   []Fault
 	calls    map[string]int

@@ -59,9 +59,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
 		fakekit.WriteJSON(w, http.StatusRequestEntityTooLarge, nil,
 			exceptionDetail(http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "Request body too large")) // fake's choice
 	case path.Clean(r.URL.Path) != r.URL.Path:
-		// ServeMux would redirect a non-canonical path such as
-		// //system/api/...; the fake answers 404 so that a client building
-		// such paths notices (fake's choice).
+		// Doubled and trailing slashes were already routed as the canonical
+		// path (fakekit); what is left are dot segments, which a ServeMux
+		// would redirect: answered 404 (fake's choice).
 		s.notFound(w, r)
 	default:
 		s.mux.ServeHTTP(w, r)

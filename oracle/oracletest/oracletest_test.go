@@ -341,14 +341,18 @@ func TestRoutingErrors(t *testing.T) {
 	if a := do(t, srv, "POST", "/system/api/v1/security/revoke", "", "", ""); a.status != 404 || a.str("errorCode") != oracletest.CodeNotFound {
 		t.Fatalf("404: %s", a.raw)
 	}
-	if a := do(t, srv, "POST", "/system/api/v1//security/token", "", "", ""); a.status != 404 {
-		t.Fatalf("non-canonical path: %d", a.status)
+	// A doubled slash is routed as the canonical path (401: no credentials).
+	if a := do(t, srv, "POST", "/system/api/v1//security/token", "", "", ""); a.status != 401 {
+		t.Fatalf("doubled slash: %d", a.status)
+	}
+	if a := do(t, srv, "POST", "/system/api/v1/./security/token", "", "", ""); a.status != 404 {
+		t.Fatalf("dot segment: %d", a.status)
 	}
 	big := `{"refreshToken":"` + strings.Repeat("x", 1<<20) + `"}`
 	if a := do(t, srv, "POST", tokenPath, "", "application/json", big); a.status != 413 || a.str("o:errorCode") != oracletest.CodeRequestTooLarge {
 		t.Fatalf("413: %d", a.status)
 	}
-	if srv.Calls("") != 4 || srv.TotalCalls() != 5 {
+	if srv.Calls("") != 4 || srv.TotalCalls() != 6 {
 		t.Fatalf("unrouted %d total %d", srv.Calls(""), srv.TotalCalls())
 	}
 }

@@ -360,3 +360,19 @@ func TestLostAnswerOfExchangeIsRetried(t *testing.T) {
 		t.Fatalf("calls %d, applied %d", fake.Calls("ExchangeAPIToken"), fake.Applied("ExchangeAPIToken"))
 	}
 }
+
+// TestClientCredentialsOnTokenPath: with WithClientCredentialsPath the SDK
+// uses the documented /auth/token, which the fake serves beside
+// /auth/authorize.
+func TestClientCredentialsOnTokenPath(t *testing.T) {
+	t.Parallel()
+	fake, c := newFake(t, csp.WithClientCredentialsPath("/csp/gateway/am/api/auth/token"))
+	fake.AddOAuthApp(csptest.OAuthApp{ID: "app", Secret: "right"})
+	tok, err := c.ExchangeClientCredentials(context.Background(), csp.ClientCredentials{ClientID: "app", ClientSecret: "right"})
+	if err != nil || tok.Value() == "" {
+		t.Fatalf("%v", err)
+	}
+	if fake.Calls("ExchangeClientCredentialsToken") != 1 || fake.Calls("ExchangeClientCredentials") != 0 {
+		t.Fatalf("calls: token %d authorize %d", fake.Calls("ExchangeClientCredentialsToken"), fake.Calls("ExchangeClientCredentials"))
+	}
+}

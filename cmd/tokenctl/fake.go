@@ -96,6 +96,9 @@ func serveFakes(ctx context.Context, e *env, addr string, s seed) error {
 	}
 	var mounts []mount
 	host := publicAddr(ln.Addr())
+	// Tokens and links name the address clients reach the fakes at, not the
+	// fakes' own httptest servers.
+	fakes.csp.SetPublicURL("http://" + host + "/csp")
 	for _, v := range vendorNames() {
 		h, apiPath := fakes.handler(v)
 		mounts = append(mounts, mount{"/" + v, http.StripPrefix("/"+v, h)})

@@ -99,6 +99,7 @@ func serveFakes(ctx context.Context, e *env, addr string, s seed) error {
 	// Tokens and links name the address clients reach the fakes at, not the
 	// fakes' own httptest servers.
 	fakes.csp.SetPublicURL("http://" + host + "/csp")
+	fakes.oracle.SetPublicURL("http://" + host + "/oracle")
 	for _, v := range vendorNames() {
 		h, apiPath := fakes.handler(v)
 		mounts = append(mounts, mount{"/" + v, http.StripPrefix("/"+v, h)})

@@ -80,6 +80,8 @@ func operationOf(method, p string) string {
 		return opGetAccessToken
 	case (method == http.MethodGet || method == http.MethodHead) && p == pathGetCurrentUser:
 		return opGetCurrentUser
+	case (method == http.MethodGet || method == http.MethodHead) && p == pathCSRFToken:
+		return OpCSRFToken
 	}
 	return ""
 }
@@ -89,7 +91,7 @@ func allowedMethods(p string) string {
 	switch p {
 	case pathGetAccessToken:
 		return http.MethodPost
-	case pathGetCurrentUser:
+	case pathGetCurrentUser, pathCSRFToken:
 		return "GET, HEAD"
 	}
 	return ""

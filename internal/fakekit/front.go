@@ -46,7 +46,12 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) (outcome, error) 
 	s.mu.Lock()
 	s.total++
 	s.calls[c.Op]++
-	if len(s.faults) > 0 {
+	if q := s.opFaults[c.Op]; len(q) > 0 {
+		f := q[0]
+		s.opFaults[c.Op] = q[1:]
+		fault = &f
+		rec.faulted = true
+	} else if len(s.faults) > 0 {
 		f := s.faults[0]
 		s.faults = s.faults[1:]
 		fault = &f

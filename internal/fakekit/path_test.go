@@ -111,3 +111,30 @@ func TestStrictPathsFailLoudly(t *testing.T) {
 		t.Fatalf("lenient again: %+v", a)
 	}
 }
+
+// TestFailNextOp: a per-operation fault hits only its operation and goes
+// before the global queue; ClearFaults drops both; the counts list every
+// operation.
+func TestFailNextOp(t *testing.T) {
+	t.Parallel()
+	ty := newToy(t, nil)
+	c := ty.clients()["http"].c
+	ty.kit.FailNextOp("Apply", 1, fakekit.Fault{Status: 503})
+	ty.kit.FailNext(1, fakekit.Fault{Status: 429})
+	if a := send(context.Background(), c, http.MethodGet, ty.kit.URL()+"/read", ""); a.status != 429 {
+		t.Fatalf("read took %d, want the global 429", a.status)
+	}
+	if a := send(context.Background(), c, http.MethodPost, ty.kit.URL()+"/apply", ""); a.status != 503 {
+		t.Fatalf("apply took %d, want its own 503", a.status)
+	}
+	ty.kit.FailNextOp("Apply", 3, fakekit.Fault{Status: 503})
+	ty.kit.FailNext(3, fakekit.Fault{Status: 500})
+	ty.kit.ClearFaults()
+	if a := send(context.Background(), c, http.MethodPost, ty.kit.URL()+"/apply", ""); a.status != 200 {
+		t.Fatalf("after ClearFaults: %d", a.status)
+	}
+	calls, applied := ty.kit.CallCounts(), ty.kit.AppliedCounts()
+	if calls["Read"] != 1 || calls["Apply"] != 2 || applied["Apply"] != 1 || len(applied) != 1 {
+		t.Fatalf("calls %v applied %v", calls, applied)
+	}
+}

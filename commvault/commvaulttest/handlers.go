@@ -191,7 +191,7 @@ func (h handlers) Login(_ context.Context, req api.LoginRequestObject) (api.Logi
 		Token:               ptr(value),
 		UserName:            ptr(u.Name),
 		UserGUID:            ptr(u.guid),
-		AliasName:           ptr(strconv.FormatInt(u.id, 10)), // cvpysdk reads the user id here
+		AliasName:           ptr(strconv.FormatInt(u.id, 10)), // content undocumented: the user id (fake's choice)
 		SmtpAddress:         ptr(u.Email),
 		LoginAttempts:       ptr(int32(0)),
 		RemainingLockTime:   ptr(int64(0)),

@@ -188,6 +188,7 @@ func TestFakeProcessRealClientsAndControl(t *testing.T) {
 			t.Fatalf("after reset: %v", b)
 		}
 		st, b = do(t, "GET", ctl+"/clock", nil, nil)
+		want(t, "clock after reset", st, b, 200)
 		if now, _ := time.Parse(time.RFC3339Nano, str(b, "now")); now.After(time.Now().Add(time.Hour)) {
 			t.Fatalf("clock not reset: %v", now)
 		}

@@ -34,6 +34,16 @@ func TestWhoAmIAgainstFake(t *testing.T) {
 	if fake.Calls(commvaulttest.OpWhoAmI) != 3 {
 		t.Fatalf("WhoAmI calls = %d", fake.Calls(commvaulttest.OpWhoAmI))
 	}
+	for _, r := range fake.Requests() {
+		if r.Operation != commvaulttest.OpWhoAmI {
+			continue
+		}
+		if r.Method != "POST" || r.Path != commvaulttest.BasePath+"/WhoAmI" || len(r.Body) != 0 ||
+			r.Header.Get("Authtoken") == "" || r.Header.Get("Accept") != "application/json" {
+			t.Fatalf("WhoAmI on the wire: %v, Authtoken set %t, Accept %q, body %d bytes",
+				r, r.Header.Get("Authtoken") != "", r.Header.Get("Accept"), len(r.Body))
+		}
+	}
 	if _, err := c.WhoAmI(ctx, nil); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Fatalf("nil auth: %v", err)
 	}

@@ -216,3 +216,56 @@ func TestControlAPIIsLoopbackOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestFakeHelpDocumentsSeedAndControl: the seed format and the control API
+// are in `tokenctl fake --help`.
+func TestFakeHelpDocumentsSeedAndControl(t *testing.T) {
+	t.Parallel()
+	out := mustRun(t, nil, "fake", "--help")
+	for _, want := range []string{"oauth_apps", "two_factor", "blocked", "lifetimes", "/_fake/clock", "/_fake/VENDOR/faults",
+		"/_fake/VENDOR/calls", "/_fake/cgscan/otp", "/_fake/reset", "--oauth-app", "loopback"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("fake --help lacks %q", want)
+		}
+	}
+}
+
+// TestSeedFile reads the extended seed format and refuses what cannot work.
+func TestSeedFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+time.Now().Format("150405.000000000")+".json")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	s, err := readSeedFile(write(`{"oauth_apps": [{"id": "a", "secret": "s", "scopes": ["openid"]}],
+		"users": [{"name": "u", "password": "p", "two_factor": true, "blocked": true}],
+		"lifetimes": {"csp_access_token": "90s", "canvus_session": "2h"}}`))
+	if err != nil || s.validate() != nil {
+		t.Fatalf("%v / %v", err, s.validate())
+	}
+	if time.Duration(s.Lifetimes.CSPAccessToken) != 90*time.Second || !s.Users[0].TwoFactor || s.OAuthApps[0].ID != "a" {
+		t.Fatalf("%+v", s)
+	}
+	for name, body := range map[string]string{
+		"bad lifetime":    `{"lifetimes": {"csp_access_token": "soon"}}`,
+		"unknown field":   `{"lifetimes": {"csp_refresh_token": "1h"}}`,
+		"numeric seconds": `{"lifetimes": {"csp_access_token": 90}}`,
+	} {
+		if _, err := readSeedFile(write(body)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	for name, s := range map[string]seed{
+		"app without secret": {OAuthApps: []seedApp{{ID: "a"}}},
+		"app id with colon":  {OAuthApps: []seedApp{{ID: "a:b", Secret: "s"}}},
+		"app twice":          {OAuthApps: []seedApp{{ID: "a", Secret: "s"}, {ID: "a", Secret: "t"}}},
+	} {
+		if s.validate() == nil {
+			t.Errorf("%s: valid", name)
+		}
+	}
+}

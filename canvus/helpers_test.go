@@ -60,6 +60,7 @@ type world struct {
 func newWorld(t *testing.T, opts ...tokenkit.Option) *world {
 	t.Helper()
 	fake := canvustest.New(t)
+	fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 	w := &world{fake: fake}
 	w.alice = fake.AddUser(canvustest.User{Email: aliceEmail, Password: alicePass, Name: "Alice"})
 	w.bob = fake.AddUser(canvustest.User{Email: bobEmail, Password: bobPass})

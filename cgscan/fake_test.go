@@ -23,6 +23,7 @@ func fastRetries() tokenkit.Option {
 func newFake(t *testing.T, opts ...tokenkit.Option) (*cgscantest.Server, *cgscan.Client) {
 	t.Helper()
 	fake := cgscantest.New(t)
+	fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 	c, err := cgscan.New(fake.URL(), append([]tokenkit.Option{
 		cgscan.WithAPIKey(tokenkit.Secret(fake.APIKey())),
 		tokenkit.WithHTTPClient(fake.Client()),
@@ -443,6 +444,7 @@ func TestNoReplayOfMutatingCalls(t *testing.T) {
 func TestFakeAsHTTPMockResponder(t *testing.T) {
 	t.Parallel()
 	fake := cgscantest.New(t)
+	fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 	fake.AddUser(cgscantest.User{Username: "hank", Password: "pw-hank-1", TwoFactor: true})
 	// The fake routes on the path: serve it under /api by stripping the prefix.
 	mt := httpmock.NewMockTransport()

@@ -25,6 +25,13 @@
 // SessionSource, which logs in again when the session expires or is answered
 // with 401. Manager adapts the calls to tokenkit.Issuer, tokenkit.Lister and
 // tokenkit.Revoker; LoginExchanger and Rotator are tokenkit.Exchangers.
+// WhoAmI checks any session or access token you were given and names its
+// user (POST /WhoAmI, the check Commvault's Python SDK makes).
+//
+// Login sends the documented body only. Commvault's Python SDK also sends
+// mode 4 and clientType 30, and its Terraform provider mode 5; what these
+// undocumented values mean is not published, the documented body logs in,
+// so this package does not send them (openapi/commvault.yaml, LoginRequest).
 //
 // # Rotation safety
 //

@@ -53,6 +53,7 @@ var creds = commvault.Credentials{Username: user, Password: password}
 func newFake(t *testing.T, clk *clock, opts ...tokenkit.Option) (*commvaulttest.Server, *commvault.Client) {
 	t.Helper()
 	fake := commvaulttest.New(t)
+	fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 	fake.AddUser(commvaulttest.User{Name: user, Password: password, Email: "admin@example.com"})
 	base := []tokenkit.Option{tokenkit.WithHTTPClient(fake.Client()), fastRetries()}
 	if clk != nil {
@@ -423,6 +424,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 	t.Run("the fake as an httpmock responder, legacy path", func(t *testing.T) {
 		t.Parallel()
 		fake := commvaulttest.New(t)
+		fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 		fake.AddUser(commvaulttest.User{Name: user, Password: password})
 		mt := httpmock.NewMockTransport()
 		mt.RegisterNoResponder(fake.Responder())

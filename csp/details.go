@@ -39,7 +39,8 @@ type APITokenDetails struct {
 	AllowedScopes *AllowedScopes
 }
 
-// AllowedScopes is the ServicesPermissionsScopesDto of an API token.
+// AllowedScopes is the AllowedScopesDto of an API token: what its access
+// tokens are limited to.
 type AllowedScopes struct {
 	GeneralScopes      []string            `json:"generalScopes,omitempty"`
 	OrganizationScopes *OrganizationScopes `json:"organizationScopes,omitempty"`

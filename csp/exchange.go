@@ -76,7 +76,7 @@ func (c *Client) ExchangeAPIToken(ctx context.Context, req APITokenRequest) (*Ac
 		body.AllowedResourceScope = ptr.To(string(req.AllowedResourceScope))
 	}
 	dto, err := call[api.AccessTokenDto](ctx, c, op, httpx.Idempotent, func(ctx context.Context) (*http.Response, error) {
-		return c.api.ExchangeAPITokenWithFormdataBody(ctx, body)
+		return c.api.ExchangeAPITokenWithFormdataBody(ctx, nil, body) // never the deprecated query parameter
 	})
 	if err != nil {
 		return nil, err

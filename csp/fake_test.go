@@ -25,6 +25,7 @@ func fastRetries() tokenkit.Option {
 func newFake(t *testing.T, opts ...tokenkit.Option) (*csptest.Server, *csp.Client) {
 	t.Helper()
 	fake := csptest.New(t)
+	fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 	c, err := csp.New(fake.URL(), append([]tokenkit.Option{tokenkit.WithHTTPClient(fake.Client()), fastRetries()}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +220,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 	t.Run("the fake as an httpmock responder", func(t *testing.T) {
 		t.Parallel()
 		fake := csptest.New(t)
+		fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 		mt := httpmock.NewMockTransport()
 		mt.RegisterNoResponder(fake.Responder())
 		c, err := csp.New("https://console.example.test", tokenkit.WithHTTPClient(&http.Client{Transport: mt}), fastRetries())
@@ -337,5 +339,21 @@ func TestLostAnswerOfExchangeIsRetried(t *testing.T) {
 	}
 	if fake.Calls("ExchangeAPIToken") != 2 || fake.Applied("ExchangeAPIToken") != 2 {
 		t.Fatalf("calls %d, applied %d", fake.Calls("ExchangeAPIToken"), fake.Applied("ExchangeAPIToken"))
+	}
+}
+
+// TestClientCredentialsOnTokenPath: with WithClientCredentialsPath the SDK
+// uses the documented /auth/token, which the fake serves beside
+// /auth/authorize.
+func TestClientCredentialsOnTokenPath(t *testing.T) {
+	t.Parallel()
+	fake, c := newFake(t, csp.WithClientCredentialsPath("/csp/gateway/am/api/auth/token"))
+	fake.AddOAuthApp(csptest.OAuthApp{ID: "app", Secret: "right"})
+	tok, err := c.ExchangeClientCredentials(context.Background(), csp.ClientCredentials{ClientID: "app", ClientSecret: "right"})
+	if err != nil || tok.Value() == "" {
+		t.Fatalf("%v", err)
+	}
+	if fake.Calls("ExchangeClientCredentialsToken") != 1 || fake.Calls("ExchangeClientCredentials") != 0 {
+		t.Fatalf("calls: token %d authorize %d", fake.Calls("ExchangeClientCredentialsToken"), fake.Calls("ExchangeClientCredentials"))
 	}
 }

@@ -55,8 +55,14 @@
 //     tokenkit.ErrInvalidCredential.
 //   - Oracle's own toolkit renews a token by presenting it (no body) before
 //     signing in again; SourceRequest.RenewWithAccessToken does the same.
-//   - The CSRF token Oracle's toolkit sends on other /system/api POSTs is not
-//     sent on its token call, and not here either.
+//   - Oracle's own CLI (cec) sends the token call both with and without a
+//     CSRF token: `cec refresh-oauth-token` first fetches one from
+//     GET /system/api/v1/csrfToken and sends it as X-CSRF-TOKEN with
+//     X-REQUESTED-WITH: XMLHttpRequest, while its sign-in sends only
+//     Authorization (oracle/content-and-experience-toolkit: serverRest.js
+//     _executePost, serverUtils.js getSystemCSRFToken and _loginToPODServer).
+//     Nothing documents that the call requires one, so this package sends
+//     none; oracletest accepts the headers without requiring them.
 //   - The member names of groups, application roles and links in
 //     GET /system/api/v1/me are not shown by the documentation; User keeps
 //     unknown members in Extra.

@@ -41,6 +41,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 func newFake(t *testing.T, opts ...tokenkit.Option) (*oracletest.Server, *oracle.Client) {
 	t.Helper()
 	fake := oracletest.New(t)
+	fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 	c, err := oracle.New(fake.URL(), append([]tokenkit.Option{tokenkit.WithHTTPClient(fake.Client()), fastRetries()}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -445,6 +446,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 	t.Run("the fake as an httpmock responder", func(t *testing.T) {
 		t.Parallel()
 		fake := oracletest.New(t)
+		fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 		fake.AddUser(ada)
 		mt := httpmock.NewMockTransport()
 		mt.RegisterNoResponder(fake.Responder())

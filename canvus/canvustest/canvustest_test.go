@@ -397,3 +397,41 @@ func TestHandlerSharesState(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}
 }
+
+// TestStatusAudit checks the status and body shape clients read: success
+// is exactly 200 with a JSON object, logout included (never an empty body),
+// and a doubled slash reaches the canonical route.
+func TestStatusAudit(t *testing.T) {
+	t.Parallel()
+	srv := canvustest.New(t)
+	srv.AddUser(canvustest.User{Email: "ada@example.com", Password: "pw"})
+	post := func(path, token, body string) (int, string, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL()+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Private-Token", token)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		raw, _ := io.ReadAll(resp.Body)
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s: not a JSON object: %q", path, raw)
+		}
+		return resp.StatusCode, resp.Header.Get("Content-Type"), m
+	}
+	st, _, login := post("//users/login", "", `{"email":"ada@example.com","password":"pw"}`)
+	if st != http.StatusOK || login["token"] == nil {
+		t.Fatalf("login: %d %v", st, login)
+	}
+	st, ct, out := post("/users/logout", login["token"].(string), "")
+	if st != http.StatusOK || !strings.HasPrefix(ct, "application/json") || len(out) == 0 {
+		t.Fatalf("logout: %d %q %v", st, ct, out)
+	}
+	if st, _, _ := post("/users/login", "", `{"email":"ada@example.com","password":"wrong"}`); st != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", st)
+	}
+}

@@ -37,6 +37,14 @@
 //     marked in the code; the content type of requests is not checked, since
 //     the vendor's own curl examples send JSON as form data.
 //
+// Status codes and bodies were audited against what clients read: every
+// success is 200 with a JSON body, create and delete included ("Success is
+// 200 even for create and delete", Canvus docs), and logout answers a JSON
+// object ({"msg": …}), never an empty body; 401 for wrong credentials or a
+// missing, unknown or expired token, 403 for a blocked user or another
+// user's tokens, 404 for an unknown user or token id. Doubled or trailing slashes are routed as the
+// canonical path (internal/fakekit).
+//
 // Fault knobs (FailNext with a Fault: status with Retry-After, connection
 // drop before or after acting, malformed or HTML bodies, delay), call counts
 // (Calls), counts of state changes (Applied) and recorded requests

@@ -33,6 +33,20 @@ type Fault = fakekit.Fault
 // state (except DropAfterApply).
 func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
 
+// FailNextOp queues f for the next n requests of the operation op only (an
+// operation id as Calls takes it); they take it before a FailNext fault.
+func (s *Server) FailNextOp(op string, n int, f Fault) { s.kit.FailNextOp(op, n, f) }
+
+// ClearFaults drops every queued fault, of FailNext and of FailNextOp.
+func (s *Server) ClearFaults() { s.kit.ClearFaults() }
+
+// CallCounts returns Calls for every operation that received a request,
+// "" for the requests that matched none.
+func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
+
+// AppliedCounts returns Applied for every operation that changed state.
+func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
+
 // RecordedRequest is a request as the fake received it, for wire
 // assertions: its operation id, method, path (decoded, and EscapedPath as
 // sent, with its percent-encoding), RawQuery as sent ("subscribe" or
@@ -87,8 +101,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
 	case c.TooLarge:
 		s.writeError(w, http.StatusRequestEntityTooLarge, "Request body too large") // fake's choice
 	case path.Clean(escaped) != escaped:
-		// A client that builds "//" or "/../" paths should notice (fake's
-		// choice; a ServeMux would redirect).
+		// Doubled and trailing slashes were already routed as the canonical
+		// path (fakekit); a client that builds "/../" paths should notice
+		// (fake's choice; a ServeMux would redirect).
 		s.writeError(w, http.StatusNotFound, "Not found")
 	default:
 		s.mux.ServeHTTP(w, r)

@@ -130,6 +130,20 @@ func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 // dropped. Close may be called more than once.
 func (s *Server) Close() { s.kit.Close() }
 
+// StrictPaths makes the fake refuse a path with a doubled or trailing slash
+// (404) and report it to t with Errorf, instead of routing it as the
+// canonical path as the real server does (see internal/fakekit Canonical).
+// tokenkit's own tests use it so that the SDK is caught if it ever sends
+// such a path; tests of clients that do (the vendor's own SDK) leave it off.
+// A nil t turns it off.
+func (s *Server) StrictPaths(t testing.TB) {
+	if t == nil {
+		s.kit.StrictPaths(nil)
+		return
+	}
+	s.kit.StrictPaths(t)
+}
+
 // SetClock replaces the clock the fake uses for session expiry and
 // creation times. A nil now restores time.Now. Keep-alive lines follow real
 // time (see SetKeepAlive and KeepAlive).

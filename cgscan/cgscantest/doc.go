@@ -41,6 +41,13 @@
 // as an http.Handler (Handler), and as a github.com/jarcoal/httpmock
 // responder (Responder).
 //
+// Status codes and bodies were audited against what clients read: every
+// success is 200 with a JSON body (sign-out included); 401 for a wrong API
+// key, password, code or token; 422 for a body missing fields. Under
+// tokenctl fake a test reads a 2FA user's current code from
+// GET /_fake/cgscan/otp?user=NAME. Doubled or trailing slashes are routed as
+// the canonical path (internal/fakekit).
+//
 // The shortest working use:
 //
 //	srv := cgscantest.New(t) // closed by t.Cleanup

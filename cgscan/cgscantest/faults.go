@@ -28,6 +28,20 @@ type Fault = fakekit.Fault
 // Calls and TotalCalls and is recorded; only DropAfterApply changes state.
 func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
 
+// FailNextOp queues f for the next n requests of the operation op only (an
+// operation id as Calls takes it); they take it before a FailNext fault.
+func (s *Server) FailNextOp(op string, n int, f Fault) { s.kit.FailNextOp(op, n, f) }
+
+// ClearFaults drops every queued fault, of FailNext and of FailNextOp.
+func (s *Server) ClearFaults() { s.kit.ClearFaults() }
+
+// CallCounts returns Calls for every operation that received a request,
+// "" for the requests that matched none.
+func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
+
+// AppliedCounts returns Applied for every operation that changed state.
+func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
+
 // RecordedRequest is a request as the fake received it, for wire assertions:
 // its operation, method, path as sent (before any SetPath mapping), query,
 // headers (x-api-key and Authorization included), Content-Type, the members

@@ -149,6 +149,20 @@ func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 // Close may be called more than once.
 func (s *Server) Close() { s.kit.Close() }
 
+// StrictPaths makes the fake refuse a path with a doubled or trailing slash
+// (404) and report it to t with Errorf, instead of routing it as the
+// canonical path as the real server does (see internal/fakekit Canonical).
+// tokenkit's own tests use it so that the SDK is caught if it ever sends
+// such a path; tests of clients that do (the vendor's own SDK) leave it off.
+// A nil t turns it off.
+func (s *Server) StrictPaths(t testing.TB) {
+	if t == nil {
+		s.kit.StrictPaths(nil)
+		return
+	}
+	s.kit.StrictPaths(t)
+}
+
 // SetClock replaces the clock that expires pending sign-ins (OTPSessionTTL).
 // A nil now restores time.Now.
 func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }

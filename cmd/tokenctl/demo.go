@@ -40,7 +40,7 @@ var errStepsFailed = errors.New("demo: some steps failed")
 func demo(ctx context.Context, w io.Writer) error {
 	start := time.Now()
 	s := seed{}.withDefaults()
-	fakes := startFakes(s)
+	fakes := startFakes(s, nil)
 	defer fakes.Close()
 	cr := credentials{user: s.Users[0], apiToken: tokenkit.Secret(s.APITokens[0]), apiKey: tokenkit.Secret(s.APIKeys[0])}
 

@@ -36,21 +36,59 @@ client takes as its base URL (tokenctl <vendor> --url, or $<VENDOR>_URL).
 
 Seed data comes from --config (JSON), the flags, or both:
 
-  {"users": [{"name": "ada", "password": "pw", "admin": true}],
-   "api_tokens": ["a-csp-api-token"], "api_keys": ["a-clone-guard-api-key"]}
+  {"users": [{"name": "ada", "password": "pw", "admin": true},
+             {"name": "eve", "password": "pw", "blocked": true},
+             {"name": "otto", "password": "pw", "two_factor": true}],
+   "api_tokens": ["a-csp-api-token"],
+   "oauth_apps": [{"id": "app", "secret": "s", "org_id": "org-1", "scopes": ["openid"]}],
+   "api_keys": ["a-clone-guard-api-key"],
+   "lifetimes": {"csp_access_token": "30m", "commvault_access_token": "30m",
+                 "oracle_access_token": "1h", "oracle_refresh_token": "24h",
+                 "canvus_session": "2h"}}
 
 Every user exists on Commvault, Canvus (as NAME@example.com unless NAME has an @),
-Oracle and Clone Guard; API tokens are CSP's, API keys Clone Guard's. What is not
+Oracle and Clone Guard. A blocked user cannot sign in to Canvus (blocked) or Oracle
+(locked). A two_factor user must give Clone Guard a one-time code: read the current
+one from GET /_fake/cgscan/otp?user=NAME. API tokens and OAuth apps are CSP's (the
+apps use /auth/token or /auth/authorize, orgId optional), API keys Clone Guard's.
+Lifetimes are Go durations; what is not given keeps the fake's default. What is not
 given gets the default: user demo (admin) with password demo-password, CSP API token
-demo-api-token, Clone Guard API key demo-api-key. These are test data for the fakes,
-not secrets, so unlike the vendor commands this one takes them as flags.`,
+demo-api-token, CSP OAuth app demo-app with secret demo-app-secret, Clone Guard API
+key demo-api-key. These are test data for the fakes, not secrets, so unlike the
+vendor commands this one takes them as flags.
+
+Paths with doubled or trailing slashes (what cvpysdk and many CSP clients send) are
+served as the canonical path, without a redirect.
+
+Control API, for loopback clients only, under /_fake/ (JSON in and out):
+
+  GET    /_fake/                    this list
+  GET    /_fake/clock               {"now": "..."}: the fakes' shared clock
+  POST   /_fake/clock               {"advance": "90m"}: move it forward
+  POST   /_fake/VENDOR/faults       {"operation": "RenewAccessToken", "count": 1,
+                                     "status": 503, "retry_after": "2"} (also "html",
+                                     "malformed", "drop", "drop_after_apply": true,
+                                     "delay": "2s"); without operation the next
+                                     requests get it whatever they are
+  DELETE /_fake/VENDOR/faults       clear the vendor's queued faults
+  GET    /_fake/VENDOR/calls        {"total", "calls": {op: n}, "applied": {op: n},
+                                     "requests": [{operation, method, path, faulted}]}
+  GET    /_fake/cgscan/otp?user=U   {"otp": "...", "recovery_codes": [...]}
+  POST   /_fake/reset               every fake back to its seed, the clock to now
+
+"applied" counts the requests that changed state (a lost answer included), so a test
+can prove its client did not replay a renewal. Example:
+
+  curl -s -X POST localhost:PORT/_fake/commvault/faults \
+       -d '{"operation": "RenewAccessToken", "status": 503}'`,
 		setup: func(fs *flag.FlagSet, e *env, cc *cmdCtx) func(context.Context, []string) error {
 			addr := fs.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
 			config := fs.String("config", "", "read seed data from this JSON file")
-			var users, tokens, keys listFlag
+			var users, tokens, keys, apps listFlag
 			fs.Var(&users, "user", "add a user NAME:PASSWORD on every vendor with users (repeatable)")
 			fs.Var(&tokens, "api-token", "add a CSP API token (repeatable)")
 			fs.Var(&keys, "api-key", "add a Clone Guard API key (repeatable)")
+			fs.Var(&apps, "oauth-app", "add a CSP OAuth app ID:SECRET (repeatable)")
 			return func(ctx context.Context, args []string) error {
 				if err := wantArgs(cc, args); err != nil {
 					return err
@@ -68,6 +106,13 @@ not secrets, so unlike the vendor commands this one takes them as flags.`,
 						return usagef("%s: --user wants NAME:PASSWORD", cc.path)
 					}
 					s.Users = append(s.Users, seedUser{Name: name, Password: pw})
+				}
+				for _, a := range apps {
+					id, secret, ok := strings.Cut(a, ":")
+					if !ok {
+						return usagef("%s: --oauth-app wants ID:SECRET", cc.path)
+					}
+					s.OAuthApps = append(s.OAuthApps, seedApp{ID: id, Secret: secret})
 				}
 				s.APITokens = append(s.APITokens, tokens...)
 				s.APIKeys = append(s.APIKeys, keys...)
@@ -87,41 +132,23 @@ func serveFakes(ctx context.Context, e *env, addr string, s seed) error {
 	if err != nil {
 		return fmt.Errorf("fake: %w", err)
 	}
-	fakes := startFakes(s)
-	defer fakes.Close()
-
-	type mount struct {
-		prefix string
-		h      http.Handler
-	}
-	var mounts []mount
 	host := publicAddr(ln.Addr())
+	fakes := newFakeHost(s, "http://"+host)
+	defer fakes.Close()
 	for _, v := range vendorNames() {
-		h, apiPath := fakes.handler(v)
-		mounts = append(mounts, mount{"/" + v, http.StripPrefix("/"+v, h)})
+		_, apiPath := fakes.cur.Load().handler(v)
 		fmt.Fprintf(e.stdout, "%s http://%s/%s%s\n", v, host, v, apiPath)
 	}
 	srv := &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			// A prefix match by hand rather than a ServeMux, which would
-			// clean paths and so break Canvus token ids holding "//".
-			p := r.URL.EscapedPath()
-			for _, m := range mounts {
-				if p == m.prefix || strings.HasPrefix(p, m.prefix+"/") {
-					m.h.ServeHTTP(w, r)
-					return
-				}
-			}
-			http.Error(w, "tokenctl fake: no vendor here; the vendors are under /csp, /commvault, /canvus, /oracle and /cgscan", http.StatusNotFound)
-		}),
+		Handler:           fakes,
 	}
 	names := make([]string, 0, len(s.Users))
 	for _, u := range s.Users {
 		names = append(names, u.Name)
 	}
-	fmt.Fprintf(e.stderr, "tokenctl fake: serving on %s (users: %s; %d CSP API token(s), %d Clone Guard API key(s)); SIGINT or SIGTERM stops it\n",
-		host, strings.Join(names, ", "), len(s.APITokens), len(s.APIKeys))
+	fmt.Fprintf(e.stderr, "tokenctl fake: serving on %s (users: %s; %d CSP API token(s), %d CSP OAuth app(s), %d Clone Guard API key(s)); control API at http://%s/_fake/; SIGINT or SIGTERM stops it\n",
+		host, strings.Join(names, ", "), len(s.APITokens), len(s.OAuthApps), len(s.APIKeys), host)
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
 		fmt.Fprintf(e.stderr, "tokenctl fake: warning: listening on %s, not only on loopback: the fakes have no real security, and the vendor clients accept plain HTTP only on loopback\n", ln.Addr())
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
 	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
@@ -19,12 +20,15 @@ import (
 func vendorNames() []string { return []string{"csp", "commvault", "canvus", "oracle", "cgscan"} }
 
 // seed is the data the fakes start with: users on every vendor that has
-// users, CSP API tokens and Clone Guard API keys. It is also the format of
-// the file `tokenctl fake --config` reads.
+// users, CSP API tokens and OAuth apps, Clone Guard API keys, and token
+// lifetimes. It is also the format of the file `tokenctl fake --config`
+// reads.
 type seed struct {
-	Users     []seedUser `json:"users,omitempty"`
-	APITokens []string   `json:"api_tokens,omitempty"`
-	APIKeys   []string   `json:"api_keys,omitempty"`
+	Users     []seedUser    `json:"users,omitempty"`
+	APITokens []string      `json:"api_tokens,omitempty"`
+	APIKeys   []string      `json:"api_keys,omitempty"`
+	OAuthApps []seedApp     `json:"oauth_apps,omitempty"`
+	Lifetimes seedLifetimes `json:"lifetimes,omitzero"`
 }
 
 // seedUser is a user of every fake that has users: Commvault, Canvus,
@@ -34,14 +38,59 @@ type seedUser struct {
 	Name     string `json:"name"`
 	Password string `json:"password"`
 	Admin    bool   `json:"admin,omitempty"`
+	// Blocked users exist but cannot sign in: Canvus answers them as
+	// blocked, Oracle as locked. Commvault and Clone Guard have no such
+	// state in their fakes.
+	Blocked bool `json:"blocked,omitempty"`
+	// TwoFactor makes Clone Guard sign-in ask for a one-time code; a test
+	// reads the current one from GET /_fake/cgscan/otp?user=NAME.
+	TwoFactor bool `json:"two_factor,omitempty"`
 }
+
+// seedApp is a CSP OAuth app for the client-credentials grant.
+type seedApp struct {
+	ID     string   `json:"id"`
+	Secret string   `json:"secret"`
+	OrgID  string   `json:"org_id,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// seedLifetimes are token lifetimes, as Go durations ("90s", "1h"); zero
+// keeps the fake's default.
+type seedLifetimes struct {
+	CSPAccessToken       duration `json:"csp_access_token,omitzero"`
+	CommvaultAccessToken duration `json:"commvault_access_token,omitzero"`
+	OracleAccessToken    duration `json:"oracle_access_token,omitzero"`
+	OracleRefreshToken   duration `json:"oracle_refresh_token,omitzero"`
+	CanvusSession        duration `json:"canvus_session,omitzero"`
+}
+
+// duration is a time.Duration written as a Go duration string in JSON.
+type duration time.Duration
+
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a lifetime is a duration string such as \"30m\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("lifetime %q: want a positive duration such as \"30m\"", s)
+	}
+	*d = duration(v)
+	return nil
+}
+
+func (d duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // The seed the fakes get when none is given.
 const (
-	defaultUser     = "demo"
-	defaultPassword = "demo-password"
-	defaultAPIToken = "demo-api-token"
-	defaultAPIKey   = "demo-api-key"
+	defaultUser      = "demo"
+	defaultPassword  = "demo-password"
+	defaultAPIToken  = "demo-api-token"
+	defaultAPIKey    = "demo-api-key"
+	defaultAppID     = "demo-app"
+	defaultAppSecret = "demo-app-secret"
 )
 
 func (u seedUser) email() string {
@@ -62,6 +111,9 @@ func (s seed) withDefaults() seed {
 	if len(s.APIKeys) == 0 {
 		s.APIKeys = []string{defaultAPIKey}
 	}
+	if len(s.OAuthApps) == 0 {
+		s.OAuthApps = []seedApp{{ID: defaultAppID, Secret: defaultAppSecret}}
+	}
 	return s
 }
 
@@ -77,6 +129,18 @@ func (s seed) validate() error {
 			return fmt.Errorf("user %q appears twice", u.Name)
 		}
 		seen[strings.ToLower(u.Name)] = true
+	}
+	apps := map[string]bool{}
+	for _, a := range s.OAuthApps {
+		switch {
+		case a.ID == "" || a.Secret == "":
+			return fmt.Errorf("an OAuth app needs an id and a secret")
+		case strings.Contains(a.ID, ":"):
+			return fmt.Errorf("OAuth app id %q: no colon allowed (it is sent with HTTP Basic)", a.ID)
+		case apps[a.ID]:
+			return fmt.Errorf("OAuth app %q appears twice", a.ID)
+		}
+		apps[a.ID] = true
 	}
 	for _, v := range append(append([]string(nil), s.APITokens...), s.APIKeys...) {
 		if strings.TrimSpace(v) == "" || strings.ContainsAny(v, " \t\r\n") {
@@ -112,8 +176,9 @@ type fakeSet struct {
 }
 
 // startFakes starts the five fakes, each on its own httptest server, and
-// seeds them with s (which must be valid).
-func startFakes(s seed) *fakeSet {
+// seeds them with s (which must be valid). A non-nil clock becomes the
+// clock of all five.
+func startFakes(s seed, clock func() time.Time) *fakeSet {
 	f := &fakeSet{
 		csp:       csptest.NewServer(),
 		commvault: commvaulttest.NewServer(),
@@ -121,6 +186,31 @@ func startFakes(s seed) *fakeSet {
 		oracle:    oracletest.NewServer(),
 		cgscan:    cgscantest.NewServer(),
 		seed:      s,
+	}
+	if clock != nil {
+		f.csp.SetClock(clock)
+		f.commvault.SetClock(clock)
+		f.canvus.SetClock(clock)
+		f.oracle.SetClock(clock)
+		f.cgscan.SetClock(clock)
+	}
+	if d := time.Duration(s.Lifetimes.CSPAccessToken); d > 0 {
+		f.csp.SetAccessTokenTTL(d)
+	}
+	if d := time.Duration(s.Lifetimes.CommvaultAccessToken); d > 0 {
+		f.commvault.SetAccessTokenTTL(d)
+	}
+	if d := time.Duration(s.Lifetimes.OracleAccessToken); d > 0 {
+		f.oracle.SetAccessTokenLifetime(d)
+	}
+	if d := time.Duration(s.Lifetimes.OracleRefreshToken); d > 0 {
+		f.oracle.SetRefreshTokenLifetime(d)
+	}
+	if d := time.Duration(s.Lifetimes.CanvusSession); d > 0 {
+		f.canvus.SetSessionLifetime(d, canvustest.DefaultRememberLifetime)
+	}
+	for _, a := range s.OAuthApps {
+		f.csp.AddOAuthApp(csptest.OAuthApp{ID: a.ID, Secret: a.Secret, OrgID: a.OrgID, Scopes: a.Scopes})
 	}
 	for _, v := range s.APITokens {
 		f.csp.AddAPIToken(csptest.APIToken{Value: v, Name: "tokenctl fake", Scopes: []string{"csp:org_member", "openid"}})
@@ -130,9 +220,9 @@ func startFakes(s seed) *fakeSet {
 	}
 	for _, u := range s.Users {
 		f.commvault.AddUser(commvaulttest.User{Name: u.Name, Password: u.Password, Email: u.email(), Admin: u.Admin})
-		f.canvus.AddUser(canvustest.User{Email: u.email(), Name: u.Name, Password: u.Password, Admin: u.Admin})
-		f.oracle.AddUser(oracletest.User{Username: u.Name, Password: u.Password})
-		f.cgscan.AddUser(cgscantest.User{Username: u.Name, Password: u.Password})
+		f.canvus.AddUser(canvustest.User{Email: u.email(), Name: u.Name, Password: u.Password, Admin: u.Admin, Blocked: u.Blocked})
+		f.oracle.AddUser(oracletest.User{Username: u.Name, Password: u.Password, Locked: u.Blocked})
+		f.cgscan.AddUser(cgscantest.User{Username: u.Name, Password: u.Password, TwoFactor: u.TwoFactor})
 	}
 	return f
 }

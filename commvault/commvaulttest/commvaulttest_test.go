@@ -15,6 +15,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/internal/realclient"
 )
 
 type clock struct {
@@ -267,8 +268,12 @@ func TestRoutingAndValidation(t *testing.T) {
 	if r := c.do("GET", "/Login", nil, ""); r.status != 405 || r.header.Get("Allow") != "POST" {
 		t.Fatalf("GET /Login: %d", r.status)
 	}
-	if r := c.do("POST", "//V4/AccessToken", nil, `{}`); r.status != 404 {
+	// cvpysdk's .../api//V4/AccessToken is routed as the canonical path.
+	if r := c.do("POST", "//V4/AccessToken", nil, `{}`); r.status != 401 || srv.Calls(commvaulttest.OpCreateAccessToken) != 1 {
 		t.Fatalf("double slash: %d", r.status)
+	}
+	if r := c.do("POST", "/./V4/AccessToken", nil, `{}`); r.status != 404 {
+		t.Fatalf("dot segment: %d", r.status)
 	}
 	// A JSON body sent as something else is refused (the body is decoded
 	// first: a body that is not JSON at all is a 400).
@@ -369,4 +374,41 @@ func TestRecordedRequestsNeverPrintSecrets(t *testing.T) {
 			t.Fatalf("secret in %s", text)
 		}
 	}
+}
+
+// TestCVPySDKWire replays what Commvault's Python SDK sends (probe, login
+// with mode and clientType, WhoAmI, the V4 calls with their doubled and
+// trailing slashes, renew, delete, logout) against the fake.
+func TestCVPySDKWire(t *testing.T) {
+	t.Parallel()
+	srv := commvaulttest.New(t)
+	srv.AddUser(commvaulttest.User{Name: "ada", Password: "pw-ada"})
+	if got := realclient.CVPySDK(t, srv.Client(), srv.URL(), "ada", "pw-ada"); got != "ada" {
+		t.Fatalf("who_am_i read %q", got)
+	}
+	reqs := srv.Requests()
+	if reqs[0].Operation != commvaulttest.OpServiceProbe || reqs[0].Path != commvaulttest.BasePath+"/" {
+		t.Fatalf("first request %v path %q", reqs[0], reqs[0].Path)
+	}
+	if login := reqs[1].JSON; login["mode"] != float64(4) || login["clientType"] != float64(30) || srv.Applied(commvaulttest.OpLogin) != 1 {
+		t.Fatalf("login %v", reqs[1])
+	}
+	if srv.Calls(commvaulttest.OpListAccessTokens) != 1 || srv.Calls(commvaulttest.OpRenewAccessToken) != 2 || srv.Applied(commvaulttest.OpDeleteAccessToken) != 1 {
+		t.Fatalf("calls: list %d renew %d", srv.Calls(commvaulttest.OpListAccessTokens), srv.Calls(commvaulttest.OpRenewAccessToken))
+	}
+
+	// The same client against a fake that refuses renewals inside HTTP 200.
+	srv2 := commvaulttest.New(t)
+	srv2.SetRenewFailuresInBand(true)
+	srv2.AddUser(commvaulttest.User{Name: "ada", Password: "pw-ada"})
+	realclient.CVPySDK(t, srv2.Client(), srv2.URL(), "ada", "pw-ada")
+
+	// GET /v2/whoami, the MCP server's check: 401 for an unknown token.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/v2/whoami", nil)
+	req.Header.Set("Authtoken", "nope")
+	resp, err := srv.Client().Do(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("v2/whoami: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }

@@ -46,6 +46,18 @@
 //	c, _ := commvault.New(fake.URL())
 //	session, err := c.Login(ctx, commvault.Credentials{Username: "admin", Password: "secret"})
 //
+// Checked against Commvault's Python SDK (Commvault/cvpysdk, replayed by
+// internal/realclient against this fake and against tokenctl fake): the
+// GET {base}/ probe answers 200; Login accepts its mode and clientType and
+// answers userName and token; POST /WhoAmI answers user.userName with the
+// Content-Type application/json (cvpysdk falls back to XML otherwise); the
+// V4 paths with a doubled slash and the list with a trailing one are routed
+// as canonical; create answers error.errorCode and tokenInfo; list, renew
+// and delete answer 200 with a top-level errorCode (always present on
+// delete, which cvpysdk indexes); a refused renew is a 400, or with
+// SetRenewFailuresInBand a 200 with a top-level errorCode; Logout answers
+// 200 text. Commvault's MCP server's GET /v2/whoami answers 200 or 401.
+//
 // Everything the fake does where the public documentation is silent (error
 // codes and wording, lockout policy, token formats) is marked "fake's choice"
 // in the source.

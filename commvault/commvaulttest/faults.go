@@ -30,6 +30,20 @@ type Fault = fakekit.Fault
 // in Calls and TotalCalls and is recorded.
 func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
 
+// FailNextOp queues f for the next n requests of the operation op only (an
+// operation id as Calls takes it); they take it before a FailNext fault.
+func (s *Server) FailNextOp(op string, n int, f Fault) { s.kit.FailNextOp(op, n, f) }
+
+// ClearFaults drops every queued fault, of FailNext and of FailNextOp.
+func (s *Server) ClearFaults() { s.kit.ClearFaults() }
+
+// CallCounts returns Calls for every operation that received a request,
+// "" for the requests that matched none.
+func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
+
+// AppliedCounts returns Applied for every operation that changed state.
+func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
+
 // RecordedRequest is a request as the fake received it, for wire
 // assertions: its operation id, method, path, query, headers (Authtoken and
 // Authorization included), Content-Type, the members of a JSON body, the raw
@@ -55,9 +69,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
 	case c.TooLarge:
 		fakekit.WriteJSON(w, http.StatusRequestEntityTooLarge, nil, errorBody(codeInvalidRequest, "Request body too large")) // fake's choice
 	case path.Clean(r.URL.Path) != r.URL.Path:
-		// A non-canonical path such as .../api//V4/AccessToken (cvpysdk
-		// builds those) is answered 404 so that a client emitting one notices
-		// (fake's choice; the real server tolerates it).
+		// Doubled and trailing slashes were already routed as the canonical
+		// path (fakekit); what is left are dot segments, which a ServeMux
+		// would redirect: answered 404 (fake's choice).
 		s.notFound(w, r)
 	default:
 		s.mux.ServeHTTP(w, r)

@@ -40,6 +40,8 @@ func (s *Server) newRouter() http.Handler {
 		api.StrictHTTPServerOptions{RequestErrorHandlerFunc: requestError, ResponseErrorHandlerFunc: responseError})
 	for _, base := range []string{BasePath, LegacyBasePath} {
 		api.HandlerWithOptions(strict, api.StdHTTPServerOptions{BaseURL: base, BaseRouter: mux, ErrorHandlerFunc: requestError})
+		mux.HandleFunc("GET "+base+"/v2/whoami", s.whoAmIV2)
+		mux.HandleFunc("GET "+base, probe) // {base}/ arrives here: fakekit strips the trailing slash
 	}
 	return mux
 }
@@ -189,7 +191,7 @@ func (h handlers) Login(_ context.Context, req api.LoginRequestObject) (api.Logi
 		Token:               ptr(value),
 		UserName:            ptr(u.Name),
 		UserGUID:            ptr(u.guid),
-		AliasName:           ptr(strconv.FormatInt(u.id, 10)), // cvpysdk reads the user id here
+		AliasName:           ptr(strconv.FormatInt(u.id, 10)), // content undocumented: the user id (fake's choice)
 		SmtpAddress:         ptr(u.Email),
 		LoginAttempts:       ptr(int32(0)),
 		RemainingLockTime:   ptr(int64(0)),
@@ -639,12 +641,22 @@ func (s *Server) deleteChain(id int64) {
 // sends none.
 func (h handlers) RenewAccessToken(_ context.Context, req api.RenewAccessTokenRequestObject) (api.RenewAccessTokenResponseObject, error) {
 	s := h.s
-	b := req.Body
-	if b.AccessToken == "" || b.RefreshToken == "" {
-		return api.RenewAccessToken400JSONResponse(errorBody(codeInvalidRequest, "accessToken and refreshToken are required")), nil // A.6: both required
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	res := s.renewAccessToken(req.Body)
+	if bad, ok := res.(api.RenewAccessToken400JSONResponse); ok && s.renewInBand {
+		// The refusal inside HTTP 200, as a top-level {errorCode,
+		// errorMessage}: cvpysdk's renew_access_token checks for it.
+		return api.RenewAccessToken200JSONResponse{ErrorCode: bad.ErrorCode, ErrorMessage: bad.ErrorMessage}, nil
+	}
+	return res, nil
+}
+
+// renewAccessToken is the renew; mu must be held.
+func (s *Server) renewAccessToken(b *api.RenewAccessTokenRequest) api.RenewAccessTokenResponseObject {
+	if b.AccessToken == "" || b.RefreshToken == "" {
+		return api.RenewAccessToken400JSONResponse(errorBody(codeInvalidRequest, "accessToken and refreshToken are required")) // A.6: both required
+	}
 	var t *token
 	for _, c := range s.tokens {
 		if c.refresh != "" && c.refresh == b.RefreshToken {
@@ -660,19 +672,19 @@ func (h handlers) RenewAccessToken(_ context.Context, req api.RenewAccessTokenRe
 			s.deleteChain(chain)
 			s.chainInvalidations++
 			return api.RenewAccessToken400JSONResponse(errorBody(codeChainInvalidated,
-				"The refresh token was already used. All access tokens in the create and renew chain have been invalidated and deleted")), nil
+				"The refresh token was already used. All access tokens in the create and renew chain have been invalidated and deleted"))
 		}
-		return api.RenewAccessToken400JSONResponse(errorBody(codeInvalidPair, "Invalid access token or refresh token")), nil // fake's wording
+		return api.RenewAccessToken400JSONResponse(errorBody(codeInvalidPair, "Invalid access token or refresh token")) // fake's wording
 	}
 	if t.access != b.AccessToken {
-		return api.RenewAccessToken400JSONResponse(errorBody(codeInvalidPair, "Invalid access token or refresh token")), nil
+		return api.RenewAccessToken400JSONResponse(errorBody(codeInvalidPair, "Invalid access token or refresh token"))
 	}
 	if !renewableType(t.typ) {
-		return api.RenewAccessToken400JSONResponse(errorBody(codeNotRenewable, "This token type cannot be renewed")), nil
+		return api.RenewAccessToken400JSONResponse(errorBody(codeNotRenewable, "This token type cannot be renewed"))
 	}
 	now := s.kit.Now()
 	if !now.Before(t.renewableUntil) || !now.Before(t.refreshExpires) {
-		return api.RenewAccessToken400JSONResponse(errorBody(codeRefreshExpired, "The refresh token has expired")), nil // fake's wording
+		return api.RenewAccessToken400JSONResponse(errorBody(codeRefreshExpired, "The refresh token has expired")) // fake's wording
 	}
 	s.stale[t.refresh] = t.id
 	t.access, t.refresh = randomToken(), randomToken()
@@ -690,5 +702,54 @@ func (h handlers) RenewAccessToken(_ context.Context, req api.RenewAccessTokenRe
 		RefreshToken:                ptr(t.refresh),
 		RefreshTokenExpiryTimestamp: ptr(t.refreshExpires.Unix()),
 		RenewableUntilTimestamp:     ptr(t.renewableUntil.Unix()),
-	}, nil
+	}
+}
+
+// whoAmIUser is the user object of the token-check answers.
+func whoAmIUser(u *user) *api.WhoAmIUser {
+	return &api.WhoAmIUser{UserName: ptr(u.Name), UserId: ptr(u.id), UserGUID: ptr(u.guid)}
+}
+
+// WhoAmI implements POST /WhoAmI, cvpysdk's token check (who_am_i): any
+// session or access token in Authtoken (with or without "Bearer ") or in
+// Authorization: Bearer. An unknown token is a 401 Access denied, which
+// cvpysdk reports as a failed check.
+func (h handlers) WhoAmI(ctx context.Context, _ api.WhoAmIRequestObject) (api.WhoAmIResponseObject, error) {
+	s := h.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.authenticate(ctx)
+	if !ok {
+		return api.WhoAmI401JSONResponse(accessDenied), nil
+	}
+	return api.WhoAmI200JSONResponse{User: whoAmIUser(p.user)}, nil
+}
+
+// whoAmIV2 serves GET /v2/whoami, Commvault MCP server's token check
+// (setup.py validate_commvault_tokens: 200 valid, 401 invalid). The answer's
+// shape is not published: the fake answers the user object of POST /WhoAmI
+// (fake's choice).
+func (s *Server) whoAmIV2(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctx := context.WithValue(r.Context(), credsKey{}, creds{authtoken: r.Header.Get("Authtoken"), authorization: r.Header.Get("Authorization")})
+	p, ok := s.authenticate(ctx)
+	if !ok {
+		fakekit.WriteJSON(w, http.StatusUnauthorized, nil, accessDenied)
+		return
+	}
+	fakekit.WriteJSON(w, http.StatusOK, nil, api.WhoAmIResult{User: whoAmIUser(p.user)})
+}
+
+// probe serves GET {base}/: cvpysdk's Commcell() sends it before anything
+// else and gives up unless it answers 200 (cvpysdk/cvpysdk.py
+// _is_valid_service). What the real server's body is was not published; the
+// fake answers a small JSON object (fake's choice).
+func probe(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	fakekit.WriteJSON(w, http.StatusOK, nil, map[string]string{"service": "commvaulttest"})
 }

@@ -32,6 +32,13 @@ const (
 	OpUpdateAccessToken = "UpdateAccessToken"
 	OpDeleteAccessToken = "DeleteAccessToken"
 	OpRenewAccessToken  = "RenewAccessToken"
+	OpWhoAmI            = "WhoAmI"
+	// OpWhoAmIV2 (GET /v2/whoami, Commvault MCP server's token check) and
+	// OpServiceProbe (GET {base}/, cvpysdk's first request) are served by
+	// the fake but are not operations of openapi/commvault.yaml, since the
+	// SDK does not call them.
+	OpWhoAmIV2     = "WhoAmIV2"
+	OpServiceProbe = "ServiceProbe"
 )
 
 // Defaults of the fake. The documented ones cite their source; the rest are
@@ -95,6 +102,7 @@ type Server struct {
 	lockFor            time.Duration
 	saas               bool
 	typeWire           TokenTypeWire
+	renewInBand        bool
 	users              map[string]*user // by lower-case name
 	nextUserID         int64
 	sessions           map[string]*session
@@ -154,6 +162,31 @@ func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 // Close shuts the httptest server down and releases delayed requests. It may
 // be called more than once.
 func (s *Server) Close() { s.kit.Close() }
+
+// SetRenewFailuresInBand makes a refused renew (POST /V4/AccessToken/Renew)
+// answer HTTP 200 with a top-level {errorCode, errorMessage} instead of HTTP
+// 400 with the same body. Which one the real server answers is not
+// published; Commvault's Python SDK handles both (user.py
+// renew_access_token checks a top-level errorCode), and so must a client.
+func (s *Server) SetRenewFailuresInBand(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.renewInBand = on
+}
+
+// StrictPaths makes the fake refuse a path with a doubled or trailing slash
+// (404) and report it to t with Errorf, instead of routing it as the
+// canonical path as the real server does (see internal/fakekit Canonical).
+// tokenkit's own tests use it so that the SDK is caught if it ever sends
+// such a path; tests of clients that do (the vendor's own SDK) leave it off.
+// A nil t turns it off.
+func (s *Server) StrictPaths(t testing.TB) {
+	if t == nil {
+		s.kit.StrictPaths(nil)
+		return
+	}
+	s.kit.StrictPaths(t)
+}
 
 // SetClock replaces the clock of session and token lifetimes and lockouts.
 // A nil now restores time.Now.
@@ -381,6 +414,12 @@ func operationOf(method, path string) string {
 		return OpCreateAccessToken
 	case method == http.MethodPost && rest == "/V4/AccessToken/Renew":
 		return OpRenewAccessToken
+	case method == http.MethodPost && rest == "/WhoAmI":
+		return OpWhoAmI
+	case (method == http.MethodGet || method == http.MethodHead) && rest == "/v2/whoami":
+		return OpWhoAmIV2
+	case (method == http.MethodGet || method == http.MethodHead) && rest == "":
+		return OpServiceProbe
 	case strings.HasPrefix(rest, "/V4/AccessToken/") && !strings.Contains(rest[len("/V4/AccessToken/"):], "/"):
 		switch method {
 		case http.MethodPut:
@@ -402,8 +441,10 @@ func allowedMethods(path string) string {
 		return ""
 	}
 	switch {
-	case rest == "/Login", rest == "/RenewLoginToken", rest == "/Logout", rest == "/V4/AccessToken/Renew":
+	case rest == "/Login", rest == "/RenewLoginToken", rest == "/Logout", rest == "/V4/AccessToken/Renew", rest == "/WhoAmI":
 		return http.MethodPost
+	case rest == "/v2/whoami", rest == "":
+		return "GET, HEAD"
 	case rest == "/V4/AccessToken":
 		return "GET, POST"
 	case strings.HasPrefix(rest, "/V4/AccessToken/") && !strings.Contains(rest[len("/V4/AccessToken/"):], "/"):

@@ -405,13 +405,17 @@ func TestExchangeRequestShape(t *testing.T) {
 		tok := wantToken(t, exchange(t, srv, url.Values{"refresh_token": {value}}))
 		verifyJWT(t, tok.AccessToken, srv.PublicKey(), srv.KeyID())
 	})
-	for _, name := range []string{"refresh_token", "api_token"} {
-		t.Run("query "+name+" rejected", func(t *testing.T) {
-			u := srv.URL() + pathExchange + "?" + url.Values{name: {value}}.Encode()
-			r := do(t, srv.Client(), newReq(t, http.MethodPost, u, "application/x-www-form-urlencoded", ""))
-			wantError(t, r, http.StatusBadRequest, "invalid_request", "query parameter")
-		})
-	}
+	t.Run("deprecated query refresh_token accepted", func(t *testing.T) {
+		// Deprecated, not removed (tcsp-authn operation index).
+		u := srv.URL() + pathExchange + "?" + url.Values{"refresh_token": {value}}.Encode()
+		r := do(t, srv.Client(), newReq(t, http.MethodPost, u, "application/x-www-form-urlencoded", ""))
+		verifyJWT(t, wantToken(t, r).AccessToken, srv.PublicKey(), srv.KeyID())
+	})
+	t.Run("query api_token rejected", func(t *testing.T) {
+		u := srv.URL() + pathExchange + "?" + url.Values{"api_token": {value}}.Encode()
+		r := do(t, srv.Client(), newReq(t, http.MethodPost, u, "application/x-www-form-urlencoded", ""))
+		wantError(t, r, http.StatusBadRequest, "invalid_request", "query parameter")
+	})
 	t.Run("JSON body rejected", func(t *testing.T) {
 		r := do(t, srv.Client(), newReq(t, http.MethodPost, srv.URL()+pathExchange,
 			"application/json", `{"api_token":"`+value+`"}`))
@@ -578,12 +582,40 @@ func TestRouting(t *testing.T) {
 	if got := r.header.Get("Allow"); got != http.MethodPost {
 		t.Errorf("Allow = %q", got)
 	}
-	r = do(t, srv.Client(), newReq(t, http.MethodPost, srv.URL()+"/"+pathExchange, "application/x-www-form-urlencoded", ""))
-	wantError(t, r, http.StatusNotFound, "not_found", "")
-	if srv.Calls("") != 3 || srv.TotalCalls() != 3 || srv.Calls("ExchangeAPIToken") != 0 {
+	// A doubled slash is routed as the canonical path, as CSP does (clients
+	// join a base ending in "/" with "/csp/..."), with no redirect.
+	r = do(t, srv.Client(), newReq(t, http.MethodPost, srv.URL()+"/"+pathExchange+"/", "application/x-www-form-urlencoded", ""))
+	wantError(t, r, http.StatusBadRequest, "invalid_request", "api_token is required")
+	if srv.Calls("") != 2 || srv.TotalCalls() != 3 || srv.Calls("ExchangeAPIToken") != 1 {
 		t.Errorf("Calls(\"\") = %d, TotalCalls = %d", srv.Calls(""), srv.TotalCalls())
 	}
+	// /./ is still refused.
+	r = do(t, srv.Client(), newReq(t, http.MethodPost, srv.URL()+"/csp/./gateway/am/api/auth/api-tokens/authorize", "application/x-www-form-urlencoded", ""))
+	wantError(t, r, http.StatusNotFound, "not_found", "")
 }
+
+// TestStrictPaths: tokenkit's own tests turn strict mode on, where a
+// doubled slash is a 404 and a test failure.
+func TestStrictPaths(t *testing.T) {
+	t.Parallel()
+	srv := csptest.New(t)
+	rep := &strictReporter{TB: t}
+	srv.StrictPaths(rep)
+	r := do(t, srv.Client(), newReq(t, http.MethodPost, srv.URL()+"/"+pathExchange, "application/x-www-form-urlencoded", "api_token=x"))
+	wantError(t, r, http.StatusNotFound, "not_found", "strict mode")
+	if rep.reported != 1 || srv.Calls("ExchangeAPIToken") != 0 {
+		t.Fatalf("reported %d, calls %d", rep.reported, srv.Calls("ExchangeAPIToken"))
+	}
+}
+
+// strictReporter counts what strict mode reports instead of failing the
+// test.
+type strictReporter struct {
+	testing.TB
+	reported int
+}
+
+func (r *strictReporter) Errorf(string, ...any) { r.reported++ }
 
 // faultCase is one fault and what a client sees.
 type faultCase struct {
@@ -824,5 +856,51 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if statuses[503] != 5 || statuses[200] != workers*each-5 || srv.Calls("ExchangeAPIToken") != workers*each {
 		t.Errorf("statuses = %v, calls = %d", statuses, srv.Calls("ExchangeAPIToken"))
+	}
+}
+
+// TestTokenEndpoint: POST /auth/token, the documented twin of
+// /auth/authorize, with Basic, with the credentials in the form (what
+// golang.org/x/oauth2 sends with AuthStyleInParams), with and without orgId.
+func TestTokenEndpoint(t *testing.T) {
+	t.Parallel()
+	srv := csptest.New(t)
+	srv.AddOAuthApp(csptest.OAuthApp{ID: "app-1", Secret: "s3cret", OrgID: "org-1", Scopes: []string{"openid"}})
+	tokenURL := srv.URL() + "/csp/gateway/am/api/auth/token"
+	send := func(form url.Values, basic bool) reply {
+		req := newReq(t, http.MethodPost, tokenURL, "application/x-www-form-urlencoded", form.Encode())
+		if basic {
+			req.SetBasicAuth("app-1", "s3cret")
+		}
+		return do(t, srv.Client(), req)
+	}
+	if tok := wantToken(t, send(url.Values{"grant_type": {"client_credentials"}}, true)); tok.AccessToken == "" {
+		t.Fatal("no token")
+	}
+	wantToken(t, send(url.Values{"grant_type": {"client_credentials"}, "orgId": {"org-1"}}, true))
+	wantToken(t, send(url.Values{"grant_type": {"client_credentials"}, "client_id": {"app-1"}, "client_secret": {"s3cret"}}, false))
+	wantError(t, send(url.Values{"grant_type": {"client_credentials"}, "client_id": {"app-1"}, "client_secret": {"wrong"}}, false),
+		http.StatusUnauthorized, "invalid_client", "")
+	wantError(t, send(url.Values{"grant_type": {"client_credentials"}}, false), http.StatusUnauthorized, "invalid_client", "")
+	if srv.Calls("ExchangeClientCredentialsToken") != 5 || srv.Calls("ExchangeClientCredentials") != 0 {
+		t.Fatalf("calls %d", srv.Calls("ExchangeClientCredentialsToken"))
+	}
+}
+
+// TestSetPublicURL: served under another address (tokenctl fake), the iss
+// claim and the public key's issuer name that address.
+func TestSetPublicURL(t *testing.T) {
+	t.Parallel()
+	srv := csptest.New(t)
+	srv.SetPublicURL("http://127.0.0.1:9/csp/")
+	if got := srv.Issuer(); got != "http://127.0.0.1:9/csp/csp/gateway/am/api" {
+		t.Fatalf("Issuer = %q", got)
+	}
+	value := srv.AddAPIToken(csptest.APIToken{})
+	tok := wantToken(t, exchange(t, srv, url.Values{"api_token": {value}}))
+	parts := strings.Split(tok.AccessToken, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil || !strings.Contains(string(payload), `"iss":"http://127.0.0.1:9/csp/csp/gateway/am/api"`) {
+		t.Fatalf("claims %s (%v)", payload, err)
 	}
 }

@@ -34,6 +34,20 @@ type Fault = fakekit.Fault
 // state (except DropAfterApply).
 func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
 
+// FailNextOp queues f for the next n requests of the operation op only (an
+// operation id as Calls takes it); they take it before a FailNext fault.
+func (s *Server) FailNextOp(op string, n int, f Fault) { s.kit.FailNextOp(op, n, f) }
+
+// ClearFaults drops every queued fault, of FailNext and of FailNextOp.
+func (s *Server) ClearFaults() { s.kit.ClearFaults() }
+
+// CallCounts returns Calls for every operation that received a request,
+// "" for the requests that matched none.
+func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
+
+// AppliedCounts returns Applied for every operation that changed state.
+func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
+
 // RecordedRequest is a request as the fake received it, for wire
 // assertions: its operationId, method, path, query, headers (Authorization
 // included), Content-Type, the fields of a form or JSON body, the raw body
@@ -66,9 +80,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
 		fakekit.WriteJSON(w, http.StatusRequestEntityTooLarge, nil,
 			cspError(http.StatusRequestEntityTooLarge, "payload_too_large", "Request body too large", false)) // fake's choice
 	case path.Clean(r.URL.Path) != r.URL.Path:
-		// ServeMux would redirect a non-canonical path such as //csp/...;
-		// the fake answers 404 so that a client building such paths notices
-		// (fake's choice).
+		// Doubled and trailing slashes were already routed as the canonical
+		// path (fakekit); what is left are dot segments, which a ServeMux
+		// would redirect: answered 404 (fake's choice).
 		s.notFound(w, r)
 	default:
 		s.mux.ServeHTTP(w, r)

@@ -77,22 +77,28 @@ func checkRequest(f api.StrictHandlerFunc, op string) api.StrictHandlerFunc {
 			if ct != "application/x-www-form-urlencoded" {
 				return api.ExchangeAPIToken400JSONResponse(contentTypeError(r, "application/x-www-form-urlencoded")), nil
 			}
-			// The strict server's ParseForm merges the query into the form, so the
-			// deprecated ?refresh_token= (HTTP 400 since CSP moved to API tokens,
-			// vmware-archive/vmware-cloud-on-aws-integration-examples#2) is caught here.
-			q := r.URL.Query()
-			for _, name := range []string{"refresh_token", "api_token"} {
-				if q.Has(name) {
-					return api.ExchangeAPIToken400JSONResponse(cspError(http.StatusBadRequest, "invalid_request",
-						"invalid_request: "+name+" must be sent in the request body, not as a query parameter", true)), nil
-				}
+			// The deprecated ?refresh_token= is accepted: the vendor lists it as
+			// DEPRECATED, not removed (tcsp-authn operation index). An API token
+			// in the query under its current name is not documented at all and
+			// is refused (fake's choice).
+			if r.URL.Query().Has("api_token") {
+				return api.ExchangeAPIToken400JSONResponse(cspError(http.StatusBadRequest, "invalid_request",
+					"invalid_request: api_token must be sent in the request body, not as a query parameter", true)), nil
 			}
-		case opExchangeClientCredentials:
+		case opExchangeClientCredentials, opExchangeClientCredentialsToken:
 			if ct != "application/x-www-form-urlencoded" {
 				return api.ExchangeClientCredentials400JSONResponse(contentTypeError(r, "application/x-www-form-urlencoded")), nil
 			}
 			var b basicAuth
 			b.id, b.secret, b.ok = r.BasicAuth()
+			if !b.ok {
+				// golang.org/x/oauth2's AuthStyleInParams (and its auto-detect
+				// retry) sends the credentials in the form (fake's choice to
+				// accept; the vendor documents Basic).
+				if f := r.PostForm; f.Get("client_id") != "" {
+					b.id, b.secret, b.ok = f.Get("client_id"), f.Get("client_secret"), true
+				}
+			}
 			ctx = context.WithValue(ctx, basicAuthKey{}, b)
 		case opGetAPITokenDetails:
 			// Reached only when the body parsed as JSON; a body sent with another
@@ -133,11 +139,14 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 		value = deref(b.RefreshToken) // deprecated body field, still accepted (seed 003)
 	}
 	if value == "" {
+		value = deref(req.Params.RefreshToken) // deprecated query parameter, still accepted (tcsp-authn index)
+	}
+	if value == "" {
 		return api.ExchangeAPIToken400JSONResponse(cspError(http.StatusBadRequest, "invalid_request",
 			"invalid_request: api_token is required", true)), nil // fake's choice
 	}
 	if b.AllowedResourceScope != nil {
-		var scopes api.ServicesPermissionsScopesDto
+		var scopes api.ServicesPermissionsScopesDto // the form field's documented shape
 		if err := json.Unmarshal([]byte(*b.AllowedResourceScope), &scopes); err != nil {
 			return api.ExchangeAPIToken400JSONResponse(cspError(http.StatusBadRequest, "invalid_request",
 				"invalid_request: allowed_resource_scope is not valid JSON: "+err.Error(), true)), nil // fake's choice
@@ -177,7 +186,7 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 	t.lastUsedAt = now
 	ttl := s.ttl
 	claims := accessClaims{
-		Iss:         s.Issuer(),
+		Iss:         s.issuer(),
 		Sub:         t.UserID,
 		Username:    t.Username,
 		Domain:      t.Domain,
@@ -201,10 +210,28 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 	}, nil
 }
 
+// ExchangeClientCredentialsToken implements POST
+// /csp/gateway/am/api/auth/token, the documented twin of /auth/authorize:
+// the same grant, the same answers.
+func (h handlers) ExchangeClientCredentialsToken(ctx context.Context, req api.ExchangeClientCredentialsTokenRequestObject) (api.ExchangeClientCredentialsTokenResponseObject, error) {
+	res, err := h.clientCredentials(ctx, opExchangeClientCredentialsToken, req.Body)
+	return tokenAnswer{res}, err
+}
+
 // ExchangeClientCredentials implements POST /csp/gateway/am/api/auth/authorize.
 func (h handlers) ExchangeClientCredentials(ctx context.Context, req api.ExchangeClientCredentialsRequestObject) (api.ExchangeClientCredentialsResponseObject, error) {
+	return h.clientCredentials(ctx, opExchangeClientCredentials, req.Body)
+}
+
+// clientCredentials is the client-credentials grant of both paths; op says
+// which one Applied counts. The response types of both operations have the
+// same shape, so those of /auth/authorize serve both.
+func (h handlers) clientCredentials(ctx context.Context, op string, body *api.ClientCredentialsGrantRequest) (api.ExchangeClientCredentialsResponseObject, error) {
 	s := h.s
 	creds, _ := ctx.Value(basicAuthKey{}).(basicAuth)
+	req := struct {
+		Body *api.ClientCredentialsGrantRequest
+	}{body}
 
 	s.mu.Lock()
 	app, known := s.apps[creds.id]
@@ -242,7 +269,7 @@ func (h handlers) ExchangeClientCredentials(ctx context.Context, req api.Exchang
 		Exp:         now.Add(ttl).Unix(),
 		Jti:         newUUID(),
 	}
-	s.kit.Apply(opExchangeClientCredentials)
+	s.kit.Apply(op)
 	return api.ExchangeClientCredentials200JSONResponse{
 		AccessToken: ptr(s.signJWT(claims)),
 		TokenType:   ptr("bearer"),
@@ -322,4 +349,15 @@ func dedupe(list []string) []string {
 		}
 	}
 	return out
+}
+
+// tokenAnswer serves an answer of /auth/authorize for /auth/token: the
+// generated response types of the two operations are the same JSON and
+// statuses.
+type tokenAnswer struct {
+	api.ExchangeClientCredentialsResponseObject
+}
+
+func (a tokenAnswer) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+	return a.VisitExchangeClientCredentialsResponse(w)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,15 +20,17 @@ import (
 const (
 	basePath = "/csp/gateway/am/api"
 
-	pathExchangeAPIToken          = basePath + "/auth/api-tokens/authorize"
-	pathExchangeClientCredentials = basePath + "/auth/authorize"
-	pathGetAPITokenDetails        = basePath + "/auth/api-tokens/details"
-	pathGetTokenPublicKey         = basePath + "/auth/token-public-key"
+	pathExchangeAPIToken               = basePath + "/auth/api-tokens/authorize"
+	pathExchangeClientCredentials      = basePath + "/auth/authorize"
+	pathExchangeClientCredentialsToken = basePath + "/auth/token"
+	pathGetAPITokenDetails             = basePath + "/auth/api-tokens/details"
+	pathGetTokenPublicKey              = basePath + "/auth/token-public-key"
 
-	opExchangeAPIToken          = "ExchangeAPIToken"
-	opExchangeClientCredentials = "ExchangeClientCredentials"
-	opGetAPITokenDetails        = "GetAPITokenDetails"
-	opGetTokenPublicKey         = "GetTokenPublicKey"
+	opExchangeAPIToken               = "ExchangeAPIToken"
+	opExchangeClientCredentials      = "ExchangeClientCredentials"
+	opExchangeClientCredentialsToken = "ExchangeClientCredentialsToken"
+	opGetAPITokenDetails             = "GetAPITokenDetails"
+	opGetTokenPublicKey              = "GetTokenPublicKey"
 )
 
 // Defaults of the fake. No vendor page states a default access-token TTL;
@@ -55,6 +58,7 @@ type Server struct {
 	mux        http.Handler
 
 	mu     sync.Mutex
+	public string // SetPublicURL's base URL; "" means the httptest server's
 	ttl    time.Duration
 	millis bool
 	tokens map[string]*apiToken
@@ -114,10 +118,46 @@ func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 // released and their connections dropped. Close may be called more than once.
 func (s *Server) Close() { s.kit.Close() }
 
+// StrictPaths makes the fake refuse a path with a doubled or trailing slash
+// (404) and report it to t with Errorf, instead of routing it as the
+// canonical path as the real server does (see internal/fakekit Canonical).
+// tokenkit's own tests use it so that the SDK is caught if it ever sends
+// such a path; tests of clients that do (the vendor's own SDK) leave it off.
+// A nil t turns it off.
+func (s *Server) StrictPaths(t testing.TB) {
+	if t == nil {
+		s.kit.StrictPaths(nil)
+		return
+	}
+	s.kit.StrictPaths(t)
+}
+
 // Issuer returns the iss claim of the access tokens the fake issues, the
 // base URL followed by /csp/gateway/am/api (the shape of CSP's issuer in
 // vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go).
-func (s *Server) Issuer() string { return s.kit.URL() + basePath }
+func (s *Server) Issuer() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.issuer()
+}
+
+// issuer is Issuer; mu must be held.
+func (s *Server) issuer() string {
+	if s.public != "" {
+		return s.public + basePath
+	}
+	return s.kit.URL() + basePath
+}
+
+// SetPublicURL sets the base URL clients reach the fake at when it is served
+// through Handler under another address or path (tokenctl fake serves it
+// under http://HOST:PORT/csp): the iss claim of new tokens and the issuer of
+// the token-public-key answer name it. "" restores URL.
+func (s *Server) SetPublicURL(base string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.public = strings.TrimSuffix(base, "/")
+}
 
 // PublicKey returns the public half of the key that signs the fake's access
 // tokens; it is also served by the token-public-key endpoint.
@@ -273,8 +313,8 @@ func (s *Server) AddOAuthApp(a OAuthApp) {
 }
 
 // Calls returns how many requests the fake received for an operationId
-// ("ExchangeAPIToken", "ExchangeClientCredentials", "GetAPITokenDetails",
-// "GetTokenPublicKey"), faulted ones included. Calls("") counts requests
+// ("ExchangeAPIToken", "ExchangeClientCredentials",
+// "ExchangeClientCredentialsToken", "GetAPITokenDetails", "GetTokenPublicKey"), faulted ones included. Calls("") counts requests
 // that matched no operation.
 func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
 
@@ -289,6 +329,8 @@ func operationOf(method, path string) string {
 		return opExchangeAPIToken
 	case method == http.MethodPost && path == pathExchangeClientCredentials:
 		return opExchangeClientCredentials
+	case method == http.MethodPost && path == pathExchangeClientCredentialsToken:
+		return opExchangeClientCredentialsToken
 	case method == http.MethodPost && path == pathGetAPITokenDetails:
 		return opGetAPITokenDetails
 	case (method == http.MethodGet || method == http.MethodHead) && path == pathGetTokenPublicKey:
@@ -300,7 +342,7 @@ func operationOf(method, path string) string {
 // allowedMethods returns the method a known path accepts, or "".
 func allowedMethods(path string) string {
 	switch path {
-	case pathExchangeAPIToken, pathExchangeClientCredentials, pathGetAPITokenDetails:
+	case pathExchangeAPIToken, pathExchangeClientCredentials, pathExchangeClientCredentialsToken, pathGetAPITokenDetails:
 		return http.MethodPost
 	case pathGetTokenPublicKey:
 		return "GET, HEAD"

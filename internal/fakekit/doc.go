@@ -15,6 +15,12 @@
 // that changed the fake's state (Apply, Applied) and the fake's injectable
 // clock (SetClock, Now).
 //
+// A path with a doubled or trailing slash is routed as its Canonical form,
+// with no redirect, as the vendors' servers do for the clients that send
+// such paths (Commvault's Python SDK, CSP clients with a base URL ending in
+// "/"); Requests still shows the path as sent. StrictPaths turns that into a
+// 404 and a test failure, for tests of tokenkit's own SDK.
+//
 // The shortest working use, inside a fake's constructor:
 //
 //	s.kit = fakekit.New(fakekit.Config{

@@ -26,19 +26,32 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) (outcome, error) 
 		c.Body, c.TooLarge = body[:MaxBody], true
 	}
 	r.Body = io.NopCloser(bytes.NewReader(c.Body))
+	// The recorded path is the one sent; routing uses the canonical one.
+	rec := record{
+		method: r.Method, path: r.URL.Path, escaped: r.URL.EscapedPath(), rawQuery: r.URL.RawQuery,
+		header: r.Header.Clone(), body: c.Body,
+	}
+	s.mu.Lock()
+	strict := s.strict
+	s.mu.Unlock()
+	if canonicalize(r) && strict != nil {
+		return s.refuseNonCanonical(w, rec, strict)
+	}
 	if s.cfg.Operation != nil {
 		c.Op = s.cfg.Operation(r)
 	}
-	rec := record{
-		op: c.Op, method: r.Method, path: r.URL.Path, escaped: r.URL.EscapedPath(), rawQuery: r.URL.RawQuery,
-		header: r.Header.Clone(), body: c.Body,
-	}
+	rec.op = c.Op
 
 	var fault *Fault
 	s.mu.Lock()
 	s.total++
 	s.calls[c.Op]++
-	if len(s.faults) > 0 {
+	if q := s.opFaults[c.Op]; len(q) > 0 {
+		f := q[0]
+		s.opFaults[c.Op] = q[1:]
+		fault = &f
+		rec.faulted = true
+	} else if len(s.faults) > 0 {
 		f := s.faults[0]
 		s.faults = s.faults[1:]
 		fault = &f
@@ -53,6 +66,27 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) (outcome, error) 
 		}
 	}
 	s.cfg.Serve(w, r, c)
+	return served, nil
+}
+
+// refuseNonCanonical answers a non-canonical path in strict mode: it is
+// counted and recorded under the operation "", reported to t, and answered
+// 404 without consuming a fault.
+func (s *Server) refuseNonCanonical(w http.ResponseWriter, rec record, t Reporter) (outcome, error) {
+	s.mu.Lock()
+	s.total++
+	s.calls[""]++
+	s.requests = append(s.requests, rec)
+	s.mu.Unlock()
+	t.Helper()
+	t.Errorf("%s: strict mode: the client sent the non-canonical path %s %q (a doubled or trailing slash)",
+		s.cfg.Name, rec.method, rec.escaped)
+	msg := "Not Found: non-canonical path (" + s.cfg.Name + " strict mode)"
+	if s.cfg.Status != nil {
+		s.cfg.Status(w, http.StatusNotFound, msg)
+	} else {
+		WriteJSON(w, http.StatusNotFound, nil, map[string]string{"message": msg})
+	}
 	return served, nil
 }
 

@@ -3,6 +3,7 @@ package fakekit
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -84,8 +85,10 @@ type Server struct {
 	dropped   error
 
 	mu       sync.Mutex
+	strict   Reporter // nil: non-canonical paths are routed as canonical
 	now      func() time.Time
 	faults   []Fault
+	opFaults map[string][]Fault // FailNextOp's queues, by operation
 	calls    map[string]int
 	applied  map[string]int
 	total    int
@@ -104,12 +107,13 @@ func New(cfg Config) *Server {
 		cfg.Name = "fakekit"
 	}
 	s := &Server{
-		cfg:     cfg,
-		done:    make(chan struct{}),
-		dropped: fmt.Errorf("%s: %w", cfg.Name, ErrDropped),
-		now:     time.Now,
-		calls:   make(map[string]int),
-		applied: make(map[string]int),
+		cfg:      cfg,
+		done:     make(chan struct{}),
+		dropped:  fmt.Errorf("%s: %w", cfg.Name, ErrDropped),
+		now:      time.Now,
+		calls:    make(map[string]int),
+		opFaults: make(map[string][]Fault),
+		applied:  make(map[string]int),
 	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	return s
@@ -157,6 +161,40 @@ func (s *Server) FailNext(n int, f Fault) {
 	for range n {
 		s.faults = append(s.faults, f)
 	}
+}
+
+// FailNextOp queues f for the next n requests of the operation op only.
+// A request of op takes a fault from this queue before the one FailNext
+// fills; requests of other operations are not affected.
+func (s *Server) FailNextOp(op string, n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.opFaults[op] = append(s.opFaults[op], f)
+	}
+}
+
+// ClearFaults drops every queued fault, of FailNext and of FailNextOp.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+	clear(s.opFaults)
+}
+
+// CallCounts returns Calls for every operation that received a request,
+// "" for the unrouted ones.
+func (s *Server) CallCounts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.calls)
+}
+
+// AppliedCounts returns Applied for every operation Apply counted.
+func (s *Server) AppliedCounts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.applied)
 }
 
 // Calls returns how many requests the Server received for the operation

@@ -18,7 +18,20 @@
 //     a body that is not JSON.
 //   - GET /system/api/v1/me returns the UserInfo of the user a Bearer token
 //     belongs to, with groups, application roles, realm GUID and custom
-//     attributes on request.
+//     attributes on request. Its self link starts with the address the
+//     request was sent to, or with SetPublicURL's when the fake is served
+//     under a prefix (tokenctl fake).
+//
+// Beside them, outside the spec because the SDK does not call it, the fake
+// serves GET /system/api/v1/csrfToken (200 {token, expiresAt}, REST API for
+// Webhooks Management op-csrftoken-get; 401 without a valid credential),
+// and the token call accepts the X-CSRF-TOKEN and X-REQUESTED-WITH headers
+// without requiring them.
+//
+// Checked against real clients: Oracle's cec CLI (sign-in with Basic and
+// nothing else; refresh-oauth-token with csrfToken first), replayed by
+// internal/realclient; clients that send doubled or trailing slashes are
+// routed as the canonical path (internal/fakekit).
 //
 // Paths that match no operation get the other error shape of
 // /system/api/v1, ErrorResponse (404, or 405 with Allow).

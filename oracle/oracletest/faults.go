@@ -31,6 +31,20 @@ type Fault = fakekit.Fault
 // DropAfterApply fault lets it change state.
 func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
 
+// FailNextOp queues f for the next n requests of the operation op only (an
+// operation id as Calls takes it); they take it before a FailNext fault.
+func (s *Server) FailNextOp(op string, n int, f Fault) { s.kit.FailNextOp(op, n, f) }
+
+// ClearFaults drops every queued fault, of FailNext and of FailNextOp.
+func (s *Server) ClearFaults() { s.kit.ClearFaults() }
+
+// CallCounts returns Calls for every operation that received a request,
+// "" for the requests that matched none.
+func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
+
+// AppliedCounts returns Applied for every operation that changed state.
+func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
+
 // RecordedRequest is a request as the fake received it, for wire
 // assertions: its operationId, method, path, query, headers (Authorization
 // included), Content-Type, the members of a JSON object body (nil for other
@@ -59,9 +73,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
 		fakekit.WriteJSON(w, http.StatusRequestEntityTooLarge, nil,
 			exceptionDetail(http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "Request body too large")) // fake's choice
 	case path.Clean(r.URL.Path) != r.URL.Path:
-		// ServeMux would redirect a non-canonical path such as
-		// //system/api/...; the fake answers 404 so that a client building
-		// such paths notices (fake's choice).
+		// Doubled and trailing slashes were already routed as the canonical
+		// path (fakekit); what is left are dot segments, which a ServeMux
+		// would redirect: answered 404 (fake's choice).
 		s.notFound(w, r)
 	default:
 		s.mux.ServeHTTP(w, r)
@@ -80,6 +94,8 @@ func operationOf(method, p string) string {
 		return opGetAccessToken
 	case (method == http.MethodGet || method == http.MethodHead) && p == pathGetCurrentUser:
 		return opGetCurrentUser
+	case (method == http.MethodGet || method == http.MethodHead) && p == pathCSRFToken:
+		return OpCSRFToken
 	}
 	return ""
 }
@@ -89,7 +105,7 @@ func allowedMethods(p string) string {
 	switch p {
 	case pathGetAccessToken:
 		return http.MethodPost
-	case pathGetCurrentUser:
+	case pathGetCurrentUser, pathCSRFToken:
 		return "GET, HEAD"
 	}
 	return ""

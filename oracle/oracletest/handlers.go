@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
@@ -16,6 +17,7 @@ import (
 func (s *Server) newRouter() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", s.notFound)
+	mux.HandleFunc("GET "+pathCSRFToken, s.csrfToken)
 	strict := api.NewStrictHandlerWithOptions(handlers{s}, []api.StrictMiddlewareFunc{checkRequest},
 		api.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc:  requestError,
@@ -248,6 +250,9 @@ func (h handlers) GetCurrentUser(ctx context.Context, req api.GetCurrentUserRequ
 	base, _ := ctx.Value(originKey{}).(string)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.public != "" {
+		base = s.public // served under a prefix (tokenctl fake): links name it
+	}
 
 	if !auth.bearer {
 		// The me page documents Bearer tokens only (fake's choice to refuse
@@ -318,4 +323,36 @@ func (h handlers) GetCurrentUser(ctx context.Context, req api.GetCurrentUserRequ
 		info.RealmUserGUID = ptr(u.RealmUserGUID)
 	}
 	return info, nil
+}
+
+// csrfTokenTTL is how long a CSRF token of the fake is said to be valid
+// (fake's choice; the page gives no lifetime).
+const csrfTokenTTL = 30 * time.Minute
+
+// csrfToken serves GET /system/api/v1/csrfToken: 200 {token, expiresAt}
+// with expiresAt in ISO 8601 UTC, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'" (REST API
+// for Webhooks Management, op-csrftoken-get). Oracle's cec CLI calls it
+// before every /system/api/ POST, security/token included
+// (sites/test/server/serverRest.js _executePost, serverUtils.js
+// getSystemCSRFToken), with the same Authorization as the POST. The fake
+// answers any request that carries a valid Basic or Bearer credential; its
+// token endpoint accepts X-CSRF-TOKEN and X-REQUESTED-WITH without
+// requiring or checking them, since nothing documents that it does (fake's
+// choice). A missing or refused credential is a 401 in the ErrorResponse
+// shape this page documents for its errors.
+func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) {
+	a := parseAuth(r.Header.Get("Authorization"))
+	s.mu.Lock()
+	_, _, ok := s.authenticateLocked(a)
+	now := s.kit.Now()
+	s.mu.Unlock()
+	if !a.present || !ok {
+		fakekit.WriteJSON(w, http.StatusUnauthorized, nil,
+			errorResponse(http.StatusUnauthorized, CodeUnauthorized, "Authentication is required")) // fake's wording
+		return
+	}
+	fakekit.WriteJSON(w, http.StatusOK, nil, map[string]string{
+		"token":     randomToken(),
+		"expiresAt": now.UTC().Add(csrfTokenTTL).Format("2006-01-02T15:04:05.000Z"),
+	})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/tokenkit/tokenkit/internal/realclient"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
 
@@ -341,14 +342,18 @@ func TestRoutingErrors(t *testing.T) {
 	if a := do(t, srv, "POST", "/system/api/v1/security/revoke", "", "", ""); a.status != 404 || a.str("errorCode") != oracletest.CodeNotFound {
 		t.Fatalf("404: %s", a.raw)
 	}
-	if a := do(t, srv, "POST", "/system/api/v1//security/token", "", "", ""); a.status != 404 {
-		t.Fatalf("non-canonical path: %d", a.status)
+	// A doubled slash is routed as the canonical path (401: no credentials).
+	if a := do(t, srv, "POST", "/system/api/v1//security/token", "", "", ""); a.status != 401 {
+		t.Fatalf("doubled slash: %d", a.status)
+	}
+	if a := do(t, srv, "POST", "/system/api/v1/./security/token", "", "", ""); a.status != 404 {
+		t.Fatalf("dot segment: %d", a.status)
 	}
 	big := `{"refreshToken":"` + strings.Repeat("x", 1<<20) + `"}`
 	if a := do(t, srv, "POST", tokenPath, "", "application/json", big); a.status != 413 || a.str("o:errorCode") != oracletest.CodeRequestTooLarge {
 		t.Fatalf("413: %d", a.status)
 	}
-	if srv.Calls("") != 4 || srv.TotalCalls() != 5 {
+	if srv.Calls("") != 4 || srv.TotalCalls() != 6 {
 		t.Fatalf("unrouted %d total %d", srv.Calls(""), srv.TotalCalls())
 	}
 }
@@ -501,4 +506,37 @@ func TestMisusePanics(t *testing.T) {
 	}
 	srv.Close()
 	srv.Close() // twice is fine
+}
+
+// TestCECWire replays what Oracle's cec CLI sends around tokens: sign-in
+// with Basic and nothing else, then GET csrfToken and the token POST with
+// X-CSRF-TOKEN and X-REQUESTED-WITH.
+func TestCECWire(t *testing.T) {
+	t.Parallel()
+	srv := oracletest.New(t)
+	srv.AddUser(oracletest.User{Username: "ada", Password: "pw-ada"})
+	tok := realclient.CEC(t, srv.Client(), srv.URL(), "ada", "pw-ada")
+	if a := do(t, srv, "GET", mePath, "Bearer "+tok, "", ""); a.status != 200 {
+		t.Fatalf("the token cec ends with: %d", a.status)
+	}
+	if srv.Calls(oracletest.OpCSRFToken) != 1 {
+		t.Fatalf("csrfToken calls %d", srv.Calls(oracletest.OpCSRFToken))
+	}
+	// csrfToken needs a credential.
+	if a := do(t, srv, "GET", "/system/api/v1/csrfToken", "", "", ""); a.status != 401 || a.str("httpMessage") != "Unauthorized" {
+		t.Fatalf("csrfToken without credential: %d %s", a.status, a.raw)
+	}
+}
+
+// TestSelfLinkUnderPublicURL: served under a prefix, /me's self link names it.
+func TestSelfLinkUnderPublicURL(t *testing.T) {
+	t.Parallel()
+	srv := oracletest.New(t)
+	srv.AddUser(oracletest.User{Username: "ada", Password: "pw-ada"})
+	srv.SetPublicURL("http://127.0.0.1:9/oracle/")
+	tok := realclient.CEC(t, srv.Client(), srv.URL(), "ada", "pw-ada")
+	a := do(t, srv, "GET", mePath, "Bearer "+tok, "", "")
+	if !strings.Contains(a.raw, `"href":"http://127.0.0.1:9/oracle/system/api/v1/me"`) {
+		t.Fatalf("links: %s", a.raw)
+	}
 }

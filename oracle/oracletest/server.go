@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,9 +23,14 @@ const (
 
 	pathGetAccessToken = basePath + "/security/token"
 	pathGetCurrentUser = basePath + "/me"
+	pathCSRFToken      = basePath + "/csrfToken"
 
 	opGetAccessToken = "GetAccessToken"
 	opGetCurrentUser = "GetCurrentUser"
+	// OpCSRFToken counts GET /system/api/v1/csrfToken, which Oracle's cec
+	// CLI sends before its POSTs; the SDK does not call it, so it is not an
+	// operation of openapi/oracle.yaml.
+	OpCSRFToken = "CSRFToken"
 )
 
 // DefaultAccessTokenLifetime is the lifetime of the access tokens the fake
@@ -42,6 +48,7 @@ type Server struct {
 	mux http.Handler
 
 	mu           sync.Mutex
+	public       string // SetPublicURL's base URL; "" means the request's origin
 	accessTTL    time.Duration
 	refreshTTL   time.Duration // 0: refresh tokens do not expire
 	rotate       bool
@@ -114,9 +121,33 @@ func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 // released and their connections dropped. Close may be called more than once.
 func (s *Server) Close() { s.kit.Close() }
 
+// StrictPaths makes the fake refuse a path with a doubled or trailing slash
+// (404) and report it to t with Errorf, instead of routing it as the
+// canonical path as the real server does (see internal/fakekit Canonical).
+// tokenkit's own tests use it so that the SDK is caught if it ever sends
+// such a path; tests of clients that do (the vendor's own SDK) leave it off.
+// A nil t turns it off.
+func (s *Server) StrictPaths(t testing.TB) {
+	if t == nil {
+		s.kit.StrictPaths(nil)
+		return
+	}
+	s.kit.StrictPaths(t)
+}
+
 // SetClock replaces the clock the fake uses for token expiry. A nil now
 // restores time.Now.
 func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
+
+// SetPublicURL sets the base URL clients reach the fake at when it is served
+// through Handler under a path prefix (tokenctl fake serves it under
+// http://HOST:PORT/oracle): the self links of /me start with it. "" restores
+// the default, the scheme and host the request was sent to.
+func (s *Server) SetPublicURL(base string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.public = strings.TrimSuffix(base, "/")
+}
 
 // SetAccessTokenLifetime sets the lifetime of the access tokens issued from
 // now on (expiresInMillis), truncated to whole milliseconds. The default is

@@ -220,6 +220,9 @@ type LoginErrorItem struct {
 
 // LoginRequest JSON body of POST /Login (rest_api_authentication_post_login; api.commvault.com login page; A.7).
 type LoginRequest struct {
+	// ClientType Not on any vendor page. cvpysdk sends `clientType: 30` with every login (`Commvault/cvpysdk: cvpysdk/cvpysdk.py` _login); the meaning of the value is not published. Accepted by the fake; not sent by the Go SDK, for the reason given under `mode`. Unverified.
+	ClientType *int32 `json:"clientType,omitempty"`
+
 	// Commserver `"host*csname"` of the CommServe (A.7).
 	Commserver *string `json:"commserver,omitempty"`
 
@@ -228,6 +231,9 @@ type LoginRequest struct {
 
 	// Domain The user's domain, for AD users (A.7).
 	Domain *string `json:"domain,omitempty"`
+
+	// Mode Not on any vendor page. Commvault's Python SDK sends `mode: 4` with every login (`Commvault/cvpysdk: cvpysdk/cvpysdk.py` _login, at 6094504640bdcd1807c4afc086488f8b09e4c000), its Terraform provider `mode: 5` (`Commvault/terraform-provider-commvault: commvault/handler/LoginHandler.go`); what the values mean is not published. Servers accept it, so the fake does. **The Go SDK does not send it**: the documented body (username, password, domain, commserver, deviceId, timeout) logs in, as the Go exporters that send only it show (elohmeier/commvault-exporter, sanderdescamps/commvault-go-exporter; A.7), and sending an undocumented value whose meaning differs between the vendor's own two clients would be a guess. Unverified.
+	Mode *int32 `json:"mode,omitempty"`
 
 	// Password "A Base64 UTF-8 encoded password" (A.7). Encoded by the client (cvpysdk b64encode; A.7).
 	Password string `json:"password"`
@@ -241,7 +247,7 @@ type LoginRequest struct {
 
 // LoginResult Answer of POST /Login (A.7). On success `token` (customer-managed) or `data.authToken` (SaaS) is set; on failure, with HTTP 200, `token` is absent and `errList` and possibly `isAccountLocked` and `remainingLockTime` are set. Only the fields the SDK reads are described; the page lists more (aliasName, userGUID, providerType, ccn, capability, ownerOrganization, additionalResp, company, …).
 type LoginResult struct {
-	// AliasName Alias of the user; cvpysdk reads the user id from here (the page does not say it is numeric). Unverified.
+	// AliasName Alias of the user (listed on the login page, A.7). Its content is not described; cvpysdk does not read it at login (`Commvault/cvpysdk: cvpysdk/cvpysdk.py` _login reads only `userName` and `token`; user ids come from `GET User`). The SDK does not read it. Unverified.
 	AliasName *string `json:"aliasName,omitempty"`
 
 	// AuthToken A top-level token, accepted by elohmeier/commvault-exporter: internal/commvault/types.go (A.7, third party). Not on a vendor page. Unverified.
@@ -314,7 +320,7 @@ type RenewLoginTokenResult struct {
 	Token *string `json:"token,omitempty"`
 }
 
-// RenewedAccessToken The flat answer of a renew, not wrapped in `tokenInfo` (renew OpenAPI page; commvault-mcp-server; A.6).
+// RenewedAccessToken The flat answer of a renew, not wrapped in `tokenInfo` (renew OpenAPI page; commvault-mcp-server; A.6). A refusal may come inside HTTP 200 as a top-level `{errorCode, errorMessage}`: Commvault's Python SDK checks `errorCode` at the top level of the renew answer and fails when it is not 0 (`Commvault/cvpysdk: cvpysdk/security/user.py` renew_access_token), as it does for delete (A.4). The SDK treats such an answer as a refused pair (ErrInvalidCredential); the nested `error.errorCode` is checked too.
 type RenewedAccessToken struct {
 	// AccessToken The new access token (A.6).
 	AccessToken *string `json:"accessToken,omitempty"`
@@ -324,6 +330,12 @@ type RenewedAccessToken struct {
 
 	// Error The `error` object nested in 200 answers. Create, update, list and renew use `{errorMessage, errorCode}` (seed 001; A.1-A.3, A.6); RenewLoginToken uses `errLogMessage` (cvpysdk _renew_login_token, A.8). `errorCode` other than 0 is a failure.
 	Error *ErrorInfo `json:"error,omitempty"`
+
+	// ErrorCode A top-level failure code inside HTTP 200; 0 or absent is success (cvpysdk renew_access_token).
+	ErrorCode *int32 `json:"errorCode,omitempty"`
+
+	// ErrorMessage The message of a top-level failure (cvpysdk renew_access_token reads it).
+	ErrorMessage *string `json:"errorMessage,omitempty"`
 
 	// RefreshToken The new refresh token; the old one is spent (A.6).
 	RefreshToken *string `json:"refreshToken,omitempty"`
@@ -407,6 +419,30 @@ type UpdatedAccessToken struct {
 
 	// TokenType Access-token type. The create page (seed 001) documents names `DEFAULT|MS_SCIM|ALL|CUSTOM|OneTouch` (default ALL) and describes them by number: "(0)DEFAULT is ALL(2), (1) MS_SCIM …, (2)ALL …, (3)CUSTOM". Commvault's Python SDK sends integers: 0 All Scope (Default), 1 Microsoft SCIM, 2 All Scope, 3 Custom, 4 1-Touch (`Commvault/cvpysdk: cvpysdk/security/user.py` create_access_token), and a fork adds 5 Hyperscale (`commvault-ps/cvpysdk`) (A.1). Which form the server accepts is undocumented, so either is allowed here.
 	TokenType *TokenType `json:"tokenType,omitempty"`
+}
+
+// WhoAmIResult Answer of POST /WhoAmI (`Commvault/cvpysdk: cvpysdk/cvpysdk.py` who_am_i reads `user.userName`, and in the XML form the attributes of `CvEntities_ProcessingInstructionInfo/user`; A.10). Unverified.
+type WhoAmIResult struct {
+	// ErrorCode A failure inside HTTP 200 when not 0 (cvpysdk who_am_i).
+	ErrorCode *int32 `json:"errorCode,omitempty"`
+
+	// ErrorMessage The message of such a failure (assumed from the other operations' shape). Unverified.
+	ErrorMessage *string `json:"errorMessage,omitempty"`
+
+	// User The user a token belongs to (cvpysdk who_am_i; A.10).
+	User *WhoAmIUser `json:"user,omitempty"`
+}
+
+// WhoAmIUser The user a token belongs to (cvpysdk who_am_i; A.10).
+type WhoAmIUser struct {
+	// UserGUID The user's GUID, as at login (A.7). Unverified here.
+	UserGUID *string `json:"userGUID,omitempty"`
+
+	// UserId The user's id, the userId of the V4 access-token operations. Not read by cvpysdk; assumed from the entity shape Commvault uses elsewhere (`{userName, userId, userGUID}`). Unverified.
+	UserId *int64 `json:"userId,omitempty"`
+
+	// UserName The user's name; the one field cvpysdk reads (A.10).
+	UserName *string `json:"userName,omitempty"`
 }
 
 // ListAccessTokensParams defines parameters for ListAccessTokens.
@@ -792,6 +828,21 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /V4/AccessToken/{accessTokenId} (the `UpdateAccessToken` operationId).
 	UpdateAccessToken(ctx context.Context, accessTokenId string, body UpdateAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WhoAmI Check a token and name its user
+	//
+	// Answers who the `Authtoken` header belongs to. Commvault's Python SDK calls it to validate a token it
+	// was given instead of logging in (a login session `QSDK …`, a SAML token, or `Bearer <access token>`),
+	// with no body, and reads `user.userName` from the JSON answer after checking that a top-level
+	// `errorCode` is 0 or absent (`Commvault/cvpysdk: cvpysdk/cvpysdk.py` who_am_i, `cvpysdk/commcell.py`,
+	// `cvpysdk/services.py` 'WHO_AM_I': '{0}WhoAmI'; A.10). The SDK's token check uses this operation
+	// because it takes every kind of token the vendor's own SDK presents. Commvault's MCP server checks an
+	// access token with `GET /v2/whoami` instead (`Commvault/commvault-mcp-server: setup.py`
+	// validate_commvault_tokens: 200 valid, 401 invalid); that answer's shape is not published, so the SDK
+	// does not call it (the fake serves both). No vendor page documents either operation. Unverified.
+	//
+	// Corresponds with POST /WhoAmI (the `WhoAmI` operationId).
+	WhoAmI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // LoginWithBody Log in and get a session token (QSDK)
@@ -1151,6 +1202,31 @@ func (c *Client) UpdateAccessToken(ctx context.Context, accessTokenId string, bo
 	return c.Client.Do(req)
 }
 
+// WhoAmI Check a token and name its user
+//
+// Answers who the `Authtoken` header belongs to. Commvault's Python SDK calls it to validate a token it
+// was given instead of logging in (a login session `QSDK …`, a SAML token, or `Bearer <access token>`),
+// with no body, and reads `user.userName` from the JSON answer after checking that a top-level
+// `errorCode` is 0 or absent (`Commvault/cvpysdk: cvpysdk/cvpysdk.py` who_am_i, `cvpysdk/commcell.py`,
+// `cvpysdk/services.py` 'WHO_AM_I': '{0}WhoAmI'; A.10). The SDK's token check uses this operation
+// because it takes every kind of token the vendor's own SDK presents. Commvault's MCP server checks an
+// access token with `GET /v2/whoami` instead (`Commvault/commvault-mcp-server: setup.py`
+// validate_commvault_tokens: 200 valid, 401 invalid); that answer's shape is not published, so the SDK
+// does not call it (the fake serves both). No vendor page documents either operation. Unverified.
+//
+// Corresponds with POST /WhoAmI (the `WhoAmI` operationId).
+func (c *Client) WhoAmI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWhoAmIRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewLoginRequest calls the generic Login builder with application/json body
 func NewLoginRequest(server string, body LoginJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1473,6 +1549,33 @@ func NewUpdateAccessTokenRequestWithBody(server string, accessTokenId string, co
 	return req, nil
 }
 
+// NewWhoAmIRequest constructs an http.Request for the WhoAmI method
+func NewWhoAmIRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/WhoAmI")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -1749,6 +1852,23 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /V4/AccessToken/{accessTokenId} (the `UpdateAccessToken` operationId).
 	UpdateAccessTokenWithResponse(ctx context.Context, accessTokenId string, body UpdateAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAccessTokenResponse, error)
+
+	// WhoAmIWithResponse Check a token and name its user
+	//
+	// Answers who the `Authtoken` header belongs to. Commvault's Python SDK calls it to validate a token it
+	// was given instead of logging in (a login session `QSDK …`, a SAML token, or `Bearer <access token>`),
+	// with no body, and reads `user.userName` from the JSON answer after checking that a top-level
+	// `errorCode` is 0 or absent (`Commvault/cvpysdk: cvpysdk/cvpysdk.py` who_am_i, `cvpysdk/commcell.py`,
+	// `cvpysdk/services.py` 'WHO_AM_I': '{0}WhoAmI'; A.10). The SDK's token check uses this operation
+	// because it takes every kind of token the vendor's own SDK presents. Commvault's MCP server checks an
+	// access token with `GET /v2/whoami` instead (`Commvault/commvault-mcp-server: setup.py`
+	// validate_commvault_tokens: 200 valid, 401 invalid); that answer's shape is not published, so the SDK
+	// does not call it (the fake serves both). No vendor page documents either operation. Unverified.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /WhoAmI (the `WhoAmI` operationId).
+	WhoAmIWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*WhoAmIResponse, error)
 }
 
 // LoginResponse429Headers the declared response headers of an HTTP 429 response for Login
@@ -2394,6 +2514,75 @@ func (r UpdateAccessTokenResponse) ContentType() string {
 	return ""
 }
 
+// WhoAmIResponse429Headers the declared response headers of an HTTP 429 response for WhoAmI
+type WhoAmIResponse429Headers struct {
+	RetryAfter *string
+}
+
+type WhoAmIResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhoAmIResult
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ErrorResponse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *ErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorResponse
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *WhoAmIResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r WhoAmIResponse) GetJSON200() *WhoAmIResult {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r WhoAmIResponse) GetJSON401() *ErrorResponse {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r WhoAmIResponse) GetJSON429() *ErrorResponse {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r WhoAmIResponse) GetJSON500() *ErrorResponse {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r WhoAmIResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WhoAmIResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WhoAmIResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WhoAmIResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // LoginWithBodyWithResponse Log in and get a session token (QSDK)
 //
 // Logs in with a user name and a Base64-encoded UTF-8 password and returns a session token to send as
@@ -2703,6 +2892,29 @@ func (c *ClientWithResponses) UpdateAccessTokenWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseUpdateAccessTokenResponse(rsp)
+}
+
+// WhoAmIWithResponse Check a token and name its user
+//
+// Answers who the `Authtoken` header belongs to. Commvault's Python SDK calls it to validate a token it
+// was given instead of logging in (a login session `QSDK …`, a SAML token, or `Bearer <access token>`),
+// with no body, and reads `user.userName` from the JSON answer after checking that a top-level
+// `errorCode` is 0 or absent (`Commvault/cvpysdk: cvpysdk/cvpysdk.py` who_am_i, `cvpysdk/commcell.py`,
+// `cvpysdk/services.py` 'WHO_AM_I': '{0}WhoAmI'; A.10). The SDK's token check uses this operation
+// because it takes every kind of token the vendor's own SDK presents. Commvault's MCP server checks an
+// access token with `GET /v2/whoami` instead (`Commvault/commvault-mcp-server: setup.py`
+// validate_commvault_tokens: 200 valid, 401 invalid); that answer's shape is not published, so the SDK
+// does not call it (the fake serves both). No vendor page documents either operation. Unverified.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /WhoAmI (the `WhoAmI` operationId).
+func (c *ClientWithResponses) WhoAmIWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*WhoAmIResponse, error) {
+	rsp, err := c.WhoAmI(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWhoAmIResponse(rsp)
 }
 
 // ParseLoginResponse parses an HTTP response from a LoginWithResponse call
@@ -3276,6 +3488,66 @@ func ParseUpdateAccessTokenResponse(rsp *http.Response) (*UpdateAccessTokenRespo
 	return response, nil
 }
 
+// ParseWhoAmIResponse parses an HTTP response from a WhoAmIWithResponse call
+func ParseWhoAmIResponse(rsp *http.Response) (*WhoAmIResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WhoAmIResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhoAmIResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers WhoAmIResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// Login Log in and get a session token (QSDK)
@@ -3302,6 +3574,9 @@ type ServerInterface interface {
 	// UpdateAccessToken Update an access token's name, type, scope or windows
 	// (PUT /V4/AccessToken/{accessTokenId})
 	UpdateAccessToken(w http.ResponseWriter, r *http.Request, accessTokenId string)
+	// WhoAmI Check a token and name its user
+	// (POST /WhoAmI)
+	WhoAmI(w http.ResponseWriter, r *http.Request)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -3468,6 +3743,20 @@ func (siw *ServerInterfaceWrapper) UpdateAccessToken(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// WhoAmI operation middleware
+func (siw *ServerInterfaceWrapper) WhoAmI(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.WhoAmI(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -3595,6 +3884,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/V4/AccessToken", wrapper.CreateAccessToken)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/V4/AccessToken/{accessTokenId}", wrapper.DeleteAccessToken)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/V4/AccessToken/{accessTokenId}", wrapper.UpdateAccessToken)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/WhoAmI", wrapper.WhoAmI)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/V4/AccessToken/Renew", wrapper.RenewAccessToken)
 
 	return m
@@ -4385,6 +4675,79 @@ func (response UpdateAccessToken500JSONResponse) VisitUpdateAccessTokenResponse(
 	return err
 }
 
+type WhoAmIRequestObject struct {
+}
+
+type WhoAmIResponseObject interface {
+	VisitWhoAmIResponse(w http.ResponseWriter) error
+}
+
+type WhoAmI200JSONResponse WhoAmIResult
+
+func (response WhoAmI200JSONResponse) VisitWhoAmIResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WhoAmI401JSONResponse ErrorResponse
+
+func (response WhoAmI401JSONResponse) VisitWhoAmIResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WhoAmI429ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type WhoAmI429JSONResponse struct {
+	Body    ErrorResponse
+	Headers WhoAmI429ResponseHeaders
+}
+
+func (response WhoAmI429JSONResponse) VisitWhoAmIResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WhoAmI500JSONResponse ErrorResponse
+
+func (response WhoAmI500JSONResponse) VisitWhoAmIResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// Login Log in and get a session token (QSDK)
@@ -4411,6 +4774,9 @@ type StrictServerInterface interface {
 	// UpdateAccessToken Update an access token's name, type, scope or windows
 	// (PUT /V4/AccessToken/{accessTokenId})
 	UpdateAccessToken(ctx context.Context, request UpdateAccessTokenRequestObject) (UpdateAccessTokenResponseObject, error)
+	// WhoAmI Check a token and name its user
+	// (POST /WhoAmI)
+	WhoAmI(ctx context.Context, request WhoAmIRequestObject) (WhoAmIResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -4678,6 +5044,30 @@ func (sh *strictHandler) UpdateAccessToken(w http.ResponseWriter, r *http.Reques
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdateAccessTokenResponseObject); ok {
 		if err := validResponse.VisitUpdateAccessTokenResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// WhoAmI operation middleware
+func (sh *strictHandler) WhoAmI(w http.ResponseWriter, r *http.Request) {
+	var request WhoAmIRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.WhoAmI(ctx, request.(WhoAmIRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "WhoAmI")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(WhoAmIResponseObject); ok {
+		if err := validResponse.VisitWhoAmIResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

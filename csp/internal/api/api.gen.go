@@ -63,14 +63,26 @@ type AccessTokenDto struct {
 	// IssuedTokenType An identifier for the representation of the issued security token. Listed only by the seed 003 (tcsp page), not by the older VMware CSP AccessTokenDto page; no public client reads it. Unverified.
 	IssuedTokenType *string `json:"issued_token_type,omitempty"`
 
-	// RefreshToken The value of the refresh token (AccessTokenDto page above; seed 003).
+	// RefreshToken The value of the refresh token (AccessTokenDto page above; seed 003). What an API-token exchange answers here is not documented; the fake echoes the API token (fake's choice, after the deprecated name of the `api_token` field, "refresh_token"), and answers none for client credentials.
 	RefreshToken *string `json:"refresh_token,omitempty"`
 
 	// Scope The scope of access of the token (AccessTokenDto page above; seed 003).
 	Scope *string `json:"scope,omitempty"`
 
-	// TokenType The type of the token (AccessTokenDto page above; seed 003).
+	// TokenType The type of the token (AccessTokenDto page above; seed 003). No page gives its value; the fake answers "bearer" (fake's choice, the RFC 6749 section 7.1 type of such tokens).
 	TokenType *string `json:"token_type,omitempty"`
+}
+
+// AllowedScopesDto Scopes an API token is limited to: "the allowed general, organization and service scopes of access" (`allowedScopes` of ApiTokenDetailsDto, https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/AllowedScopesDto). Not the shape of the `allowed_resource_scope` form field, which is a ServicesPermissionsScopesDto.
+type AllowedScopesDto struct {
+	// GeneralScopes General (non-organization) scopes (ApiTokenDetailsDto page above).
+	GeneralScopes *[]string `json:"generalScopes,omitempty"`
+
+	// OrganizationScopes Organization-level scopes (`allowedScopes.organizationScopes`, https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ApiTokenDetailsDto).
+	OrganizationScopes *OrganizationScopesDto `json:"organizationScopes,omitempty"`
+
+	// ServicesScopes Scopes per service definition (ApiTokenDetailsDto page above).
+	ServicesScopes *[]ServiceScopesDto `json:"servicesScopes,omitempty"`
 }
 
 // ApiTokenDetailsDto Details of an API token (https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ApiTokenDetailsDto; https://developer.broadcom.com/xapis/tcsp-identity-governance/latest/data-structures/ApiTokenDetailsDto).
@@ -78,10 +90,10 @@ type ApiTokenDetailsDto struct {
 	// Acct Account of the token owner (ApiTokenDetailsDto pages above).
 	Acct *string `json:"acct,omitempty"`
 
-	// AllowedScopes Scopes an API token is limited to (`allowedScopes` of ApiTokenDetailsDto, https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ApiTokenDetailsDto). The same class, as JSON, is the `allowed_resource_scope` form field of api-tokens/authorize (seed 003). Sub-schema names here are tokenkit's, not the vendor's.
-	AllowedScopes *ServicesPermissionsScopesDto `json:"allowedScopes,omitempty"`
+	// AllowedScopes Scopes an API token is limited to: "the allowed general, organization and service scopes of access" (`allowedScopes` of ApiTokenDetailsDto, https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/AllowedScopesDto). Not the shape of the `allowed_resource_scope` form field, which is a ServicesPermissionsScopesDto.
+	AllowedScopes *AllowedScopesDto `json:"allowedScopes,omitempty"`
 
-	// CreatedAt Creation time. The tcsp-identity-governance ApiTokenDetailsDto page says "number of seconds since 1/1/1970 UTC"; PowerCLI Get-CSPRefreshTokenExpiry (vmware-archive/PowerCLI-Example-Scripts PR #259) converts it with AddMilliseconds. Units unverified: clients must accept both (a value above about 1e12 is milliseconds).
+	// CreatedAt Creation time in seconds since the epoch: the tcsp-identity-governance ApiTokenDetailsDto page says "number of seconds since 1/1/1970 UTC", and vmware-labs/vmware-image-builder-action reads these fields with `moment.unix` (seconds). PowerCLI Get-CSPRefreshTokenExpiry (vmware-archive/PowerCLI-Example-Scripts PR #259) converts them with AddMilliseconds, so the SDK also accepts milliseconds (a value above about 1e12).
 	CreatedAt *int64 `json:"createdAt,omitempty"`
 
 	// Deactivated Whether the token is deactivated (ApiTokenDetailsDto pages above).
@@ -90,7 +102,7 @@ type ApiTokenDetailsDto struct {
 	// Domain Identity domain of the token owner (ApiTokenDetailsDto pages above).
 	Domain *string `json:"domain,omitempty"`
 
-	// ExpiresAt Expiry time. The tcsp-identity-governance page says seconds since the epoch; PowerCLI Get-CSPRefreshTokenExpiry treats it as milliseconds. Units unverified: clients must accept both.
+	// ExpiresAt Expiry time in seconds since the epoch (tcsp-identity-governance page; vmware-image-builder-action, as createdAt). The SDK also accepts milliseconds (PowerCLI, as createdAt).
 	ExpiresAt *int64 `json:"expiresAt,omitempty"`
 
 	// FirstName First name of the token owner (ApiTokenDetailsDto pages above).
@@ -102,7 +114,7 @@ type ApiTokenDetailsDto struct {
 	// LastName Last name of the token owner (ApiTokenDetailsDto pages above).
 	LastName *string `json:"lastName,omitempty"`
 
-	// LastUsedAt Time of last use. The tcsp-identity-governance page says seconds since the epoch; PowerCLI Get-CSPRefreshTokenExpiry treats it as milliseconds. Units unverified: clients must accept both.
+	// LastUsedAt Time of last use in seconds since the epoch (tcsp-identity-governance page; vmware-image-builder-action, as createdAt). The SDK also accepts milliseconds (PowerCLI, as createdAt).
 	LastUsedAt *int64 `json:"lastUsedAt,omitempty"`
 
 	// OrgId Organization the token is scoped to (ApiTokenDetailsDto pages above).
@@ -125,12 +137,42 @@ type ApiTokenDetailsDto struct {
 	Username *string `json:"username,omitempty"`
 }
 
+// AttenuatedPermissionDto `{attenuate, permissionId, resources[]}` of ServicePermissionsScopesDto (page above); the schema name is tokenkit's.
+type AttenuatedPermissionDto struct {
+	// Attenuate Attenuate flag (ServicePermissionsScopesDto page above; its meaning is not explained there).
+	Attenuate *bool `json:"attenuate,omitempty"`
+
+	// PermissionId Id of the permission (page above).
+	PermissionId *string `json:"permissionId,omitempty"`
+
+	// Resources Resources the permission is limited to (page above).
+	Resources *[]string `json:"resources,omitempty"`
+}
+
+// AttenuatedRoleDto `{attenuate, roleName, resources[]}` of ServicePermissionsScopesDto (page above); the schema name is tokenkit's.
+type AttenuatedRoleDto struct {
+	// Attenuate Attenuate flag (ServicePermissionsScopesDto page above; its meaning is not explained there).
+	Attenuate *bool `json:"attenuate,omitempty"`
+
+	// Resources Resources the role is limited to (page above).
+	Resources *[]string `json:"resources,omitempty"`
+
+	// RoleName Name of the role (page above).
+	RoleName *string `json:"roleName,omitempty"`
+}
+
 // ClientCredentialsGrantRequest Form body of the client-credentials grant (wavefrontHQ/wavefront-sdk-go: internal/auth/csp/client_credentials.go; wavefrontHQ/wavefront-proxy: .../api/CSPAPI.java).
 type ClientCredentialsGrantRequest struct {
+	// ClientId The OAuth app's id in the form instead of Basic: what golang.org/x/oauth2 sends with AuthStyleInParams, and on its auto-detect retry (golang.org/x/oauth2: internal/token.go). The vendor documents Basic; the fake accepts this style (fake's choice). Never sent by the SDK.
+	ClientId *string `json:"client_id,omitempty"`
+
+	// ClientSecret The OAuth app's secret in the form, with client_id (golang.org/x/oauth2 AuthStyleInParams). Accepted by the fake (fake's choice). Never sent by the SDK.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
 	// GrantType OAuth 2.0 grant type; this operation sends `client_credentials` (wavefrontHQ/wavefront-sdk-go: internal/auth/csp/client_credentials.go).
 	GrantType ClientCredentialsGrantRequestGrantType `json:"grant_type"`
 
-	// OrgId Organization UUID. "If this parameter is set the issued token will be limited to the specified organization" is documented only for the CSP-compatible VCF identity service (https://developer.broadcom.com/xapis/vm-apps-org-identity/latest/data-structures/AuthorizationRequest), not for cloud CSP; wavefrontHQ/wavefront-sdk-go sends it. Semantics unverified for cloud CSP.
+	// OrgId Organization UUID. Documented for cloud CSP on the token endpoint (IAM-CSP v1.0 reference, `…/csp/gateway/am/api/auth/token/post`, GetTokenForAuthGrantTypeRequest): "when organization id is missing … the default organization will be used"; the VCF identity service documents "the issued token will be limited to the specified organization" (https://developer.broadcom.com/xapis/vm-apps-org-identity/latest/data-structures/AuthorizationRequest). wavefrontHQ/wavefront-sdk-go sends it.
 	OrgId *string `json:"orgId,omitempty"`
 }
 
@@ -168,7 +210,7 @@ type CspErrorResponse struct {
 
 // GetAccessTokenByApiRefreshTokenRequest Form body of api-tokens/authorize (seed 003; https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/GetAccessTokenByApiRefreshTokenRequest). The older VMware CSP page (https://developer.broadcom.com/xapis/identity-and-access-management-cloud-services-platform/latest/data-structures/GetAccessTokenByApiRefreshTokenRequest) lists only api_token, passcode and refresh_token. All fields are optional; one of api_token or refresh_token carries the token.
 type GetAccessTokenByApiRefreshTokenRequest struct {
-	// AllowedResourceScope A string holding the JSON of a ServicesPermissionsScopesDto: permissions with resources per service definition, to which the access token will be scoped (seed 003; tcsp-authn page only, not on the older VMware CSP page).
+	// AllowedResourceScope A string holding the JSON of a ServicesPermissionsScopesDto (the schema of that name below: `{servicesScopes:[{serviceDefinitionId, permissions[{attenuate, permissionId, resources[]}], roles[{attenuate, roleName, resources[]}]}]}`), to which the access token will be scoped (seed 003; https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ServicesPermissionsScopesDto, which marks it "For internal purpose, do not use !"). Not the AllowedScopesDto shape of API-token details. tcsp-authn page only, not on the older VMware CSP page.
 	AllowedResourceScope *string `json:"allowed_resource_scope,omitempty"`
 
 	// ApiToken The value of the API token (seed 003).
@@ -263,37 +305,50 @@ type RoleScopeDto struct {
 	Resource *string `json:"resource,omitempty"`
 }
 
-// ServiceScopesDto Scopes for one service definition (`allowedScopes.servicesScopes[]`, https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ApiTokenDetailsDto). The notes read confirm only `serviceDefinitionId`; the other fields are assumed to repeat OrganizationScopesDto. Unverified.
+// ServicePermissionsScopesDto One service of a ServicesPermissionsScopesDto (https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ServicePermissionsScopesDto).
+type ServicePermissionsScopesDto struct {
+	// Permissions List of permissions (page above).
+	Permissions *[]AttenuatedPermissionDto `json:"permissions,omitempty"`
+
+	// Roles List of roles (page above).
+	Roles *[]AttenuatedRoleDto `json:"roles,omitempty"`
+
+	// ServiceDefinitionId Service definition ID (without 'external' prefix); required (page above).
+	ServiceDefinitionId string `json:"serviceDefinitionId"`
+}
+
+// ServiceScopesDto Scopes for one service definition (`allowedScopes.servicesScopes[]`, https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ServiceScopesDto: allPermissions, allRoles, keptInToken, permissions, roles, serviceDefinitionId).
 type ServiceScopesDto struct {
-	// AllPermissions Whether all permissions of the service are allowed. Assumed, unverified.
+	// AllPermissions The client is scoped to all available permissions; permissions must then be empty (ServiceScopesDto page above).
 	AllPermissions *bool `json:"allPermissions,omitempty"`
 
-	// AllRoles Whether all roles of the service are allowed. Assumed, unverified.
+	// AllRoles The client is scoped to all available roles; role names must then be empty (ServiceScopesDto page above).
 	AllRoles *bool `json:"allRoles,omitempty"`
 
-	// KeptInToken Scopes kept in the token. Assumed, unverified.
+	// KeptInToken Allowed scope type for the token, ROLES or PERMISSIONS (ServiceScopesDto page above).
 	KeptInToken *[]string `json:"keptInToken,omitempty"`
 
-	// Permissions Permissions with resources for this service. Assumed, unverified.
+	// Permissions Allowed permissions applicable to the scope (ServiceScopesDto page above).
 	Permissions *[]PermissionScopeDto `json:"permissions,omitempty"`
 
-	// Roles Roles with resource for this service. Assumed, unverified.
+	// Roles Allowed roles applicable to the scope (ServiceScopesDto page above).
 	Roles *[]RoleScopeDto `json:"roles,omitempty"`
 
-	// ServiceDefinitionId Id of the service definition (ApiTokenDetailsDto page above).
+	// ServiceDefinitionId "Service definition ID (without 'external' prefix)"; required on the vendor page (ServiceScopesDto page above).
 	ServiceDefinitionId *string `json:"serviceDefinitionId,omitempty"`
 }
 
-// ServicesPermissionsScopesDto Scopes an API token is limited to (`allowedScopes` of ApiTokenDetailsDto, https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ApiTokenDetailsDto). The same class, as JSON, is the `allowed_resource_scope` form field of api-tokens/authorize (seed 003). Sub-schema names here are tokenkit's, not the vendor's.
+// ServicesPermissionsScopesDto The JSON carried by the `allowed_resource_scope` form field of api-tokens/authorize: "list of service scopes where we can get resource specific token for roles or permissions. Note: For internal purpose, do not use !" (https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ServicesPermissionsScopesDto). The SDK passes the caller's JSON through; the fake parses it into this shape.
 type ServicesPermissionsScopesDto struct {
-	// GeneralScopes General (non-organization) scopes (ApiTokenDetailsDto page above).
-	GeneralScopes *[]string `json:"generalScopes,omitempty"`
+	// ServicesScopes Services' permissions with resources to scope the access token to (page above).
+	ServicesScopes *[]ServicePermissionsScopesDto `json:"servicesScopes,omitempty"`
+}
 
-	// OrganizationScopes Organization-level scopes (`allowedScopes.organizationScopes`, https://developer.broadcom.com/xapis/tcsp-authn/latest/data-structures/ApiTokenDetailsDto).
-	OrganizationScopes *OrganizationScopesDto `json:"organizationScopes,omitempty"`
-
-	// ServicesScopes Scopes per service definition (ApiTokenDetailsDto page above).
-	ServicesScopes *[]ServiceScopesDto `json:"servicesScopes,omitempty"`
+// ExchangeAPITokenParams defines parameters for ExchangeAPIToken.
+type ExchangeAPITokenParams struct {
+	// RefreshToken The API token as a query parameter: DEPRECATED by the vendor (tcsp-authn operation index; seed 003), not removed. The SDK never sends it (a secret in a URL ends up in logs); accepted by the fake for clients that still do.
+	// Deprecated: The vendor deprecates it (tcsp-authn operation index); send api_token in the body.
+	RefreshToken *string `form:"refresh_token,omitempty" json:"refresh_token,omitempty"`
 }
 
 // GetTokenPublicKeyParams defines parameters for GetTokenPublicKey.
@@ -313,6 +368,9 @@ type GetAPITokenDetailsJSONRequestBody = GetApiTokenDetailsRequest
 
 // ExchangeClientCredentialsFormdataRequestBody defines body for ExchangeClientCredentials for application/x-www-form-urlencoded ContentType.
 type ExchangeClientCredentialsFormdataRequestBody = ClientCredentialsGrantRequest
+
+// ExchangeClientCredentialsTokenFormdataRequestBody defines body for ExchangeClientCredentialsToken for application/x-www-form-urlencoded ContentType.
+type ExchangeClientCredentialsTokenFormdataRequestBody = ClientCredentialsGrantRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -396,10 +454,13 @@ type ClientInterface interface {
 	// `api_token` field of an application/x-www-form-urlencoded body (seed 003).
 	//
 	// The vendor deprecates (seed 003) the `refresh_token` field name (use `api_token`) and passing
-	// `refresh_token` as a query parameter (the latter gave HTTP 400 in
-	// vmware-archive/vmware-cloud-on-aws-integration-examples#2). Most public Go clients still send the
-	// `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go; vmware/terraform-provider-nsxt:
-	// nsxt/provider.go), so it is kept as a legacy option.
+	// `refresh_token` as a query parameter: both are listed as DEPRECATED, not removed, in the tcsp-authn
+	// operation index (https://developer.broadcom.com/xapis/tcsp-authn/latest/operation-index/). The issue once
+	// cited as proof of a 400 for the query form (vmware-archive/vmware-cloud-on-aws-integration-examples#2) sent
+	// an empty value. The query parameter is described below; the fake accepts it. Most public Go clients still
+	// send the `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go;
+	// vmware/terraform-provider-nsxt: nsxt/provider.go; vmware/terraform-provider-vmc:
+	// vmc/connector/clientconnector.go), so it is kept as a legacy option.
 	//
 	// Disagreement: the seed's own code sample sends `Authorization: <value>` and a JSON `{}` body, which
 	// contradicts its "Anonymous" policy and form body; the form body without Authorization is what the vendor's
@@ -408,7 +469,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /csp/gateway/am/api/auth/api-tokens/authorize (the `ExchangeAPIToken` operationId).
-	ExchangeAPITokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ExchangeAPITokenWithBody(ctx context.Context, params *ExchangeAPITokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExchangeAPITokenWithFormdataBody Exchange an organization API token for an access token
 	//
@@ -418,10 +479,13 @@ type ClientInterface interface {
 	// `api_token` field of an application/x-www-form-urlencoded body (seed 003).
 	//
 	// The vendor deprecates (seed 003) the `refresh_token` field name (use `api_token`) and passing
-	// `refresh_token` as a query parameter (the latter gave HTTP 400 in
-	// vmware-archive/vmware-cloud-on-aws-integration-examples#2). Most public Go clients still send the
-	// `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go; vmware/terraform-provider-nsxt:
-	// nsxt/provider.go), so it is kept as a legacy option.
+	// `refresh_token` as a query parameter: both are listed as DEPRECATED, not removed, in the tcsp-authn
+	// operation index (https://developer.broadcom.com/xapis/tcsp-authn/latest/operation-index/). The issue once
+	// cited as proof of a 400 for the query form (vmware-archive/vmware-cloud-on-aws-integration-examples#2) sent
+	// an empty value. The query parameter is described below; the fake accepts it. Most public Go clients still
+	// send the `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go;
+	// vmware/terraform-provider-nsxt: nsxt/provider.go; vmware/terraform-provider-vmc:
+	// vmc/connector/clientconnector.go), so it is kept as a legacy option.
 	//
 	// Disagreement: the seed's own code sample sends `Authorization: <value>` and a JSON `{}` body, which
 	// contradicts its "Anonymous" policy and form body; the form body without Authorization is what the vendor's
@@ -430,7 +494,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /csp/gateway/am/api/auth/api-tokens/authorize (the `ExchangeAPIToken` operationId).
-	ExchangeAPITokenWithFormdataBody(ctx context.Context, body ExchangeAPITokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ExchangeAPITokenWithFormdataBody(ctx context.Context, params *ExchangeAPITokenParams, body ExchangeAPITokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAPITokenDetailsWithBody Details of an organization API token
 	//
@@ -475,10 +539,8 @@ type ClientInterface interface {
 	// id_token, token_type, expires_in, scope, access_token). tanzu-cli also configures the `authorization_code`
 	// and `refresh_token` grants on this endpoint; they are not described here.
 	//
-	// Unverified path: vmware/terraform-provider-vmc (CspTokenURLSuffix, with golang.org/x/oauth2/clientcredentials)
-	// and vmware-tanzu/kubeapps (site/content/docs/latest/howto/OIDC/OAuth2OIDC-VMware-cloud-services.md,
-	// `--redeem-url`) use `/csp/gateway/am/api/auth/token` instead. Both are in use and no document says which is
-	// canonical; the Go SDK lets the user override the path.
+	// The documented twin of this path is `/csp/gateway/am/api/auth/token` (ExchangeClientCredentialsToken
+	// below); both are in use, and the Go SDK lets the user choose (csp.WithClientCredentialsPath).
 	//
 	// No vendor operation page for this endpoint was read: the error responses below are modelled on the
 	// api-tokens/authorize page (seed 003) and all are unverified.
@@ -499,10 +561,8 @@ type ClientInterface interface {
 	// id_token, token_type, expires_in, scope, access_token). tanzu-cli also configures the `authorization_code`
 	// and `refresh_token` grants on this endpoint; they are not described here.
 	//
-	// Unverified path: vmware/terraform-provider-vmc (CspTokenURLSuffix, with golang.org/x/oauth2/clientcredentials)
-	// and vmware-tanzu/kubeapps (site/content/docs/latest/howto/OIDC/OAuth2OIDC-VMware-cloud-services.md,
-	// `--redeem-url`) use `/csp/gateway/am/api/auth/token` instead. Both are in use and no document says which is
-	// canonical; the Go SDK lets the user override the path.
+	// The documented twin of this path is `/csp/gateway/am/api/auth/token` (ExchangeClientCredentialsToken
+	// below); both are in use, and the Go SDK lets the user choose (csp.WithClientCredentialsPath).
 	//
 	// No vendor operation page for this endpoint was read: the error responses below are modelled on the
 	// api-tokens/authorize page (seed 003) and all are unverified.
@@ -511,6 +571,56 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /csp/gateway/am/api/auth/authorize (the `ExchangeClientCredentials` operationId).
 	ExchangeClientCredentialsWithFormdataBody(ctx context.Context, body ExchangeClientCredentialsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExchangeClientCredentialsTokenWithBody OAuth 2.0 token endpoint (client credentials) of an OAuth app
+	//
+	// Vendor-documented token endpoint (IAM-CSP v1.0 reference,
+	// https://developer.broadcom.com/xapis/identity-and-access-management-cloud-services-platform/latest/ operation
+	// `…/csp/gateway/am/api/auth/token/post`): HTTP Basic with the OAuth app's id and secret is required; the
+	// form is `GetTokenForAuthGrantTypeRequest` with `grant_type` and `orgId`, and "when organization id is
+	// missing … the default organization will be used". vmware/terraform-provider-vmc uses it
+	// (vmc/constants/constants.go CspTokenURLSuffix; vmc/connector/clientconnector.go drives
+	// golang.org/x/oauth2/clientcredentials with the default AuthStyle, auto-detect), and so does
+	// vmware-tanzu/kubeapps (`--redeem-url`).
+	//
+	// golang.org/x/oauth2 with auto-detect sends Basic first and, when that attempt fails, sends the same
+	// request once more with `client_id` and `client_secret` in the form instead (golang.org/x/oauth2:
+	// internal/token.go); with AuthStyleInParams it sends only the form style. The vendor documents Basic; the
+	// fake also accepts the form style (fake's choice) so that such clients work against it. The SDK sends
+	// Basic.
+	//
+	// The answer is the AccessTokenDto of the other exchanges. The error responses are not on the page read and
+	// are modelled on api-tokens/authorize (seed 003).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /csp/gateway/am/api/auth/token (the `ExchangeClientCredentialsToken` operationId).
+	ExchangeClientCredentialsTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExchangeClientCredentialsTokenWithFormdataBody OAuth 2.0 token endpoint (client credentials) of an OAuth app
+	//
+	// Vendor-documented token endpoint (IAM-CSP v1.0 reference,
+	// https://developer.broadcom.com/xapis/identity-and-access-management-cloud-services-platform/latest/ operation
+	// `…/csp/gateway/am/api/auth/token/post`): HTTP Basic with the OAuth app's id and secret is required; the
+	// form is `GetTokenForAuthGrantTypeRequest` with `grant_type` and `orgId`, and "when organization id is
+	// missing … the default organization will be used". vmware/terraform-provider-vmc uses it
+	// (vmc/constants/constants.go CspTokenURLSuffix; vmc/connector/clientconnector.go drives
+	// golang.org/x/oauth2/clientcredentials with the default AuthStyle, auto-detect), and so does
+	// vmware-tanzu/kubeapps (`--redeem-url`).
+	//
+	// golang.org/x/oauth2 with auto-detect sends Basic first and, when that attempt fails, sends the same
+	// request once more with `client_id` and `client_secret` in the form instead (golang.org/x/oauth2:
+	// internal/token.go); with AuthStyleInParams it sends only the form style. The vendor documents Basic; the
+	// fake also accepts the form style (fake's choice) so that such clients work against it. The SDK sends
+	// Basic.
+	//
+	// The answer is the AccessTokenDto of the other exchanges. The error responses are not on the page read and
+	// are modelled on api-tokens/authorize (seed 003).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /csp/gateway/am/api/auth/token (the `ExchangeClientCredentialsToken` operationId).
+	ExchangeClientCredentialsTokenWithFormdataBody(ctx context.Context, body ExchangeClientCredentialsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTokenPublicKey Public key that signs CSP access tokens
 	//
@@ -540,10 +650,13 @@ type ClientInterface interface {
 // `api_token` field of an application/x-www-form-urlencoded body (seed 003).
 //
 // The vendor deprecates (seed 003) the `refresh_token` field name (use `api_token`) and passing
-// `refresh_token` as a query parameter (the latter gave HTTP 400 in
-// vmware-archive/vmware-cloud-on-aws-integration-examples#2). Most public Go clients still send the
-// `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go; vmware/terraform-provider-nsxt:
-// nsxt/provider.go), so it is kept as a legacy option.
+// `refresh_token` as a query parameter: both are listed as DEPRECATED, not removed, in the tcsp-authn
+// operation index (https://developer.broadcom.com/xapis/tcsp-authn/latest/operation-index/). The issue once
+// cited as proof of a 400 for the query form (vmware-archive/vmware-cloud-on-aws-integration-examples#2) sent
+// an empty value. The query parameter is described below; the fake accepts it. Most public Go clients still
+// send the `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go;
+// vmware/terraform-provider-nsxt: nsxt/provider.go; vmware/terraform-provider-vmc:
+// vmc/connector/clientconnector.go), so it is kept as a legacy option.
 //
 // Disagreement: the seed's own code sample sends `Authorization: <value>` and a JSON `{}` body, which
 // contradicts its "Anonymous" policy and form body; the form body without Authorization is what the vendor's
@@ -552,8 +665,8 @@ type ClientInterface interface {
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /csp/gateway/am/api/auth/api-tokens/authorize (the `ExchangeAPIToken` operationId).
-func (c *Client) ExchangeAPITokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewExchangeAPITokenRequestWithBody(c.Server, contentType, body)
+func (c *Client) ExchangeAPITokenWithBody(ctx context.Context, params *ExchangeAPITokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExchangeAPITokenRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -572,10 +685,13 @@ func (c *Client) ExchangeAPITokenWithBody(ctx context.Context, contentType strin
 // `api_token` field of an application/x-www-form-urlencoded body (seed 003).
 //
 // The vendor deprecates (seed 003) the `refresh_token` field name (use `api_token`) and passing
-// `refresh_token` as a query parameter (the latter gave HTTP 400 in
-// vmware-archive/vmware-cloud-on-aws-integration-examples#2). Most public Go clients still send the
-// `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go; vmware/terraform-provider-nsxt:
-// nsxt/provider.go), so it is kept as a legacy option.
+// `refresh_token` as a query parameter: both are listed as DEPRECATED, not removed, in the tcsp-authn
+// operation index (https://developer.broadcom.com/xapis/tcsp-authn/latest/operation-index/). The issue once
+// cited as proof of a 400 for the query form (vmware-archive/vmware-cloud-on-aws-integration-examples#2) sent
+// an empty value. The query parameter is described below; the fake accepts it. Most public Go clients still
+// send the `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go;
+// vmware/terraform-provider-nsxt: nsxt/provider.go; vmware/terraform-provider-vmc:
+// vmc/connector/clientconnector.go), so it is kept as a legacy option.
 //
 // Disagreement: the seed's own code sample sends `Authorization: <value>` and a JSON `{}` body, which
 // contradicts its "Anonymous" policy and form body; the form body without Authorization is what the vendor's
@@ -584,8 +700,8 @@ func (c *Client) ExchangeAPITokenWithBody(ctx context.Context, contentType strin
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /csp/gateway/am/api/auth/api-tokens/authorize (the `ExchangeAPIToken` operationId).
-func (c *Client) ExchangeAPITokenWithFormdataBody(ctx context.Context, body ExchangeAPITokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewExchangeAPITokenRequestWithFormdataBody(c.Server, body)
+func (c *Client) ExchangeAPITokenWithFormdataBody(ctx context.Context, params *ExchangeAPITokenParams, body ExchangeAPITokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExchangeAPITokenRequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -659,10 +775,8 @@ func (c *Client) GetAPITokenDetails(ctx context.Context, body GetAPITokenDetails
 // id_token, token_type, expires_in, scope, access_token). tanzu-cli also configures the `authorization_code`
 // and `refresh_token` grants on this endpoint; they are not described here.
 //
-// Unverified path: vmware/terraform-provider-vmc (CspTokenURLSuffix, with golang.org/x/oauth2/clientcredentials)
-// and vmware-tanzu/kubeapps (site/content/docs/latest/howto/OIDC/OAuth2OIDC-VMware-cloud-services.md,
-// `--redeem-url`) use `/csp/gateway/am/api/auth/token` instead. Both are in use and no document says which is
-// canonical; the Go SDK lets the user override the path.
+// The documented twin of this path is `/csp/gateway/am/api/auth/token` (ExchangeClientCredentialsToken
+// below); both are in use, and the Go SDK lets the user choose (csp.WithClientCredentialsPath).
 //
 // No vendor operation page for this endpoint was read: the error responses below are modelled on the
 // api-tokens/authorize page (seed 003) and all are unverified.
@@ -693,10 +807,8 @@ func (c *Client) ExchangeClientCredentialsWithBody(ctx context.Context, contentT
 // id_token, token_type, expires_in, scope, access_token). tanzu-cli also configures the `authorization_code`
 // and `refresh_token` grants on this endpoint; they are not described here.
 //
-// Unverified path: vmware/terraform-provider-vmc (CspTokenURLSuffix, with golang.org/x/oauth2/clientcredentials)
-// and vmware-tanzu/kubeapps (site/content/docs/latest/howto/OIDC/OAuth2OIDC-VMware-cloud-services.md,
-// `--redeem-url`) use `/csp/gateway/am/api/auth/token` instead. Both are in use and no document says which is
-// canonical; the Go SDK lets the user override the path.
+// The documented twin of this path is `/csp/gateway/am/api/auth/token` (ExchangeClientCredentialsToken
+// below); both are in use, and the Go SDK lets the user choose (csp.WithClientCredentialsPath).
 //
 // No vendor operation page for this endpoint was read: the error responses below are modelled on the
 // api-tokens/authorize page (seed 003) and all are unverified.
@@ -706,6 +818,76 @@ func (c *Client) ExchangeClientCredentialsWithBody(ctx context.Context, contentT
 // Corresponds with POST /csp/gateway/am/api/auth/authorize (the `ExchangeClientCredentials` operationId).
 func (c *Client) ExchangeClientCredentialsWithFormdataBody(ctx context.Context, body ExchangeClientCredentialsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExchangeClientCredentialsRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExchangeClientCredentialsTokenWithBody OAuth 2.0 token endpoint (client credentials) of an OAuth app
+//
+// Vendor-documented token endpoint (IAM-CSP v1.0 reference,
+// https://developer.broadcom.com/xapis/identity-and-access-management-cloud-services-platform/latest/ operation
+// `…/csp/gateway/am/api/auth/token/post`): HTTP Basic with the OAuth app's id and secret is required; the
+// form is `GetTokenForAuthGrantTypeRequest` with `grant_type` and `orgId`, and "when organization id is
+// missing … the default organization will be used". vmware/terraform-provider-vmc uses it
+// (vmc/constants/constants.go CspTokenURLSuffix; vmc/connector/clientconnector.go drives
+// golang.org/x/oauth2/clientcredentials with the default AuthStyle, auto-detect), and so does
+// vmware-tanzu/kubeapps (`--redeem-url`).
+//
+// golang.org/x/oauth2 with auto-detect sends Basic first and, when that attempt fails, sends the same
+// request once more with `client_id` and `client_secret` in the form instead (golang.org/x/oauth2:
+// internal/token.go); with AuthStyleInParams it sends only the form style. The vendor documents Basic; the
+// fake also accepts the form style (fake's choice) so that such clients work against it. The SDK sends
+// Basic.
+//
+// The answer is the AccessTokenDto of the other exchanges. The error responses are not on the page read and
+// are modelled on api-tokens/authorize (seed 003).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /csp/gateway/am/api/auth/token (the `ExchangeClientCredentialsToken` operationId).
+func (c *Client) ExchangeClientCredentialsTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExchangeClientCredentialsTokenRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExchangeClientCredentialsTokenWithFormdataBody OAuth 2.0 token endpoint (client credentials) of an OAuth app
+//
+// Vendor-documented token endpoint (IAM-CSP v1.0 reference,
+// https://developer.broadcom.com/xapis/identity-and-access-management-cloud-services-platform/latest/ operation
+// `…/csp/gateway/am/api/auth/token/post`): HTTP Basic with the OAuth app's id and secret is required; the
+// form is `GetTokenForAuthGrantTypeRequest` with `grant_type` and `orgId`, and "when organization id is
+// missing … the default organization will be used". vmware/terraform-provider-vmc uses it
+// (vmc/constants/constants.go CspTokenURLSuffix; vmc/connector/clientconnector.go drives
+// golang.org/x/oauth2/clientcredentials with the default AuthStyle, auto-detect), and so does
+// vmware-tanzu/kubeapps (`--redeem-url`).
+//
+// golang.org/x/oauth2 with auto-detect sends Basic first and, when that attempt fails, sends the same
+// request once more with `client_id` and `client_secret` in the form instead (golang.org/x/oauth2:
+// internal/token.go); with AuthStyleInParams it sends only the form style. The vendor documents Basic; the
+// fake also accepts the form style (fake's choice) so that such clients work against it. The SDK sends
+// Basic.
+//
+// The answer is the AccessTokenDto of the other exchanges. The error responses are not on the page read and
+// are modelled on api-tokens/authorize (seed 003).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /csp/gateway/am/api/auth/token (the `ExchangeClientCredentialsToken` operationId).
+func (c *Client) ExchangeClientCredentialsTokenWithFormdataBody(ctx context.Context, body ExchangeClientCredentialsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExchangeClientCredentialsTokenRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -746,18 +928,18 @@ func (c *Client) GetTokenPublicKey(ctx context.Context, params *GetTokenPublicKe
 }
 
 // NewExchangeAPITokenRequestWithFormdataBody calls the generic ExchangeAPIToken builder with application/x-www-form-urlencoded body
-func NewExchangeAPITokenRequestWithFormdataBody(server string, body ExchangeAPITokenFormdataRequestBody) (*http.Request, error) {
+func NewExchangeAPITokenRequestWithFormdataBody(server string, params *ExchangeAPITokenParams, body ExchangeAPITokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewExchangeAPITokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewExchangeAPITokenRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewExchangeAPITokenRequestWithBody constructs an http.Request for the ExchangeAPIToken method, with any body, and a specified content type
-func NewExchangeAPITokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewExchangeAPITokenRequestWithBody(server string, params *ExchangeAPITokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -773,6 +955,33 @@ func NewExchangeAPITokenRequestWithBody(server string, contentType string, body 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.RefreshToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "refresh_token", *params.RefreshToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
@@ -846,6 +1055,46 @@ func NewExchangeClientCredentialsRequestWithBody(server string, contentType stri
 	}
 
 	operationPath := fmt.Sprintf("/csp/gateway/am/api/auth/authorize")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewExchangeClientCredentialsTokenRequestWithFormdataBody calls the generic ExchangeClientCredentialsToken builder with application/x-www-form-urlencoded body
+func NewExchangeClientCredentialsTokenRequestWithFormdataBody(server string, body ExchangeClientCredentialsTokenFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewExchangeClientCredentialsTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewExchangeClientCredentialsTokenRequestWithBody constructs an http.Request for the ExchangeClientCredentialsToken method, with any body, and a specified content type
+func NewExchangeClientCredentialsTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/csp/gateway/am/api/auth/token")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -971,10 +1220,13 @@ type ClientWithResponsesInterface interface {
 	// `api_token` field of an application/x-www-form-urlencoded body (seed 003).
 	//
 	// The vendor deprecates (seed 003) the `refresh_token` field name (use `api_token`) and passing
-	// `refresh_token` as a query parameter (the latter gave HTTP 400 in
-	// vmware-archive/vmware-cloud-on-aws-integration-examples#2). Most public Go clients still send the
-	// `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go; vmware/terraform-provider-nsxt:
-	// nsxt/provider.go), so it is kept as a legacy option.
+	// `refresh_token` as a query parameter: both are listed as DEPRECATED, not removed, in the tcsp-authn
+	// operation index (https://developer.broadcom.com/xapis/tcsp-authn/latest/operation-index/). The issue once
+	// cited as proof of a 400 for the query form (vmware-archive/vmware-cloud-on-aws-integration-examples#2) sent
+	// an empty value. The query parameter is described below; the fake accepts it. Most public Go clients still
+	// send the `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go;
+	// vmware/terraform-provider-nsxt: nsxt/provider.go; vmware/terraform-provider-vmc:
+	// vmc/connector/clientconnector.go), so it is kept as a legacy option.
 	//
 	// Disagreement: the seed's own code sample sends `Authorization: <value>` and a JSON `{}` body, which
 	// contradicts its "Anonymous" policy and form body; the form body without Authorization is what the vendor's
@@ -983,7 +1235,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /csp/gateway/am/api/auth/api-tokens/authorize (the `ExchangeAPIToken` operationId).
-	ExchangeAPITokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExchangeAPITokenResponse, error)
+	ExchangeAPITokenWithBodyWithResponse(ctx context.Context, params *ExchangeAPITokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExchangeAPITokenResponse, error)
 
 	// ExchangeAPITokenWithFormdataBodyWithResponse Exchange an organization API token for an access token
 	//
@@ -993,10 +1245,13 @@ type ClientWithResponsesInterface interface {
 	// `api_token` field of an application/x-www-form-urlencoded body (seed 003).
 	//
 	// The vendor deprecates (seed 003) the `refresh_token` field name (use `api_token`) and passing
-	// `refresh_token` as a query parameter (the latter gave HTTP 400 in
-	// vmware-archive/vmware-cloud-on-aws-integration-examples#2). Most public Go clients still send the
-	// `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go; vmware/terraform-provider-nsxt:
-	// nsxt/provider.go), so it is kept as a legacy option.
+	// `refresh_token` as a query parameter: both are listed as DEPRECATED, not removed, in the tcsp-authn
+	// operation index (https://developer.broadcom.com/xapis/tcsp-authn/latest/operation-index/). The issue once
+	// cited as proof of a 400 for the query form (vmware-archive/vmware-cloud-on-aws-integration-examples#2) sent
+	// an empty value. The query parameter is described below; the fake accepts it. Most public Go clients still
+	// send the `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go;
+	// vmware/terraform-provider-nsxt: nsxt/provider.go; vmware/terraform-provider-vmc:
+	// vmc/connector/clientconnector.go), so it is kept as a legacy option.
 	//
 	// Disagreement: the seed's own code sample sends `Authorization: <value>` and a JSON `{}` body, which
 	// contradicts its "Anonymous" policy and form body; the form body without Authorization is what the vendor's
@@ -1005,7 +1260,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /csp/gateway/am/api/auth/api-tokens/authorize (the `ExchangeAPIToken` operationId).
-	ExchangeAPITokenWithFormdataBodyWithResponse(ctx context.Context, body ExchangeAPITokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*ExchangeAPITokenResponse, error)
+	ExchangeAPITokenWithFormdataBodyWithResponse(ctx context.Context, params *ExchangeAPITokenParams, body ExchangeAPITokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*ExchangeAPITokenResponse, error)
 
 	// GetAPITokenDetailsWithBodyWithResponse Details of an organization API token
 	//
@@ -1050,10 +1305,8 @@ type ClientWithResponsesInterface interface {
 	// id_token, token_type, expires_in, scope, access_token). tanzu-cli also configures the `authorization_code`
 	// and `refresh_token` grants on this endpoint; they are not described here.
 	//
-	// Unverified path: vmware/terraform-provider-vmc (CspTokenURLSuffix, with golang.org/x/oauth2/clientcredentials)
-	// and vmware-tanzu/kubeapps (site/content/docs/latest/howto/OIDC/OAuth2OIDC-VMware-cloud-services.md,
-	// `--redeem-url`) use `/csp/gateway/am/api/auth/token` instead. Both are in use and no document says which is
-	// canonical; the Go SDK lets the user override the path.
+	// The documented twin of this path is `/csp/gateway/am/api/auth/token` (ExchangeClientCredentialsToken
+	// below); both are in use, and the Go SDK lets the user choose (csp.WithClientCredentialsPath).
 	//
 	// No vendor operation page for this endpoint was read: the error responses below are modelled on the
 	// api-tokens/authorize page (seed 003) and all are unverified.
@@ -1074,10 +1327,8 @@ type ClientWithResponsesInterface interface {
 	// id_token, token_type, expires_in, scope, access_token). tanzu-cli also configures the `authorization_code`
 	// and `refresh_token` grants on this endpoint; they are not described here.
 	//
-	// Unverified path: vmware/terraform-provider-vmc (CspTokenURLSuffix, with golang.org/x/oauth2/clientcredentials)
-	// and vmware-tanzu/kubeapps (site/content/docs/latest/howto/OIDC/OAuth2OIDC-VMware-cloud-services.md,
-	// `--redeem-url`) use `/csp/gateway/am/api/auth/token` instead. Both are in use and no document says which is
-	// canonical; the Go SDK lets the user override the path.
+	// The documented twin of this path is `/csp/gateway/am/api/auth/token` (ExchangeClientCredentialsToken
+	// below); both are in use, and the Go SDK lets the user choose (csp.WithClientCredentialsPath).
 	//
 	// No vendor operation page for this endpoint was read: the error responses below are modelled on the
 	// api-tokens/authorize page (seed 003) and all are unverified.
@@ -1086,6 +1337,56 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /csp/gateway/am/api/auth/authorize (the `ExchangeClientCredentials` operationId).
 	ExchangeClientCredentialsWithFormdataBodyWithResponse(ctx context.Context, body ExchangeClientCredentialsFormdataRequestBody, reqEditors ...RequestEditorFn) (*ExchangeClientCredentialsResponse, error)
+
+	// ExchangeClientCredentialsTokenWithBodyWithResponse OAuth 2.0 token endpoint (client credentials) of an OAuth app
+	//
+	// Vendor-documented token endpoint (IAM-CSP v1.0 reference,
+	// https://developer.broadcom.com/xapis/identity-and-access-management-cloud-services-platform/latest/ operation
+	// `…/csp/gateway/am/api/auth/token/post`): HTTP Basic with the OAuth app's id and secret is required; the
+	// form is `GetTokenForAuthGrantTypeRequest` with `grant_type` and `orgId`, and "when organization id is
+	// missing … the default organization will be used". vmware/terraform-provider-vmc uses it
+	// (vmc/constants/constants.go CspTokenURLSuffix; vmc/connector/clientconnector.go drives
+	// golang.org/x/oauth2/clientcredentials with the default AuthStyle, auto-detect), and so does
+	// vmware-tanzu/kubeapps (`--redeem-url`).
+	//
+	// golang.org/x/oauth2 with auto-detect sends Basic first and, when that attempt fails, sends the same
+	// request once more with `client_id` and `client_secret` in the form instead (golang.org/x/oauth2:
+	// internal/token.go); with AuthStyleInParams it sends only the form style. The vendor documents Basic; the
+	// fake also accepts the form style (fake's choice) so that such clients work against it. The SDK sends
+	// Basic.
+	//
+	// The answer is the AccessTokenDto of the other exchanges. The error responses are not on the page read and
+	// are modelled on api-tokens/authorize (seed 003).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /csp/gateway/am/api/auth/token (the `ExchangeClientCredentialsToken` operationId).
+	ExchangeClientCredentialsTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExchangeClientCredentialsTokenResponse, error)
+
+	// ExchangeClientCredentialsTokenWithFormdataBodyWithResponse OAuth 2.0 token endpoint (client credentials) of an OAuth app
+	//
+	// Vendor-documented token endpoint (IAM-CSP v1.0 reference,
+	// https://developer.broadcom.com/xapis/identity-and-access-management-cloud-services-platform/latest/ operation
+	// `…/csp/gateway/am/api/auth/token/post`): HTTP Basic with the OAuth app's id and secret is required; the
+	// form is `GetTokenForAuthGrantTypeRequest` with `grant_type` and `orgId`, and "when organization id is
+	// missing … the default organization will be used". vmware/terraform-provider-vmc uses it
+	// (vmc/constants/constants.go CspTokenURLSuffix; vmc/connector/clientconnector.go drives
+	// golang.org/x/oauth2/clientcredentials with the default AuthStyle, auto-detect), and so does
+	// vmware-tanzu/kubeapps (`--redeem-url`).
+	//
+	// golang.org/x/oauth2 with auto-detect sends Basic first and, when that attempt fails, sends the same
+	// request once more with `client_id` and `client_secret` in the form instead (golang.org/x/oauth2:
+	// internal/token.go); with AuthStyleInParams it sends only the form style. The vendor documents Basic; the
+	// fake also accepts the form style (fake's choice) so that such clients work against it. The SDK sends
+	// Basic.
+	//
+	// The answer is the AccessTokenDto of the other exchanges. The error responses are not on the page read and
+	// are modelled on api-tokens/authorize (seed 003).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /csp/gateway/am/api/auth/token (the `ExchangeClientCredentialsToken` operationId).
+	ExchangeClientCredentialsTokenWithFormdataBodyWithResponse(ctx context.Context, body ExchangeClientCredentialsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*ExchangeClientCredentialsTokenResponse, error)
 
 	// GetTokenPublicKeyWithResponse Public key that signs CSP access tokens
 	//
@@ -1421,6 +1722,110 @@ func (r ExchangeClientCredentialsResponse) ContentType() string {
 	return ""
 }
 
+// ExchangeClientCredentialsTokenResponse429Headers the declared response headers of an HTTP 429 response for ExchangeClientCredentialsToken
+type ExchangeClientCredentialsTokenResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ExchangeClientCredentialsTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccessTokenDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CspErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CspErrorResponse
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CspErrorResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CspErrorResponse
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *CspErrorResponse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CspErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CspErrorResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CspErrorResponse
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExchangeClientCredentialsTokenResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExchangeClientCredentialsTokenResponse) GetJSON200() *AccessTokenDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExchangeClientCredentialsTokenResponse) GetJSON400() *CspErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExchangeClientCredentialsTokenResponse) GetJSON401() *CspErrorResponse {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExchangeClientCredentialsTokenResponse) GetJSON403() *CspErrorResponse {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ExchangeClientCredentialsTokenResponse) GetJSON404() *CspErrorResponse {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ExchangeClientCredentialsTokenResponse) GetJSON409() *CspErrorResponse {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ExchangeClientCredentialsTokenResponse) GetJSON429() *CspErrorResponse {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExchangeClientCredentialsTokenResponse) GetJSON500() *CspErrorResponse {
+	return r.JSON500
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ExchangeClientCredentialsTokenResponse) GetJSONDefault() *CspErrorResponse {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ExchangeClientCredentialsTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExchangeClientCredentialsTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExchangeClientCredentialsTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExchangeClientCredentialsTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetTokenPublicKeyResponse429Headers the declared response headers of an HTTP 429 response for GetTokenPublicKey
 type GetTokenPublicKeyResponse429Headers struct {
 	RetryAfter *string
@@ -1533,10 +1938,13 @@ func (r GetTokenPublicKeyResponse) ContentType() string {
 // `api_token` field of an application/x-www-form-urlencoded body (seed 003).
 //
 // The vendor deprecates (seed 003) the `refresh_token` field name (use `api_token`) and passing
-// `refresh_token` as a query parameter (the latter gave HTTP 400 in
-// vmware-archive/vmware-cloud-on-aws-integration-examples#2). Most public Go clients still send the
-// `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go; vmware/terraform-provider-nsxt:
-// nsxt/provider.go), so it is kept as a legacy option.
+// `refresh_token` as a query parameter: both are listed as DEPRECATED, not removed, in the tcsp-authn
+// operation index (https://developer.broadcom.com/xapis/tcsp-authn/latest/operation-index/). The issue once
+// cited as proof of a 400 for the query form (vmware-archive/vmware-cloud-on-aws-integration-examples#2) sent
+// an empty value. The query parameter is described below; the fake accepts it. Most public Go clients still
+// send the `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go;
+// vmware/terraform-provider-nsxt: nsxt/provider.go; vmware/terraform-provider-vmc:
+// vmc/connector/clientconnector.go), so it is kept as a legacy option.
 //
 // Disagreement: the seed's own code sample sends `Authorization: <value>` and a JSON `{}` body, which
 // contradicts its "Anonymous" policy and form body; the form body without Authorization is what the vendor's
@@ -1545,8 +1953,8 @@ func (r GetTokenPublicKeyResponse) ContentType() string {
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /csp/gateway/am/api/auth/api-tokens/authorize (the `ExchangeAPIToken` operationId).
-func (c *ClientWithResponses) ExchangeAPITokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExchangeAPITokenResponse, error) {
-	rsp, err := c.ExchangeAPITokenWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ExchangeAPITokenWithBodyWithResponse(ctx context.Context, params *ExchangeAPITokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExchangeAPITokenResponse, error) {
+	rsp, err := c.ExchangeAPITokenWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1561,10 +1969,13 @@ func (c *ClientWithResponses) ExchangeAPITokenWithBodyWithResponse(ctx context.C
 // `api_token` field of an application/x-www-form-urlencoded body (seed 003).
 //
 // The vendor deprecates (seed 003) the `refresh_token` field name (use `api_token`) and passing
-// `refresh_token` as a query parameter (the latter gave HTTP 400 in
-// vmware-archive/vmware-cloud-on-aws-integration-examples#2). Most public Go clients still send the
-// `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go; vmware/terraform-provider-nsxt:
-// nsxt/provider.go), so it is kept as a legacy option.
+// `refresh_token` as a query parameter: both are listed as DEPRECATED, not removed, in the tcsp-authn
+// operation index (https://developer.broadcom.com/xapis/tcsp-authn/latest/operation-index/). The issue once
+// cited as proof of a 400 for the query form (vmware-archive/vmware-cloud-on-aws-integration-examples#2) sent
+// an empty value. The query parameter is described below; the fake accepts it. Most public Go clients still
+// send the `refresh_token` form field (vmware-tanzu/tanzu-cli: pkg/auth/csp/csp.go;
+// vmware/terraform-provider-nsxt: nsxt/provider.go; vmware/terraform-provider-vmc:
+// vmc/connector/clientconnector.go), so it is kept as a legacy option.
 //
 // Disagreement: the seed's own code sample sends `Authorization: <value>` and a JSON `{}` body, which
 // contradicts its "Anonymous" policy and form body; the form body without Authorization is what the vendor's
@@ -1573,8 +1984,8 @@ func (c *ClientWithResponses) ExchangeAPITokenWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /csp/gateway/am/api/auth/api-tokens/authorize (the `ExchangeAPIToken` operationId).
-func (c *ClientWithResponses) ExchangeAPITokenWithFormdataBodyWithResponse(ctx context.Context, body ExchangeAPITokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*ExchangeAPITokenResponse, error) {
-	rsp, err := c.ExchangeAPITokenWithFormdataBody(ctx, body, reqEditors...)
+func (c *ClientWithResponses) ExchangeAPITokenWithFormdataBodyWithResponse(ctx context.Context, params *ExchangeAPITokenParams, body ExchangeAPITokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*ExchangeAPITokenResponse, error) {
+	rsp, err := c.ExchangeAPITokenWithFormdataBody(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1636,10 +2047,8 @@ func (c *ClientWithResponses) GetAPITokenDetailsWithResponse(ctx context.Context
 // id_token, token_type, expires_in, scope, access_token). tanzu-cli also configures the `authorization_code`
 // and `refresh_token` grants on this endpoint; they are not described here.
 //
-// Unverified path: vmware/terraform-provider-vmc (CspTokenURLSuffix, with golang.org/x/oauth2/clientcredentials)
-// and vmware-tanzu/kubeapps (site/content/docs/latest/howto/OIDC/OAuth2OIDC-VMware-cloud-services.md,
-// `--redeem-url`) use `/csp/gateway/am/api/auth/token` instead. Both are in use and no document says which is
-// canonical; the Go SDK lets the user override the path.
+// The documented twin of this path is `/csp/gateway/am/api/auth/token` (ExchangeClientCredentialsToken
+// below); both are in use, and the Go SDK lets the user choose (csp.WithClientCredentialsPath).
 //
 // No vendor operation page for this endpoint was read: the error responses below are modelled on the
 // api-tokens/authorize page (seed 003) and all are unverified.
@@ -1666,10 +2075,8 @@ func (c *ClientWithResponses) ExchangeClientCredentialsWithBodyWithResponse(ctx 
 // id_token, token_type, expires_in, scope, access_token). tanzu-cli also configures the `authorization_code`
 // and `refresh_token` grants on this endpoint; they are not described here.
 //
-// Unverified path: vmware/terraform-provider-vmc (CspTokenURLSuffix, with golang.org/x/oauth2/clientcredentials)
-// and vmware-tanzu/kubeapps (site/content/docs/latest/howto/OIDC/OAuth2OIDC-VMware-cloud-services.md,
-// `--redeem-url`) use `/csp/gateway/am/api/auth/token` instead. Both are in use and no document says which is
-// canonical; the Go SDK lets the user override the path.
+// The documented twin of this path is `/csp/gateway/am/api/auth/token` (ExchangeClientCredentialsToken
+// below); both are in use, and the Go SDK lets the user choose (csp.WithClientCredentialsPath).
 //
 // No vendor operation page for this endpoint was read: the error responses below are modelled on the
 // api-tokens/authorize page (seed 003) and all are unverified.
@@ -1683,6 +2090,68 @@ func (c *ClientWithResponses) ExchangeClientCredentialsWithFormdataBodyWithRespo
 		return nil, err
 	}
 	return ParseExchangeClientCredentialsResponse(rsp)
+}
+
+// ExchangeClientCredentialsTokenWithBodyWithResponse OAuth 2.0 token endpoint (client credentials) of an OAuth app
+//
+// Vendor-documented token endpoint (IAM-CSP v1.0 reference,
+// https://developer.broadcom.com/xapis/identity-and-access-management-cloud-services-platform/latest/ operation
+// `…/csp/gateway/am/api/auth/token/post`): HTTP Basic with the OAuth app's id and secret is required; the
+// form is `GetTokenForAuthGrantTypeRequest` with `grant_type` and `orgId`, and "when organization id is
+// missing … the default organization will be used". vmware/terraform-provider-vmc uses it
+// (vmc/constants/constants.go CspTokenURLSuffix; vmc/connector/clientconnector.go drives
+// golang.org/x/oauth2/clientcredentials with the default AuthStyle, auto-detect), and so does
+// vmware-tanzu/kubeapps (`--redeem-url`).
+//
+// golang.org/x/oauth2 with auto-detect sends Basic first and, when that attempt fails, sends the same
+// request once more with `client_id` and `client_secret` in the form instead (golang.org/x/oauth2:
+// internal/token.go); with AuthStyleInParams it sends only the form style. The vendor documents Basic; the
+// fake also accepts the form style (fake's choice) so that such clients work against it. The SDK sends
+// Basic.
+//
+// The answer is the AccessTokenDto of the other exchanges. The error responses are not on the page read and
+// are modelled on api-tokens/authorize (seed 003).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /csp/gateway/am/api/auth/token (the `ExchangeClientCredentialsToken` operationId).
+func (c *ClientWithResponses) ExchangeClientCredentialsTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExchangeClientCredentialsTokenResponse, error) {
+	rsp, err := c.ExchangeClientCredentialsTokenWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExchangeClientCredentialsTokenResponse(rsp)
+}
+
+// ExchangeClientCredentialsTokenWithFormdataBodyWithResponse OAuth 2.0 token endpoint (client credentials) of an OAuth app
+//
+// Vendor-documented token endpoint (IAM-CSP v1.0 reference,
+// https://developer.broadcom.com/xapis/identity-and-access-management-cloud-services-platform/latest/ operation
+// `…/csp/gateway/am/api/auth/token/post`): HTTP Basic with the OAuth app's id and secret is required; the
+// form is `GetTokenForAuthGrantTypeRequest` with `grant_type` and `orgId`, and "when organization id is
+// missing … the default organization will be used". vmware/terraform-provider-vmc uses it
+// (vmc/constants/constants.go CspTokenURLSuffix; vmc/connector/clientconnector.go drives
+// golang.org/x/oauth2/clientcredentials with the default AuthStyle, auto-detect), and so does
+// vmware-tanzu/kubeapps (`--redeem-url`).
+//
+// golang.org/x/oauth2 with auto-detect sends Basic first and, when that attempt fails, sends the same
+// request once more with `client_id` and `client_secret` in the form instead (golang.org/x/oauth2:
+// internal/token.go); with AuthStyleInParams it sends only the form style. The vendor documents Basic; the
+// fake also accepts the form style (fake's choice) so that such clients work against it. The SDK sends
+// Basic.
+//
+// The answer is the AccessTokenDto of the other exchanges. The error responses are not on the page read and
+// are modelled on api-tokens/authorize (seed 003).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /csp/gateway/am/api/auth/token (the `ExchangeClientCredentialsToken` operationId).
+func (c *ClientWithResponses) ExchangeClientCredentialsTokenWithFormdataBodyWithResponse(ctx context.Context, body ExchangeClientCredentialsTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*ExchangeClientCredentialsTokenResponse, error) {
+	rsp, err := c.ExchangeClientCredentialsTokenWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExchangeClientCredentialsTokenResponse(rsp)
 }
 
 // GetTokenPublicKeyWithResponse Public key that signs CSP access tokens
@@ -1997,6 +2466,101 @@ func ParseExchangeClientCredentialsResponse(rsp *http.Response) (*ExchangeClient
 	return response, nil
 }
 
+// ParseExchangeClientCredentialsTokenResponse parses an HTTP response from a ExchangeClientCredentialsTokenWithResponse call
+func ParseExchangeClientCredentialsTokenResponse(rsp *http.Response) (*ExchangeClientCredentialsTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExchangeClientCredentialsTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccessTokenDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CspErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CspErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CspErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CspErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest CspErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CspErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CspErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CspErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ExchangeClientCredentialsTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetTokenPublicKeyResponse parses an HTTP response from a GetTokenPublicKeyWithResponse call
 func ParseGetTokenPublicKeyResponse(rsp *http.Response) (*GetTokenPublicKeyResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -2096,13 +2660,16 @@ func ParseGetTokenPublicKeyResponse(rsp *http.Response) (*GetTokenPublicKeyRespo
 type ServerInterface interface {
 	// ExchangeAPIToken Exchange an organization API token for an access token
 	// (POST /csp/gateway/am/api/auth/api-tokens/authorize)
-	ExchangeAPIToken(w http.ResponseWriter, r *http.Request)
+	ExchangeAPIToken(w http.ResponseWriter, r *http.Request, params ExchangeAPITokenParams)
 	// GetAPITokenDetails Details of an organization API token
 	// (POST /csp/gateway/am/api/auth/api-tokens/details)
 	GetAPITokenDetails(w http.ResponseWriter, r *http.Request)
 	// ExchangeClientCredentials OAuth 2.0 client-credentials grant for an OAuth app
 	// (POST /csp/gateway/am/api/auth/authorize)
 	ExchangeClientCredentials(w http.ResponseWriter, r *http.Request)
+	// ExchangeClientCredentialsToken OAuth 2.0 token endpoint (client credentials) of an OAuth app
+	// (POST /csp/gateway/am/api/auth/token)
+	ExchangeClientCredentialsToken(w http.ResponseWriter, r *http.Request)
 	// GetTokenPublicKey Public key that signs CSP access tokens
 	// (GET /csp/gateway/am/api/auth/token-public-key)
 	GetTokenPublicKey(w http.ResponseWriter, r *http.Request, params GetTokenPublicKeyParams)
@@ -2120,8 +2687,27 @@ type MiddlewareFunc func(http.Handler) http.Handler
 // ExchangeAPIToken operation middleware
 func (siw *ServerInterfaceWrapper) ExchangeAPIToken(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExchangeAPITokenParams
+
+	// ------------- Optional query parameter "refresh_token" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "refresh_token", r.URL.Query(), &params.RefreshToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "refresh_token"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "refresh_token", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ExchangeAPIToken(w, r)
+		siw.Handler.ExchangeAPIToken(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2150,6 +2736,20 @@ func (siw *ServerInterfaceWrapper) ExchangeClientCredentials(w http.ResponseWrit
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ExchangeClientCredentials(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ExchangeClientCredentialsToken operation middleware
+func (siw *ServerInterfaceWrapper) ExchangeClientCredentialsToken(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ExchangeClientCredentialsToken(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2314,6 +2914,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/csp/gateway/am/api/auth/api-tokens/authorize", wrapper.ExchangeAPIToken)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/csp/gateway/am/api/auth/authorize", wrapper.ExchangeClientCredentials)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/csp/gateway/am/api/auth/token", wrapper.ExchangeClientCredentialsToken)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/csp/gateway/am/api/auth/api-tokens/details", wrapper.GetAPITokenDetails)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/csp/gateway/am/api/auth/token-public-key", wrapper.GetTokenPublicKey)
 
@@ -2321,7 +2922,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 }
 
 type ExchangeAPITokenRequestObject struct {
-	Body *ExchangeAPITokenFormdataRequestBody
+	Params ExchangeAPITokenParams
+	Body   *ExchangeAPITokenFormdataRequestBody
 }
 
 type ExchangeAPITokenResponseObject interface {
@@ -2761,6 +3363,153 @@ func (response ExchangeClientCredentialsdefaultJSONResponse) VisitExchangeClient
 	return err
 }
 
+type ExchangeClientCredentialsTokenRequestObject struct {
+	Body *ExchangeClientCredentialsTokenFormdataRequestBody
+}
+
+type ExchangeClientCredentialsTokenResponseObject interface {
+	VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error
+}
+
+type ExchangeClientCredentialsToken200JSONResponse AccessTokenDto
+
+func (response ExchangeClientCredentialsToken200JSONResponse) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExchangeClientCredentialsToken400JSONResponse CspErrorResponse
+
+func (response ExchangeClientCredentialsToken400JSONResponse) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExchangeClientCredentialsToken401JSONResponse CspErrorResponse
+
+func (response ExchangeClientCredentialsToken401JSONResponse) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExchangeClientCredentialsToken403JSONResponse CspErrorResponse
+
+func (response ExchangeClientCredentialsToken403JSONResponse) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExchangeClientCredentialsToken404JSONResponse CspErrorResponse
+
+func (response ExchangeClientCredentialsToken404JSONResponse) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExchangeClientCredentialsToken409JSONResponse CspErrorResponse
+
+func (response ExchangeClientCredentialsToken409JSONResponse) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExchangeClientCredentialsToken429ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type ExchangeClientCredentialsToken429JSONResponse struct {
+	Body    CspErrorResponse
+	Headers ExchangeClientCredentialsToken429ResponseHeaders
+}
+
+func (response ExchangeClientCredentialsToken429JSONResponse) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExchangeClientCredentialsToken500JSONResponse CspErrorResponse
+
+func (response ExchangeClientCredentialsToken500JSONResponse) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExchangeClientCredentialsTokendefaultJSONResponse struct {
+	Body       CspErrorResponse
+	StatusCode int
+}
+
+func (response ExchangeClientCredentialsTokendefaultJSONResponse) VisitExchangeClientCredentialsTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetTokenPublicKeyRequestObject struct {
 	Params GetTokenPublicKeyParams
 }
@@ -2919,6 +3668,9 @@ type StrictServerInterface interface {
 	// ExchangeClientCredentials OAuth 2.0 client-credentials grant for an OAuth app
 	// (POST /csp/gateway/am/api/auth/authorize)
 	ExchangeClientCredentials(ctx context.Context, request ExchangeClientCredentialsRequestObject) (ExchangeClientCredentialsResponseObject, error)
+	// ExchangeClientCredentialsToken OAuth 2.0 token endpoint (client credentials) of an OAuth app
+	// (POST /csp/gateway/am/api/auth/token)
+	ExchangeClientCredentialsToken(ctx context.Context, request ExchangeClientCredentialsTokenRequestObject) (ExchangeClientCredentialsTokenResponseObject, error)
 	// GetTokenPublicKey Public key that signs CSP access tokens
 	// (GET /csp/gateway/am/api/auth/token-public-key)
 	GetTokenPublicKey(ctx context.Context, request GetTokenPublicKeyRequestObject) (GetTokenPublicKeyResponseObject, error)
@@ -2964,8 +3716,10 @@ type strictHandler struct {
 }
 
 // ExchangeAPIToken operation middleware
-func (sh *strictHandler) ExchangeAPIToken(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) ExchangeAPIToken(w http.ResponseWriter, r *http.Request, params ExchangeAPITokenParams) {
 	var request ExchangeAPITokenRequestObject
+
+	request.Params = params
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -3057,6 +3811,41 @@ func (sh *strictHandler) ExchangeClientCredentials(w http.ResponseWriter, r *htt
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ExchangeClientCredentialsResponseObject); ok {
 		if err := validResponse.VisitExchangeClientCredentialsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ExchangeClientCredentialsToken operation middleware
+func (sh *strictHandler) ExchangeClientCredentialsToken(w http.ResponseWriter, r *http.Request) {
+	var request ExchangeClientCredentialsTokenRequestObject
+
+	if err := r.ParseForm(); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
+		return
+	}
+	var body ExchangeClientCredentialsTokenFormdataRequestBody
+	if err := runtime.BindForm(&body, r.Form, nil, nil); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't bind formdata: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ExchangeClientCredentialsToken(ctx, request.(ExchangeClientCredentialsTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExchangeClientCredentialsToken")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ExchangeClientCredentialsTokenResponseObject); ok {
+		if err := validResponse.VisitExchangeClientCredentialsTokenResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

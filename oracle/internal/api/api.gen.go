@@ -554,6 +554,11 @@ type ClientInterface interface {
 	// The body is optional: Oracle's own toolkit sends none. Whether refresh tokens rotate is not documented
 	// (x-unverified).
 	//
+	// CSRF: `cec refresh-oauth-token` sends `X-CSRF-TOKEN` (from `GET /system/api/v1/csrfToken`) and
+	// `X-REQUESTED-WITH: XMLHttpRequest` with this call; cec's sign-in sends neither (toolkit serverRest.js
+	// _executePost, serverUtils.js getSystemCSRFToken and _loginToPODServer; see the info section). Both headers
+	// are accepted and not required; they are not modelled as parameters because the SDK does not send them.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /system/api/v1/security/token (the `GetAccessToken` operationId).
@@ -576,6 +581,11 @@ type ClientInterface interface {
 	//
 	// The body is optional: Oracle's own toolkit sends none. Whether refresh tokens rotate is not documented
 	// (x-unverified).
+	//
+	// CSRF: `cec refresh-oauth-token` sends `X-CSRF-TOKEN` (from `GET /system/api/v1/csrfToken`) and
+	// `X-REQUESTED-WITH: XMLHttpRequest` with this call; cec's sign-in sends neither (toolkit serverRest.js
+	// _executePost, serverUtils.js getSystemCSRFToken and _loginToPODServer; see the info section). Both headers
+	// are accepted and not required; they are not modelled as parameters because the SDK does not send them.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -624,6 +634,11 @@ func (c *Client) GetCurrentUser(ctx context.Context, params *GetCurrentUserParam
 // The body is optional: Oracle's own toolkit sends none. Whether refresh tokens rotate is not documented
 // (x-unverified).
 //
+// CSRF: `cec refresh-oauth-token` sends `X-CSRF-TOKEN` (from `GET /system/api/v1/csrfToken`) and
+// `X-REQUESTED-WITH: XMLHttpRequest` with this call; cec's sign-in sends neither (toolkit serverRest.js
+// _executePost, serverUtils.js getSystemCSRFToken and _loginToPODServer; see the info section). Both headers
+// are accepted and not required; they are not modelled as parameters because the SDK does not send them.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /system/api/v1/security/token (the `GetAccessToken` operationId).
@@ -656,6 +671,11 @@ func (c *Client) GetAccessTokenWithBody(ctx context.Context, contentType string,
 //
 // The body is optional: Oracle's own toolkit sends none. Whether refresh tokens rotate is not documented
 // (x-unverified).
+//
+// CSRF: `cec refresh-oauth-token` sends `X-CSRF-TOKEN` (from `GET /system/api/v1/csrfToken`) and
+// `X-REQUESTED-WITH: XMLHttpRequest` with this call; cec's sign-in sends neither (toolkit serverRest.js
+// _executePost, serverUtils.js getSystemCSRFToken and _loginToPODServer; see the info section). Both headers
+// are accepted and not required; they are not modelled as parameters because the SDK does not send them.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -879,6 +899,11 @@ type ClientWithResponsesInterface interface {
 	// The body is optional: Oracle's own toolkit sends none. Whether refresh tokens rotate is not documented
 	// (x-unverified).
 	//
+	// CSRF: `cec refresh-oauth-token` sends `X-CSRF-TOKEN` (from `GET /system/api/v1/csrfToken`) and
+	// `X-REQUESTED-WITH: XMLHttpRequest` with this call; cec's sign-in sends neither (toolkit serverRest.js
+	// _executePost, serverUtils.js getSystemCSRFToken and _loginToPODServer; see the info section). Both headers
+	// are accepted and not required; they are not modelled as parameters because the SDK does not send them.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /system/api/v1/security/token (the `GetAccessToken` operationId).
@@ -901,6 +926,11 @@ type ClientWithResponsesInterface interface {
 	//
 	// The body is optional: Oracle's own toolkit sends none. Whether refresh tokens rotate is not documented
 	// (x-unverified).
+	//
+	// CSRF: `cec refresh-oauth-token` sends `X-CSRF-TOKEN` (from `GET /system/api/v1/csrfToken`) and
+	// `X-REQUESTED-WITH: XMLHttpRequest` with this call; cec's sign-in sends neither (toolkit serverRest.js
+	// _executePost, serverUtils.js getSystemCSRFToken and _loginToPODServer; see the info section). Both headers
+	// are accepted and not required; they are not modelled as parameters because the SDK does not send them.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1120,6 +1150,11 @@ func (c *ClientWithResponses) GetCurrentUserWithResponse(ctx context.Context, pa
 // The body is optional: Oracle's own toolkit sends none. Whether refresh tokens rotate is not documented
 // (x-unverified).
 //
+// CSRF: `cec refresh-oauth-token` sends `X-CSRF-TOKEN` (from `GET /system/api/v1/csrfToken`) and
+// `X-REQUESTED-WITH: XMLHttpRequest` with this call; cec's sign-in sends neither (toolkit serverRest.js
+// _executePost, serverUtils.js getSystemCSRFToken and _loginToPODServer; see the info section). Both headers
+// are accepted and not required; they are not modelled as parameters because the SDK does not send them.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /system/api/v1/security/token (the `GetAccessToken` operationId).
@@ -1148,6 +1183,11 @@ func (c *ClientWithResponses) GetAccessTokenWithBodyWithResponse(ctx context.Con
 //
 // The body is optional: Oracle's own toolkit sends none. Whether refresh tokens rotate is not documented
 // (x-unverified).
+//
+// CSRF: `cec refresh-oauth-token` sends `X-CSRF-TOKEN` (from `GET /system/api/v1/csrfToken`) and
+// `X-REQUESTED-WITH: XMLHttpRequest` with this call; cec's sign-in sends neither (toolkit serverRest.js
+// _executePost, serverUtils.js getSystemCSRFToken and _loginToPODServer; see the info section). Both headers
+// are accepted and not required; they are not modelled as parameters because the SDK does not send them.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -196,6 +196,10 @@ func (s *suite) newGauge(name string) *gauge {
 func (s *suite) sourceConfig(onToken func(tokenkit.Token)) tokenkit.SourceConfig {
 	return tokenkit.SourceConfig{
 		EarlyRetryBackoff: 200 * time.Millisecond,
+		// Short failure backoffs keep the Sources fetching under the fault
+		// schedule (the defaults would fail most calls fast for seconds).
+		FailureBackoff:    10 * time.Millisecond,
+		MaxFailureBackoff: 100 * time.Millisecond,
 		FetchTimeout:      20 * time.Second,
 		Logger:            s.logger,
 		OnToken:           onToken,
@@ -392,15 +396,20 @@ func pick(rng *rand.Rand, weights ...int) int {
 }
 
 // lostInTransit counts the calls of op that the SDK reported as of unknown
-// outcome whose last request left the client but never reached the server:
-// the attempt timed out while the request was still on its way (a loaded
-// machine). The SDK cannot tell that from a server that is slow to answer,
-// so "unknown" is the right report, and the server never acted.
+// outcome although the server did not act on their last request: the
+// request left the client but never reached the server, or the server
+// answered without acting and the answer was lost to the attempt timeout on
+// its way back (a loaded machine). The SDK cannot tell either from a server
+// that is slow to answer, so "unknown" is the right report.
 func (s *suite) lostInTransit(v *vendor, op string, entries []entry) int {
-	reached := map[string]int{} // call id -> requests of op the server saw
+	last := map[string]entry{} // call id -> the last request of op the server saw
+	reached := map[string]int{}
 	for _, e := range entries {
 		if e.op == op && e.call != "" {
 			reached[e.call]++
+			if p, ok := last[e.call]; !ok || e.n > p.n {
+				last[e.call] = e
+			}
 		}
 	}
 	prefix := v.name + " " + op + " "
@@ -414,8 +423,12 @@ func (s *suite) lostInTransit(v *vendor, op string, entries []entry) int {
 	s.mu.Unlock()
 	n := 0
 	for _, id := range unknown {
-		if s.sentOp(v.name, op, id) > reached[id] {
-			n++
+		e, seen := last[id]
+		switch {
+		case s.sentOp(v.name, op, id) > reached[id]:
+			n++ // the last request never arrived
+		case seen && e.applied == 0 && !e.kind.ambiguous():
+			n++ // answered without acting; the answer was lost
 		}
 	}
 	return n

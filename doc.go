@@ -12,8 +12,9 @@
 //   - Transport (and NewClient) authenticates every request with a token
 //     from a Source and resends once after a 401;
 //   - OAuth2TokenSource adapts a Source to golang.org/x/oauth2;
-//   - Error is the one error type of every vendor, matched with errors.Is
-//     against ErrUnauthorized, ErrRateLimited, ErrInvalidCredential, …;
+//   - Error is the one error type of every vendor; each has one Kind, and
+//     the sentinels (ErrAuth, ErrInvalidCredential, ErrRateLimited, …) match
+//     it by kind (see "Errors by kind" below);
 //   - the Option functions (WithHTTPClient, WithLogger, WithRetryMax, …)
 //     configure every vendor client the same way.
 //
@@ -27,4 +28,37 @@
 // Secrets never print: tokens and Secret values redact themselves in String,
 // GoString, Format and LogValue, and every log line and error passes one
 // redactor.
+//
+// # Errors by kind
+//
+// Every failure of every vendor is an *Error with one Kind (KindOf reads it
+// from any error). Decide from the kind, never from status codes: a vendor
+// that reports a failure inside HTTP 200 gives the same kind as its
+// HTTP-status twin, and vendor sentinels sit under the root one they refine
+// (commvault.ErrAccountLocked under ErrLocked, csp.ErrInvalidToken under
+// ErrInvalidCredential, both under ErrAuth).
+//
+//	kind               sentinel              what to do                           produced by (examples)
+//	canceled           ErrCanceled           nothing: you stopped it              your context cancelled or past its deadline
+//	transport          ErrTransport          retry later (Retryable)              no connection, attempt timeout, dropped answer of a call without side effects
+//	outcome unknown    ErrOutcomeUnknown     look before retrying (list tokens)   lost answer of a create or renew; a redirect answering one
+//	config             ErrConfig             fix the configuration                bad option or base URL, https to a plain-http server, bad certificate, a redirect
+//	invalid input      ErrInvalidInput       fix the call's arguments             missing name, empty secret, a token that cannot be renewed
+//	invalid response   ErrInvalidResponse    alert; retrying rarely helps         2xx that is not JSON or lacks the token; a token already expired on arrival
+//	invalid credential ErrInvalidCredential  fix the credential; do not retry     wrong password, revoked API or refresh token (CSP 400 invalid_grant, Commvault errList)
+//	locked             ErrLocked             wait or unlock; do not retry         Commvault isAccountLocked, an OCM account locked
+//	unauthorized       ErrUnauthorized       re-authenticate (Transport does)     401 to a call presenting a token; Clone Guard second factor required
+//	forbidden          ErrForbidden          get the permission                   403: another user's token, a blocked Canvus user
+//	not found          ErrNotFound           treat as gone                        404 or 410; Commvault's in-200 "Access token not found"
+//	conflict           ErrConflict           resolve the conflict                 409
+//	rate limited       ErrRateLimited        retry after Error.RetryAfter         429 (past WithMaxRetryAfter, or past the deadline)
+//	server             ErrServer             retry later                          5xx, 408
+//	bad request        ErrBadRequest         fix the request                      any other 4xx
+//
+// ErrAuth matches the four authentication kinds (invalid credential, locked,
+// unauthorized, forbidden); ErrTransport matches transport and outcome
+// unknown. Error.Retryable (and Kind.Retryable) is true only for transport,
+// rate limited and server. A Source holds an authentication failure for
+// SourceConfig.HoldCredentialFailure and backs off other failed fetches, so
+// that a wrong password never reaches a vendor's lockout threshold.
 package tokenkit

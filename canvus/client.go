@@ -176,6 +176,7 @@ type ErrorResponse struct {
 	LegacyMessage string `json:"message,omitempty"`
 
 	credential bool
+	blocked    bool
 }
 
 // Text returns Msg, or LegacyMessage when Msg is empty.
@@ -190,9 +191,17 @@ func (e *ErrorResponse) Text() string {
 func (e *ErrorResponse) Error() string { return "canvus: " + e.Text() }
 
 // Is reports a rejected sign-in (wrong email or password, an invalid or
-// expired token given to Login) as tokenkit.ErrInvalidCredential.
+// expired token given to Login) as tokenkit.ErrInvalidCredential, and a
+// refusal because the user is blocked as tokenkit.ErrLocked: Canvus's
+// locked account, which only an administrator can unblock.
 func (e *ErrorResponse) Is(target error) bool {
-	return target == tokenkit.ErrInvalidCredential && e.credential
+	switch target {
+	case tokenkit.ErrInvalidCredential:
+		return e.credential && !e.blocked
+	case tokenkit.ErrLocked:
+		return e.blocked
+	}
+	return false
 }
 
 // badLogin is the message Canvus answers a wrong email or password with
@@ -210,6 +219,10 @@ func decodeError(body []byte, _ http.Header, e *tokenkit.Error) {
 	lower := strings.ToLower(r.Text())
 	r.credential = strings.Contains(lower, badLogin) ||
 		(e.Op == opLogin && e.StatusCode == http.StatusUnauthorized)
+	// Blocked users cannot sign in, and their tokens stop working (the
+	// vendor's user API, reference B); the wording is unverified, so the
+	// word is enough, with the 403 the refusal comes with.
+	r.blocked = e.StatusCode == http.StatusForbidden && strings.Contains(lower, "blocked")
 	e.Err = r
 }
 

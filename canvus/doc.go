@@ -54,7 +54,9 @@
 //     "?subscribe=true" (the default); WithBareSubscribe sends the former.
 //   - Error statuses. Only the bodies ({"msg": …}, older {"message": …})
 //     are documented, not the statuses; a wrong password matches
-//     tokenkit.ErrInvalidCredential by its message whatever the status.
+//     tokenkit.ErrInvalidCredential by its message whatever the status, and
+//     a 403 that says the user is blocked matches tokenkit.ErrLocked (a
+//     blocked user is Canvus's locked account).
 //   - Frame limit and keep-alive interval (8 MiB and 15 seconds by default,
 //     both configurable).
 //

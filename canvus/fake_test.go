@@ -132,7 +132,7 @@ func TestLoginFailures(t *testing.T) {
 		{"unknown token", canvus.Credentials{Token: "not-a-session"},
 			[]error{tokenkit.ErrInvalidCredential}, 401, "Invalid token"},
 		{"blocked user", canvus.Credentials{Email: bobEmail, Password: bobPass},
-			[]error{tokenkit.ErrForbidden}, 403, "User is blocked"},
+			[]error{tokenkit.ErrLocked, tokenkit.ErrAuth}, 403, "User is blocked"},
 		{"both forms", canvus.Credentials{Email: aliceEmail, Password: alicePass, Token: "t"},
 			[]error{tokenkit.ErrInvalidInput}, 0, ""},
 		{"password only", canvus.Credentials{Password: alicePass}, []error{tokenkit.ErrInvalidInput}, 0, ""},

@@ -74,7 +74,7 @@ func Run(ctx context.Context, c *Client, op *Op, send Send) (*Result, error) {
 		// The answer started but did not complete (a timeout or a dropped
 		// connection mid-body): a transport failure, and for a mutating
 		// call an unknown outcome.
-		return nil, c.transportError(op, fmt.Errorf("reading the response (HTTP %d): %w", resp.StatusCode, err))
+		return nil, c.transportError(ctx, op, fmt.Errorf("reading the response (HTTP %d): %w", resp.StatusCode, err))
 	}
 	return &Result{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
@@ -86,11 +86,11 @@ func Run(ctx context.Context, c *Client, op *Op, send Send) (*Result, error) {
 // *tokenkit.Error.
 func Open(ctx context.Context, c *Client, op *Op, send Send) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, c.transportError(op, err)
+		return nil, c.transportError(ctx, op, err)
 	}
 	resp, err := send(withOp(ctx, op))
 	if err != nil {
-		return nil, c.transportError(op, err)
+		return nil, c.transportError(ctx, op, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
@@ -186,15 +186,23 @@ func (c *Client) InvalidInput(opName, format string, args ...any) *tokenkit.Erro
 	}
 }
 
-func (c *Client) transportError(op *Op, err error) *tokenkit.Error {
+func (c *Client) transportError(ctx context.Context, op *Op, err error) *tokenkit.Error {
 	var ae *authError
 	if errors.As(err, &ae) {
 		return c.sourceError(op, ae.err)
 	}
 	err = redactedURLError(err)
 	var cause error = &scrubbed{err: err, text: redact.Text(err.Error(), op.Secrets())}
-	callerStopped := !isTimeout(err) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+	// The caller's own context decides whether the caller stopped: its
+	// deadline is a context.DeadlineExceeded, which is also a net.Error
+	// timeout, like the attempt timeout it must not be taken for.
+	stopped := ctx.Err()
+	callerStopped := stopped != nil || !isTimeout(err) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 	switch {
+	case callerStopped && stopped != nil && !errors.Is(err, stopped):
+		// The transport saw the end of the caller's context as another
+		// failure (a connection it closed): the caller still sees why.
+		cause = fmt.Errorf("%w: %w: %w", tokenkit.ErrCanceled, stopped, cause)
 	case callerStopped:
 		// The caller's own cancellation or deadline: never "transient".
 		cause = fmt.Errorf("%w: %w", tokenkit.ErrCanceled, cause)

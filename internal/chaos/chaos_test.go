@@ -88,6 +88,7 @@ func TestChaos(t *testing.T) {
 
 	for _, v := range vendors {
 		s.checkLedger(v)
+		s.checkKinds(v)
 		if v.check != nil {
 			v.check()
 		}
@@ -122,6 +123,7 @@ type suite struct {
 	sends    *sends
 	routes   map[string]func(method, path string, body []byte) string // by vendor
 	unsent   map[string]int                                           // "vendor op" -> see tally
+	failures []failure                                                // every error with a kind, for checkKinds
 }
 
 // counts are the outcomes of the calls of one operation as the SDK reported
@@ -257,6 +259,7 @@ func (s *suite) finish(ctx context.Context, v, op string, start time.Time, ok bo
 		}
 		return
 	}
+	s.noteKind(ctx, v, op, err, m)
 	var te *tokenkit.Error
 	if errors.As(err, &te) {
 		return

@@ -16,12 +16,20 @@
 //   - no state-creating call was replayed after the server acted: for every
 //     mutating operation the suite calls directly, the fake's Applied plus the
 //     answers that left the outcome open without acting (dropped, delayed
-//     past the timeout, truncated) equals the calls the SDK reported as
+//     past the timeout, truncated, or given after the client's attempt had
+//     timed out) equals the calls the SDK reported as
 //     succeeded, as of unknown outcome, or as an invalid 2xx answer, and a
 //     call is never reported as of unknown outcome when its last attempt
 //     never left the client;
 //     no request of one call follows a request of that call that the server
 //     applied or answered ambiguously; Commvault saw no chain invalidation;
+//   - every error has a kind (tokenkit.KindOf is never KindOther), a kind
+//     consistent with the fault the call's last request met (429 →
+//     KindRateLimited, 5xx or an HTML error page → KindServer, truncated
+//     JSON → KindInvalidResponse, a dropped connection → KindTransport or,
+//     for a mutating call, KindOutcomeUnknown; a fake's own answer is never
+//     rate limited nor a server error), and KindCanceled only when the
+//     call's context had ended;
 //   - every Source makes at most one upstream call at a time (single-flight);
 //   - no goroutine is left behind once everything is closed;
 //   - no secret the suite created or saw on the wire appears in a log line

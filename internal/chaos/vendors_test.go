@@ -271,6 +271,13 @@ func (s *suite) commvault() *vendor {
 		start := time.Now()
 		tok, err := ch.rot.Renew(ctx, cur)
 		s.finish(ctx, name, "Rotator.Renew", start, tok != nil, err, direct)
+		if err != nil && s.sentOp(name, commvaulttest.OpRenewAccessToken, callOf(ctx)) > 0 {
+			// The call's own renewal failed (not a pair spent earlier):
+			// keep its error for lostInTransit.
+			s.mu.Lock()
+			s.outcome[name+" "+commvaulttest.OpRenewAccessToken+" "+callOf(ctx)] = err
+			s.mu.Unlock()
+		}
 		var te *tokenkit.Error
 		switch {
 		case err == nil:

@@ -327,9 +327,9 @@ func (h renewHeader) SetAuthHeader(r *http.Request) { h.p.set(r, h.Value()) }
 //
 // The call is never resent after the request may have reached the server; a
 // renewal whose answer was lost matches ErrOutcomeUnknown, and so do a
-// renewal abandoned by canceling ctx while it was in flight and an HTTP 200
-// whose new pair cannot be read (the server has most likely rotated the
-// pair). A pair the server refuses (expired, unknown, not renewable)
+// renewal abandoned by canceling ctx (or by its deadline) while it was in
+// flight, which still matches the context's error, and an HTTP 200 whose new
+// pair cannot be read (the server has most likely rotated the pair). A pair the server refuses (expired, unknown, not renewable)
 // matches tokenkit.ErrInvalidCredential. A token without a refresh token, or
 // past its renewable-until time, is refused before sending with
 // ErrNotRenewable.
@@ -358,11 +358,18 @@ func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*Acces
 	})
 	if err != nil {
 		var te *tokenkit.Error
-		if op.Attempts() > 0 && errors.Is(err, context.Canceled) && !errors.Is(err, ErrOutcomeUnknown) && errors.As(err, &te) {
-			// The caller gave up while the request was in flight: whether
-			// the server rotated the pair is as unknown as after a dropped
-			// connection, and for a renewal that matters.
-			te.Err = fmt.Errorf("%w: %w", ErrOutcomeUnknown, te.Err)
+		stopped := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+		if op.Attempts() > 0 && stopped && tokenkit.KindOf(err) == tokenkit.KindCanceled && errors.As(err, &te) {
+			// The caller gave up (cancelled, or its deadline passed) while
+			// the request was in flight: whether the server rotated the
+			// pair is as unknown as after a dropped connection, and for a
+			// renewal that matters. The caller still sees its context's
+			// error, but not tokenkit.ErrCanceled: the kind is one.
+			stop := context.Canceled
+			if errors.Is(err, context.DeadlineExceeded) {
+				stop = context.DeadlineExceeded
+			}
+			te.Err = fmt.Errorf("%w: the caller stopped waiting (%w)", ErrOutcomeUnknown, stop)
 		}
 		return nil, markCredential(err)
 	}

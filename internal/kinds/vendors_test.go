@@ -178,6 +178,47 @@ var commvaultVendor = vendor{
 			}, check: func(t *testing.T, err error) {
 				calls(t, f, commvaulttest.OpRenewAccessToken, 1)
 			}},
+			// A renewal the caller stops while it is in flight may have
+			// rotated the pair: reusing the old one would make Commvault
+			// delete the whole chain, so its outcome is unknown, and the
+			// caller still sees its own context error.
+			caseCanceled + " (renewal in flight)": {want: tokenkit.KindOutcomeUnknown, run: func(t *testing.T, ctx context.Context) error {
+				tok, err := c.CreateAccessToken(ctx, tokenkit.StaticSource(login(t, ctx)), commvault.CreateRequest{Name: "stopped"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.FailNext(1, commvaulttest.Fault{Delay: time.Hour})
+				ctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				before := f.Calls(commvaulttest.OpRenewAccessToken)
+				go func() {
+					for f.Calls(commvaulttest.OpRenewAccessToken) == before && ctx.Err() == nil {
+						time.Sleep(time.Millisecond)
+					}
+					cancel() // once the renewal reached the fake
+				}()
+				_, err = c.RenewAccessToken(ctx, tok)
+				return err
+			}, check: func(t *testing.T, err error) {
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("errors.Is(err, context.Canceled) = false: %v", err)
+				}
+			}},
+			caseDeadline + " (renewal in flight)": {want: tokenkit.KindOutcomeUnknown, run: func(t *testing.T, ctx context.Context) error {
+				tok, err := c.CreateAccessToken(ctx, tokenkit.StaticSource(login(t, ctx)), commvault.CreateRequest{Name: "slow"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.FailNext(1, commvaulttest.Fault{Delay: time.Hour})
+				ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+				defer cancel()
+				_, err = c.RenewAccessToken(ctx, tok)
+				return err
+			}, check: func(t *testing.T, err error) {
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("errors.Is(err, context.DeadlineExceeded) = false: %v", err)
+				}
+			}},
 		}
 	},
 	skips: map[string]string{

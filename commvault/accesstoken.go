@@ -384,7 +384,8 @@ func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*Acces
 		te := c.missing(op, res, "renewal answer has no new access and refresh token")
 		// HTTP 200 from a renew: the server has most likely rotated the pair
 		// and the new one is lost with this body. The old one is spent.
-		te.Err = fmt.Errorf("%w: %w", tokenkit.ErrOutcomeUnknown, tokenkit.ErrInvalidResponse)
+		// Its kind is that alone: not also tokenkit.ErrInvalidResponse.
+		te.Err = tokenkit.ErrOutcomeUnknown
 		return nil, te
 	}
 	n := *tok

@@ -588,7 +588,8 @@ func TestRenewFailures(t *testing.T) {
 		c, mt := newMocked(t)
 		register(mt, "POST", host+"/V4/AccessToken/Renew", jsonResponder(200, `{"error":{"errorCode":0},"accessToken":`))
 		tok, err := c.RenewAccessToken(context.Background(), pair())
-		if tok != nil || !errors.Is(err, commvault.ErrOutcomeUnknown) || !errors.Is(err, tokenkit.ErrInvalidResponse) {
+		if tok != nil || !errors.Is(err, commvault.ErrOutcomeUnknown) || tokenkit.KindOf(err) != tokenkit.KindOutcomeUnknown ||
+			errors.Is(err, tokenkit.ErrInvalidResponse) {
 			t.Fatalf("got (%v, %v)", tok, err)
 		}
 	})

@@ -178,6 +178,17 @@ var commvaultVendor = vendor{
 			}, check: func(t *testing.T, err error) {
 				calls(t, f, commvaulttest.OpRenewAccessToken, 1)
 			}},
+			// A 200 to a renewal has most likely rotated the pair: when its
+			// new pair cannot be read, the outcome is unknown (and only that).
+			caseMalformed + " (renewal)": {want: tokenkit.KindOutcomeUnknown, run: func(t *testing.T, ctx context.Context) error {
+				tok, err := c.CreateAccessToken(ctx, tokenkit.StaticSource(login(t, ctx)), commvault.CreateRequest{Name: "truncated"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.FailNext(1, commvaulttest.Fault{Malformed: true})
+				_, err = c.RenewAccessToken(ctx, tok)
+				return err
+			}},
 			// A renewal the caller stops while it is in flight may have
 			// rotated the pair: reusing the old one would make Commvault
 			// delete the whole chain, so its outcome is unknown, and the

@@ -23,8 +23,8 @@
 //     never left the client;
 //     no request of one call follows a request of that call that the server
 //     applied or answered ambiguously; Commvault saw no chain invalidation;
-//   - every error has a kind (tokenkit.KindOf is never KindOther), a kind
-//     consistent with the fault the call's last request met (429 →
+//   - every error has a kind (tokenkit.KindOf is never KindOther), matches
+//     the root sentinels of its kind and no other, has a kind consistent with the fault the call's last request met (429 →
 //     KindRateLimited, 5xx or an HTML error page → KindServer, truncated
 //     JSON → KindInvalidResponse, a dropped connection → KindTransport or,
 //     for a mutating call, KindOutcomeUnknown; a fake's own answer is never

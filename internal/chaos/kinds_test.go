@@ -18,8 +18,9 @@ type failure struct {
 	stopped          bool // the call's context had ended when it returned
 }
 
-// noteKind checks that err has a kind (never tokenkit.KindOther) and keeps
-// it for checkKinds. The network's own errors that a tokenkit.Transport
+// noteKind checks that err has a kind (never tokenkit.KindOther), matches
+// the root sentinels of that kind and no other, and keeps it for
+// checkKinds. The network's own errors that a tokenkit.Transport
 // passes through unchanged are not the SDK's: an http.RoundTripper's job is
 // the token, not the network, so they carry no kind.
 func (s *suite) noteKind(ctx context.Context, v, op string, err error, m mode) {
@@ -27,13 +28,44 @@ func (s *suite) noteKind(ctx context.Context, v, op string, err error, m mode) {
 	if m == viaTransport && errors.As(err, &be) && tokenkit.KindOf(err) == tokenkit.KindOther {
 		return
 	}
-	if k := tokenkit.KindOf(err); k == tokenkit.KindOther {
+	k := tokenkit.KindOf(err)
+	if k == tokenkit.KindOther {
 		s.problem("%s %s (call %s): an error without a kind (tokenkit.KindOther): %T %v", v, op, callOf(ctx), err, err)
 		return
+	}
+	for _, r := range roots {
+		if got, want := errors.Is(err, r.err), slices.Contains(r.kinds, k); got != want {
+			s.problem("%s %s (call %s): an error of kind %q, but errors.Is(err, tokenkit.%s) = %t: %v", v, op, callOf(ctx), k, r.name, got, err)
+		}
 	}
 	s.mu.Lock()
 	s.failures = append(s.failures, failure{vendor: v, op: op, call: callOf(ctx), err: err, stopped: ctx.Err() != nil})
 	s.mu.Unlock()
+}
+
+// roots are the kind sentinels of the root package, with the kinds each
+// stands for: an error of one kind matches exactly those that include it.
+var roots = []struct {
+	name  string
+	err   error
+	kinds []tokenkit.Kind
+}{
+	{"ErrCanceled", tokenkit.ErrCanceled, []tokenkit.Kind{tokenkit.KindCanceled}},
+	{"ErrTransport", tokenkit.ErrTransport, []tokenkit.Kind{tokenkit.KindTransport, tokenkit.KindOutcomeUnknown}},
+	{"ErrOutcomeUnknown", tokenkit.ErrOutcomeUnknown, []tokenkit.Kind{tokenkit.KindOutcomeUnknown}},
+	{"ErrConfig", tokenkit.ErrConfig, []tokenkit.Kind{tokenkit.KindConfig}},
+	{"ErrInvalidInput", tokenkit.ErrInvalidInput, []tokenkit.Kind{tokenkit.KindInvalidInput}},
+	{"ErrInvalidResponse", tokenkit.ErrInvalidResponse, []tokenkit.Kind{tokenkit.KindInvalidResponse}},
+	{"ErrAuth", tokenkit.ErrAuth, []tokenkit.Kind{tokenkit.KindInvalidCredential, tokenkit.KindLocked, tokenkit.KindUnauthorized, tokenkit.KindForbidden}},
+	{"ErrInvalidCredential", tokenkit.ErrInvalidCredential, []tokenkit.Kind{tokenkit.KindInvalidCredential}},
+	{"ErrLocked", tokenkit.ErrLocked, []tokenkit.Kind{tokenkit.KindLocked}},
+	{"ErrUnauthorized", tokenkit.ErrUnauthorized, []tokenkit.Kind{tokenkit.KindUnauthorized}},
+	{"ErrForbidden", tokenkit.ErrForbidden, []tokenkit.Kind{tokenkit.KindForbidden}},
+	{"ErrNotFound", tokenkit.ErrNotFound, []tokenkit.Kind{tokenkit.KindNotFound}},
+	{"ErrConflict", tokenkit.ErrConflict, []tokenkit.Kind{tokenkit.KindConflict}},
+	{"ErrRateLimited", tokenkit.ErrRateLimited, []tokenkit.Kind{tokenkit.KindRateLimited}},
+	{"ErrServer", tokenkit.ErrServer, []tokenkit.Kind{tokenkit.KindServer}},
+	{"ErrBadRequest", tokenkit.ErrBadRequest, []tokenkit.Kind{tokenkit.KindBadRequest}},
 }
 
 // kindsFor returns the kinds an error may have when the last request of its

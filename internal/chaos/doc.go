@@ -24,12 +24,14 @@
 //     no request of one call follows a request of that call that the server
 //     applied or answered ambiguously; Commvault saw no chain invalidation;
 //   - every error has a kind (tokenkit.KindOf is never KindOther), matches
-//     the root sentinels of its kind and no other, has a kind consistent with the fault the call's last request met (429 →
-//     KindRateLimited, 5xx or an HTML error page → KindServer, truncated
-//     JSON → KindInvalidResponse, a dropped connection → KindTransport or,
-//     for a mutating call, KindOutcomeUnknown; a fake's own answer is never
-//     rate limited nor a server error), and KindCanceled only when the
-//     call's context had ended;
+//     the root sentinels of its kind and no other, has the kind the fault
+//     of its call's last request gives (429 → KindRateLimited, 5xx or an
+//     HTML error page → KindServer, truncated JSON → KindInvalidResponse, a
+//     dropped connection → KindTransport or, for a mutating call,
+//     KindOutcomeUnknown; a fake's own answer is never rate limited nor a
+//     server error; a timed-out attempt may always be KindTransport or
+//     KindOutcomeUnknown), and is KindCanceled only when the call's context
+//     had ended;
 //   - every Source makes at most one upstream call at a time (single-flight);
 //   - no goroutine is left behind once everything is closed;
 //   - no secret the suite created or saw on the wire appears in a log line

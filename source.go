@@ -288,7 +288,11 @@ func (s *Source) startLocked(ctx context.Context, early bool) *flight {
 func (s *Source) run(ctx context.Context, f *flight, early bool) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.FetchTimeout)
 	tok, err := s.safeFetch(ctx)
+	timedOut := ctx.Err() == context.DeadlineExceeded
 	cancel()
+	if err != nil && timedOut && KindOf(err) == KindCanceled {
+		err = s.fetchTimedOut(err)
+	}
 	if err == nil && tok == nil {
 		err = ErrNilToken
 	}
@@ -320,6 +324,22 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 		s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "tokenkit: background token refresh failed; keeping the current token",
 			slog.String("error", err.Error()), slog.Duration("retry_in", s.cfg.EarlyRetryBackoff))
 	}
+}
+
+// fetchTimedOut is the error of a fetch that its own FetchTimeout ended
+// (err, of kind KindCanceled). No caller cancelled it, since the fetch runs
+// detached from them: for the callers, whose contexts are live, it is a
+// transport failure, backed off and retryable, and it does not match their
+// context's errors.
+func (s *Source) fetchTimedOut(err error) error {
+	out := &Error{Vendor: "tokenkit", Op: "Source"}
+	var te *Error
+	if errors.As(err, &te) {
+		out.Vendor, out.Op, out.TokenOp, out.Attempts = te.Vendor, te.Op, te.TokenOp, te.Attempts
+	}
+	out.Message = "the token fetch did not finish within " + s.cfg.FetchTimeout.String() + " (SourceConfig.FetchTimeout)"
+	out.Err = ErrTransport
+	return out
 }
 
 // expiredOnArrival returns the error for a fetched token that has already

@@ -127,9 +127,25 @@ const (
 	caseDeadline        = "deadline"
 	caseTLSMismatch     = "https at a plain-http server"
 	caseLostAnswer      = "lost answer of a mutating call"
+	// A call whose token source fails gets the source's error, with the
+	// call's Op and the source's TokenOp: never a status-0 transport
+	// wrapper around a wrong password.
+	caseWrongCredentialViaSource = "wrong credential (a call's token Source)"
 )
 
-var specific = []string{caseWrongCredential, caseLocked, caseExpiredRevoked, caseNotFoundStatus, caseNotFoundIn200, caseLostAnswer}
+// checkViaSource checks the error of a call whose token source failed: the
+// call's operation, the source's operation as TokenOp.
+func checkViaSource(op, tokenOp string) func(t *testing.T, err error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		var te *tokenkit.Error
+		if !errors.As(err, &te) || te.Op != op || te.TokenOp != tokenOp {
+			t.Errorf("Op %q TokenOp %q, want %q and %q: %v", te.Op, te.TokenOp, op, tokenOp, err)
+		}
+	}
+}
+
+var specific = []string{caseWrongCredential, caseWrongCredentialViaSource, caseLocked, caseExpiredRevoked, caseNotFoundStatus, caseNotFoundIn200, caseLostAnswer}
 
 // TestKinds runs every case against every vendor's fake.
 func TestKinds(t *testing.T) {

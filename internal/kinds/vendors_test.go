@@ -62,6 +62,31 @@ var cspVendor = vendor{
 				_, err := c.ExchangeClientCredentials(ctx, csp.ClientCredentials{ClientID: "app", ClientSecret: wrongPassword})
 				return err
 			}},
+			// CSP has no call that takes a token source: the Source goes
+			// to a tokenkit.Transport, whose error an http.Client wraps.
+			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
+				src := c.APITokenSource(csp.APITokenRequest{APIToken: "not-an-api-token-0123456789"})
+				_, err := tokenkit.NewClient(src, nil).Get(f.URL() + "/csp/gateway/am/api/auth/token-public-key")
+				return err
+			}},
+			// A server whose clock is an hour behind, and which sends no
+			// expires_in: the JWT's exp has passed when the token arrives.
+			"expired on arrival (Source)": {want: tokenkit.KindInvalidResponse, run: func(t *testing.T, ctx context.Context) error {
+				g := csptest.New(t)
+				g.SetClock(func() time.Time { return time.Now().Add(-time.Hour) })
+				g.SetAccessTokenTTL(0)
+				src := must(csp.New(g.URL(), options()...)).APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(g.AddAPIToken(csptest.APIToken{}))})
+				var err error
+				for range 5 {
+					if _, err = src.Token(ctx); err == nil {
+						t.Fatal("an expired token was served")
+					}
+				}
+				if n := g.TotalCalls(); n != 1 {
+					t.Errorf("%d exchanges for 5 Token calls, want 1", n)
+				}
+				return err
+			}},
 			caseExpiredRevoked: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
 				tok := f.AddAPIToken(csptest.APIToken{})
 				f.RevokeAPIToken(tok)
@@ -117,6 +142,11 @@ var commvaultVendor = vendor{
 				_, err := c.Login(ctx, commvault.Credentials{Username: "alice", Password: wrongPassword})
 				return err
 			}},
+			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
+				src := c.SessionSource(commvault.Credentials{Username: "alice", Password: wrongPassword})
+				_, err := c.CreateAccessToken(ctx, src, commvault.CreateRequest{Name: "never"})
+				return err
+			}, check: checkViaSource("CreateAccessToken", "Login")},
 			caseLocked: {want: tokenkit.KindLocked, run: func(t *testing.T, ctx context.Context) error {
 				f.SetLockout(2, time.Hour)
 				for range 2 {
@@ -270,6 +300,11 @@ var oracleVendor = vendor{
 				_, err := c.ExchangePassword(ctx, oracle.Credentials{Username: "ada", Password: wrongPassword})
 				return err
 			}},
+			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
+				src := c.PasswordSource(oracle.Credentials{Username: "ada", Password: wrongPassword})
+				_, err := c.CurrentUser(ctx, src, oracle.UserQuery{})
+				return err
+			}, check: checkViaSource("GetCurrentUser", "GetAccessToken")},
 			caseLocked: {want: tokenkit.KindLocked, run: func(t *testing.T, ctx context.Context) error {
 				_, err := c.ExchangePassword(ctx, oracle.Credentials{Username: "bob", Password: password})
 				return err
@@ -340,6 +375,10 @@ var cgscanVendor = vendor{
 				_, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: wrongPassword})
 				return err
 			}},
+			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
+				_, err := c.GenerateAccessToken(ctx, c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: wrongPassword}, nil))
+				return err
+			}, check: checkViaSource(string(cgscan.OpGenerateAccessToken), string(cgscan.OpSignIn))},
 			caseWrongCredential + " (API key)": {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
 				bad := must(cgscan.New(f.URL(), append(options(), cgscan.WithAPIKey("not-the-api-key-0123456789"))...))
 				_, err := bad.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: password})
@@ -402,6 +441,11 @@ var canvusVendor = vendor{
 				_, err := c.Login(ctx, canvus.Credentials{Email: "alice@example.com", Password: wrongPassword})
 				return err
 			}},
+			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
+				src := c.LoginSource(canvus.Credentials{Email: "alice@example.com", Password: wrongPassword})
+				_, err := c.Tokens(alice.ID, src).Create(ctx, "never")
+				return err
+			}, check: checkViaSource("CreateAccessToken", "Login")},
 			// A blocked user is Canvus's locked account: the password is
 			// right, and only an administrator can let the user in again.
 			caseLocked: {want: tokenkit.KindLocked, run: func(t *testing.T, ctx context.Context) error {

@@ -39,21 +39,25 @@
 // ErrInvalidCredential, both under ErrAuth).
 //
 //	kind               sentinel              what to do                           produced by (examples)
-//	canceled           ErrCanceled           nothing: you stopped it              your context cancelled or past its deadline
+//	canceled           ErrCanceled           nothing: you stopped it              your context cancelled or past its deadline (*)
 //	transport          ErrTransport          retry later (Retryable)              no connection, attempt timeout, dropped answer of a call without side effects
 //	outcome unknown    ErrOutcomeUnknown     look before retrying (list tokens)   lost answer of a create or renew; a redirect answering one
 //	config             ErrConfig             fix the configuration                bad option or base URL, https to a plain-http server, bad certificate, a redirect
 //	invalid input      ErrInvalidInput       fix the call's arguments             missing name, empty secret, a token that cannot be renewed
 //	invalid response   ErrInvalidResponse    alert; retrying rarely helps         2xx that is not JSON or lacks the token; a token already expired on arrival
 //	invalid credential ErrInvalidCredential  fix the credential; do not retry     wrong password, revoked API or refresh token (CSP 400 invalid_grant, Commvault errList)
-//	locked             ErrLocked             wait or unlock; do not retry         Commvault isAccountLocked, an OCM account locked
+//	locked             ErrLocked             wait or unlock; do not retry         Commvault isAccountLocked, an OCM account locked, a blocked Canvus user
 //	unauthorized       ErrUnauthorized       re-authenticate (Transport does)     401 to a call presenting a token; Clone Guard second factor required
-//	forbidden          ErrForbidden          get the permission                   403: another user's token, a blocked Canvus user
+//	forbidden          ErrForbidden          get the permission                   403: another user's tokens
 //	not found          ErrNotFound           treat as gone                        404 or 410; Commvault's in-200 "Access token not found"
 //	conflict           ErrConflict           resolve the conflict                 409
 //	rate limited       ErrRateLimited        retry after Error.RetryAfter         429 (past WithMaxRetryAfter, or past the deadline)
 //	server             ErrServer             retry later                          5xx, 408
 //	bad request        ErrBadRequest         fix the request                      any other 4xx
+//
+// (*) A call that creates or rotates state and was already in flight when
+// its context ended is of kind outcome unknown instead (the server may have
+// acted); it still matches the context's error.
 //
 // ErrAuth matches the four authentication kinds (invalid credential, locked,
 // unauthorized, forbidden); ErrTransport matches transport and outcome

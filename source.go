@@ -249,7 +249,7 @@ func (s *Source) refreshAhead(ctx context.Context, now time.Time) {
 
 func (s *Source) wait(ctx context.Context) (Token, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, stoppedWaiting(err)
 	}
 	s.mu.Lock()
 	now := s.now()
@@ -270,8 +270,15 @@ func (s *Source) wait(ctx context.Context) (Token, error) {
 	case <-f.done:
 		return f.tok, f.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, stoppedWaiting(ctx.Err())
 	}
+}
+
+// stoppedWaiting is the error of a caller whose context ended while it
+// waited for a token: of kind KindCanceled, matching ErrCanceled and the
+// context's own error. The shared fetch goes on for the other callers.
+func stoppedWaiting(err error) error {
+	return &Error{Vendor: "tokenkit", Op: "Source", Message: "stopped waiting for the token", Err: err}
 }
 
 func (s *Source) startLocked(ctx context.Context, early bool) *flight {
@@ -290,8 +297,8 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 	tok, err := s.safeFetch(ctx)
 	timedOut := ctx.Err() == context.DeadlineExceeded
 	cancel()
-	if err != nil && timedOut && KindOf(err) == KindCanceled {
-		err = s.fetchTimedOut(err)
+	if k := KindOf(err); err != nil && timedOut && (k == KindCanceled || k == KindOutcomeUnknown && errors.Is(err, context.DeadlineExceeded)) {
+		err = s.fetchTimedOut(err, k)
 	}
 	if err == nil && tok == nil {
 		err = ErrNilToken
@@ -327,11 +334,12 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 }
 
 // fetchTimedOut is the error of a fetch that its own FetchTimeout ended
-// (err, of kind KindCanceled). No caller cancelled it, since the fetch runs
-// detached from them: for the callers, whose contexts are live, it is a
-// transport failure, backed off and retryable, and it does not match their
+// (err, of kind k). No caller cancelled it, since the fetch runs detached
+// from them: for the callers, whose contexts are live, it is a transport
+// failure, backed off and retryable (or, when a mutating fetch such as a
+// login was in flight, of unknown outcome), and it does not match their
 // context's errors.
-func (s *Source) fetchTimedOut(err error) error {
+func (s *Source) fetchTimedOut(err error, k Kind) error {
 	out := &Error{Vendor: "tokenkit", Op: "Source"}
 	var te *Error
 	if errors.As(err, &te) {
@@ -339,6 +347,9 @@ func (s *Source) fetchTimedOut(err error) error {
 	}
 	out.Message = "the token fetch did not finish within " + s.cfg.FetchTimeout.String() + " (SourceConfig.FetchTimeout)"
 	out.Err = ErrTransport
+	if k == KindOutcomeUnknown {
+		out.Err = ErrOutcomeUnknown
+	}
 	return out
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -357,20 +356,6 @@ func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*Acces
 		return c.api.RenewAccessToken(ctx, body)
 	})
 	if err != nil {
-		var te *tokenkit.Error
-		stopped := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-		if op.Attempts() > 0 && stopped && tokenkit.KindOf(err) == tokenkit.KindCanceled && errors.As(err, &te) {
-			// The caller gave up (cancelled, or its deadline passed) while
-			// the request was in flight: whether the server rotated the
-			// pair is as unknown as after a dropped connection, and for a
-			// renewal that matters. The caller still sees its context's
-			// error, but not tokenkit.ErrCanceled: the kind is one.
-			stop := context.Canceled
-			if errors.Is(err, context.DeadlineExceeded) {
-				stop = context.DeadlineExceeded
-			}
-			te.Err = fmt.Errorf("%w: the caller stopped waiting (%w)", ErrOutcomeUnknown, stop)
-		}
 		return nil, markCredential(err)
 	}
 	if err := c.checked(op, res, true); err != nil {

@@ -198,7 +198,23 @@ func (c *Client) transportError(ctx context.Context, op *Op, err error) *tokenki
 	// timeout, like the attempt timeout it must not be taken for.
 	stopped := ctx.Err()
 	callerStopped := stopped != nil || !isTimeout(err) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+	// A mutating request that may have reached the server and been
+	// applied: sent (not refused at dial or handshake) and not answered
+	// with 429, the one answer after which we wait to retry.
+	maybeApplied := op.Class == Mutating && op.Attempts() > 0 && !op.neverSent(err) && !op.refusedLast()
 	switch {
+	case callerStopped && maybeApplied:
+		// The caller gave up while the request was in flight: whether the
+		// server acted is as unknown as after a dropped connection. The
+		// caller still sees its context's error (errors.Is), but the kind
+		// is OutcomeUnknown: look before sending it again.
+		if stopped == nil {
+			stopped = context.Canceled
+			if errors.Is(err, context.DeadlineExceeded) {
+				stopped = context.DeadlineExceeded
+			}
+		}
+		cause = fmt.Errorf("%w: the caller stopped waiting (%w)", tokenkit.ErrOutcomeUnknown, stopped)
 	case callerStopped && stopped != nil && !errors.Is(err, stopped):
 		// The transport saw the end of the caller's context as another
 		// failure (a connection it closed): the caller still sees why.
@@ -210,7 +226,7 @@ func (c *Client) transportError(ctx context.Context, op *Op, err error) *tokenki
 		// https to a plain-http server, a certificate that does not
 		// verify, an unsupported scheme: no application saw the request.
 		cause = fmt.Errorf("%w: %w", tokenkit.ErrConfig, cause)
-	case op.Class == Mutating && op.Attempts() > 0 && !op.neverSent(err):
+	case maybeApplied:
 		// The request may have reached the server and been applied: the
 		// caller must not assume it failed, nor blindly send it again.
 		cause = fmt.Errorf("%w: %w", tokenkit.ErrOutcomeUnknown, cause)

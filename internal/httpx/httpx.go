@@ -85,6 +85,15 @@ type Op struct {
 	nextWait    time.Duration // chosen by checkRetry for the next backoff
 	hasNextWait bool
 	answered    bool // the latest attempt received a response
+	lastStatus  int  // its status
+}
+
+// refusedLast reports whether the latest attempt was answered 429: the
+// server said it did not act, and the call was waiting to retry.
+func (op *Op) refusedLast() bool {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.answered && op.lastStatus == http.StatusTooManyRequests
 }
 
 type opKey struct{}
@@ -333,6 +342,10 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 		// Sent means sent: an attempt that received any response, a
 		// redirect included, reached a server.
 		op.answered = resp != nil
+		op.lastStatus = 0
+		if resp != nil {
+			op.lastStatus = resp.StatusCode
+		}
 		op.mu.Unlock()
 	}
 	if l := a.c.logger; l != nil && l.Enabled(ctx, slog.LevelDebug) {

@@ -116,7 +116,8 @@ var commvaultVendor = vendor{
 		f := commvaulttest.New(t)
 		f.AddUser(commvaulttest.User{Name: "alice", Password: password})
 		return &fixture{
-			base: f.URL(), failNext: f.FailNext, total: f.TotalCalls,
+			mutating: true, // a sign-in creates a session: a request in flight may have been applied
+			base:     f.URL(), failNext: f.FailNext, total: f.TotalCalls,
 			exchange: func(ctx context.Context, base string, opts ...tokenkit.Option) error {
 				_, err := must(commvault.New(base, opts...)).Login(ctx, commvault.Credentials{Username: "alice", Password: password})
 				return err
@@ -351,7 +352,8 @@ var cgscanVendor = vendor{
 		f.AddUser(cgscantest.User{Username: "alice", Password: password})
 		key := tokenkit.Secret(f.APIKey())
 		return &fixture{
-			base: f.URL(), failNext: f.FailNext, total: f.TotalCalls,
+			mutating: true, // a sign-in creates a session: a request in flight may have been applied
+			base:     f.URL(), failNext: f.FailNext, total: f.TotalCalls,
 			exchange: func(ctx context.Context, base string, opts ...tokenkit.Option) error {
 				c := must(cgscan.New(base, append(opts, cgscan.WithAPIKey(key))...))
 				_, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: password})
@@ -417,7 +419,8 @@ var canvusVendor = vendor{
 		f := canvustest.New(t)
 		f.AddUser(canvustest.User{Email: "alice@example.com", Password: password})
 		return &fixture{
-			base: f.URL(), failNext: f.FailNext, total: f.TotalCalls,
+			mutating: true, // a sign-in creates a session: a request in flight may have been applied
+			base:     f.URL(), failNext: f.FailNext, total: f.TotalCalls,
 			exchange: func(ctx context.Context, base string, opts ...tokenkit.Option) error {
 				_, err := must(canvus.New(base, opts...)).Login(ctx, canvus.Credentials{Email: "alice@example.com", Password: password})
 				return err

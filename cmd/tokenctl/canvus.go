@@ -207,7 +207,9 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 				}),
 			v.leaf(leafSpec{name: "watch", args: []string{"[ID]"}, secret: auth, stream: true,
 				summary: "stream changes to a user's tokens (or one token) until interrupted",
-				desc:    authDesc + "\nOne line per event (snapshot, created, updated, deleted); -o json prints JSON lines."},
+				desc: authDesc + "\nOne line per event (snapshot, created, updated, deleted); -o json prints JSON lines.\n" +
+					"Watching one token (ID), its deletion ends the command with exit status 5, so a bot can\n" +
+					"tell \"my token is gone\" from an interruption (130, 143) or a broken stream (4)."},
 				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
 					tf := addTokensFlags(fs)
 					count := fs.Int("count", 0, "stop after this many events (0: until interrupted)")
@@ -241,6 +243,9 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 							}
 							if err != nil {
 								return err
+							}
+							if ev.Type == canvus.Deleted && len(args) == 1 {
+								return &tokenDeleted{msg: fmt.Sprintf("%s: token %s was deleted", cc.path, safe(args[0]))}
 							}
 							if n++; *count > 0 && n >= *count {
 								return nil

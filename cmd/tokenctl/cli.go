@@ -23,6 +23,7 @@ const (
 	exitUsage   = 2 // bad command line
 	exitAuth    = 3 // authentication or authorization failure
 	exitNetwork = 4 // network or server failure
+	exitDeleted = 5 // canvus token watch ID: the watched token was deleted
 )
 
 const exitCodesHelp = `exit codes: (they follow the error's kind, see tokenkit.Kind)
@@ -33,6 +34,7 @@ const exitCodesHelp = `exit codes: (they follow the error's kind, see tokenkit.K
   3    authentication or authorization failure (bad credential, locked account, 401, 403,
        revoked or invalid token)
   4    network or server failure (no answer, 5xx, rate limited, outcome unknown)
+  5    the token watched by canvus token watch ID was deleted
   130  interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM)
 `
 
@@ -58,6 +60,7 @@ func usagef(format string, args ...any) error {
 func exitCode(err error) int {
 	var ue *usageError
 	var sig signalCause
+	var td *tokenDeleted
 	switch {
 	case err == nil:
 		return exitOK
@@ -65,6 +68,8 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.As(err, &sig):
 		return 128 + sig.number()
+	case errors.As(err, &td):
+		return exitDeleted
 	case isAuthFailure(err):
 		return exitAuth
 	}
@@ -76,6 +81,11 @@ func exitCode(err error) int {
 	}
 	return exitError
 }
+
+// tokenDeleted ends a watch of one token that was deleted: exit code 5.
+type tokenDeleted struct{ msg string }
+
+func (e *tokenDeleted) Error() string { return e.msg }
 
 // signalCause is the cause of a context cancelled by a signal.
 type signalCause struct{ sig os.Signal }

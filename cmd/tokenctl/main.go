@@ -13,7 +13,8 @@
 // $(tokenctl csp exchange) works; -o json prints the full result with every
 // other secret redacted. Exit codes follow the error's kind: 0 success, 1
 // other failure, 2 usage or configuration error, 3 authentication or
-// authorization failure, 4 network or server failure, 130 interrupted
+// authorization failure, 4 network or server failure, 5 the token watched by
+// canvus token watch ID was deleted, 130 interrupted
 // (SIGINT), 143 terminated (SIGTERM).
 package main
 

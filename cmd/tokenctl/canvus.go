@@ -21,7 +21,7 @@ func canvusInfo(i canvus.AccessTokenInfo) tokenkit.TokenInfo {
 }
 
 func canvusCommand() *command {
-	v := vendorCmd[*canvus.Client]{envURL: "CANVUS_URL",
+	v := vendorCmd[*canvus.Client]{envURL: "CANVUS_URL", example: "https://canvus.example.com",
 		client: noFlags(func(base string) (*canvus.Client, error) { return canvus.New(base, clientOptions()...) })}
 	auth := &secretSpec{what: "login or access token", env: "CANVUS_TOKEN"}
 	authDesc := `The token (a login token or an access token) comes from $CANVUS_TOKEN:

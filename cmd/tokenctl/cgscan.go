@@ -33,7 +33,7 @@ func cgscanClient(fs *flag.FlagSet) func(e *env, cc *cmdCtx, base string) (*cgsc
 }
 
 func cgscanCommand() *command {
-	v := vendorCmd[*cgscan.Client]{envURL: "CGSCAN_URL", client: cgscanClient}
+	v := vendorCmd[*cgscan.Client]{envURL: "CGSCAN_URL", example: "https://scanning.example.com", client: cgscanClient}
 	userToken := &secretSpec{what: "session or access token", env: "CGSCAN_TOKEN"}
 	session := &secretSpec{what: "session token", env: "CGSCAN_TOKEN"}
 	keyDesc := "The API key comes from $CGSCAN_API_KEY or --api-key-file."

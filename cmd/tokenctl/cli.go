@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -45,6 +46,18 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// lookupEnv, when set, tells a variable set to "" from an unset one.
+	lookupEnv func(string) (string, bool)
+}
+
+// lookup returns a variable and whether it is set (without lookupEnv: set
+// means not empty).
+func (e *env) lookup(name string) (string, bool) {
+	if e.lookupEnv != nil {
+		return e.lookupEnv(name)
+	}
+	v := e.getenv(name)
+	return v, v != ""
 }
 
 // usageError is a mistake on the command line: exit code 2.
@@ -145,6 +158,15 @@ type cmdCtx struct {
 	secret     *secretSpec
 	secretFile string
 	output     string
+	formats    []string // what -o takes; default text and json
+}
+
+// outputs lists what -o takes.
+func (cc *cmdCtx) outputs() []string {
+	if len(cc.formats) > 0 {
+		return cc.formats
+	}
+	return []string{"text", "json"}
 }
 
 // isSecretFlag reports a flag name a user might reach for to pass a secret.
@@ -183,7 +205,15 @@ func (c *command) exec(ctx context.Context, e *env, path string, args []string) 
 		}
 		sub := c.find(args[0])
 		if sub == nil {
-			return usagef("%s: unknown command %q\n\n%s", path, args[0], c.help(path))
+			names := make([]string, 0, len(c.subs))
+			for _, s := range c.subs {
+				names = append(names, s.name)
+			}
+			msg := fmt.Sprintf("%s: unknown command %q", path, args[0])
+			if dym := didYouMean(args[0], names); dym != "" {
+				msg += ": " + dym
+			}
+			return usagef("%s\nRun '%s --help' for the list of commands.", msg, path)
 		}
 		return sub.exec(ctx, e, path+" "+sub.name, args[1:])
 	}
@@ -203,10 +233,18 @@ func (c *command) exec(ctx context.Context, e *env, path string, args []string) 
 		return err
 	}
 	if err != nil {
-		return usagef("%s: %v (see %s --help)", path, err, path)
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			name = strings.TrimLeft(name, "-")
+			msg = "unknown flag --" + name
+			if dym := didYouMean(name, flagNames(func(f func(string)) { fs.VisitAll(func(fl *flag.Flag) { f(fl.Name) }) })); dym != "" {
+				msg += ": did you mean --" + strings.TrimPrefix(dym, "did you mean ")
+			}
+		}
+		return usagef("%s: %s (see %s --help)", path, msg, path)
 	}
-	if cc.output != "" && cc.output != "text" && cc.output != "json" {
-		return usagef("%s: -o must be text or json, not %q", path, cc.output)
+	if cc.output != "" && !slices.Contains(cc.outputs(), cc.output) {
+		return usagef("%s: -o must be %s, not %q", path, strings.Join(cc.outputs(), " or "), cc.output)
 	}
 	return run(ctx, pos)
 }
@@ -382,14 +420,24 @@ func (e *env) optionalSecret(name string) tokenkit.Secret {
 	return tokenkit.Secret(strings.TrimSpace(e.getenv(name)))
 }
 
-// baseURL returns --url, else $<VENDOR>_URL, else def.
-func (e *env) baseURL(cc *cmdCtx, flagValue, envName, def string) (string, error) {
-	switch {
-	case flagValue != "":
-		return flagValue, nil
-	case e.getenv(envName) != "":
-		return e.getenv(envName), nil
-	case def != "":
+// baseURL returns --url, else $<VENDOR>_URL, else def, checked: a URL
+// without a scheme, an empty --url or an empty variable (which would
+// otherwise fall back to the production default) are usage errors.
+func (e *env) baseURL(cc *cmdCtx, flagValue string, flagSet bool, envName, def string) (string, error) {
+	if flagSet || flagValue != "" {
+		return flagValue, checkBaseURL(cc, "--url", flagValue)
+	}
+	if v, ok := e.lookup(envName); ok {
+		if strings.TrimSpace(v) == "" {
+			hint := "set it to the base URL or pass --url"
+			if def != "" {
+				hint = "unset it to use " + def + ", set it to the base URL, or pass --url"
+			}
+			return "", usagef("%s: $%s is set but empty: %s", cc.path, envName, hint)
+		}
+		return v, checkBaseURL(cc, "$"+envName, v)
+	}
+	if def != "" {
 		return def, nil
 	}
 	return "", usagef("%s: no base URL: pass --url or set $%s", cc.path, envName)

@@ -58,17 +58,6 @@ func commvaultTokenOut(e *env, cc *cmdCtx, t *commvault.AccessToken) error {
 		RenewableUntil: jsonTime(t.RenewableUntil)})
 }
 
-// parseWhen reads an RFC 3339 time, or a duration from now.
-func parseWhen(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return time.Now().Add(d), nil
-	}
-	return time.Parse(time.RFC3339, s)
-}
-
 func parseCommvaultType(s string) (commvault.TokenType, error) {
 	switch strings.ToLower(strings.ReplaceAll(s, "-", "_")) {
 	case "":
@@ -94,7 +83,7 @@ func parseID(cc *cmdCtx, s string) (int64, error) {
 }
 
 func commvaultCommand() *command {
-	v := vendorCmd[*commvault.Client]{envURL: "COMMVAULT_URL",
+	v := vendorCmd[*commvault.Client]{envURL: "COMMVAULT_URL", example: "https://cc.example.com/commandcenter/api",
 		client: noFlags(func(base string) (*commvault.Client, error) { return commvault.New(base, clientOptions()...) })}
 	session := &secretSpec{what: "login session token", env: "COMMVAULT_TOKEN"}
 	// sessionOf reads the session the token commands run under.
@@ -177,6 +166,9 @@ func commvaultCommand() *command {
 						ex, err := parseWhen(*expires)
 						if err != nil {
 							return usagef("%s: --expires: %v", cc.path, err)
+						}
+						if tt == commvault.TokenTypeCustom && len(endpoints) == 0 {
+							return usagef("%s: --type custom needs at least one --endpoint", cc.path)
 						}
 						s, err := sessionOf(e, cc)
 						if err != nil {

@@ -36,7 +36,7 @@ func cspTokenOut(e *env, cc *cmdCtx, tok *csp.AccessToken) error {
 }
 
 func cspCommand() *command {
-	v := vendorCmd[*csp.Client]{envURL: "CSP_URL", defURL: csp.CloudVMware,
+	v := vendorCmd[*csp.Client]{envURL: "CSP_URL", example: "https://console.cloud.vmware.com", defURL: csp.CloudVMware,
 		client: noFlags(func(base string) (*csp.Client, error) { return csp.New(base, clientOptions()...) })}
 	apiToken := &secretSpec{what: "API token", env: "CSP_API_TOKEN"}
 	return group("csp", "VMware / Tanzu Cloud Services Platform: exchange API tokens, verify access tokens",
@@ -69,6 +69,9 @@ func cspCommand() *command {
 					}
 					if *id == "" {
 						return usagef("%s: missing --client-id", cc.path)
+					}
+					if strings.Contains(*id, ":") {
+						return usagef("%s: --client-id must not contain ':' (it is sent with HTTP Basic)", cc.path)
 					}
 					secret, err := e.readSecret(cc)
 					if err != nil {

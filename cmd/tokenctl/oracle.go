@@ -22,7 +22,7 @@ type oracleSaved struct {
 }
 
 func oracleCommand() *command {
-	v := vendorCmd[*oracle.Client]{envURL: "ORACLE_URL",
+	v := vendorCmd[*oracle.Client]{envURL: "ORACLE_URL", example: "https://mycompany-oce.cec.ocp.oraclecloud.com",
 		client: noFlags(func(base string) (*oracle.Client, error) { return oracle.New(base, clientOptions()...) })}
 	return group("oracle", "Oracle Content Management: get access tokens, show whom a token belongs to",
 		"Base URL: --url or $ORACLE_URL, the instance, e.g. https://mycompany-oce.cec.ocp.oraclecloud.com.",
@@ -51,6 +51,9 @@ FILE.recovered-TIME and the command exits 1.`},
 						}
 						if *user == "" {
 							return usagef("%s: missing --user", cc.path)
+						}
+						if strings.Contains(*user, ":") {
+							return usagef("%s: --user must not contain ':' (it is sent with HTTP Basic)", cc.path)
 						}
 						pw, err := e.readSecret(cc)
 						if err != nil {

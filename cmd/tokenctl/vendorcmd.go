@@ -13,6 +13,8 @@ import (
 type vendorCmd[C any] struct {
 	envURL string // $<VENDOR>_URL
 	defURL string // the default base URL, if the vendor has one
+	// example is what a base URL looks like, for hints.
+	example string
 	// client declares the flags the client needs (Clone Guard's
 	// --api-key-file) and returns its constructor.
 	client func(fs *flag.FlagSet) func(e *env, cc *cmdCtx, base string) (C, error)
@@ -57,7 +59,9 @@ func (v vendorCmd[C]) leaf(spec leafSpec, setup func(fs *flag.FlagSet, e *env, c
 				if err := wantArgs(cc, args, spec.args...); err != nil {
 					return err
 				}
-				base, err := e.baseURL(cc, url, v.envURL, v.defURL)
+				urlSet := false
+				fs.Visit(func(f *flag.Flag) { urlSet = urlSet || f.Name == "url" })
+				base, err := e.baseURL(cc, url, urlSet, v.envURL, v.defURL)
 				if err != nil {
 					return err
 				}
@@ -70,7 +74,10 @@ func (v vendorCmd[C]) leaf(spec leafSpec, setup func(fs *flag.FlagSet, e *env, c
 					ctx, cancel = context.WithTimeout(ctx, *timeout)
 					defer cancel()
 				}
-				return run(ctx, c, args)
+				if err := run(ctx, c, args); err != nil {
+					return explainCallError(err, v.envURL, v.example, args)
+				}
+				return nil
 			}
 		}}
 }

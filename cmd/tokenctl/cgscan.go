@@ -28,7 +28,7 @@ func cgscanClient(fs *flag.FlagSet) func(e *env, cc *cmdCtx, base string) (*cgsc
 		if key == "" {
 			return nil, usagef("%s: no API key: set $CGSCAN_API_KEY or pass --api-key-file FILE", cc.path)
 		}
-		return cgscan.New(base, append(clientOptions(), cgscan.WithAPIKey(key))...)
+		return cgscan.New(base, append(cc.clientOptions(e), cgscan.WithAPIKey(key))...)
 	}
 }
 

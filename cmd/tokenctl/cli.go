@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"sort"
@@ -159,6 +160,7 @@ type cmdCtx struct {
 	secretFile string
 	output     string
 	formats    []string // what -o takes; default text and json
+	verbose    bool     // --verbose
 }
 
 // outputs lists what -o takes.
@@ -202,6 +204,11 @@ func (c *command) exec(ctx context.Context, e *env, path string, args []string) 
 		case "-h", "-help", "--help", "help":
 			_, err := io.WriteString(e.stdout, c.help(path))
 			return err
+		case "-version", "--version":
+			if path == "tokenctl" {
+				_, err := fmt.Fprintln(e.stdout, "tokenctl", tokenkit.Version)
+				return err
+			}
 		}
 		sub := c.find(args[0])
 		if sub == nil {
@@ -539,8 +546,7 @@ func printTokenList(w io.Writer, cc *cmdCtx, list []tokenkit.TokenInfo) error {
 	if cc.json() {
 		out := make([]tokenInfoJSON, 0, len(list))
 		for _, t := range list {
-			out = append(out, tokenInfoJSON{ID: t.ID, Name: t.Name, CreatedAt: jsonTime(t.CreatedAt),
-				ExpiresAt: jsonTime(t.ExpiresAt), LastUsedAt: jsonTime(t.LastUsedAt), Scopes: t.Scopes})
+			out = append(out, infoJSON(t))
 		}
 		return writeJSON(w, out)
 	}
@@ -570,4 +576,19 @@ func printBare(w io.Writer, value string) error {
 // clientOptions are the options every vendor client of the CLI gets.
 func clientOptions() []tokenkit.Option {
 	return []tokenkit.Option{tokenkit.WithUserAgent("tokenctl/" + tokenkit.Version)}
+}
+
+// verboseFlag adds --verbose to a leaf.
+func verboseFlag(fs *flag.FlagSet, cc *cmdCtx) {
+	fs.BoolVar(&cc.verbose, "verbose", false, "log every HTTP attempt and retry to standard error (secrets redacted by the SDK)")
+}
+
+// clientOptions are the options of the leaf's vendor clients: the CLI's,
+// and with --verbose the SDK's logger on standard error.
+func (cc *cmdCtx) clientOptions(e *env) []tokenkit.Option {
+	opts := clientOptions()
+	if cc.verbose {
+		opts = append(opts, tokenkit.WithLogger(slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	return opts
 }

@@ -35,7 +35,7 @@ type commvaultTokenJSON struct {
 	ID               string          `json:"id"`
 	Name             string          `json:"name"`
 	Type             string          `json:"type"`
-	UserID           int64           `json:"user_id,omitempty"`
+	UserID           string          `json:"user_id,omitempty"`
 	ExpiresAt        jsonTime        `json:"expires_at"`
 	RefreshExpiresAt jsonTime        `json:"refresh_expires_at"`
 	RenewableUntil   jsonTime        `json:"renewable_until"`
@@ -54,7 +54,7 @@ func commvaultTokenOut(e *env, cc *cmdCtx, t *commvault.AccessToken) error {
 		return printBare(e.stdout, t.Value())
 	}
 	return writeJSON(e.stdout, commvaultTokenJSON{AccessToken: t.Value(), RefreshToken: t.RefreshToken, ID: strconv.FormatInt(t.ID, 10), Name: t.Name,
-		Type: t.Type.String(), UserID: t.UserID, ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt),
+		Type: t.Type.String(), UserID: idString(t.UserID), ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt),
 		RenewableUntil: jsonTime(t.RenewableUntil)})
 }
 
@@ -84,7 +84,9 @@ func parseID(cc *cmdCtx, s string) (int64, error) {
 
 func commvaultCommand() *command {
 	v := vendorCmd[*commvault.Client]{envURL: "COMMVAULT_URL", example: "https://cc.example.com/commandcenter/api",
-		client: noFlags(func(base string) (*commvault.Client, error) { return commvault.New(base, clientOptions()...) })}
+		client: noFlags(func(base string, opts []tokenkit.Option) (*commvault.Client, error) {
+			return commvault.New(base, opts...)
+		})}
 	session := &secretSpec{what: "login session token", env: "COMMVAULT_TOKEN"}
 	// sessionOf reads the session the token commands run under.
 	sessionOf := func(e *env, cc *cmdCtx) (*commvault.Session, error) {
@@ -120,7 +122,7 @@ func commvaultCommand() *command {
 					if !cc.json() {
 						return printBare(e.stdout, s.Value())
 					}
-					return writeJSON(e.stdout, map[string]any{"token": s.Value(), "user": s.UserName, "email": s.Email,
+					return writeJSON(e.stdout, map[string]any{"token": s.Value(), "username": s.UserName, "email": s.Email,
 						"user_guid": s.UserGUID, "expires_at": jsonTime(s.ExpiresAt), "force_password_change": s.ForcePasswordChange})
 				}
 			}),
@@ -333,12 +335,23 @@ spent pair is used again, so renew never loses the new pair:
 						if err != nil {
 							return err
 						}
-						var r tokenkit.Revoker = &commvault.Manager{Client: c, Auth: s}
+						m := &commvault.Manager{Client: c, Auth: s}
+						info := tokenkit.TokenInfo{ID: args[0]}
+						if cc.json() {
+							// What is deleted, described before it is gone.
+							if list, err := m.List(ctx); err == nil {
+								for _, i := range list {
+									if i.ID == args[0] {
+										info = i
+									}
+								}
+							}
+						}
+						var r tokenkit.Revoker = m
 						if err := r.Revoke(ctx, args[0]); err != nil {
 							return err
 						}
-						fmt.Fprintln(e.stderr, "deleted", args[0])
-						return nil
+						return printDeleted(e, cc, "commvault", info)
 					}
 				}),
 		),

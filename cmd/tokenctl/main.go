@@ -68,6 +68,7 @@ redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL.`,
 			oracleCommand(),
 			cgscanCommand(),
 			versionCommand(),
+			completionCommand(),
 		},
 	}
 }
@@ -86,9 +87,14 @@ func runEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 }
 
 func runWith(ctx context.Context, e *env, args []string) int {
+	e.stderr = &lockedWriter{w: e.stderr}
 	err := withSignalCause(ctx, rootCommand().exec(ctx, e, "tokenctl", args))
 	code := exitCode(err)
-	if err != nil && err != errStepsFailed {
+	switch {
+	case err == nil || err == errStepsFailed:
+	case wantsJSON(args):
+		reportErrorJSON(e, err, code)
+	default:
 		reportError(e, err)
 	}
 	return code

@@ -23,7 +23,7 @@ type oracleSaved struct {
 
 func oracleCommand() *command {
 	v := vendorCmd[*oracle.Client]{envURL: "ORACLE_URL", example: "https://mycompany-oce.cec.ocp.oraclecloud.com",
-		client: noFlags(func(base string) (*oracle.Client, error) { return oracle.New(base, clientOptions()...) })}
+		client: noFlags(func(base string, opts []tokenkit.Option) (*oracle.Client, error) { return oracle.New(base, opts...) })}
 	return group("oracle", "Oracle Content Management: get access tokens, show whom a token belongs to",
 		"Base URL: --url or $ORACLE_URL, the instance, e.g. https://mycompany-oce.cec.ocp.oraclecloud.com.",
 		v.leaf(leafSpec{name: "token", secret: &secretSpec{what: "password", env: "ORACLE_PASSWORD"},

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"strings"
 	"time"
+
+	"github.com/tokenkit/tokenkit"
 )
 
 // vendorCmd builds the leaf commands of one vendor, whose client type is C:
@@ -53,6 +55,7 @@ func (v vendorCmd[C]) leaf(spec leafSpec, setup func(fs *flag.FlagSet, e *env, c
 			}
 			timeout := fs.Duration("timeout", def, "give up after this long (0: never)")
 			outputFlag(fs, cc)
+			verboseFlag(fs, cc)
 			mk := v.client(fs)
 			run := setup(fs, e, cc)
 			return func(ctx context.Context, args []string) error {
@@ -88,8 +91,8 @@ func group(name, summary, desc string, subs ...*command) *command {
 }
 
 // noFlags is the client setup of a vendor whose client needs no flags.
-func noFlags[C any](mk func(base string) (C, error)) func(fs *flag.FlagSet) func(e *env, cc *cmdCtx, base string) (C, error) {
+func noFlags[C any](mk func(base string, opts []tokenkit.Option) (C, error)) func(fs *flag.FlagSet) func(e *env, cc *cmdCtx, base string) (C, error) {
 	return func(*flag.FlagSet) func(e *env, cc *cmdCtx, base string) (C, error) {
-		return func(_ *env, _ *cmdCtx, base string) (C, error) { return mk(base) }
+		return func(e *env, cc *cmdCtx, base string) (C, error) { return mk(base, cc.clientOptions(e)) }
 	}
 }

@@ -37,6 +37,7 @@ const exitCodesHelp = `exit codes: (they follow the error's kind, see tokenkit.K
        revoked or invalid token)
   4    network or server failure (no answer, 5xx, rate limited, outcome unknown)
   5    the token watched by canvus token watch ID was deleted
+  6    audit: a token breaks the policy
   130  interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM)
 `
 
@@ -49,6 +50,8 @@ type env struct {
 	getenv func(string) string
 	// lookupEnv, when set, tells a variable set to "" from an unset one.
 	lookupEnv func(string) (string, bool)
+	// stderrTTY: standard error is a terminal (progress lines).
+	stderrTTY bool
 }
 
 // lookup returns a variable and whether it is set (without lookupEnv: set
@@ -75,6 +78,7 @@ func exitCode(err error) int {
 	var ue *usageError
 	var sig signalCause
 	var td *tokenDeleted
+	var pb *policyBroken
 	switch {
 	case err == nil:
 		return exitOK
@@ -84,6 +88,8 @@ func exitCode(err error) int {
 		return 128 + sig.number()
 	case errors.As(err, &td):
 		return exitDeleted
+	case errors.As(err, &pb):
+		return exitPolicy
 	case isAuthFailure(err):
 		return exitAuth
 	}

@@ -14,7 +14,8 @@
 // other secret redacted. Exit codes follow the error's kind: 0 success, 1
 // other failure, 2 usage or configuration error, 3 authentication or
 // authorization failure, 4 network or server failure, 5 the token watched by
-// canvus token watch ID was deleted, 130 interrupted
+// canvus token watch ID was deleted, 6 audit found a token that breaks the
+// policy, 130 interrupted
 // (SIGINT), 143 terminated (SIGTERM).
 package main
 
@@ -67,6 +68,8 @@ redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL.`,
 			canvusCommand(),
 			oracleCommand(),
 			cgscanCommand(),
+			auditCommand(),
+			sweepCommand(),
 			versionCommand(),
 			completionCommand(),
 		},
@@ -87,6 +90,11 @@ func runEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 }
 
 func runWith(ctx context.Context, e *env, args []string) int {
+	if f, ok := e.stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			e.stderrTTY = true
+		}
+	}
 	e.stderr = &lockedWriter{w: e.stderr}
 	err := withSignalCause(ctx, rootCommand().exec(ctx, e, "tokenctl", args))
 	code := exitCode(err)

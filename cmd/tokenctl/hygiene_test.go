@@ -370,3 +370,116 @@ func TestJudge(t *testing.T) {
 		t.Errorf("plan: %s, want %s", strings.Join(got, ","), want)
 	}
 }
+
+// TestRotate drives rotate as a process against `tokenctl fake`: on
+// Canvus into a file, on Commvault through a store command; and when the
+// vendor's check of the new token fails, the rollback leaves the old token
+// working and the new one revoked.
+func TestRotate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds tokenctl")
+	}
+	t.Parallel()
+	bin := buildTokenctl(t)
+	f := startFake(t, bin)
+	dir := t.TempDir()
+
+	cv := map[string]string{"COMMVAULT_URL": f.urls["commvault"], "COMMVAULT_PASSWORD": "demo-password"}
+	cv["COMMVAULT_TOKEN"] = strings.TrimSpace(mustRun(t, cv, "commvault", "login", "--user", "demo"))
+	oldPair := filepath.Join(dir, "old-pair.json")
+	mustRun(t, cv, "commvault", "token", "create", "--name", "bot", "--save", oldPair)
+	var login struct {
+		Token string `json:"token"`
+		User  struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	cn := map[string]string{"CANVUS_URL": f.urls["canvus"], "CANVUS_PASSWORD": "demo-password"}
+	if err := json.Unmarshal([]byte(mustRun(t, cn, "canvus", "login", "--email", "demo@example.com", "-o", "json")), &login); err != nil {
+		t.Fatal(err)
+	}
+	cn["CANVUS_TOKEN"], cn["CANVUS_USER_ID"] = login.Token, login.User.ID
+	var pat struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, cn, "canvus", "token", "create", "--description", "bot", "-o", "json")), &pat); err != nil {
+		t.Fatal(err)
+	}
+	profile := filepath.Join(dir, "profile.json")
+	writeJSONFile(t, profile, map[string]any{"vendors": []map[string]any{
+		{"name": "cv", "vendor": "commvault", "url": f.urls["commvault"], "credential": map[string]string{"env": "COMMVAULT_TOKEN"}},
+		{"name": "cn", "vendor": "canvus", "url": f.urls["canvus"], "user_id": login.User.ID, "credential": map[string]string{"env": "CANVUS_TOKEN"}, "session": true},
+	}})
+	env := map[string]string{"TOKENCTL_PROFILE": profile, "COMMVAULT_TOKEN": cv["COMMVAULT_TOKEN"], "CANVUS_TOKEN": login.Token}
+	ids := func(vendorEnv map[string]string, vendor string) string {
+		var list []tokenInfoJSON
+		if err := json.Unmarshal([]byte(mustRun(t, vendorEnv, vendor, "token", "list", "-o", "json")), &list); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, l := range list {
+			out = append(out, l.ID+":"+l.Name)
+		}
+		return strings.Join(out, ",")
+	}
+
+	// Canvus, into a file: the new token works, the old one is gone.
+	saved := filepath.Join(dir, "canvus-bot.json")
+	code, out, errOut := runBin(t, bin, env, "rotate", "--source", "cn", pat.ID, "--save", saved)
+	if code != 0 || !strings.Contains(out, "rotated cn token") {
+		t.Fatalf("rotate canvus: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var doc rotated
+	b, _ := os.ReadFile(saved)
+	if err := json.Unmarshal(b, &doc); err != nil || doc.ID == "" || doc.ID == pat.ID || doc.Name != "bot" || doc.AccessToken == "" {
+		t.Fatalf("saved %v: %+v", err, doc)
+	}
+	if st, _ := os.Stat(saved); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", st.Mode())
+	}
+	withNew := map[string]string{"CANVUS_URL": f.urls["canvus"], "CANVUS_TOKEN": doc.AccessToken, "CANVUS_USER_ID": login.User.ID}
+	if got := ids(withNew, "canvus"); got != doc.ID+":bot" {
+		t.Errorf("canvus tokens after rotate: %s", got)
+	}
+	if strings.Contains(out+errOut, doc.AccessToken) {
+		t.Error("rotate printed the secret")
+	}
+
+	// Commvault, the check of the new token refused: rolled back.
+	before := f.applied(t, "commvault")["DeleteAccessToken"]
+	f.control(t, "POST", "commvault/faults", `{"operation": "WhoAmI", "count": 1, "status": 401}`, nil)
+	stored := filepath.Join(dir, "stored.json")
+	code, _, errOut = runBin(t, bin, env, "rotate", "--source", "cv", "501", "--store-command", "cat > "+stored)
+	if code != exitAuth || !strings.Contains(errOut, "rolled back") || !strings.Contains(errOut, "old token 501 is kept") {
+		t.Fatalf("rotate with a failing check: exit %d\n%s", code, errOut)
+	}
+	if got := ids(cv, "commvault"); got != "501:bot" {
+		t.Errorf("commvault tokens after the rollback: %s", got)
+	}
+	if d := f.applied(t, "commvault")["DeleteAccessToken"] - before; d != 1 {
+		t.Errorf("the rollback deleted %d tokens, want the new one", d)
+	}
+	var old commvaultPair
+	b, _ = os.ReadFile(oldPair)
+	_ = json.Unmarshal(b, &old)
+	if st, body := do(t, "GET", f.urls["commvault"]+"/V4/AccessToken", map[string]string{"Authtoken": old.AccessToken}, nil); st != 200 {
+		t.Errorf("the old token no longer works: %d %v", st, body)
+	}
+
+	// Commvault, through the store command, for real this time.
+	code, out, errOut = runBin(t, bin, env, "rotate", "--source", "cv", "501", "--store-command", "cat > "+stored, "-o", "json")
+	if code != 0 {
+		t.Fatalf("rotate commvault: exit %d\n%s\n%s", code, out, errOut)
+	}
+	b, _ = os.ReadFile(stored)
+	doc = rotated{}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.RefreshToken == "" || doc.Vendor != "commvault" {
+		t.Fatalf("stored %v: %s", err, b)
+	}
+	if got := ids(cv, "commvault"); got != doc.ID+":bot" {
+		t.Errorf("commvault tokens after rotate: %s (new %s)", got, doc.ID)
+	}
+	if code, _, errOut := runBin(t, bin, env, "rotate", "--source", "cv", "999", "--save", filepath.Join(dir, "x.json")); code != exitUsage || !strings.Contains(errOut, "nothing was changed") {
+		t.Errorf("unknown old id: exit %d %q", code, errOut)
+	}
+}

@@ -483,3 +483,28 @@ func TestRotate(t *testing.T) {
 		t.Errorf("unknown old id: exit %d %q", code, errOut)
 	}
 }
+
+// TestProgress: the progress line appears only on a terminal, and only for
+// more than one source, and is erased at the end.
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		tty   bool
+		total int
+		want  string
+	}{
+		{true, 2, "\r\x1b[K[1/2] listing a…\r\x1b[K[2/2] listing b…\r\x1b[K"},
+		{false, 2, ""},
+		{true, 1, ""},
+	} {
+		var b bytes.Buffer
+		p := newProgress(&env{stderr: &b, stderrTTY: tc.tty}, tc.total)
+		for i, n := range []string{"a", "b"}[:tc.total] {
+			p.show(i, "listing "+n)
+		}
+		p.done()
+		if b.String() != tc.want {
+			t.Errorf("tty %t, %d sources: %q, want %q", tc.tty, tc.total, b.String(), tc.want)
+		}
+	}
+}

@@ -10,19 +10,13 @@ import (
 	"github.com/tokenkit/tokenkit/canvus"
 )
 
-type canvusTokenJSON struct {
-	ID          string   `json:"id"`
-	Description string   `json:"description"`
-	CreatedAt   jsonTime `json:"created_at"`
-}
-
 func canvusInfo(i canvus.AccessTokenInfo) tokenkit.TokenInfo {
 	return tokenkit.TokenInfo{ID: i.ID, Name: i.Description, CreatedAt: i.CreatedAt}
 }
 
 func canvusCommand() *command {
-	v := vendorCmd[*canvus.Client]{envURL: "CANVUS_URL",
-		client: noFlags(func(base string) (*canvus.Client, error) { return canvus.New(base, clientOptions()...) })}
+	v := vendorCmd[*canvus.Client]{envURL: "CANVUS_URL", example: "https://canvus.example.com",
+		client: noFlags(func(base string, opts []tokenkit.Option) (*canvus.Client, error) { return canvus.New(base, opts...) })}
 	auth := &secretSpec{what: "login or access token", env: "CANVUS_TOKEN"}
 	authDesc := `The token (a login token or an access token) comes from $CANVUS_TOKEN:
 export CANVUS_TOKEN=$(tokenctl canvus login --email EMAIL). The user is --user-id or
@@ -78,7 +72,7 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 						return printBare(e.stdout, t.Value())
 					}
 					return writeJSON(e.stdout, map[string]any{"token": t.Value(), "expires_at": jsonTime(t.ExpiresAt),
-						"user": map[string]any{"id": t.User.ID, "name": t.User.Name, "email": t.User.Email, "admin": t.User.Admin}})
+						"user": map[string]any{"id": strconv.FormatInt(t.User.ID, 10), "name": t.User.Name, "email": t.User.Email, "admin": t.User.Admin}})
 				}
 			}),
 		v.leaf(leafSpec{name: "logout", secret: &secretSpec{what: "login token", env: "CANVUS_TOKEN"}, summary: "sign a login token out"},
@@ -139,7 +133,7 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 							return err
 						}
 						if cc.json() {
-							return writeJSON(e.stdout, canvusTokenJSON{info.ID, info.Description, jsonTime(info.CreatedAt)})
+							return writeJSON(e.stdout, infoJSON(canvusInfo(*info)))
 						}
 						return printTokenList(e.stdout, cc, []tokenkit.TokenInfo{canvusInfo(*info)})
 					}
@@ -163,8 +157,8 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 						if !cc.json() {
 							return printBare(e.stdout, pat.Value())
 						}
-						return writeJSON(e.stdout, map[string]any{"token": pat.Value(), "id": pat.ID, "description": pat.Description,
-							"created_at": jsonTime(pat.CreatedAt), "user_id": pat.UserID})
+						return writeJSON(e.stdout, map[string]any{"access_token": pat.Value(), "id": pat.ID, "name": pat.Description,
+							"created_at": jsonTime(pat.CreatedAt), "user_id": strconv.FormatInt(pat.UserID, 10)})
 					}
 				}),
 			v.leaf(leafSpec{name: "rename", args: []string{"ID"}, secret: auth, summary: "change an access token's description", desc: authDesc},
@@ -184,7 +178,7 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 							return err
 						}
 						if cc.json() {
-							return writeJSON(e.stdout, canvusTokenJSON{info.ID, info.Description, jsonTime(info.CreatedAt)})
+							return writeJSON(e.stdout, infoJSON(canvusInfo(*info)))
 						}
 						return printTokenList(e.stdout, cc, []tokenkit.TokenInfo{canvusInfo(*info)})
 					}
@@ -197,17 +191,25 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 						if err != nil {
 							return err
 						}
+						info := tokenkit.TokenInfo{ID: args[0]}
+						if cc.json() {
+							// What is deleted, described before it is gone.
+							if i, err := t.Get(ctx, args[0]); err == nil {
+								info = canvusInfo(*i)
+							}
+						}
 						var r tokenkit.Revoker = t
 						if err := r.Revoke(ctx, args[0]); err != nil {
 							return err
 						}
-						fmt.Fprintln(e.stderr, "deleted", args[0])
-						return nil
+						return printDeleted(e, cc, "canvus", info)
 					}
 				}),
 			v.leaf(leafSpec{name: "watch", args: []string{"[ID]"}, secret: auth, stream: true,
 				summary: "stream changes to a user's tokens (or one token) until interrupted",
-				desc:    authDesc + "\nOne line per event (snapshot, created, updated, deleted); -o json prints JSON lines."},
+				desc: authDesc + "\nOne line per event (snapshot, created, updated, deleted); -o json prints JSON lines.\n" +
+					"Watching one token (ID), its deletion ends the command with exit status 5, so a bot can\n" +
+					"tell \"my token is gone\" from an interruption (130, 143) or a broken stream (4)."},
 				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
 					tf := addTokensFlags(fs)
 					count := fs.Int("count", 0, "stop after this many events (0: until interrupted)")
@@ -228,12 +230,12 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 								return err
 							}
 							if cc.json() {
-								toks := make([]canvusTokenJSON, 0, len(ev.Tokens))
+								toks := make([]tokenInfoJSON, 0, len(ev.Tokens))
 								for _, i := range ev.Tokens {
-									toks = append(toks, canvusTokenJSON{i.ID, i.Description, jsonTime(i.CreatedAt)})
+									toks = append(toks, infoJSON(canvusInfo(i)))
 								}
 								err = writeJSONLine(e.stdout, map[string]any{"type": ev.Type.String(), "fields": ev.Fields, "tokens": toks,
-									"token": canvusTokenJSON{ev.Token.ID, ev.Token.Description, jsonTime(ev.Token.CreatedAt)}})
+									"token": infoJSON(canvusInfo(ev.Token))})
 							} else if ev.Type == canvus.Snapshot && len(args) == 0 {
 								_, err = fmt.Fprintf(e.stdout, "snapshot %d token(s)\n", len(ev.Tokens))
 							} else {
@@ -241,6 +243,9 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 							}
 							if err != nil {
 								return err
+							}
+							if ev.Type == canvus.Deleted && len(args) == 1 {
+								return &tokenDeleted{msg: fmt.Sprintf("%s: token %s was deleted", cc.path, safe(args[0]))}
 							}
 							if n++; *count > 0 && n >= *count {
 								return nil

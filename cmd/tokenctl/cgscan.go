@@ -28,12 +28,12 @@ func cgscanClient(fs *flag.FlagSet) func(e *env, cc *cmdCtx, base string) (*cgsc
 		if key == "" {
 			return nil, usagef("%s: no API key: set $CGSCAN_API_KEY or pass --api-key-file FILE", cc.path)
 		}
-		return cgscan.New(base, append(clientOptions(), cgscan.WithAPIKey(key))...)
+		return cgscan.New(base, append(cc.clientOptions(e), cgscan.WithAPIKey(key))...)
 	}
 }
 
 func cgscanCommand() *command {
-	v := vendorCmd[*cgscan.Client]{envURL: "CGSCAN_URL", client: cgscanClient}
+	v := vendorCmd[*cgscan.Client]{envURL: "CGSCAN_URL", example: "https://scanning.example.com", client: cgscanClient}
 	userToken := &secretSpec{what: "session or access token", env: "CGSCAN_TOKEN"}
 	session := &secretSpec{what: "session token", env: "CGSCAN_TOKEN"}
 	keyDesc := "The API key comes from $CGSCAN_API_KEY or --api-key-file."

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -23,6 +25,7 @@ const (
 	exitUsage   = 2 // bad command line
 	exitAuth    = 3 // authentication or authorization failure
 	exitNetwork = 4 // network or server failure
+	exitDeleted = 5 // canvus token watch ID: the watched token was deleted
 )
 
 const exitCodesHelp = `exit codes: (they follow the error's kind, see tokenkit.Kind)
@@ -33,6 +36,8 @@ const exitCodesHelp = `exit codes: (they follow the error's kind, see tokenkit.K
   3    authentication or authorization failure (bad credential, locked account, 401, 403,
        revoked or invalid token)
   4    network or server failure (no answer, 5xx, rate limited, outcome unknown)
+  5    the token watched by canvus token watch ID was deleted
+  6    audit: a token breaks the policy
   130  interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM)
 `
 
@@ -43,6 +48,20 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// lookupEnv, when set, tells a variable set to "" from an unset one.
+	lookupEnv func(string) (string, bool)
+	// stderrTTY: standard error is a terminal (progress lines).
+	stderrTTY bool
+}
+
+// lookup returns a variable and whether it is set (without lookupEnv: set
+// means not empty).
+func (e *env) lookup(name string) (string, bool) {
+	if e.lookupEnv != nil {
+		return e.lookupEnv(name)
+	}
+	v := e.getenv(name)
+	return v, v != ""
 }
 
 // usageError is a mistake on the command line: exit code 2.
@@ -58,6 +77,8 @@ func usagef(format string, args ...any) error {
 func exitCode(err error) int {
 	var ue *usageError
 	var sig signalCause
+	var td *tokenDeleted
+	var pb *policyBroken
 	switch {
 	case err == nil:
 		return exitOK
@@ -65,6 +86,10 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.As(err, &sig):
 		return 128 + sig.number()
+	case errors.As(err, &td):
+		return exitDeleted
+	case errors.As(err, &pb):
+		return exitPolicy
 	case isAuthFailure(err):
 		return exitAuth
 	}
@@ -76,6 +101,11 @@ func exitCode(err error) int {
 	}
 	return exitError
 }
+
+// tokenDeleted ends a watch of one token that was deleted: exit code 5.
+type tokenDeleted struct{ msg string }
+
+func (e *tokenDeleted) Error() string { return e.msg }
 
 // signalCause is the cause of a context cancelled by a signal.
 type signalCause struct{ sig os.Signal }
@@ -135,6 +165,16 @@ type cmdCtx struct {
 	secret     *secretSpec
 	secretFile string
 	output     string
+	formats    []string // what -o takes; default text and json
+	verbose    bool     // --verbose
+}
+
+// outputs lists what -o takes.
+func (cc *cmdCtx) outputs() []string {
+	if len(cc.formats) > 0 {
+		return cc.formats
+	}
+	return []string{"text", "json"}
 }
 
 // isSecretFlag reports a flag name a user might reach for to pass a secret.
@@ -170,10 +210,23 @@ func (c *command) exec(ctx context.Context, e *env, path string, args []string) 
 		case "-h", "-help", "--help", "help":
 			_, err := io.WriteString(e.stdout, c.help(path))
 			return err
+		case "-version", "--version":
+			if path == "tokenctl" {
+				_, err := fmt.Fprintln(e.stdout, "tokenctl", tokenkit.Version)
+				return err
+			}
 		}
 		sub := c.find(args[0])
 		if sub == nil {
-			return usagef("%s: unknown command %q\n\n%s", path, args[0], c.help(path))
+			names := make([]string, 0, len(c.subs))
+			for _, s := range c.subs {
+				names = append(names, s.name)
+			}
+			msg := fmt.Sprintf("%s: unknown command %q", path, args[0])
+			if dym := didYouMean(args[0], names); dym != "" {
+				msg += ": " + dym
+			}
+			return usagef("%s\nRun '%s --help' for the list of commands.", msg, path)
 		}
 		return sub.exec(ctx, e, path+" "+sub.name, args[1:])
 	}
@@ -193,10 +246,18 @@ func (c *command) exec(ctx context.Context, e *env, path string, args []string) 
 		return err
 	}
 	if err != nil {
-		return usagef("%s: %v (see %s --help)", path, err, path)
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			name = strings.TrimLeft(name, "-")
+			msg = "unknown flag --" + name
+			if dym := didYouMean(name, flagNames(func(f func(string)) { fs.VisitAll(func(fl *flag.Flag) { f(fl.Name) }) })); dym != "" {
+				msg += ": did you mean --" + strings.TrimPrefix(dym, "did you mean ")
+			}
+		}
+		return usagef("%s: %s (see %s --help)", path, msg, path)
 	}
-	if cc.output != "" && cc.output != "text" && cc.output != "json" {
-		return usagef("%s: -o must be text or json, not %q", path, cc.output)
+	if cc.output != "" && !slices.Contains(cc.outputs(), cc.output) {
+		return usagef("%s: -o must be %s, not %q", path, strings.Join(cc.outputs(), " or "), cc.output)
 	}
 	return run(ctx, pos)
 }
@@ -372,14 +433,24 @@ func (e *env) optionalSecret(name string) tokenkit.Secret {
 	return tokenkit.Secret(strings.TrimSpace(e.getenv(name)))
 }
 
-// baseURL returns --url, else $<VENDOR>_URL, else def.
-func (e *env) baseURL(cc *cmdCtx, flagValue, envName, def string) (string, error) {
-	switch {
-	case flagValue != "":
-		return flagValue, nil
-	case e.getenv(envName) != "":
-		return e.getenv(envName), nil
-	case def != "":
+// baseURL returns --url, else $<VENDOR>_URL, else def, checked: a URL
+// without a scheme, an empty --url or an empty variable (which would
+// otherwise fall back to the production default) are usage errors.
+func (e *env) baseURL(cc *cmdCtx, flagValue string, flagSet bool, envName, def string) (string, error) {
+	if flagSet || flagValue != "" {
+		return flagValue, checkBaseURL(cc, "--url", flagValue)
+	}
+	if v, ok := e.lookup(envName); ok {
+		if strings.TrimSpace(v) == "" {
+			hint := "set it to the base URL or pass --url"
+			if def != "" {
+				hint = "unset it to use " + def + ", set it to the base URL, or pass --url"
+			}
+			return "", usagef("%s: $%s is set but empty: %s", cc.path, envName, hint)
+		}
+		return v, checkBaseURL(cc, "$"+envName, v)
+	}
+	if def != "" {
 		return def, nil
 	}
 	return "", usagef("%s: no base URL: pass --url or set $%s", cc.path, envName)
@@ -481,8 +552,7 @@ func printTokenList(w io.Writer, cc *cmdCtx, list []tokenkit.TokenInfo) error {
 	if cc.json() {
 		out := make([]tokenInfoJSON, 0, len(list))
 		for _, t := range list {
-			out = append(out, tokenInfoJSON{ID: t.ID, Name: t.Name, CreatedAt: jsonTime(t.CreatedAt),
-				ExpiresAt: jsonTime(t.ExpiresAt), LastUsedAt: jsonTime(t.LastUsedAt), Scopes: t.Scopes})
+			out = append(out, infoJSON(t))
 		}
 		return writeJSON(w, out)
 	}
@@ -512,4 +582,19 @@ func printBare(w io.Writer, value string) error {
 // clientOptions are the options every vendor client of the CLI gets.
 func clientOptions() []tokenkit.Option {
 	return []tokenkit.Option{tokenkit.WithUserAgent("tokenctl/" + tokenkit.Version)}
+}
+
+// verboseFlag adds --verbose to a leaf.
+func verboseFlag(fs *flag.FlagSet, cc *cmdCtx) {
+	fs.BoolVar(&cc.verbose, "verbose", false, "log every HTTP attempt and retry to standard error (secrets redacted by the SDK)")
+}
+
+// clientOptions are the options of the leaf's vendor clients: the CLI's,
+// and with --verbose the SDK's logger on standard error.
+func (cc *cmdCtx) clientOptions(e *env) []tokenkit.Option {
+	opts := clientOptions()
+	if cc.verbose {
+		opts = append(opts, tokenkit.WithLogger(slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	return opts
 }

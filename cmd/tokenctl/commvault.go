@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -33,66 +32,30 @@ type commvaultPair struct {
 type commvaultTokenJSON struct {
 	AccessToken      string          `json:"access_token"`
 	RefreshToken     tokenkit.Secret `json:"refresh_token,omitempty"`
-	ID               int64           `json:"id"`
+	ID               string          `json:"id"`
 	Name             string          `json:"name"`
 	Type             string          `json:"type"`
-	UserID           int64           `json:"user_id,omitempty"`
+	UserID           string          `json:"user_id,omitempty"`
 	ExpiresAt        jsonTime        `json:"expires_at"`
 	RefreshExpiresAt jsonTime        `json:"refresh_expires_at"`
 	RenewableUntil   jsonTime        `json:"renewable_until"`
 }
 
-func commvaultTokenOut(e *env, cc *cmdCtx, t *commvault.AccessToken, save string) error {
-	if save != "" {
-		p := commvaultPair{AccessToken: t.Value(), RefreshToken: t.RefreshToken.Reveal(), ID: t.ID, Name: t.Name, Type: t.Type.String(),
-			ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt), RenewableUntil: jsonTime(t.RenewableUntil)}
-		if err := writeSecretJSON(save, p); err != nil {
-			return fmt.Errorf("%s: the token was issued but could not be saved: %w", cc.path, err)
-		}
-	}
+// commvaultPairOf is the file form of a pair.
+func commvaultPairOf(t *commvault.AccessToken) commvaultPair {
+	return commvaultPair{AccessToken: t.Value(), RefreshToken: t.RefreshToken.Reveal(), ID: t.ID, Name: t.Name, Type: t.Type.String(),
+		ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt), RenewableUntil: jsonTime(t.RenewableUntil)}
+}
+
+// commvaultTokenOut prints a created or renewed token (already saved by the
+// caller, if it was to be).
+func commvaultTokenOut(e *env, cc *cmdCtx, t *commvault.AccessToken) error {
 	if !cc.json() {
 		return printBare(e.stdout, t.Value())
 	}
-	return writeJSON(e.stdout, commvaultTokenJSON{AccessToken: t.Value(), RefreshToken: t.RefreshToken, ID: t.ID, Name: t.Name,
-		Type: t.Type.String(), UserID: t.UserID, ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt),
+	return writeJSON(e.stdout, commvaultTokenJSON{AccessToken: t.Value(), RefreshToken: t.RefreshToken, ID: strconv.FormatInt(t.ID, 10), Name: t.Name,
+		Type: t.Type.String(), UserID: idString(t.UserID), ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt),
 		RenewableUntil: jsonTime(t.RenewableUntil)})
-}
-
-// writeSecretJSON writes v to path, readable only by its owner, replacing the
-// file in one step so that a crash leaves the old content or the new.
-func writeSecretJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tokenctl-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
-
-// parseWhen reads an RFC 3339 time, or a duration from now.
-func parseWhen(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return time.Now().Add(d), nil
-	}
-	return time.Parse(time.RFC3339, s)
 }
 
 func parseCommvaultType(s string) (commvault.TokenType, error) {
@@ -120,8 +83,10 @@ func parseID(cc *cmdCtx, s string) (int64, error) {
 }
 
 func commvaultCommand() *command {
-	v := vendorCmd[*commvault.Client]{envURL: "COMMVAULT_URL",
-		client: noFlags(func(base string) (*commvault.Client, error) { return commvault.New(base, clientOptions()...) })}
+	v := vendorCmd[*commvault.Client]{envURL: "COMMVAULT_URL", example: "https://cc.example.com/commandcenter/api",
+		client: noFlags(func(base string, opts []tokenkit.Option) (*commvault.Client, error) {
+			return commvault.New(base, opts...)
+		})}
 	session := &secretSpec{what: "login session token", env: "COMMVAULT_TOKEN"}
 	// sessionOf reads the session the token commands run under.
 	sessionOf := func(e *env, cc *cmdCtx) (*commvault.Session, error) {
@@ -157,7 +122,7 @@ func commvaultCommand() *command {
 					if !cc.json() {
 						return printBare(e.stdout, s.Value())
 					}
-					return writeJSON(e.stdout, map[string]any{"token": s.Value(), "user": s.UserName, "email": s.Email,
+					return writeJSON(e.stdout, map[string]any{"token": s.Value(), "username": s.UserName, "email": s.Email,
 						"user_guid": s.UserGUID, "expires_at": jsonTime(s.ExpiresAt), "force_password_change": s.ForcePasswordChange})
 				}
 			}),
@@ -204,16 +169,31 @@ func commvaultCommand() *command {
 						if err != nil {
 							return usagef("%s: --expires: %v", cc.path, err)
 						}
+						if tt == commvault.TokenTypeCustom && len(endpoints) == 0 {
+							return usagef("%s: --type custom needs at least one --endpoint", cc.path)
+						}
 						s, err := sessionOf(e, cc)
 						if err != nil {
 							return err
 						}
+						var keep *keeper
+						if *save != "" {
+							if keep, err = prepareKeep(cc, "--save", *save); err != nil {
+								return err
+							}
+						}
 						t, err := c.CreateAccessToken(ctx, s, commvault.CreateRequest{Name: *name, Type: tt, RenewableUntil: ru, ExpiresAt: ex,
 							APIEndpoints: endpoints, AllowedIPs: ips, UserID: *userID})
 						if err != nil {
+							keep.discard()
 							return err
 						}
-						return commvaultTokenOut(e, cc, t, *save)
+						if keep != nil {
+							if err := keep.save(e, cc, "token pair", commvaultPairOf(t)); err != nil {
+								return err
+							}
+						}
+						return commvaultTokenOut(e, cc, t)
 					}
 				}),
 			v.leaf(leafSpec{name: "list", secret: session, summary: "list access tokens (a table; -o json)", desc: sessionDesc},
@@ -280,30 +260,69 @@ func commvaultCommand() *command {
 					}
 				}),
 			v.leaf(leafSpec{name: "renew", secret: &secretSpec{what: "token pair", env: "COMMVAULT_REFRESH_TOKEN"},
-				summary: "renew an access token with its refresh token and print the new access token alone",
+				summary: "renew an access token with its refresh token, keep the new pair, print the new access token alone",
 				desc: `The pair comes from --secret-file (a file written by create --save or renew --save, which
 renew then rewrites with the new pair unless --save says otherwise), or from
-$COMMVAULT_ACCESS_TOKEN and $COMMVAULT_REFRESH_TOKEN. Renewing spends the refresh
-token: Commvault deletes the whole token chain if a spent pair is used again, so keep
-the new pair (--save) and never renew the old one twice.`},
+$COMMVAULT_ACCESS_TOKEN and $COMMVAULT_REFRESH_TOKEN (then --save FILE is required).
+
+Renewing spends the refresh token, and Commvault deletes the whole token chain if a
+spent pair is used again, so renew never loses the new pair:
+  - without a file to keep it in (--save, or a --secret-file that is a file) it
+    refuses to run (exit 2), before any call;
+  - the file is created (mode 0600) or checked to be writable before the call;
+  - the new pair is written the moment it arrives, before anything is printed: a
+    temporary file, fsync, rename, fsync of the directory;
+  - if that write fails, the pair goes to FILE.recovered-TIME (else the user's cache
+    directory, else the temporary directory), the path is printed and the exit
+    status is 1;
+  - Ctrl-C, SIGTERM or --timeout during the call wait for its answer (at most two
+    minutes) so that the pair it brings is saved; only SIGKILL can still lose it,
+    and only in the moment between the answer's arrival and the write.`},
 				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
 					save := fs.String("save", "", "write the new pair to this file (mode 0600; default: the --secret-file)")
 					return func(ctx context.Context, c *commvault.Client, _ []string) error {
+						if *save == "" && cc.secretFile != "" && cc.secretFile != "-" {
+							*save = cc.secretFile
+						}
+						if *save == "" {
+							return usagef("%s: refusing to renew without a place to keep the new pair: renewing spends the refresh token, so the new one would be lost; pass --save FILE (or the pair file itself with --secret-file FILE)", cc.path)
+						}
 						pair, err := readCommvaultPair(e, cc)
 						if err != nil {
 							return err
 						}
-						if *save == "" && cc.secretFile != "" && cc.secretFile != "-" {
-							*save = cc.secretFile
-						}
-						t, err := c.RenewAccessToken(ctx, pair)
+						keep, err := prepareKeep(cc, "--save", *save)
 						if err != nil {
 							return err
 						}
-						if *save == "" {
-							fmt.Fprintln(e.stderr, "tokenctl: warning: the new refresh token was not kept (pass --save FILE): this chain cannot be renewed again")
+						var (
+							mu      sync.Mutex
+							saveErr error
+							saved   bool
+						)
+						// OnRotate runs the moment the answer is decoded, before
+						// the Rotator hands the pair to anyone.
+						rot := c.NewRotator(pair, func(t *commvault.AccessToken) {
+							err := keep.save(e, cc, "new token pair", commvaultPairOf(t))
+							mu.Lock()
+							saveErr, saved = err, true
+							mu.Unlock()
+						})
+						callCtx, done := finishDespiteSignal(ctx, e, commvault.DefaultRenewTimeout+30*time.Second)
+						t, err := rot.Renew(callCtx, nil)
+						done()
+						mu.Lock()
+						defer mu.Unlock()
+						if err != nil {
+							if !saved {
+								keep.discard()
+							}
+							return err
 						}
-						return commvaultTokenOut(e, cc, t, *save)
+						if saveErr != nil {
+							return saveErr
+						}
+						return commvaultTokenOut(e, cc, t)
 					}
 				}),
 			v.leaf(leafSpec{name: "delete", args: []string{"ID"}, secret: session, summary: "delete (revoke) an access token", desc: sessionDesc},
@@ -316,12 +335,23 @@ the new pair (--save) and never renew the old one twice.`},
 						if err != nil {
 							return err
 						}
-						var r tokenkit.Revoker = &commvault.Manager{Client: c, Auth: s}
+						m := &commvault.Manager{Client: c, Auth: s}
+						info := tokenkit.TokenInfo{ID: args[0]}
+						if cc.json() {
+							// What is deleted, described before it is gone.
+							if list, err := m.List(ctx); err == nil {
+								for _, i := range list {
+									if i.ID == args[0] {
+										info = i
+									}
+								}
+							}
+						}
+						var r tokenkit.Revoker = m
 						if err := r.Revoke(ctx, args[0]); err != nil {
 							return err
 						}
-						fmt.Fprintln(e.stderr, "deleted", args[0])
-						return nil
+						return printDeleted(e, cc, "commvault", info)
 					}
 				}),
 		),

@@ -36,8 +36,8 @@ func cspTokenOut(e *env, cc *cmdCtx, tok *csp.AccessToken) error {
 }
 
 func cspCommand() *command {
-	v := vendorCmd[*csp.Client]{envURL: "CSP_URL", defURL: csp.CloudVMware,
-		client: noFlags(func(base string) (*csp.Client, error) { return csp.New(base, clientOptions()...) })}
+	v := vendorCmd[*csp.Client]{envURL: "CSP_URL", example: "https://console.cloud.vmware.com", defURL: csp.CloudVMware,
+		client: noFlags(func(base string, opts []tokenkit.Option) (*csp.Client, error) { return csp.New(base, opts...) })}
 	apiToken := &secretSpec{what: "API token", env: "CSP_API_TOKEN"}
 	return group("csp", "VMware / Tanzu Cloud Services Platform: exchange API tokens, verify access tokens",
 		"Base URL: --url or $CSP_URL (default "+csp.CloudVMware+"; Tanzu: "+csp.TanzuBroadcom+").",
@@ -70,6 +70,9 @@ func cspCommand() *command {
 					if *id == "" {
 						return usagef("%s: missing --client-id", cc.path)
 					}
+					if strings.Contains(*id, ":") {
+						return usagef("%s: --client-id must not contain ':' (it is sent with HTTP Basic)", cc.path)
+					}
 					secret, err := e.readSecret(cc)
 					if err != nil {
 						return err
@@ -94,7 +97,7 @@ func cspCommand() *command {
 					}
 					if cc.json() {
 						return writeJSON(e.stdout, map[string]any{
-							"token_id": d.TokenID, "token_name": d.TokenName, "user_id": d.UserID, "username": d.Username,
+							"id": d.TokenID, "name": d.TokenName, "user_id": d.UserID, "username": d.Username,
 							"org_id": d.OrgID, "scopes": d.Scopes, "deactivated": d.Deactivated,
 							"created_at": jsonTime(d.CreatedAt), "last_used_at": jsonTime(d.LastUsedAt), "expires_at": jsonTime(d.ExpiresAt),
 						})

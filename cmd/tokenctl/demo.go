@@ -21,11 +21,12 @@ refreshes, revokes, and shows the revoked token rejected, all through the public
 vendor's API does not have is shown as n/a with the reason. Secrets are never printed. The exit
 code is 1 if any step failed.`,
 		setup: func(fs *flag.FlagSet, e *env, cc *cmdCtx) func(context.Context, []string) error {
+			outputFlag(fs, cc)
 			return func(ctx context.Context, args []string) error {
 				if err := wantArgs(cc, args); err != nil {
 					return err
 				}
-				return demo(ctx, e.stdout)
+				return demo(ctx, e.stdout, cc.json())
 			}
 		},
 	}
@@ -37,14 +38,16 @@ var errStepsFailed = errors.New("demo: some steps failed")
 
 // demo runs the lifecycle of every vendor on the built-in fakes and prints
 // one table.
-func demo(ctx context.Context, w io.Writer) error {
+func demo(ctx context.Context, w io.Writer, asJSON bool) error {
 	start := time.Now()
 	s := seed{}.withDefaults()
 	fakes := startFakes(s, nil)
 	defer fakes.Close()
 	cr := credentials{user: s.Users[0], apiToken: tokenkit.Secret(s.APITokens[0]), apiKey: tokenkit.Secret(s.APIKeys[0])}
 
-	fmt.Fprintf(w, "tokenkit %s: the token lifecycle of five vendors on the built-in fakes (no network, no credentials; secrets redacted)\n\n", tokenkit.Version)
+	if !asJSON {
+		fmt.Fprintf(w, "tokenkit %s: the token lifecycle of five vendors on the built-in fakes (no network, no credentials; secrets redacted)\n\n", tokenkit.Version)
+	}
 	var rows []row
 	for _, v := range vendorNames() {
 		b, err := newBundle(v, fakes.url(v), cr)
@@ -54,6 +57,9 @@ func demo(ctx context.Context, w io.Writer) error {
 		}
 		rows = append(rows, lifecycle(ctx, b)...)
 		b.close()
+	}
+	if asJSON {
+		return demoJSON(w, rows, time.Since(start))
 	}
 	failures := printRows(w, rows)
 	fmt.Fprintf(w, "\n%d vendors, %d steps, %d n/a, %d failed, in %s\n", len(vendorNames()), len(rows), count(rows, na), failures, time.Since(start).Round(time.Millisecond))
@@ -100,4 +106,39 @@ func count(rows []row, o outcome) int {
 		}
 	}
 	return n
+}
+
+// demoJSON prints the demo's rows as one JSON document.
+func demoJSON(w io.Writer, rows []row, took time.Duration) error {
+	type stepJSON struct {
+		Vendor  string  `json:"vendor"`
+		Step    string  `json:"step"`
+		Outcome string  `json:"outcome"` // ok, n/a, failed, skipped
+		Detail  string  `json:"detail"`
+		TookMS  float64 `json:"took_ms"`
+	}
+	out := struct {
+		Version string     `json:"version"`
+		Steps   []stepJSON `json:"steps"`
+		NA      int        `json:"n_a"`
+		Failed  int        `json:"failed"`
+		TookMS  float64    `json:"took_ms"`
+	}{Version: tokenkit.Version, Steps: []stepJSON{}, TookMS: float64(took.Microseconds()) / 1000}
+	for _, r := range rows {
+		o := map[outcome]string{ok: "ok", na: "n/a", failed: "failed", skipped: "skipped"}[r.outcome]
+		out.Steps = append(out.Steps, stepJSON{r.vendor, r.step, o, r.detail, float64(r.took.Microseconds()) / 1000})
+		switch r.outcome {
+		case na:
+			out.NA++
+		case failed, skipped:
+			out.Failed++
+		}
+	}
+	if err := writeJSON(w, out); err != nil {
+		return err
+	}
+	if out.Failed > 0 {
+		return errStepsFailed
+	}
+	return nil
 }

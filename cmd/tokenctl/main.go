@@ -13,7 +13,9 @@
 // $(tokenctl csp exchange) works; -o json prints the full result with every
 // other secret redacted. Exit codes follow the error's kind: 0 success, 1
 // other failure, 2 usage or configuration error, 3 authentication or
-// authorization failure, 4 network or server failure, 130 interrupted
+// authorization failure, 4 network or server failure, 5 the token watched by
+// canvus token watch ID was deleted, 6 audit found a token that breaks the
+// policy, 130 interrupted
 // (SIGINT), 143 terminated (SIGTERM).
 package main
 
@@ -39,7 +41,7 @@ func main() {
 			cancel(signalCause{s})
 		}
 	}()
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := runEnv(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv)
 	signal.Stop(sigs)
 	close(sigs)
 	cancel(nil)
@@ -66,24 +68,54 @@ redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL.`,
 			canvusCommand(),
 			oracleCommand(),
 			cgscanCommand(),
+			auditCommand(),
+			sweepCommand(),
+			rotateCommand(),
 			versionCommand(),
+			completionCommand(),
 		},
 	}
 }
 
 // run is main without the process: it returns the exit code.
+// An unset variable and an empty one are the same to it (see runEnv).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	return runWith(ctx, &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}, args)
+}
+
+// runEnv is run with the environment's lookup, which tells an empty
+// variable from an unset one.
+func runEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	getenv := func(k string) string { v, _ := lookup(k); return v }
+	return runWith(ctx, &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, lookupEnv: lookup}, args)
+}
+
+func runWith(ctx context.Context, e *env, args []string) int {
+	if f, ok := e.stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			e.stderrTTY = true
+		}
+	}
+	e.stderr = &lockedWriter{w: e.stderr}
 	err := withSignalCause(ctx, rootCommand().exec(ctx, e, "tokenctl", args))
 	code := exitCode(err)
-	if err != nil && err != errStepsFailed {
-		msg := err.Error()
-		if !strings.HasPrefix(msg, "tokenctl ") {
-			msg = "tokenctl: " + msg
-		}
-		fmt.Fprintln(stderr, safeLines(msg)) // messages quote servers
+	switch {
+	case err == nil || err == errStepsFailed:
+	case wantsJSON(args):
+		reportErrorJSON(e, err, code)
+	default:
+		reportError(e, err)
 	}
 	return code
+}
+
+// reportError prints err on standard error, prefixed "tokenctl" once.
+func reportError(e *env, err error) {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "tokenctl ") && !strings.HasPrefix(msg, "tokenctl:") {
+		msg = "tokenctl: " + msg
+	}
+	fmt.Fprintln(e.stderr, safeLines(msg)) // messages quote servers
 }
 
 func versionCommand() *command {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -338,10 +339,10 @@ func TestCanvusCommands(t *testing.T) {
 	var login struct {
 		Token string `json:"token"`
 		User  struct {
-			ID int64 `json:"id"`
+			ID string `json:"id"` // every id is a JSON string
 		} `json:"user"`
 	}
-	if err := json.Unmarshal([]byte(mustRun(t, env, "canvus", "login", "--email", "ada@example.com", "-o", "json")), &login); err != nil || login.User.ID != u.ID {
+	if err := json.Unmarshal([]byte(mustRun(t, env, "canvus", "login", "--email", "ada@example.com", "-o", "json")), &login); err != nil || login.User.ID != strconv.FormatInt(u.ID, 10) {
 		t.Fatalf("login -o json: %+v %v", login, err)
 	}
 	env["CANVUS_TOKEN"] = login.Token

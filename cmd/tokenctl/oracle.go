@@ -22,8 +22,8 @@ type oracleSaved struct {
 }
 
 func oracleCommand() *command {
-	v := vendorCmd[*oracle.Client]{envURL: "ORACLE_URL",
-		client: noFlags(func(base string) (*oracle.Client, error) { return oracle.New(base, clientOptions()...) })}
+	v := vendorCmd[*oracle.Client]{envURL: "ORACLE_URL", example: "https://mycompany-oce.cec.ocp.oraclecloud.com",
+		client: noFlags(func(base string, opts []tokenkit.Option) (*oracle.Client, error) { return oracle.New(base, opts...) })}
 	return group("oracle", "Oracle Content Management: get access tokens, show whom a token belongs to",
 		"Base URL: --url or $ORACLE_URL, the instance, e.g. https://mycompany-oce.cec.ocp.oraclecloud.com.",
 		v.leaf(leafSpec{name: "token", secret: &secretSpec{what: "password", env: "ORACLE_PASSWORD"},
@@ -33,7 +33,11 @@ func oracleCommand() *command {
   refresh-token  a refresh token ($ORACLE_REFRESH_TOKEN, or --secret-file with a file
                  written by --save, which is then rewritten with the new refresh token)
   access-token   a token that still works ($ORACLE_ACCESS_TOKEN), presented as Bearer
-Refresh tokens may rotate: keep the one an answer brings with --save FILE.`},
+Refresh tokens may rotate, so --grant refresh-token refuses to run without a file to
+keep the new one in (--save FILE, or the --secret-file it read), checks or creates that
+file (mode 0600) before the call, and writes it atomically (temporary file, fsync,
+rename) before printing anything; if that fails, the token goes to
+FILE.recovered-TIME and the command exits 1.`},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*oracle.Client] {
 				user := fs.String("user", "", "user name for --grant password (default $ORACLE_USER)")
 				grant := fs.String("grant", "password", "password, refresh-token or access-token")
@@ -47,6 +51,9 @@ Refresh tokens may rotate: keep the one an answer brings with --save FILE.`},
 						}
 						if *user == "" {
 							return usagef("%s: missing --user", cc.path)
+						}
+						if strings.Contains(*user, ":") {
+							return usagef("%s: --user must not contain ':' (it is sent with HTTP Basic)", cc.path)
 						}
 						pw, err := e.readSecret(cc)
 						if err != nil {
@@ -65,9 +72,9 @@ Refresh tokens may rotate: keep the one an answer brings with --save FILE.`},
 								return usagef("%s: the saved file has no refresh_token", cc.path)
 							}
 							rt = tokenkit.Secret(s.RefreshToken)
-							if *save == "" && cc.secretFile != "-" {
-								*save = cc.secretFile
-							}
+						}
+						if *save == "" && cc.secretFile != "" && cc.secretFile != "-" {
+							*save = cc.secretFile
 						}
 						req.RefreshToken = rt
 					case "access-token":
@@ -80,17 +87,33 @@ Refresh tokens may rotate: keep the one an answer brings with --save FILE.`},
 					default:
 						return usagef("%s: --grant must be password, refresh-token or access-token", cc.path)
 					}
-					t, err := c.RequestToken(ctx, req)
+					if *grant == "refresh-token" && *save == "" {
+						return usagef("%s: refusing --grant refresh-token without a place to keep the refresh token the answer may bring: the one sent may then no longer work; pass --save FILE (or a file written by --save with --secret-file FILE)", cc.path)
+					}
+					var keep *keeper
+					if *save != "" {
+						var err error
+						if keep, err = prepareKeep(cc, "--save", *save); err != nil {
+							return err
+						}
+					}
+					callCtx := ctx
+					if *grant == "refresh-token" {
+						// A refresh that may rotate is not abandoned in flight.
+						var done func()
+						callCtx, done = finishDespiteSignal(ctx, e, 2*time.Minute)
+						defer done()
+					}
+					t, err := c.RequestToken(callCtx, req)
 					if err != nil {
+						keep.discard()
 						return err
 					}
-					if *save != "" {
-						if err := writeSecretJSON(*save, oracleSaved{AccessToken: t.Value(), RefreshToken: t.RefreshToken.Reveal(),
+					if keep != nil {
+						if err := keep.save(e, cc, "token", oracleSaved{AccessToken: t.Value(), RefreshToken: t.RefreshToken.Reveal(),
 							TokenType: t.TokenType, ExpiresAt: jsonTime(t.ExpiresAt)}); err != nil {
-							return fmt.Errorf("%s: the token was issued but could not be saved: %w", cc.path, err)
+							return err
 						}
-					} else if *grant == "refresh-token" && t.RefreshToken != "" {
-						fmt.Fprintln(e.stderr, "tokenctl: warning: the answer brought a refresh token that was not kept (pass --save FILE); the one you sent may no longer work")
 					}
 					if !cc.json() {
 						return printBare(e.stdout, t.Value())

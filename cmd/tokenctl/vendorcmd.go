@@ -5,6 +5,8 @@ import (
 	"flag"
 	"strings"
 	"time"
+
+	"github.com/tokenkit/tokenkit"
 )
 
 // vendorCmd builds the leaf commands of one vendor, whose client type is C:
@@ -13,6 +15,8 @@ import (
 type vendorCmd[C any] struct {
 	envURL string // $<VENDOR>_URL
 	defURL string // the default base URL, if the vendor has one
+	// example is what a base URL looks like, for hints.
+	example string
 	// client declares the flags the client needs (Clone Guard's
 	// --api-key-file) and returns its constructor.
 	client func(fs *flag.FlagSet) func(e *env, cc *cmdCtx, base string) (C, error)
@@ -51,13 +55,16 @@ func (v vendorCmd[C]) leaf(spec leafSpec, setup func(fs *flag.FlagSet, e *env, c
 			}
 			timeout := fs.Duration("timeout", def, "give up after this long (0: never)")
 			outputFlag(fs, cc)
+			verboseFlag(fs, cc)
 			mk := v.client(fs)
 			run := setup(fs, e, cc)
 			return func(ctx context.Context, args []string) error {
 				if err := wantArgs(cc, args, spec.args...); err != nil {
 					return err
 				}
-				base, err := e.baseURL(cc, url, v.envURL, v.defURL)
+				urlSet := false
+				fs.Visit(func(f *flag.Flag) { urlSet = urlSet || f.Name == "url" })
+				base, err := e.baseURL(cc, url, urlSet, v.envURL, v.defURL)
 				if err != nil {
 					return err
 				}
@@ -70,7 +77,10 @@ func (v vendorCmd[C]) leaf(spec leafSpec, setup func(fs *flag.FlagSet, e *env, c
 					ctx, cancel = context.WithTimeout(ctx, *timeout)
 					defer cancel()
 				}
-				return run(ctx, c, args)
+				if err := run(ctx, c, args); err != nil {
+					return explainCallError(err, v.envURL, v.example, args)
+				}
+				return nil
 			}
 		}}
 }
@@ -81,8 +91,8 @@ func group(name, summary, desc string, subs ...*command) *command {
 }
 
 // noFlags is the client setup of a vendor whose client needs no flags.
-func noFlags[C any](mk func(base string) (C, error)) func(fs *flag.FlagSet) func(e *env, cc *cmdCtx, base string) (C, error) {
+func noFlags[C any](mk func(base string, opts []tokenkit.Option) (C, error)) func(fs *flag.FlagSet) func(e *env, cc *cmdCtx, base string) (C, error) {
 	return func(*flag.FlagSet) func(e *env, cc *cmdCtx, base string) (C, error) {
-		return func(_ *env, _ *cmdCtx, base string) (C, error) { return mk(base) }
+		return func(e *env, cc *cmdCtx, base string) (C, error) { return mk(base, cc.clientOptions(e)) }
 	}
 }

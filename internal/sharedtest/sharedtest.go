@@ -161,7 +161,7 @@ func Run(t *testing.T, sc Scenario) Result {
 	until := start.Add(time.Duration(sc.Lifetimes) * sc.Lifetime)
 	env := append(os.Environ(), sc.StoreEnv...)
 	env = append(env,
-		envChild+"="+sc.Vendor, envURL+"="+url, envKey+"="+sc.Vendor+"/"+t.Name(),
+		envChild+"="+sc.Vendor, envURL+"="+url, envKey+"="+sc.Vendor+"/"+t.Name()+"/"+strconv.FormatInt(time.Now().UnixNano(), 36),
 		envStart+"="+strconv.FormatInt(start.UnixNano(), 10), envUntil+"="+strconv.FormatInt(until.UnixNano(), 10),
 		envLifetime+"="+sc.Lifetime.String(), envLeaseTTL+"="+sc.LeaseTTL.String(), envSecret+"="+secret, envMark+"="+mark)
 	if sc.Store {

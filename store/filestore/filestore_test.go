@@ -216,3 +216,29 @@ func TestCommvaultHolderKilledAfterTheRenewWasApplied(t *testing.T) {
 		StoreEnv: storeEnv(t), KillAt: tokenkit.StepExchanged})
 	sharedtest.CheckKilledAfterApply(t, r)
 }
+
+// BenchmarkColdRead is what a process pays once per token lifetime when
+// another process already refreshed: read the record, open its seal and
+// import the token.
+//
+//	go test -run '^$' -bench ColdRead -benchmem ./store/filestore
+func BenchmarkColdRead(b *testing.B) {
+	st, err := filestore.New(b.TempDir(), codec())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := st.Put(ctx, "csp/org", "", rec(1)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, _, err := st.Get(ctx, "csp/org")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tokenkit.ImportBearer(r.Token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -317,3 +317,35 @@ func TestCommvaultHolderKilledAfterTheRenewWasApplied(t *testing.T) {
 		StoreEnv: storeEnv(), KillAt: tokenkit.StepExchanged, LeaseTTL: time.Second})
 	sharedtest.CheckKilledAfterApply(t, r)
 }
+
+// BenchmarkColdRead is what a process pays once per token lifetime when
+// another process already refreshed: read the record from Redis on
+// loopback, open its seal and import the token.
+//
+//	go test -run '^$' -bench ColdRead -benchmem ./store/redisstore
+func BenchmarkColdRead(b *testing.B) {
+	if os.Getenv(envAddr) == "" {
+		b.Skip("NO REDIS SERVER: " + unavailable)
+	}
+	rdb := client()
+	defer rdb.Close()
+	st := redisstore.New(rdb, codec(), redisstore.WithPrefix("bench"))
+	ctx := context.Background()
+	_, v, err := st.Get(ctx, "csp/org")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.Put(ctx, "csp/org", v, rec(1)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, _, err := st.Get(ctx, "csp/org")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tokenkit.ImportBearer(r.Token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", tok) || got.Value() != tok.Value() {
+	if !reflect.DeepEqual(got, tokenkit.Token(tok)) {
 		t.Fatalf("round trip: got %#v, want %#v", got, tok)
 	}
 	other := tokenkit.NewExported("somebody-else", "access_token", time.Time{})

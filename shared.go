@@ -435,9 +435,10 @@ func (sh *shared) commit(ctx context.Context, fence uint64, rec Record, ver Reco
 		return tok, nil
 	}
 	if err != nil {
-		if sh.cfg.Rotating {
-			return nil, sh.fail("storing the new token (its predecessor is spent)", err)
-		}
+		// The store failed: this process keeps the token it holds (for a
+		// rotating credential, the only copy of the successor); the others
+		// find the claim unanswered and recover through Bootstrap.
+		sh.observe(StepStale, next.Generation, fence)
 		return tok, nil
 	}
 	sh.mu.Lock()

@@ -280,3 +280,36 @@ func indexOf(s, sub string) int {
 	}
 	return -1
 }
+
+// failingCommits is a store whose commits (a Put of a new generation) fail.
+type failingCommits struct{ *store.Memory }
+
+func (f failingCommits) Put(ctx context.Context, key string, prev tokenkit.RecordVersion, r tokenkit.Record) (tokenkit.RecordVersion, error) {
+	if r.Claim == nil && r.Generation > 1 {
+		return "", errors.New("store unavailable")
+	}
+	return f.Memory.Put(ctx, key, prev, r)
+}
+
+// A store that fails the commit must not cost this process the successor
+// of a credential it just spent: the token is handed out all the same.
+func TestSharedSourceKeepsTheTokenWhenTheCommitFails(t *testing.T) {
+	t.Parallel()
+	st := failingCommits{store.NewMemory()}
+	ctx := context.Background()
+	e, _ := tokenkit.NewBearerToken("tok-0", time.Now().Add(-time.Minute)).Export()
+	_, _ = st.Put(ctx, "k", "", tokenkit.Record{Token: e, Expiry: e.Expiry, Generation: 1})
+	u := &upstream{life: time.Hour}
+	var steps []tokenkit.SharedStep
+	s := newShared(t, st, u, func(c *tokenkit.SharedConfig) {
+		c.Rotating = true
+		c.Observe = func(ev tokenkit.SharedEvent) { steps = append(steps, ev.Step) }
+	})
+	tok, err := s.Token(ctx)
+	if err != nil || tok.Value() != "tok-1" {
+		t.Fatalf("got %v, %v; want the new token", tok, err)
+	}
+	if steps[len(steps)-1] != tokenkit.StepStale {
+		t.Fatalf("steps %v, want stale last", steps)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,8 +38,6 @@ const (
 	envURL      = "TOKENKIT_SHAREDTEST_URL"
 	envStore    = "TOKENKIT_SHAREDTEST_STORE" // "1": share through the store
 	envKey      = "TOKENKIT_SHAREDTEST_KEY"
-	envStart    = "TOKENKIT_SHAREDTEST_START" // unix nanoseconds
-	envUntil    = "TOKENKIT_SHAREDTEST_UNTIL"
 	envLifetime = "TOKENKIT_SHAREDTEST_LIFETIME"
 	envLeaseTTL = "TOKENKIT_SHAREDTEST_LEASE_TTL"
 	envSecret   = "TOKENKIT_SHAREDTEST_SECRET" // the fake's credential
@@ -157,12 +156,9 @@ func Run(t *testing.T, sc Scenario) Result {
 		t.Fatalf("unknown vendor %q", sc.Vendor)
 	}
 	mark := filepath.Join(t.TempDir(), "victim")
-	start := time.Now().Add(300 * time.Millisecond)
-	until := start.Add(time.Duration(sc.Lifetimes) * sc.Lifetime)
 	env := append(os.Environ(), sc.StoreEnv...)
 	env = append(env,
 		envChild+"="+sc.Vendor, envURL+"="+url, envKey+"="+sc.Vendor+"/"+t.Name()+"/"+strconv.FormatInt(time.Now().UnixNano(), 36),
-		envStart+"="+strconv.FormatInt(start.UnixNano(), 10), envUntil+"="+strconv.FormatInt(until.UnixNano(), 10),
 		envLifetime+"="+sc.Lifetime.String(), envLeaseTTL+"="+sc.LeaseTTL.String(), envSecret+"="+secret, envMark+"="+mark)
 	if sc.Store {
 		env = append(env, envStore+"=1")
@@ -176,6 +172,8 @@ func Run(t *testing.T, sc Scenario) Result {
 	}
 	outs := make([]out, sc.Procs)
 	cmds := make([]*exec.Cmd, sc.Procs)
+	stdins := make([]io.WriteCloser, sc.Procs)
+	ready := make(chan struct{}, sc.Procs)
 	var wg sync.WaitGroup
 	for i := range cmds {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -184,6 +182,11 @@ func Run(t *testing.T, sc Scenario) Result {
 		if err != nil {
 			t.Fatal(err)
 		}
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stdins[i] = stdin
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
@@ -196,7 +199,9 @@ func Run(t *testing.T, sc Scenario) Result {
 			var last string
 			sc := bufio.NewScanner(stdout)
 			for sc.Scan() {
-				last = sc.Text()
+				if last = sc.Text(); last == "ready" {
+					ready <- struct{}{}
+				}
 			}
 			err := cmd.Wait()
 			if err == nil {
@@ -207,6 +212,26 @@ func Run(t *testing.T, sc Scenario) Result {
 			}
 			outs[i].err = err
 		}()
+	}
+	// Start every child at once, when all of them have set up: a child
+	// that starts late would see fewer lifetimes.
+	deadline := time.After(2 * time.Minute)
+	for range cmds {
+		select {
+		case <-ready:
+		case <-deadline:
+			for _, c := range cmds {
+				_ = c.Process.Kill()
+			}
+			wg.Wait()
+			t.Fatalf("the children did not get ready: %v", outs)
+		}
+	}
+	start := time.Now().Add(50 * time.Millisecond)
+	until := start.Add(time.Duration(sc.Lifetimes) * sc.Lifetime)
+	for _, in := range stdins {
+		fmt.Fprintf(in, "%d %d\n", start.UnixNano(), until.UnixNano())
+		_ = in.Close()
 	}
 	var res Result
 	if sc.KillAt != 0 {
@@ -247,11 +272,7 @@ func killVictim(t *testing.T, mark string, deadline time.Time) (int, time.Time) 
 
 func child(vendor string, open func() (tokenkit.Store, error)) error {
 	ctx := context.Background()
-	nanos := func(name string) time.Time {
-		n, _ := strconv.ParseInt(os.Getenv(name), 10, 64)
-		return time.Unix(0, n)
-	}
-	start, until := nanos(envStart), nanos(envUntil)
+	var start, until time.Time // set when the parent says go
 	life, _ := time.ParseDuration(os.Getenv(envLifetime))
 	ttl, _ := time.ParseDuration(os.Getenv(envLeaseTTL))
 	url, secret := os.Getenv(envURL), tokenkit.Secret(os.Getenv(envSecret))
@@ -266,7 +287,10 @@ func child(vendor string, open func() (tokenkit.Store, error)) error {
 			rep.Commits = append(rep.Commits, time.Now().UnixNano())
 		}
 		mu.Unlock()
-		if killAt != "" && ev.Step.String() == killAt && time.Now().After(start.Add(life)) {
+		mu.Lock()
+		late := !start.IsZero() && time.Now().After(start.Add(life))
+		mu.Unlock()
+		if killAt != "" && ev.Step.String() == killAt && late {
 			// The first child here is the victim: it says so and waits
 			// for its SIGKILL.
 			mark := os.Getenv(envMark)
@@ -360,6 +384,15 @@ func child(vendor string, open func() (tokenkit.Store, error)) error {
 		src = tokenkit.NewSource(fetch, sc)
 	}
 
+	// Ready: the parent answers with the start and end of the run.
+	fmt.Println("ready")
+	var startNs, untilNs int64
+	if _, err := fmt.Fscan(os.Stdin, &startNs, &untilNs); err != nil {
+		return fmt.Errorf("reading the start signal: %w", err)
+	}
+	mu.Lock()
+	start, until = time.Unix(0, startNs), time.Unix(0, untilNs)
+	mu.Unlock()
 	time.Sleep(time.Until(start))
 	for time.Now().Before(until) {
 		_, err := src.Token(ctx)

@@ -113,9 +113,23 @@ type SharedEvent struct {
 // credentials) needs no claim: processes simply share its result, so N
 // processes make one exchange per token lifetime instead of N.
 type SharedSource struct {
-	*Source
-	sh *shared
+	src *Source
+	sh  *shared
 }
+
+var (
+	_ TokenSource = (*SharedSource)(nil)
+	_ Invalidator = (*SharedSource)(nil)
+)
+
+// Token returns the token in memory while it is valid (one atomic load, as
+// Source.Token) and otherwise follows the protocol above. ctx bounds only
+// this caller's wait.
+func (s *SharedSource) Token(ctx context.Context) (Token, error) { return s.src.Token(ctx) }
+
+// Cached returns the token in memory without fetching, or nil, as
+// Source.Cached.
+func (s *SharedSource) Cached() Token { return s.src.Cached() }
 
 type shared struct {
 	cfg SharedConfig
@@ -161,7 +175,7 @@ func NewSharedSource(cfg SharedConfig) (*SharedSource, error) {
 		sh.now = sc.Clock.Now
 	}
 	sh.cfg.Source = sc
-	return &SharedSource{Source: NewSource(sh.fetch, sc), sh: sh}, nil
+	return &SharedSource{src: NewSource(sh.fetch, sc), sh: sh}, nil
 }
 
 // Invalidate drops rejected from memory, as Source.Invalidate does, and
@@ -174,7 +188,7 @@ func (s *SharedSource) Invalidate(rejected Token) {
 	s.sh.mu.Lock()
 	s.sh.rejected = rejected
 	s.sh.mu.Unlock()
-	s.Source.Invalidate(rejected)
+	s.src.Invalidate(rejected)
 }
 
 // String describes the source without any secret.

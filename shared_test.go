@@ -313,3 +313,32 @@ func TestSharedSourceKeepsTheTokenWhenTheCommitFails(t *testing.T) {
 		t.Fatalf("steps %v, want stale last", steps)
 	}
 }
+
+// A token a server rejected (Invalidate, as Transport calls after a 401) is
+// replaced in the store, not adopted from it again.
+func TestSharedSourceReplacesARejectedStoredToken(t *testing.T) {
+	t.Parallel()
+	st := store.NewMemory()
+	u := &upstream{life: time.Hour}
+	a, b := newShared(t, st, u, nil), newShared(t, st, u, nil)
+	ctx := context.Background()
+	t1, err := a.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.Token(ctx); got.Value() != t1.Value() {
+		t.Fatal("b did not adopt a's token")
+	}
+	b.Invalidate(t1) // the server answered 401 to b
+	t2, err := b.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if t2.Value() == t1.Value() || u.calls.Load() != 2 {
+		t.Fatalf("after a 401, b got %q after %d exchanges; want a new token", t2.Value(), u.calls.Load())
+	}
+	rec, _, _ := st.Get(ctx, "k")
+	if stored, _ := tokenkit.ImportBearer(rec.Token); stored.Value() != t2.Value() {
+		t.Fatal("the new token was not stored for the other processes")
+	}
+}

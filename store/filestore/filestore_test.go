@@ -44,10 +44,13 @@ func rec(gen uint64) tokenkit.Record {
 
 func TestCompareAndSwap(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "tokens")
 	st, err := filestore.New(dir, codec())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("the store's directory: %v, mode %v; want 0700", err, fi.Mode().Perm())
 	}
 	ctx := context.Background()
 	if r, v, err := st.Get(ctx, "csp/org"); err != nil || v != "" || r.Token != nil {
@@ -81,9 +84,6 @@ func TestCompareAndSwap(t *testing.T) {
 		if bytes.Contains(b, []byte(tokenValue)) {
 			t.Errorf("%s holds the token in clear", filepath.Base(f))
 		}
-	}
-	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 && dir == "" {
-		t.Errorf("dir mode %v", fi.Mode().Perm())
 	}
 }
 

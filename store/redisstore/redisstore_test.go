@@ -114,7 +114,9 @@ func newStore(t *testing.T) (*redisstore.Store, *redis.Client) {
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Fatalf("redis at %s: %v", os.Getenv(envAddr), err)
 	}
-	return redisstore.New(rdb, codec(), redisstore.WithPrefix("test-"+t.Name()), redisstore.WithPollInterval(10*time.Millisecond)), rdb
+	// A prefix of this run only: the server may outlive one go test run.
+	prefix := fmt.Sprintf("test-%d-%s", time.Now().UnixNano(), t.Name())
+	return redisstore.New(rdb, codec(), redisstore.WithPrefix(prefix), redisstore.WithPollInterval(10*time.Millisecond)), rdb
 }
 
 // codec seals with a fixed test key: not a secret of anything.
@@ -162,7 +164,7 @@ func TestCompareAndSwap(t *testing.T) {
 	if err != nil || v != v2 || r.Generation != 2 {
 		t.Fatalf("get: %v, generation %d", err, r.Generation)
 	}
-	keys, _ := rdb.Keys(ctx, "test-"+t.Name()+"*").Result()
+	keys, _ := rdb.Keys(ctx, "test-*-"+t.Name()+":*").Result()
 	for _, k := range keys {
 		if typ, _ := rdb.Type(ctx, k).Result(); typ == "hash" {
 			d, _ := rdb.HGet(ctx, k, "d").Result()
@@ -176,7 +178,7 @@ func TestCompareAndSwap(t *testing.T) {
 func TestRefusesToWriteInClearWithoutOptOut(t *testing.T) {
 	t.Parallel()
 	_, rdb := newStore(t)
-	st := redisstore.New(rdb, store.Codec{}, redisstore.WithPrefix("test-"+t.Name()))
+	st := redisstore.New(rdb, store.Codec{}, redisstore.WithPrefix(fmt.Sprint("test-", time.Now().UnixNano())))
 	if _, err := st.Put(context.Background(), "k", "", rec(1)); !errors.Is(err, store.ErrNoKey) {
 		t.Fatalf("err = %v, want ErrNoKey", err)
 	}
@@ -208,7 +210,7 @@ func TestLeaseIsExclusiveFencedAndLost(t *testing.T) {
 	}
 	// The lease key disappears (expiry, failover, an operator): Lost closes
 	// and another process gets a higher fence.
-	keys, _ := rdb.Keys(ctx, "test-"+t.Name()+"*lease").Result()
+	keys, _ := rdb.Keys(ctx, "test-*-"+t.Name()+":*lease").Result()
 	if len(keys) != 1 {
 		t.Fatalf("lease keys: %v", keys)
 	}
@@ -236,7 +238,9 @@ func TestLeaseIsExclusiveFencedAndLost(t *testing.T) {
 // printed values.
 func TestNoSecretInErrorsOrOutput(t *testing.T) {
 	t.Parallel()
-	st, _ := newStore(t)
+	_, rdb := newStore(t)
+	prefix := fmt.Sprintf("test-%d-%s", time.Now().UnixNano(), t.Name())
+	st := redisstore.New(rdb, codec(), redisstore.WithPrefix(prefix))
 	ctx := context.Background()
 	pw := os.Getenv(envPassword)
 	var out []string
@@ -252,7 +256,7 @@ func TestNoSecretInErrorsOrOutput(t *testing.T) {
 	if _, err := st.Put(ctx, "k", "", rec(1)); err != nil {
 		t.Fatal(err)
 	}
-	wrong := redisstore.New(client(), store.Codec{Keys: ring}, redisstore.WithPrefix("test-"+t.Name()))
+	wrong := redisstore.New(rdb, store.Codec{Keys: ring}, redisstore.WithPrefix(prefix))
 	_, _, err = wrong.Get(ctx, "k")
 	if !errors.Is(err, store.ErrUnknownKey) {
 		t.Fatalf("wrong key: %v", err)
@@ -347,5 +351,71 @@ func BenchmarkColdRead(b *testing.B) {
 		if _, err := tokenkit.ImportBearer(r.Token); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The fence test on Redis: a holder whose lease vanishes in the middle of
+// its exchange (expired, failed over) cannot commit over the state written
+// by the holder that took over.
+func TestLeaseLostMidExchangeNeverCommitsStale(t *testing.T) {
+	t.Parallel()
+	st, rdb := newStore(t)
+	ctx := context.Background()
+	key := fmt.Sprint("k-", time.Now().UnixNano()) // a key of this run only
+	e, _ := tokenkit.NewBearerToken("expired-token", time.Now().Add(-time.Minute)).Export()
+	if _, err := st.Put(ctx, key, "", tokenkit.Record{Token: e, Expiry: e.Expiry, Generation: 1}); err != nil {
+		t.Fatal(err)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	var aSteps []tokenkit.SharedStep
+	a, err := tokenkit.NewSharedSource(tokenkit.SharedConfig{
+		Store: st, Key: key, Import: tokenkit.ImportBearer, Rotating: true, LeaseTTL: 300 * time.Millisecond,
+		ExchangeTimeout: 300 * time.Millisecond,
+		Refresh: func(context.Context, tokenkit.Token) (tokenkit.Token, error) {
+			close(entered)
+			<-release // the answer comes only after b took over
+			return tokenkit.NewBearerToken("a-token", time.Now().Add(time.Hour)), nil
+		},
+		Observe: func(ev tokenkit.SharedEvent) { aSteps = append(aSteps, ev.Step) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := tokenkit.NewSharedSource(tokenkit.SharedConfig{
+		Store: st, Key: key, Import: tokenkit.ImportBearer, Rotating: true, LeaseTTL: time.Second, PollInterval: 20 * time.Millisecond,
+		Refresh: func(context.Context, tokenkit.Token) (tokenkit.Token, error) {
+			t.Error("b replayed the credential a had claimed")
+			return nil, errors.New("replayed")
+		},
+		Bootstrap: func(context.Context) (tokenkit.Token, error) {
+			return tokenkit.NewBearerToken("b-token", time.Now().Add(time.Hour)), nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := a.Token(ctx); done <- err }()
+	<-entered
+	keys, _ := rdb.Keys(ctx, "test-*-"+t.Name()+":{"+key+"}:lease").Result()
+	if len(keys) != 1 {
+		t.Fatalf("lease keys: %v", keys)
+	}
+	rdb.Del(ctx, keys[0]) // a's lease is gone while it exchanges
+	tb, err := b.Token(ctx)
+	if err != nil || tb.Value() != "b-token" {
+		t.Fatalf("b: %v, %v", tb, err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rec, _, _ := st.Get(ctx, key)
+	got, _ := tokenkit.ImportBearer(rec.Token)
+	if got.Value() != "b-token" || rec.Generation != 2 {
+		t.Fatalf("the store holds %q at generation %d; want b's token at 2 (a's steps %v)", got.Value(), rec.Generation, aSteps)
+	}
+	if aSteps[len(aSteps)-1] != tokenkit.StepStale {
+		t.Fatalf("a's last step = %v, want stale", aSteps[len(aSteps)-1])
 	}
 }

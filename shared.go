@@ -31,7 +31,10 @@ type SharedConfig struct {
 	// never be sent twice (a Commvault refresh token, a rotating Oracle
 	// refresh token): a claim is written by compare-and-swap before it is
 	// sent, and a credential found claimed but never committed is not sent
-	// again (ErrCredentialSpent).
+	// again (ErrCredentialSpent). A Refresh error is taken to leave the
+	// credential unspent only when it is a *tokenkit.Error that does not
+	// match ErrOutcomeUnknown (the vendor answered and refused, or nothing
+	// was sent); any other error leaves it possibly spent.
 	Rotating bool
 	// Bootstrap, if set, obtains a token from scratch, without current (a
 	// login and create): used when the store is empty and when the stored
@@ -300,10 +303,15 @@ func (sh *shared) underLease(ctx context.Context, lease Lease, fence uint64) (To
 			cur = nil // unreadable: treated as absent, replaced by a new token
 		}
 		if pending(rec) {
+			// Another process's claim. It is abandoned past its deadline,
+			// or at once when it is older than a lease that ends only with
+			// its holder (that holder is gone). Otherwise its holder may
+			// still be exchanging (a process whose lease expired, or a
+			// newer holder if ours did): its commit or its deadline
+			// settles it.
 			c := rec.Claim
-			if c.Fence < fence && now.Before(c.Deadline) && !endsWithHolder(lease) {
-				// An earlier holder whose lease expired may still be
-				// exchanging: its commit or its deadline settles it.
+			abandoned := !now.Before(c.Deadline) || (c.Fence < fence && endsWithHolder(lease))
+			if !abandoned {
 				if err := sleep(ctx, sh.cfg.PollInterval); err != nil {
 					return nil, sh.fail("waiting for another process's refresh", err)
 				}
@@ -358,11 +366,12 @@ func (sh *shared) exchange(ctx context.Context, lease Lease, fence uint64, rec R
 		if !claimed {
 			return nil, err
 		}
-		if errors.Is(err, ErrOutcomeUnknown) {
-			// The credential may be spent: the claim stays, and nobody
-			// sends it again.
-			// The claim stays, and ends now, so that no process waits
-			// for a commit that will not come.
+		var te *Error
+		if errors.Is(err, ErrOutcomeUnknown) || !errors.As(err, &te) {
+			// The credential may be spent (the vendor says the outcome
+			// is unknown, or the error does not say what happened): the
+			// claim stays, so that nobody sends it again, and ends now,
+			// so that no process waits for a commit that will not come.
 			sh.observe(StepSpent, rec.Generation, fence)
 			ended := rec
 			c := *rec.Claim

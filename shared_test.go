@@ -342,3 +342,65 @@ func TestSharedSourceReplacesARejectedStoredToken(t *testing.T) {
 		t.Fatal("the new token was not stored for the other processes")
 	}
 }
+
+// A Refresh error that does not say whether the credential was sent (not a
+// *tokenkit.Error) leaves the credential possibly spent: never replayed.
+func TestSharedSourceAmbiguousErrorIsSpent(t *testing.T) {
+	t.Parallel()
+	st := store.NewMemory()
+	ctx := context.Background()
+	e, _ := tokenkit.NewBearerToken("tok-0", time.Now().Add(-time.Minute)).Export()
+	_, _ = st.Put(ctx, "k", "", tokenkit.Record{Token: e, Expiry: e.Expiry, Generation: 1})
+	var calls atomic.Int64
+	s := newShared(t, st, &upstream{}, func(c *tokenkit.SharedConfig) {
+		c.Rotating = true
+		c.Refresh = func(context.Context, tokenkit.Token) (tokenkit.Token, error) {
+			calls.Add(1)
+			return nil, errors.New("connection reset by peer")
+		}
+	})
+	for range 3 {
+		if _, err := s.Token(ctx); !errors.Is(err, tokenkit.ErrCredentialSpent) {
+			t.Fatalf("err = %v, want ErrCredentialSpent", err)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("a credential of unknown fate was sent %d times", calls.Load())
+	}
+}
+
+// A claim written under a newer lease than ours (our lease expired while we
+// waited) belongs to a live holder: we wait for its commit and adopt it,
+// never declare its credential spent.
+func TestSharedSourceWaitsForANewerHoldersClaim(t *testing.T) {
+	t.Parallel()
+	st := store.NewMemory()
+	ctx := context.Background()
+	e, _ := tokenkit.NewBearerToken("tok-0", time.Now().Add(-time.Minute)).Export()
+	claimed := tokenkit.Record{Token: e, Expiry: e.Expiry, Generation: 1,
+		Claim: &tokenkit.Claim{Generation: 1, Fence: 99, Holder: "newer:1", Deadline: time.Now().Add(time.Minute)}}
+	ver, err := st.Put(ctx, "k", "", claimed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var booted atomic.Int64
+	s := newShared(t, st, &upstream{}, func(c *tokenkit.SharedConfig) {
+		c.Rotating = true
+		c.Bootstrap = func(context.Context) (tokenkit.Token, error) {
+			booted.Add(1)
+			return tokenkit.NewBearerToken("bootstrapped", time.Now().Add(time.Hour)), nil
+		}
+		c.Observe = func(ev tokenkit.SharedEvent) {
+			if ev.Step == tokenkit.StepLeased { // the newer holder commits while we wait
+				go func() {
+					n, _ := tokenkit.NewBearerToken("newer-token", time.Now().Add(time.Hour)).Export()
+					_, _ = st.Put(ctx, "k", ver, tokenkit.Record{Token: n, Expiry: n.Expiry, Updated: time.Now(), Generation: 2})
+				}()
+			}
+		}
+	})
+	tok, err := s.Token(ctx)
+	if err != nil || tok.Value() != "newer-token" || booted.Load() != 0 {
+		t.Fatalf("got %v, %v after %d bootstraps; want the newer holder's token", tok, err, booted.Load())
+	}
+}

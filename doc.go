@@ -12,6 +12,12 @@
 //   - Transport (and NewClient) authenticates every request with a token
 //     from a Source and resends once after a 401;
 //   - OAuth2TokenSource adapts a Source to golang.org/x/oauth2;
+//   - SharedSource shares one token between processes through a Store (a
+//     file store in store/filestore, Redis in the nested module
+//     store/redisstore): one exchange per lifetime however many replicas
+//     run, and a rotating refresh credential is never sent twice;
+//   - Exported is the one persisted form of every vendor's tokens (Export,
+//     and each vendor's Import);
 //   - Error is the one error type of every vendor; each has one Kind, and
 //     the sentinels (ErrAuth, ErrInvalidCredential, ErrRateLimited, …) match
 //     it by kind (see "Errors by kind" below);

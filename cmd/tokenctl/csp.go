@@ -43,17 +43,27 @@ func cspCommand() *command {
 		"Base URL: --url or $CSP_URL (default "+csp.CloudVMware+"; Tanzu: "+csp.TanzuBroadcom+").",
 		v.leaf(leafSpec{name: "exchange", secret: apiToken,
 			summary: "exchange an organization API token for an access token (printed alone)",
-			desc:    "The passcode of an MFA-protected API token comes from $CSP_PASSCODE."},
+			desc: `The passcode of an MFA-protected API token comes from $CSP_PASSCODE.
+The access token is kept in --cache (default: tokenctl in the user cache directory),
+sealed under a key derived from the API token, and printed again by later runs
+until it is due for refresh: a cron job exchanges once per token lifetime.`},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*csp.Client] {
 				scopes := fs.String("scope", "", "space-separated scopes to narrow the token to")
+				cache := addCacheFlags(fs)
 				return func(ctx context.Context, c *csp.Client, _ []string) error {
 					key, err := e.readSecret(cc)
 					if err != nil {
 						return err
 					}
-					tok, err := c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: key, Passcode: e.optionalSecret("CSP_PASSCODE"), Scopes: strings.Fields(*scopes)})
+					req := csp.APITokenRequest{APIToken: key, Passcode: e.optionalSecret("CSP_PASSCODE"), Scopes: strings.Fields(*scopes)}
+					t, err := cache.cached(ctx, e, "csp", key, []string{c.BaseURL(), strings.Join(req.Scopes, " ")}, csp.Import,
+						func(ctx context.Context) (tokenkit.Token, error) { return c.ExchangeAPIToken(ctx, req) })
 					if err != nil {
 						return err
+					}
+					tok, ok := t.(*csp.AccessToken)
+					if !ok {
+						return fmt.Errorf("%s: the token cache held a %T", cc.path, t)
 					}
 					return cspTokenOut(e, cc, tok)
 				}

@@ -103,7 +103,7 @@ func TestFakeServer(t *testing.T) {
 	// environment: the bare access token on stdout.
 	t.Run("tokenctl csp exchange", func(t *testing.T) {
 		c := exec.Command(bin, "csp", "exchange")
-		c.Env = append(os.Environ(), "CSP_API_TOKEN=csp-token-1", "CSP_URL="+urls["csp"])
+		c.Env = append(os.Environ(), "CSP_API_TOKEN=csp-token-1", "CSP_URL="+urls["csp"], "XDG_CACHE_HOME="+t.TempDir())
 		out, err := c.Output()
 		if err != nil {
 			t.Fatalf("%v: %s", err, out)

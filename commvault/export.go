@@ -1,0 +1,108 @@
+package commvault
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+)
+
+// Exported kinds of this package's tokens.
+const (
+	kindAccessToken = "access_token"
+	kindSession     = "session"
+)
+
+var (
+	_ tokenkit.Exportable = (*AccessToken)(nil)
+	_ tokenkit.Exportable = (*Session)(nil)
+)
+
+// Export returns the pair's persisted form (see tokenkit.Exported): both
+// tokens, the id and the chain's times. It is the explicit way to save a
+// pair; only ever restore the newest one (an older pair makes Commvault
+// delete the chain), which the shared-refresh protocol of tokenkit.Store
+// guarantees. Import reads it back.
+func (t *AccessToken) Export() (*tokenkit.Exported, error) {
+	e := tokenkit.NewExported(vendor, kindAccessToken, t.ExpiresAt)
+	e.Secrets["access_token"] = t.value
+	if t.RefreshToken != "" {
+		e.Secrets["refresh_token"] = t.RefreshToken
+	}
+	e.Attrs["id"] = strconv.FormatInt(t.ID, 10)
+	e.Attrs["user_id"] = strconv.FormatInt(t.UserID, 10)
+	e.Attrs["type"] = strconv.Itoa(int(t.Type))
+	e.Attrs["presentation"] = strconv.Itoa(int(t.Presentation))
+	if t.Name != "" {
+		e.Attrs["name"] = t.Name
+	}
+	e.SetTime("refresh_expires_at", t.RefreshExpiresAt)
+	e.SetTime("renewable_until", t.RenewableUntil)
+	return e, nil
+}
+
+// Export returns the login session's persisted form (see
+// tokenkit.Exported).
+func (s *Session) Export() (*tokenkit.Exported, error) {
+	e := tokenkit.NewExported(vendor, kindSession, s.ExpiresAt)
+	e.Secrets["token"] = s.value
+	for k, v := range map[string]string{"user_name": s.UserName, "user_guid": s.UserGUID, "email": s.Email, "device_id": s.DeviceID} {
+		if v != "" {
+			e.Attrs[k] = v
+		}
+	}
+	e.Attrs["presentation"] = strconv.Itoa(int(s.Presentation))
+	if s.timeout > 0 {
+		e.Attrs["timeout"] = s.timeout.String()
+	}
+	return e, nil
+}
+
+// Import rebuilds an *AccessToken or a *Session that Export saved. It
+// returns an error matching tokenkit.ErrExportFormat for anything else; use
+// it as a tokenkit.ImportFunc.
+func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
+	if err := e.Check(vendor, kindAccessToken, kindSession); err != nil {
+		return nil, err
+	}
+	if e.Kind == kindSession {
+		v := e.Secrets["token"]
+		if v == "" {
+			return nil, importErr("no session token in the persisted form")
+		}
+		p, _ := strconv.Atoi(e.Attrs["presentation"])
+		s := &Session{value: v, UserName: e.Attrs["user_name"], UserGUID: e.Attrs["user_guid"], Email: e.Attrs["email"],
+			DeviceID: e.Attrs["device_id"], ExpiresAt: e.Expiry, Presentation: Presentation(p)}
+		s.timeout, _ = time.ParseDuration(e.Attrs["timeout"])
+		return s, nil
+	}
+	return ImportAccessToken(e)
+}
+
+// ImportAccessToken rebuilds an *AccessToken that Export saved.
+func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
+	if err := e.Check(vendor, kindAccessToken); err != nil {
+		return nil, err
+	}
+	v := e.Secrets["access_token"]
+	if v == "" {
+		return nil, importErr("no access token in the persisted form")
+	}
+	t := NewAccessToken(v, e.Secrets["refresh_token"])
+	t.ID, _ = strconv.ParseInt(e.Attrs["id"], 10, 64)
+	t.UserID, _ = strconv.ParseInt(e.Attrs["user_id"], 10, 64)
+	if ty, err := strconv.Atoi(e.Attrs["type"]); err == nil && TokenType(ty).valid() {
+		t.Type = TokenType(ty)
+	}
+	p, _ := strconv.Atoi(e.Attrs["presentation"])
+	t.Presentation = Presentation(p)
+	t.Name = e.Attrs["name"]
+	t.ExpiresAt = e.Expiry
+	t.RefreshExpiresAt = e.Time("refresh_expires_at")
+	t.RenewableUntil = e.Time("renewable_until")
+	return t, nil
+}
+
+func importErr(msg string) error {
+	return &tokenkit.Error{Vendor: vendor, Op: "Import", Message: msg, Err: tokenkit.ErrExportFormat}
+}

@@ -1,0 +1,51 @@
+package oracle
+
+import (
+	"time"
+
+	"github.com/tokenkit/tokenkit"
+)
+
+// kindAccessToken is the Exported.Kind of an *AccessToken.
+const kindAccessToken = "access_token"
+
+var _ tokenkit.Exportable = (*AccessToken)(nil)
+
+// Export returns the token's persisted form (see tokenkit.Exported),
+// refresh token included: the explicit way to save it, for example to share
+// it through a tokenkit.Store. Import reads it back.
+func (t *AccessToken) Export() (*tokenkit.Exported, error) {
+	e := tokenkit.NewExported(vendor, kindAccessToken, t.ExpiresAt)
+	e.Secrets["access_token"] = t.value
+	if t.RefreshToken != "" {
+		e.Secrets["refresh_token"] = t.RefreshToken
+	}
+	if t.TokenType != "" {
+		e.Attrs["token_type"] = t.TokenType
+	}
+	if t.Lifetime > 0 {
+		e.Attrs["lifetime"] = t.Lifetime.String()
+	}
+	return e, nil
+}
+
+// Import rebuilds a token that Export saved. It returns an error matching
+// tokenkit.ErrExportFormat for anything else; use it as a
+// tokenkit.ImportFunc.
+func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
+	return ImportAccessToken(e)
+}
+
+// ImportAccessToken is Import with the concrete type.
+func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
+	if err := e.Check(vendor, kindAccessToken); err != nil {
+		return nil, err
+	}
+	v := e.Secrets["access_token"]
+	if v == "" {
+		return nil, &tokenkit.Error{Vendor: vendor, Op: "Import", Message: "no access token in the persisted form", Err: tokenkit.ErrExportFormat}
+	}
+	life, _ := time.ParseDuration(e.Attrs["lifetime"])
+	return &AccessToken{value: v, RefreshToken: e.Secrets["refresh_token"], TokenType: e.Attrs["token_type"],
+		Lifetime: life, ExpiresAt: e.Expiry}, nil
+}

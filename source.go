@@ -50,9 +50,17 @@ type SourceConfig struct {
 	// fetched and before any caller sees it: persist rotated credentials
 	// here. It runs on the fetching goroutine and must not call the Source.
 	OnToken func(Token)
-	// Logger receives one warning per failed background refresh; nil is
-	// silent.
+	// Logger receives the Source's lifecycle events as records (see
+	// LogObserver): a warning per failed fetch, one info record per new
+	// token or invalidation, debug records as fetches start; nil is silent.
 	Logger *slog.Logger
+	// Observer receives the Source's lifecycle events (see Observer); nil
+	// is none. A valid cached token is served without any event.
+	Observer Observer
+	// Vendor and Name label the events of the Source: the vendor ("csp")
+	// and the operation that fetches ("ExchangeAPIToken"). The vendors'
+	// Sources fill them in; they never hold a secret.
+	Vendor, Name string
 	// HoldCredentialFailure is how long a fetch that failed because the
 	// credential did not work (an error matching ErrAuth: a wrong password,
 	// a revoked API token, a locked account) is held: callers get that same
@@ -110,6 +118,7 @@ type Source struct {
 	fetch FetchFunc
 	cfg   SourceConfig
 	now   func() time.Time
+	obs   Observer // cfg.Observer and cfg.Logger's LogObserver; nil: none
 
 	cur            atomic.Pointer[cached]
 	inflight       atomic.Bool
@@ -134,9 +143,11 @@ type cached struct {
 }
 
 type flight struct {
-	done chan struct{}
-	tok  Token
-	err  error
+	done    chan struct{}
+	tok     Token
+	err     error
+	reason  FetchReason
+	waiters int // Token calls waiting for it; guarded by Source.mu
 }
 
 // ErrNilToken is returned when a FetchFunc returns neither a token nor an
@@ -177,7 +188,7 @@ func NewSource(fetch FetchFunc, cfg SourceConfig) *Source {
 	if cfg.MaxFailureBackoff <= 0 {
 		cfg.MaxFailureBackoff = time.Minute
 	}
-	s := &Source{fetch: fetch, cfg: cfg, now: time.Now}
+	s := &Source{fetch: fetch, cfg: cfg, now: time.Now, obs: Observers(LogObserver(cfg.Logger), cfg.Observer)}
 	if cfg.Clock != nil {
 		s.now = cfg.Clock.Now
 	}
@@ -265,6 +276,7 @@ func (s *Source) wait(ctx context.Context) (Token, error) {
 	if f == nil {
 		f = s.startLocked(ctx, false)
 	}
+	f.waiters++
 	s.mu.Unlock()
 	select {
 	case <-f.done:
@@ -275,7 +287,13 @@ func (s *Source) wait(ctx context.Context) (Token, error) {
 }
 
 func (s *Source) startLocked(ctx context.Context, early bool) *flight {
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), reason: FetchEarly}
+	if !early {
+		f.reason = FetchExpired
+		if s.cur.Load() == nil {
+			f.reason = FetchMissing
+		}
+	}
 	s.call = f
 	s.inflight.Store(true)
 	// The fetch keeps the caller's values (trace ids) but not its
@@ -286,8 +304,13 @@ func (s *Source) startLocked(ctx context.Context, early bool) *flight {
 }
 
 func (s *Source) run(ctx context.Context, f *flight, early bool) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.FetchTimeout)
-	tok, err := s.safeFetch(ctx)
+	var start time.Time
+	if s.obs != nil {
+		ctx = s.observe(ctx, Event{Type: EventFetchStart, Reason: f.reason})
+		start = time.Now()
+	}
+	fctx, cancel := context.WithTimeout(ctx, s.cfg.FetchTimeout)
+	tok, err := s.safeFetch(fctx)
 	cancel()
 	if err == nil && tok == nil {
 		err = ErrNilToken
@@ -312,14 +335,30 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 		s.failed = s.nextFailure(s.failed, err, now)
 	}
 	f.tok, f.err = tok, err
+	waiters := f.waiters
 	s.call = nil
 	s.inflight.Store(false)
 	s.mu.Unlock()
 	close(f.done)
-	if err != nil && early && s.cfg.Logger != nil {
-		s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "tokenkit: background token refresh failed; keeping the current token",
-			slog.String("error", err.Error()), slog.Duration("retry_in", s.cfg.EarlyRetryBackoff))
+	if s.obs != nil {
+		e := Event{Type: EventFetchDone, Reason: f.reason, Err: err, Waiters: waiters,
+			Duration: time.Since(start)}
+		if err != nil {
+			e.Kind = KindOf(err)
+		} else {
+			e.Expiry = tok.Expiry()
+		}
+		s.observe(ctx, e)
 	}
+}
+
+// observe labels e with the Source and passes it to the observers.
+func (s *Source) observe(ctx context.Context, e Event) context.Context {
+	e.Vendor, e.Op, e.Source = s.cfg.Vendor, s.cfg.Name, s
+	if c := s.obs.Observe(ctx, e); c != nil {
+		return c
+	}
+	return ctx
 }
 
 // expiredOnArrival returns the error for a fetched token that has already
@@ -400,9 +439,28 @@ func (s *Source) Invalidate(rejected Token) {
 			return
 		}
 		if s.cur.CompareAndSwap(c, nil) {
+			if s.obs != nil {
+				s.observe(context.Background(), Event{Type: EventInvalidated})
+			}
 			return
 		}
 	}
+}
+
+// Remaining returns how long the token currently cached has left before its
+// Expiry on the Source's clock (negative once it has expired), and true; or
+// false when no token is cached or it never expires. It is a gauge's reading
+// of the served token's lifetime: it neither fetches nor allocates.
+func (s *Source) Remaining() (time.Duration, bool) {
+	c := s.cur.Load()
+	if c == nil {
+		return 0, false
+	}
+	exp := c.tok.Expiry()
+	if exp.IsZero() {
+		return 0, false
+	}
+	return exp.Sub(s.now()), true
 }
 
 // Cached returns the cached token without fetching, or nil. It may return an

@@ -42,6 +42,9 @@ type Transport struct {
 	// you trust end to end (a sidecar, a service mesh that encrypts). The
 	// origin rule still applies.
 	AllowPlainHTTP bool
+	// Observer, if set, receives an EventResend for every request resent
+	// after a 401 (see Observer), with the request's context.
+	Observer Observer
 }
 
 // ErrNoSource is returned by a Transport without a Source.
@@ -110,6 +113,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	_ = resp.Body.Close()
 	fresh.SetAuthHeader(second)
+	if t.Observer != nil {
+		e := Event{Type: EventResend, Status: http.StatusUnauthorized, Kind: KindUnauthorized}
+		if s, ok := t.Source.(*Source); ok {
+			e.Vendor, e.Op, e.Source = s.cfg.Vendor, s.cfg.Name, s
+		}
+		t.Observer.Observe(ctx, e)
+	}
 	return t.base().RoundTrip(second)
 }
 

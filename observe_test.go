@@ -272,3 +272,32 @@ func TestObserversCombine(t *testing.T) {
 		}
 	}
 }
+
+// A Transport without an Observer of its own reports resends to its
+// Source's observers (tokenkit.NewClient builds such a Transport).
+func TestTransportResendReachesSourceObserver(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer t1" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	defer srv.Close()
+	clock := newClock()
+	f := &fetcher{clock: clock, life: time.Hour}
+	rec := &recorder{}
+	s := tokenkit.NewSource(f.fetch, tokenkit.SourceConfig{Clock: clock, Observer: rec})
+	resp, err := tokenkit.NewClient(s, nil).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var resends int
+	for _, e := range rec.waitFor(t, 6) {
+		if e.Type == tokenkit.EventResend {
+			resends++
+		}
+	}
+	if resends != 1 {
+		t.Errorf("resends = %d, want 1", resends)
+	}
+}

@@ -511,5 +511,5 @@ func printBare(w io.Writer, value string) error {
 
 // clientOptions are the options every vendor client of the CLI gets.
 func clientOptions() []tokenkit.Option {
-	return []tokenkit.Option{tokenkit.WithUserAgent("tokenctl/" + tokenkit.Version)}
+	return []tokenkit.Option{tokenkit.WithUserAgent("tokenctl/" + tokenkit.Version), tokenkit.WithLogger(eventLogger)}
 }

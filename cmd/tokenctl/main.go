@@ -57,7 +57,8 @@ Secrets (passwords, API tokens and keys, session and access tokens) are read fro
 environment variables, from a file (--secret-file) or from standard input, never
 from flags. A command that produces a token prints it alone on standard output, so
 that $(tokenctl csp exchange) works; -o json prints the full result, other secrets
-redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL.`,
+redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL. --verbose, anywhere
+on the line, prints each HTTP attempt, retry, resend and token fetch on standard error.`,
 		subs: []*command{
 			demoCommand(),
 			fakeCommand(),
@@ -74,6 +75,9 @@ redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL.`,
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	if rest, verbose := takeVerbose(args); verbose {
+		args, ctx = rest, withVerbose(ctx, stderr)
+	}
 	err := withSignalCause(ctx, rootCommand().exec(ctx, e, "tokenctl", args))
 	code := exitCode(err)
 	if err != nil && err != errStepsFailed {

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/tokenkit/tokenkit/internal/redact"
 )
 
 // --verbose prints what the SDK does on standard error: each HTTP attempt,
@@ -88,3 +94,64 @@ func (c ctxHandler) WithGroup(name string) slog.Handler {
 	}
 	return ctxHandler{attrs: c.attrs, group: name}
 }
+
+// logRequests wraps the fakes' handler: with --verbose, one line per request
+// on standard error (method, the path with the query redacted, status,
+// duration), for an operator watching a test suite talk to `tokenctl fake`.
+// Without --verbose it returns h itself.
+func logRequests(ctx context.Context, h http.Handler) http.Handler {
+	lh := target(ctx)
+	if lh == nil {
+		return h
+	}
+	l := slog.New(lh)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		status := sw.status
+		if status == 0 && !sw.hijacked {
+			status = http.StatusOK
+		}
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("url", redact.URL(r.URL)),
+			slog.Duration("elapsed", time.Since(start))}
+		if sw.hijacked {
+			attrs = append(attrs, slog.Bool("dropped", true))
+		} else {
+			attrs = append(attrs, slog.Int("status", status))
+		}
+		l.LogAttrs(r.Context(), slog.LevelInfo, "tokenctl fake: request", attrs...)
+	})
+}
+
+// statusWriter records the status a handler answers; Unwrap lets
+// http.ResponseController reach Flush and Hijack (streams, dropped
+// connections) on the writer underneath.
+type statusWriter struct {
+	http.ResponseWriter
+	status   int
+	hijacked bool
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+func (s *statusWriter) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
+
+func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	s.hijacked = true
+	return http.NewResponseController(s.ResponseWriter).Hijack()
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tokenkit/tokenkit/csp/csptest"
@@ -47,5 +50,58 @@ func TestTakeVerbose(t *testing.T) {
 	}
 	if _, v := takeVerbose([]string{"csp", "exchange"}); v {
 		t.Error("verbose without the flag")
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// tokenctl fake --verbose logs one line per request: status, or dropped for
+// a connection the fake hijacked and closed; sensitive query values masked.
+func TestFakeLogsRequests(t *testing.T) {
+	t.Parallel()
+	var log lockedBuffer
+	ctx := withVerbose(context.Background(), &log)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/drop":
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				_ = conn.Close()
+			}
+		case "/limited":
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			_, _ = w.Write([]byte("ok"))
+		}
+	})
+	srv := httptest.NewServer(logRequests(ctx, h))
+	defer srv.Close()
+	for _, p := range []string{"/ok?refresh_token=canary-rt-1", "/limited", "/drop"} {
+		if resp, err := http.Get(srv.URL + p); err == nil {
+			resp.Body.Close()
+		}
+	}
+	out := log.String()
+	for _, want := range []string{"status=200", "status=429", "url=/drop", "dropped=true"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "canary-rt-1") {
+		t.Errorf("a query secret reached the log:\n%s", out)
+	}
+	if logRequests(context.Background(), h) == nil {
+		t.Error("no handler without --verbose")
 	}
 }

@@ -66,7 +66,9 @@ type vendor struct {
 	// 429 with one retry allowed: 2, or 4 for Canvus, whose refresh falls
 	// back from the token login to the password login.
 	failing int
-	setup   func(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig) (f fake, src *tokenkit.Source, canaries []string)
+	// setup builds the fake and a Source whose credential is the right one
+	// with wrong appended ("" for the right one).
+	setup func(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, wrong string) (f fake, src *tokenkit.Source, canaries []string)
 }
 
 var vendors = []vendor{
@@ -77,17 +79,17 @@ var vendors = []vendor{
 	{"cgscan", false, 2, setupCgscan},
 }
 
-func setupCSP(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig) (fake, *tokenkit.Source, []string) {
+func setupCSP(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, wrong string) (fake, *tokenkit.Source, []string) {
 	f := csptest.New(t)
 	key := f.AddAPIToken(csptest.APIToken{Scopes: []string{"openid"}})
 	c, err := csp.New(f.URL(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(key)}, cfg), []string{key}
+	return f, c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(key + wrong)}, cfg), []string{key, key + wrong}
 }
 
-func setupCommvault(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig) (fake, *tokenkit.Source, []string) {
+func setupCommvault(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, wrong string) (fake, *tokenkit.Source, []string) {
 	f := commvaulttest.New(t)
 	const pw = "canary-commvault-pw-7731"
 	f.AddUser(commvaulttest.User{Name: "admin", Password: pw, Email: "admin@example.com"})
@@ -95,10 +97,10 @@ func setupCommvault(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceCon
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, c.SessionSource(commvault.Credentials{Username: "admin", Password: pw}, cfg), []string{pw}
+	return f, c.SessionSource(commvault.Credentials{Username: "admin", Password: tokenkit.Secret(pw + wrong)}, cfg), []string{pw, pw + wrong}
 }
 
-func setupCanvus(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig) (fake, *tokenkit.Source, []string) {
+func setupCanvus(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, wrong string) (fake, *tokenkit.Source, []string) {
 	f := canvustest.New(t)
 	const pw = "canary-canvus-pw-5519"
 	f.AddUser(canvustest.User{Email: "bot@example.com", Password: pw})
@@ -106,10 +108,10 @@ func setupCanvus(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, c.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: pw}, cfg), []string{pw}
+	return f, c.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: tokenkit.Secret(pw + wrong)}, cfg), []string{pw, pw + wrong}
 }
 
-func setupOracle(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig) (fake, *tokenkit.Source, []string) {
+func setupOracle(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, wrong string) (fake, *tokenkit.Source, []string) {
 	f := oracletest.New(t)
 	const pw = "canary-oracle-pw-2203"
 	f.AddUser(oracletest.User{Username: "ci-bot", Password: pw})
@@ -117,11 +119,11 @@ func setupOracle(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := c.Source(oracle.SourceRequest{Credentials: &oracle.Credentials{Username: "ci-bot", Password: pw}}, cfg)
-	return f, src, []string{pw}
+	src := c.Source(oracle.SourceRequest{Credentials: &oracle.Credentials{Username: "ci-bot", Password: tokenkit.Secret(pw + wrong)}}, cfg)
+	return f, src, []string{pw, pw + wrong}
 }
 
-func setupCgscan(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig) (fake, *tokenkit.Source, []string) {
+func setupCgscan(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, wrong string) (fake, *tokenkit.Source, []string) {
 	f := cgscantest.New(t)
 	const pw = "canary-cgscan-pw-9046"
 	f.AddUser(cgscantest.User{Username: "gina", Password: pw})
@@ -129,7 +131,7 @@ func setupCgscan(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, c.SignInSource(cgscan.SignInRequest{Username: "gina", Password: pw}, nil, cfg), []string{pw, f.APIKey()}
+	return f, c.SignInSource(cgscan.SignInRequest{Username: "gina", Password: tokenkit.Secret(pw + wrong)}, nil, cfg), []string{pw, pw + wrong, f.APIKey()}
 }
 
 // tracingTransport starts an HTTP client span for each request from the
@@ -168,6 +170,7 @@ type run struct {
 	src      *tokenkit.Source
 	canaries []string
 	tokens   []string
+	opts     []tokenkit.Option // the client options, telemetry included
 }
 
 // lifecycle runs the script on one vendor's fake: an exchange, an early
@@ -218,7 +221,8 @@ func lifecycle(t *testing.T, v vendor) *run {
 		tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond),
 		tokenkit.WithObserver(tokenkit.Observers(obs, notify)), tokenkit.WithLogger(logger),
 	}
-	f, src, canaries := v.setup(t, opts, cfg)
+	f, src, canaries := v.setup(t, opts, cfg, "")
+	r.opts = opts
 	late.base = f.Client().Transport
 	if late.base == nil {
 		late.base = http.DefaultTransport
@@ -289,6 +293,7 @@ func lifecycle(t *testing.T, v vendor) *run {
 	if v.expires != (err == nil) {
 		t.Fatalf("failed refresh: Token error %v", err)
 	}
+	r.checkTTL(t, v) // the same token, less time left
 	if !v.expires {
 		src.Reset() // end the failure backoff
 	}
@@ -512,6 +517,14 @@ func TestNoSecretInTelemetry(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
 			r := lifecycle(t, v)
+			// A wrong credential too: the failure's records and spans
+			// carry its kind, and the error text passes the redactor
+			// (CSP echoes the submitted API token in its answer).
+			_, bad, canaries := v.setup(t, r.opts, tokenkit.SourceConfig{}, "-canary-wrong-4417")
+			if _, err := bad.Token(context.Background()); !errors.Is(err, tokenkit.ErrAuth) {
+				t.Fatalf("wrong credential: %v", err)
+			}
+			r.canaries = append(r.canaries, canaries...)
 			var seen strings.Builder
 			rm := r.collect(t)
 			for _, sm := range rm.ScopeMetrics {
@@ -533,6 +546,7 @@ func TestNoSecretInTelemetry(t *testing.T) {
 			}
 			seen.WriteString(r.logs.String())
 			if !strings.Contains(r.logs.String(), "tokenkit: fetched a token") ||
+				!strings.Contains(r.logs.String(), `"outcome":"invalid credential"`) ||
 				!strings.Contains(r.logs.String(), "tokenkit: token refused; resending with a fresh one") {
 				t.Errorf("the log misses lifecycle records:\n%s", r.logs.String())
 			}

@@ -127,9 +127,10 @@ type Event struct {
 	// Vendor is the vendor ("csp", "commvault", …) of the Source or call;
 	// empty for a Source built without one (SourceConfig.Vendor).
 	Vendor string
-	// Op is the operation: the Source's name (SourceConfig.Name, for the
-	// vendors' Sources their fetch operation, such as "ExchangeAPIToken"),
-	// or the vendor call being retried or resent.
+	// Op is the operation: the Source's name (SourceConfig.Name; for the
+	// vendors' Sources the method that built them, such as
+	// "APITokenSource"), or the vendor call being retried or resent (such
+	// as "ExchangeAPIToken").
 	Op string
 	// Source is the Source the event is about, if any: an exporter reads
 	// Source.Remaining from it for a gauge of the served token's lifetime.
@@ -152,8 +153,10 @@ type Event struct {
 	Waiters int
 	// Duration is how long a fetch took (EventFetchDone).
 	Duration time.Duration
-	// Wait is the pause before a retry, or the time spent waiting for a
-	// lease (EventLeaseWait).
+	// Wait is the pause before a retry (EventRetry); for a failed fetch,
+	// how long until the Source fetches again (EarlyRetryBackoff after a
+	// background refresh, else the failure backoff or credential hold); or
+	// the time spent waiting for a lease (EventLeaseWait).
 	Wait time.Duration
 	// Expiry is the expiry of the token fetched or adopted; zero when it
 	// does not expire. Only the time: never the token.

@@ -89,7 +89,7 @@ func TestSourceEmitsFetchEvents(t *testing.T) {
 	clock.Advance(50 * time.Minute)
 	mustToken(t, s)
 	ev = rec.waitFor(t, 6)
-	if ev[5].Err == nil || ev[5].Reason != tokenkit.FetchEarly || ev[5].Outcome() != "other" {
+	if ev[5].Err == nil || ev[5].Reason != tokenkit.FetchEarly || ev[5].Outcome() != "other" || ev[5].Wait != 30*time.Second {
 		t.Errorf("failed refresh = %+v", ev[5])
 	}
 
@@ -99,7 +99,10 @@ func TestSourceEmitsFetchEvents(t *testing.T) {
 		t.Fatal("want the fetch's error")
 	}
 	ev = rec.waitFor(t, 8)
-	if ev[6].Reason != tokenkit.FetchExpired || ev[7].Waiters != 1 || ev[7].Err == nil {
+	// The second failure in a row (the early one was the first) backs off
+	// 2s, jittered into [1s, 2s].
+	if ev[6].Reason != tokenkit.FetchExpired || ev[7].Waiters != 1 || ev[7].Err == nil ||
+		ev[7].Wait < time.Second || ev[7].Wait > 2*time.Second {
 		t.Errorf("expired fetch = %+v %+v", ev[6], ev[7])
 	}
 

@@ -58,8 +58,9 @@ type SourceConfig struct {
 	// is none. A valid cached token is served without any event.
 	Observer Observer
 	// Vendor and Name label the events of the Source: the vendor ("csp")
-	// and the operation that fetches ("ExchangeAPIToken"). The vendors'
-	// Sources fill them in; they never hold a secret.
+	// and the Source's name (the vendors' Sources use the method that built
+	// them: "APITokenSource", "SessionSource", …). The vendors' Sources
+	// fill them in; they must never hold a secret.
 	Vendor, Name string
 	// HoldCredentialFailure is how long a fetch that failed because the
 	// credential did not work (an error matching ErrAuth: a wrong password,
@@ -322,6 +323,7 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 	if err == nil && s.cfg.OnToken != nil {
 		s.cfg.OnToken(tok)
 	}
+	var retryIn time.Duration
 	s.mu.Lock()
 	if err == nil {
 		s.cur.Store(s.entry(tok, now))
@@ -333,6 +335,10 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 			s.earlyNotBefore.Store(now.Add(s.cfg.EarlyRetryBackoff).UnixNano())
 		}
 		s.failed = s.nextFailure(s.failed, err, now)
+		retryIn = s.failed.until.Sub(now)
+		if early {
+			retryIn = s.cfg.EarlyRetryBackoff
+		}
 	}
 	f.tok, f.err = tok, err
 	waiters := f.waiters
@@ -344,7 +350,7 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 		e := Event{Type: EventFetchDone, Reason: f.reason, Err: err, Waiters: waiters,
 			Duration: time.Since(start)}
 		if err != nil {
-			e.Kind = KindOf(err)
+			e.Kind, e.Wait = KindOf(err), retryIn
 		} else {
 			e.Expiry = tok.Expiry()
 		}

@@ -153,7 +153,8 @@ type Event struct {
 	Waiters int
 	// Duration is how long a fetch took (EventFetchDone).
 	Duration time.Duration
-	// Wait is the pause before a retry (EventRetry); for a failed fetch,
+	// Wait is the pause before a retry (EventRetry; 0 after a transport
+	// failure, whose jittered pause is drawn later); for a failed fetch,
 	// how long until the Source fetches again (EarlyRetryBackoff after a
 	// background refresh, else the failure backoff or credential hold); or
 	// the time spent waiting for a lease (EventLeaseWait).

@@ -520,15 +520,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			return false, err
 		}
 		if c.willRetry(op) {
-			wait := Jitter(c.settings.RetryWaitMin, c.settings.RetryWaitMax, 0)
-			if op != nil {
-				// Chosen here, not in backoff, so that the event says it.
-				wait = Jitter(c.settings.RetryWaitMin, c.settings.RetryWaitMax, op.Attempts()-1)
-				op.mu.Lock()
-				op.nextWait, op.hasNextWait = wait, true
-				op.mu.Unlock()
-			}
-			c.logRetry(ctx, op, 0, err, wait)
+			// The wait is drawn later, by backoff, which cannot reach the
+			// operation without a response: the event says 0.
+			c.logRetry(ctx, op, 0, err, 0)
 		}
 		return true, nil
 	}

@@ -171,6 +171,7 @@ type run struct {
 	canaries []string
 	tokens   []string
 	opts     []tokenkit.Option // the client options, telemetry included
+	done     chan tokenkit.Event // every EventFetchDone of the clients built with opts
 }
 
 // lifecycle runs the script on one vendor's fake: an exchange, an early
@@ -222,7 +223,7 @@ func lifecycle(t *testing.T, v vendor) *run {
 		tokenkit.WithObserver(tokenkit.Observers(obs, notify)), tokenkit.WithLogger(logger),
 	}
 	f, src, canaries := v.setup(t, opts, cfg, "")
-	r.opts = opts
+	r.opts, r.done = opts, done
 	late.base = f.Client().Transport
 	if late.base == nil {
 		late.base = http.DefaultTransport
@@ -524,6 +525,7 @@ func TestNoSecretInTelemetry(t *testing.T) {
 			if _, err := bad.Token(context.Background()); !errors.Is(err, tokenkit.ErrAuth) {
 				t.Fatalf("wrong credential: %v", err)
 			}
+			<-r.done // the fetch's records are written after its callers are released
 			r.canaries = append(r.canaries, canaries...)
 			var seen strings.Builder
 			rm := r.collect(t)

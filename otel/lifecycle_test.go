@@ -170,7 +170,7 @@ type run struct {
 	src      *tokenkit.Source
 	canaries []string
 	tokens   []string
-	opts     []tokenkit.Option // the client options, telemetry included
+	opts     []tokenkit.Option   // the client options, telemetry included
 	done     chan tokenkit.Event // every EventFetchDone of the clients built with opts
 }
 

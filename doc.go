@@ -22,7 +22,11 @@
 //     the sentinels (ErrAuth, ErrInvalidCredential, ErrRateLimited, …) match
 //     it by kind (see "Errors by kind" below);
 //   - the Option functions (WithHTTPClient, WithLogger, WithRetryMax, …)
-//     configure every vendor client the same way.
+//     configure every vendor client the same way;
+//   - Observer receives the lifecycle events of tokens (fetches, refreshes
+//     ahead of expiry, invalidations, resends after a 401, retries), for
+//     logs (LogObserver, WithLogger) and metrics and traces (the nested
+//     module github.com/tokenkit/tokenkit/otel); a cached token emits none.
 //
 // The shortest working use, with the CSP package:
 //

@@ -40,11 +40,28 @@ func WithHTTPClient(c *http.Client) Option {
 	}
 }
 
-// WithLogger logs one debug line per attempt and one warning per retry to l.
-// Secrets never reach it: URLs, headers and bodies pass the redactor first.
-// Without this option tokenkit is silent.
+// WithLogger logs one debug line per attempt and one warning per retry to l,
+// an info line per resend after a 401, and the lifecycle events of the
+// client's Sources (see LogObserver). Secrets never reach it: URLs, headers
+// and bodies pass the redactor first. Without this option tokenkit is
+// silent.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *config.Settings) { s.Logger = l }
+}
+
+// WithObserver passes the lifecycle events of the client's calls (retries,
+// resends after a 401) and of the Sources it builds (fetches, invalidations)
+// to o; see Observer. The nested module github.com/tokenkit/tokenkit/otel
+// provides one that records OpenTelemetry metrics and spans. A Source keeps
+// an Observer of its own SourceConfig when one is set.
+func WithObserver(o Observer) Option {
+	return func(s *config.Settings) {
+		if o == nil {
+			s.Fail(invalid("WithObserver: nil observer"))
+			return
+		}
+		s.Observer = o
+	}
 }
 
 // WithUserAgent puts product (for example "my-bot/1.2") before tokenkit's own

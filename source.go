@@ -50,9 +50,18 @@ type SourceConfig struct {
 	// fetched and before any caller sees it: persist rotated credentials
 	// here. It runs on the fetching goroutine and must not call the Source.
 	OnToken func(Token)
-	// Logger receives one warning per failed background refresh; nil is
-	// silent.
+	// Logger receives the Source's lifecycle events as records (see
+	// LogObserver): a warning per failed fetch, one info record per new
+	// token or invalidation, debug records as fetches start; nil is silent.
 	Logger *slog.Logger
+	// Observer receives the Source's lifecycle events (see Observer); nil
+	// is none. A valid cached token is served without any event.
+	Observer Observer
+	// Vendor and Name label the events of the Source: the vendor ("csp")
+	// and the Source's name (the vendors' Sources use the method that built
+	// them: "APITokenSource", "SessionSource", …). The vendors' Sources
+	// fill them in; they must never hold a secret.
+	Vendor, Name string
 	// HoldCredentialFailure is how long a fetch that failed because the
 	// credential did not work (an error matching ErrAuth: a wrong password,
 	// a revoked API token, a locked account) is held: callers get that same
@@ -110,6 +119,7 @@ type Source struct {
 	fetch FetchFunc
 	cfg   SourceConfig
 	now   func() time.Time
+	obs   Observer // cfg.Observer and cfg.Logger's LogObserver; nil: none
 
 	cur            atomic.Pointer[cached]
 	inflight       atomic.Bool
@@ -134,9 +144,11 @@ type cached struct {
 }
 
 type flight struct {
-	done chan struct{}
-	tok  Token
-	err  error
+	done    chan struct{}
+	tok     Token
+	err     error
+	reason  FetchReason
+	waiters int // Token calls waiting for it; guarded by Source.mu
 }
 
 // ErrNilToken is returned when a FetchFunc returns neither a token nor an
@@ -177,7 +189,7 @@ func NewSource(fetch FetchFunc, cfg SourceConfig) *Source {
 	if cfg.MaxFailureBackoff <= 0 {
 		cfg.MaxFailureBackoff = time.Minute
 	}
-	s := &Source{fetch: fetch, cfg: cfg, now: time.Now}
+	s := &Source{fetch: fetch, cfg: cfg, now: time.Now, obs: Observers(LogObserver(cfg.Logger), cfg.Observer)}
 	if cfg.Clock != nil {
 		s.now = cfg.Clock.Now
 	}
@@ -265,6 +277,7 @@ func (s *Source) wait(ctx context.Context) (Token, error) {
 	if f == nil {
 		f = s.startLocked(ctx, false)
 	}
+	f.waiters++
 	s.mu.Unlock()
 	select {
 	case <-f.done:
@@ -282,7 +295,13 @@ func stoppedWaiting(err error) error {
 }
 
 func (s *Source) startLocked(ctx context.Context, early bool) *flight {
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), reason: FetchEarly}
+	if !early {
+		f.reason = FetchExpired
+		if s.cur.Load() == nil {
+			f.reason = FetchMissing
+		}
+	}
 	s.call = f
 	s.inflight.Store(true)
 	// The fetch keeps the caller's values (trace ids) but not its
@@ -293,9 +312,14 @@ func (s *Source) startLocked(ctx context.Context, early bool) *flight {
 }
 
 func (s *Source) run(ctx context.Context, f *flight, early bool) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.FetchTimeout)
-	tok, err := s.safeFetch(ctx)
-	timedOut := ctx.Err() == context.DeadlineExceeded
+	var start time.Time
+	if s.obs != nil {
+		ctx = s.observe(ctx, Event{Type: EventFetchStart, Reason: f.reason})
+		start = time.Now()
+	}
+	fctx, cancel := context.WithTimeout(ctx, s.cfg.FetchTimeout)
+	tok, err := s.safeFetch(fctx)
+	timedOut := fctx.Err() == context.DeadlineExceeded
 	cancel()
 	if k := KindOf(err); err != nil && timedOut && (k == KindCanceled || k == KindOutcomeUnknown && errors.Is(err, context.DeadlineExceeded)) {
 		err = s.fetchTimedOut(err, k)
@@ -310,6 +334,7 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 	if err == nil && s.cfg.OnToken != nil {
 		s.cfg.OnToken(tok)
 	}
+	var retryIn time.Duration
 	s.mu.Lock()
 	if err == nil {
 		s.cur.Store(s.entry(tok, now))
@@ -321,15 +346,26 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 			s.earlyNotBefore.Store(now.Add(s.cfg.EarlyRetryBackoff).UnixNano())
 		}
 		s.failed = s.nextFailure(s.failed, err, now)
+		retryIn = s.failed.until.Sub(now)
+		if early {
+			retryIn = s.cfg.EarlyRetryBackoff
+		}
 	}
 	f.tok, f.err = tok, err
+	waiters := f.waiters
 	s.call = nil
 	s.inflight.Store(false)
 	s.mu.Unlock()
 	close(f.done)
-	if err != nil && early && s.cfg.Logger != nil {
-		s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "tokenkit: background token refresh failed; keeping the current token",
-			slog.String("error", err.Error()), slog.Duration("retry_in", s.cfg.EarlyRetryBackoff))
+	if s.obs != nil {
+		e := Event{Type: EventFetchDone, Reason: f.reason, Err: err, Waiters: waiters,
+			Duration: time.Since(start)}
+		if err != nil {
+			e.Kind, e.Wait = KindOf(err), retryIn
+		} else {
+			e.Expiry = tok.Expiry()
+		}
+		s.observe(ctx, e)
 	}
 }
 
@@ -351,6 +387,15 @@ func (s *Source) fetchTimedOut(err error, k Kind) error {
 		out.Err = ErrOutcomeUnknown
 	}
 	return out
+}
+
+// observe labels e with the Source and passes it to the observers.
+func (s *Source) observe(ctx context.Context, e Event) context.Context {
+	e.Vendor, e.Op, e.Source = s.cfg.Vendor, s.cfg.Name, s
+	if c := s.obs.Observe(ctx, e); c != nil {
+		return c
+	}
+	return ctx
 }
 
 // expiredOnArrival returns the error for a fetched token that has already
@@ -431,9 +476,28 @@ func (s *Source) Invalidate(rejected Token) {
 			return
 		}
 		if s.cur.CompareAndSwap(c, nil) {
+			if s.obs != nil {
+				s.observe(context.Background(), Event{Type: EventInvalidated})
+			}
 			return
 		}
 	}
+}
+
+// Remaining returns how long the token currently cached has left before its
+// Expiry on the Source's clock (negative once it has expired), and true; or
+// false when no token is cached or it never expires. It is a gauge's reading
+// of the served token's lifetime: it neither fetches nor allocates.
+func (s *Source) Remaining() (time.Duration, bool) {
+	c := s.cur.Load()
+	if c == nil {
+		return 0, false
+	}
+	exp := c.tok.Expiry()
+	if exp.IsZero() {
+		return 0, false
+	}
+	return exp.Sub(s.now()), true
 }
 
 // Cached returns the cached token without fetching, or nil. It may return an

@@ -1,6 +1,7 @@
 package tokenkit
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -42,6 +43,11 @@ type Transport struct {
 	// you trust end to end (a sidecar, a service mesh that encrypts). The
 	// origin rule still applies.
 	AllowPlainHTTP bool
+	// Observer receives an EventResend for every request resent after a
+	// 401 (see Observer), with the request's context. When it is nil and
+	// Source is a *Source, the Source's observers (SourceConfig.Observer
+	// and Logger) receive it.
+	Observer Observer
 }
 
 // ErrNoSource is returned by a Transport without a Source.
@@ -110,7 +116,22 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	_ = resp.Body.Close()
 	fresh.SetAuthHeader(second)
+	t.observeResend(ctx)
 	return t.base().RoundTrip(second)
+}
+
+func (t *Transport) observeResend(ctx context.Context) {
+	obs := t.Observer
+	e := Event{Type: EventResend, Status: http.StatusUnauthorized, Kind: KindUnauthorized}
+	if s, ok := t.Source.(*Source); ok {
+		e.Vendor, e.Op, e.Source = s.cfg.Vendor, s.cfg.Name, s
+		if obs == nil {
+			obs = s.obs
+		}
+	}
+	if obs != nil {
+		obs.Observe(ctx, e)
+	}
 }
 
 // firstOfChain returns the first request of req's chain of redirects, or

@@ -260,7 +260,7 @@ func (e *LoginExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
 // given is used.
 func (c *Client) SessionSource(cr Credentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	st := &sessionState{c: c, cr: cr}
-	return tokenkit.NewSource(st.fetch, httpx.SourceConfig(c.tx.Settings(), cfg))
+	return tokenkit.NewSource(st.fetch, c.tx.SourceConfig("SessionSource", cfg))
 }
 
 type sessionState struct {

@@ -9,7 +9,6 @@ import (
 	"io"
 
 	"github.com/tokenkit/tokenkit"
-	"github.com/tokenkit/tokenkit/internal/httpx"
 )
 
 // SourceConfig configures AccessTokenSource. At least one of Initial,
@@ -72,7 +71,7 @@ func (c *Client) AccessTokenSource(cfg SourceConfig) (*AccessTokenSource, error)
 	if cfg.Create.Name == "" {
 		cfg.Create.Name = "tokenkit"
 	}
-	sc := httpx.SourceConfig(c.tx.Settings(), []tokenkit.SourceConfig{cfg.Source})
+	sc := c.tx.SourceConfig("AccessTokenSource", []tokenkit.SourceConfig{cfg.Source})
 	st := &accessState{c: c, create: cfg.Create, session: cfg.Session}
 	if cfg.Credentials != nil {
 		st.session = c.SessionSource(*cfg.Credentials, tokenkit.SourceConfig{Clock: sc.Clock, Logger: sc.Logger})

@@ -359,7 +359,6 @@ func addHygieneFlags(fs *flag.FlagSet, cc *cmdCtx) *hygieneFlags {
 	h.timeout = fs.Duration("timeout", 5*time.Minute, "give up after this long (0: never)")
 	fs.StringVar(&cc.output, "o", "text", "output format: text, json or ndjson")
 	cc.formats = []string{"text", "json", "ndjson"}
-	verboseFlag(fs, cc)
 	return h
 }
 

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"sort"
@@ -166,7 +165,6 @@ type cmdCtx struct {
 	secretFile string
 	output     string
 	formats    []string // what -o takes; default text and json
-	verbose    bool     // --verbose
 }
 
 // outputs lists what -o takes.
@@ -581,20 +579,12 @@ func printBare(w io.Writer, value string) error {
 
 // clientOptions are the options every vendor client of the CLI gets.
 func clientOptions() []tokenkit.Option {
-	return []tokenkit.Option{tokenkit.WithUserAgent("tokenctl/" + tokenkit.Version)}
+	return []tokenkit.Option{tokenkit.WithUserAgent("tokenctl/" + tokenkit.Version), tokenkit.WithLogger(eventLogger)}
 }
 
-// verboseFlag adds --verbose to a leaf.
-func verboseFlag(fs *flag.FlagSet, cc *cmdCtx) {
-	fs.BoolVar(&cc.verbose, "verbose", false, "log every HTTP attempt and retry to standard error (secrets redacted by the SDK)")
-}
-
-// clientOptions are the options of the leaf's vendor clients: the CLI's,
-// and with --verbose the SDK's logger on standard error.
+// clientOptions are the options of the leaf's vendor clients: the CLI's.
+// --verbose, anywhere on the command line, reaches them through the call's
+// context (see verbose.go).
 func (cc *cmdCtx) clientOptions(e *env) []tokenkit.Option {
-	opts := clientOptions()
-	if cc.verbose {
-		opts = append(opts, tokenkit.WithLogger(slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	}
-	return opts
+	return clientOptions()
 }

@@ -141,7 +141,7 @@ func serveFakes(ctx context.Context, e *env, addr string, s seed) error {
 	}
 	srv := &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
-		Handler:           fakes,
+		Handler:           logRequests(ctx, fakes),
 	}
 	names := make([]string, 0, len(s.Users))
 	for _, u := range s.Users {

@@ -59,7 +59,8 @@ Secrets (passwords, API tokens and keys, session and access tokens) are read fro
 environment variables, from a file (--secret-file) or from standard input, never
 from flags. A command that produces a token prints it alone on standard output, so
 that $(tokenctl csp exchange) works; -o json prints the full result, other secrets
-redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL.`,
+redacted. Each vendor's base URL comes from --url or $<VENDOR>_URL. --verbose, anywhere
+on the line, prints each HTTP attempt, retry, resend and token fetch on standard error.`,
 		subs: []*command{
 			demoCommand(),
 			fakeCommand(),
@@ -97,6 +98,9 @@ func runWith(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	e.stderr = &lockedWriter{w: e.stderr}
+	if rest, verbose := takeVerbose(args); verbose {
+		args, ctx = rest, withVerbose(ctx, e.stderr)
+	}
 	err := withSignalCause(ctx, rootCommand().exec(ctx, e, "tokenctl", args))
 	code := exitCode(err)
 	switch {

@@ -134,7 +134,6 @@ replaces its one token on generate, and CSP and Oracle cannot issue tokens by id
 			storeCmd := fs.String("store-command", "", "store the new token by running this command (sh -c) with it on standard input, as JSON")
 			timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long (0: never)")
 			outputFlag(fs, cc)
-			verboseFlag(fs, cc)
 			return func(ctx context.Context, args []string) error {
 				if err := wantArgs(cc, args, "OLD-ID"); err != nil {
 					return err

@@ -55,7 +55,6 @@ func (v vendorCmd[C]) leaf(spec leafSpec, setup func(fs *flag.FlagSet, e *env, c
 			}
 			timeout := fs.Duration("timeout", def, "give up after this long (0: never)")
 			outputFlag(fs, cc)
-			verboseFlag(fs, cc)
 			mk := v.client(fs)
 			run := setup(fs, e, cc)
 			return func(ctx context.Context, args []string) error {

@@ -35,6 +35,9 @@ type Settings struct {
 	// Clock tells the time for expiries computed from lifetimes, token
 	// verification and the Sources of a client; nil means time.Now.
 	Clock func() time.Time
+	// Observer receives lifecycle events (a tokenkit.Observer; this
+	// package cannot name the type); nil is none.
+	Observer any
 
 	ext  map[any]any
 	errs []error

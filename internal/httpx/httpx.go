@@ -144,6 +144,8 @@ type Client struct {
 	decode         ErrorDecoder
 	ua             string
 	logger         *slog.Logger
+	obs            tokenkit.Observer // WithObserver's, for retries
+	resendObs      tokenkit.Observer // obs and the logger's, for resends
 }
 
 // Apply applies opts over the defaults and reports invalid ones.
@@ -182,6 +184,8 @@ func New(vendor string, s *config.Settings, decode ErrorDecoder) *Client {
 		base = http.DefaultTransport
 	}
 	c := &Client{vendor: vendor, settings: s, decode: decode, logger: s.Logger}
+	c.obs, _ = s.Observer.(tokenkit.Observer)
+	c.resendObs = tokenkit.Observers(c.obs, tokenkit.LogObserver(s.Logger))
 	if inner.Timeout == 0 {
 		// The attempt RoundTripper applies the per-attempt timeout itself,
 		// after it has the token: a slow token fetch must not eat into the
@@ -331,7 +335,8 @@ func (a *attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 			// tokenkit.Transport presents it, and on a 401 invalidates it
 			// and resends once with a fresh one: the one implementation of
 			// re-authentication, outside the retry budget.
-			rt = &tokenkit.Transport{Source: &attemptSource{op: op, first: tok}, Base: a.base, AllowPlainHTTP: true}
+			rt = &tokenkit.Transport{Source: &attemptSource{op: op, first: tok}, Base: a.base, AllowPlainHTTP: true,
+				Observer: a.c.labeled(op)}
 		}
 	}
 	req, finish := a.bound(ctx, op, req)
@@ -528,7 +533,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			return false, err
 		}
 		if c.willRetry(op) {
-			c.logRetry(ctx, op, 0, err)
+			// The wait is drawn later, by backoff, which cannot reach the
+			// operation without a response: the event says 0.
+			c.logRetry(ctx, op, 0, err, 0)
 		}
 		return true, nil
 	}
@@ -556,7 +563,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		op.mu.Unlock()
 	}
 	if c.willRetry(op) {
-		c.logRetry(ctx, op, status, nil)
+		c.logRetry(ctx, op, status, nil, wait)
 	}
 	return true, nil
 }
@@ -564,12 +571,27 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 // willRetry is false on the last attempt, after which retryablehttp gives up.
 func (c *Client) willRetry(op *Op) bool { return op == nil || op.Attempts() <= c.settings.RetryMax }
 
-func (c *Client) logRetry(ctx context.Context, op *Op, status int, err error) {
+// logRetry logs and observes a retry after status or err, in wait.
+func (c *Client) logRetry(ctx context.Context, op *Op, status int, err error, wait time.Duration) {
+	kind := tokenkit.KindTransport
+	switch {
+	case status == http.StatusTooManyRequests:
+		kind = tokenkit.KindRateLimited
+	case status != 0:
+		kind = tokenkit.KindServer
+	}
+	if c.obs != nil {
+		e := tokenkit.Event{Type: tokenkit.EventRetry, Vendor: c.vendor, Kind: kind, Status: status, Wait: wait}
+		if op != nil {
+			e.Op, e.Attempt = op.Name, op.Attempts()
+		}
+		c.obs.Observe(ctx, e)
+	}
 	l := c.logger
 	if l == nil || !l.Enabled(ctx, slog.LevelWarn) {
 		return
 	}
-	attrs := []slog.Attr{slog.String("vendor", c.vendor)}
+	attrs := []slog.Attr{slog.String("vendor", c.vendor), slog.String("reason", kind.String()), slog.Duration("wait", wait)}
 	if op != nil {
 		attrs = append(attrs, slog.String("op", op.Name), slog.Int("attempt", op.Attempts()))
 	}
@@ -580,6 +602,31 @@ func (c *Client) logRetry(ctx context.Context, op *Op, status int, err error) {
 		attrs = append(attrs, slog.String("error", c.scrub(op, err.Error())))
 	}
 	l.LogAttrs(ctx, slog.LevelWarn, "tokenkit: retrying", attrs...)
+}
+
+// labeled returns the Observer of the Transport of one attempt of op: its
+// events name the client's vendor and op. Nil when nothing observes.
+func (c *Client) labeled(op *Op) tokenkit.Observer {
+	if c.resendObs == nil {
+		return nil
+	}
+	return &labeledObserver{o: c.resendObs, vendor: c.vendor, op: op.Name}
+}
+
+// labeledObserver fills in the vendor and op of events that lack them.
+type labeledObserver struct {
+	o          tokenkit.Observer
+	vendor, op string
+}
+
+func (l *labeledObserver) Observe(ctx context.Context, e tokenkit.Event) context.Context {
+	if e.Vendor == "" {
+		e.Vendor = l.vendor
+	}
+	if e.Op == "" {
+		e.Op = l.op
+	}
+	return l.o.Observe(ctx, e)
 }
 
 func (c *Client) scrub(op *Op, s string) string {

@@ -32,6 +32,24 @@ func SourceConfig(s *config.Settings, cfg []tokenkit.SourceConfig) tokenkit.Sour
 	if sc.Logger == nil {
 		sc.Logger = s.Logger
 	}
+	if o, ok := s.Observer.(tokenkit.Observer); ok && sc.Observer == nil {
+		sc.Observer = o
+	}
+	return sc
+}
+
+// SourceConfig is the package function SourceConfig for a Source of this
+// client whose fetch is the operation op: its events are labelled with the
+// client's vendor and op (unless cfg names them), and go to the client's
+// Observer (WithObserver) unless cfg brings one.
+func (c *Client) SourceConfig(op string, cfg []tokenkit.SourceConfig) tokenkit.SourceConfig {
+	sc := SourceConfig(c.settings, cfg)
+	if sc.Vendor == "" {
+		sc.Vendor = c.vendor
+	}
+	if sc.Name == "" {
+		sc.Name = op
+	}
 	return sc
 }
 

@@ -39,7 +39,7 @@ type EventType uint8
 // The event types. Source emits the fetch events and EventInvalidated,
 // Transport EventResend, the vendor clients' shared transport EventRetry.
 // The shared-state events (adopted, lease, ambiguous rotation) are emitted
-// by the code that shares tokens between processes through a store.
+// by SharedSource, to the observers of its SharedConfig.Source.
 const (
 	// EventFetchStart: a Source starts one upstream fetch. Reason says why
 	// (FetchEarly, FetchExpired, FetchMissing).

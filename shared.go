@@ -137,6 +137,7 @@ func (s *SharedSource) Cached() Token { return s.src.Cached() }
 type shared struct {
 	cfg SharedConfig
 	now func() time.Time
+	src *Source // the in-memory Source in front of the store: its observers get the events
 
 	mu       sync.Mutex // guards the fields below
 	rejected Token
@@ -178,7 +179,8 @@ func NewSharedSource(cfg SharedConfig) (*SharedSource, error) {
 		sh.now = sc.Clock.Now
 	}
 	sh.cfg.Source = sc
-	return &SharedSource{src: NewSource(sh.fetch, sc), sh: sh}, nil
+	sh.src = NewSource(sh.fetch, sc)
+	return &SharedSource{src: sh.src, sh: sh}, nil
 }
 
 // Invalidate drops rejected from memory, as Source.Invalidate does, and
@@ -205,9 +207,32 @@ func (s *SharedSource) GoString() string { return s.String() }
 // Format writes String for every verb.
 func (s *SharedSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
 
-func (sh *shared) observe(step SharedStep, gen, fence uint64) {
+func (sh *shared) observe(ctx context.Context, step SharedStep, gen, fence uint64, expiry time.Time) {
 	if sh.cfg.Observe != nil {
 		sh.cfg.Observe(SharedEvent{Step: step, Key: sh.cfg.Key, Generation: gen, Fence: fence})
+	}
+	// The same steps as lifecycle events, for the Source's observers
+	// (SharedConfig.Source.Observer and Logger): OpenTelemetry and slog.
+	var e Event
+	switch step {
+	case StepAdopted:
+		e = Event{Type: EventAdopted, Expiry: expiry}
+	case StepLeased:
+		e = Event{Type: EventLeaseAcquired}
+	case StepStale:
+		e = Event{Type: EventLeaseLost}
+	case StepSpent:
+		e = Event{Type: EventAmbiguousRotation, Kind: KindOutcomeUnknown}
+	default:
+		return
+	}
+	sh.emit(ctx, e)
+}
+
+// emit passes e to the observers of the in-memory Source, if any.
+func (sh *shared) emit(ctx context.Context, e Event) {
+	if src := sh.src; src != nil && src.obs != nil {
+		src.observe(ctx, e)
 	}
 }
 
@@ -274,10 +299,14 @@ func (sh *shared) fetch(ctx context.Context) (Token, error) {
 		return nil, sh.fail("reading the store", err)
 	}
 	if tok, err := sh.load(rec, ver); err == nil && !pending(rec) && !sh.due(rec, tok, sh.now()) {
-		sh.observe(StepAdopted, rec.Generation, 0)
+		sh.observe(ctx, StepAdopted, rec.Generation, 0, rec.Expiry)
 		return tok, nil
 	}
+	start := time.Now()
 	lease, err := sh.cfg.Store.Lease(ctx, sh.cfg.Key, sh.cfg.LeaseTTL)
+	if waited := time.Since(start); waited >= time.Millisecond {
+		sh.emit(ctx, Event{Type: EventLeaseWait, Wait: waited})
+	}
 	if err != nil {
 		return nil, sh.fail("taking the lease", err)
 	}
@@ -287,7 +316,7 @@ func (sh *shared) fetch(ctx context.Context) (Token, error) {
 		cancel()
 	}()
 	fence := lease.Fence()
-	sh.observe(StepLeased, 0, fence)
+	sh.observe(ctx, StepLeased, 0, fence, time.Time{})
 	return sh.underLease(ctx, lease, fence)
 }
 
@@ -317,11 +346,11 @@ func (sh *shared) underLease(ctx context.Context, lease Lease, fence uint64) (To
 				}
 				continue
 			}
-			sh.observe(StepSpent, rec.Generation, fence)
+			sh.observe(ctx, StepSpent, rec.Generation, fence, time.Time{})
 			return sh.bootstrap(ctx, lease, fence, rec, ver, ErrCredentialSpent)
 		}
 		if cur != nil && !sh.due(rec, cur, now) {
-			sh.observe(StepAdopted, rec.Generation, fence)
+			sh.observe(ctx, StepAdopted, rec.Generation, fence, rec.Expiry)
 			return cur, nil
 		}
 		if cur == nil {
@@ -334,7 +363,8 @@ func (sh *shared) underLease(ctx context.Context, lease Lease, fence uint64) (To
 		if sh.cfg.Rotating {
 			select {
 			case <-lease.Lost():
-				return nil, sh.fail("the lease was lost before the claim", ErrVersionConflict)
+				sh.emit(ctx, Event{Type: EventLeaseLost})
+			return nil, sh.fail("the lease was lost before the claim", ErrVersionConflict)
 			default:
 			}
 			claim := rec
@@ -348,7 +378,7 @@ func (sh *shared) underLease(ctx context.Context, lease Lease, fence uint64) (To
 				return nil, sh.fail("writing the claim", err)
 			}
 			rec, ver, claimed = claim, nv, true
-			sh.observe(StepClaimed, rec.Generation, fence)
+			sh.observe(ctx, StepClaimed, rec.Generation, fence, time.Time{})
 		}
 		return sh.exchange(ctx, lease, fence, rec, ver, cur, claimed)
 	}
@@ -372,7 +402,7 @@ func (sh *shared) exchange(ctx context.Context, lease Lease, fence uint64, rec R
 			// is unknown, or the error does not say what happened): the
 			// claim stays, so that nobody sends it again, and ends now,
 			// so that no process waits for a commit that will not come.
-			sh.observe(StepSpent, rec.Generation, fence)
+			sh.observe(ctx, StepSpent, rec.Generation, fence, time.Time{})
 			ended := rec
 			c := *rec.Claim
 			c.Deadline = sh.now()
@@ -400,7 +430,7 @@ func (sh *shared) exchange(ctx context.Context, lease Lease, fence uint64, rec R
 		}
 		return nil, err
 	}
-	sh.observe(StepExchanged, rec.Generation, fence)
+	sh.observe(ctx, StepExchanged, rec.Generation, fence, time.Time{})
 	return sh.commit(ctx, fence, rec, ver, tok)
 }
 
@@ -411,10 +441,11 @@ func (sh *shared) bootstrap(ctx context.Context, lease Lease, fence uint64, rec 
 	}
 	select {
 	case <-lease.Lost():
+		sh.emit(ctx, Event{Type: EventLeaseLost})
 		return nil, sh.fail("the lease was lost before the bootstrap", ErrVersionConflict)
 	default:
 	}
-	sh.observe(StepBootstrap, rec.Generation, fence)
+	sh.observe(ctx, StepBootstrap, rec.Generation, fence, time.Time{})
 	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sh.cfg.ExchangeTimeout)
 	tok, err := sh.cfg.Bootstrap(xctx)
 	cancel()
@@ -454,14 +485,14 @@ func (sh *shared) commit(ctx context.Context, fence uint64, rec Record, ver Reco
 	if errors.Is(err, ErrVersionConflict) {
 		// The record moved on without us: our claim is gone. The token is
 		// valid for this process, but it is not the shared one.
-		sh.observe(StepStale, next.Generation, fence)
+		sh.observe(ctx, StepStale, next.Generation, fence, time.Time{})
 		return tok, nil
 	}
 	if err != nil {
 		// The store failed: this process keeps the token it holds (for a
 		// rotating credential, the only copy of the successor); the others
 		// find the claim unanswered and recover through Bootstrap.
-		sh.observe(StepStale, next.Generation, fence)
+		sh.observe(ctx, StepStale, next.Generation, fence, time.Time{})
 		return tok, nil
 	}
 	sh.mu.Lock()
@@ -470,7 +501,7 @@ func (sh *shared) commit(ctx context.Context, fence uint64, rec Record, ver Reco
 		sh.rejected = nil
 	}
 	sh.mu.Unlock()
-	sh.observe(StepCommitted, next.Generation, fence)
+	sh.observe(ctx, StepCommitted, next.Generation, fence, time.Time{})
 	return tok, nil
 }
 

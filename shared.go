@@ -364,7 +364,7 @@ func (sh *shared) underLease(ctx context.Context, lease Lease, fence uint64) (To
 			select {
 			case <-lease.Lost():
 				sh.emit(ctx, Event{Type: EventLeaseLost})
-			return nil, sh.fail("the lease was lost before the claim", ErrVersionConflict)
+				return nil, sh.fail("the lease was lost before the claim", ErrVersionConflict)
 			default:
 			}
 			claim := rec

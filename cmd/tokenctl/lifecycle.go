@@ -47,7 +47,7 @@ func lifecycle(ctx context.Context, b *bundle) []row {
 		m       managed
 	)
 	name := "tokenctl-demo"
-	auth := tokenkit.NewSource(b.signIn.Exchange, tokenkit.SourceConfig{})
+	auth := tokenkit.NewSource(b.signIn.Exchange, tokenkit.SourceConfig{Logger: eventLogger, Vendor: b.vendor, Name: "demo sign-in"})
 
 	reason := func(s string) string {
 		if s == "rejected" && b.na["revoke"] != "" {
@@ -143,7 +143,7 @@ func lifecycle(ctx context.Context, b *bundle) []row {
 			if err != nil {
 				return failed, "", err
 			}
-			src, old = tokenkit.NewSource(ex.Exchange, tokenkit.SourceConfig{Initial: issued}), issued
+			src, old = tokenkit.NewSource(ex.Exchange, tokenkit.SourceConfig{Initial: issued, Logger: eventLogger, Vendor: b.vendor, Name: "demo refresh"}), issued
 		}
 		src.Invalidate(old)
 		fresh, err := src.Token(ctx)

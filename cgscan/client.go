@@ -145,7 +145,7 @@ type vendorOptions struct {
 func vendorSettings(s *config.Settings) vendorOptions {
 	v := config.Vendor[vendorOptions](s)
 	if v.scheme == (AuthScheme{}) {
-		v.scheme = BearerScheme
+		v.scheme = BearerScheme()
 	}
 	return v
 }
@@ -204,8 +204,8 @@ func validPath(p string) bool {
 }
 
 // WithAuthScheme sets how user tokens (from sign-in or generate) are
-// presented on later calls (default BearerScheme). The public documentation
-// does not say: the legacy v1 API used LegacyBasicScheme, and a portal may
+// presented on later calls (default BearerScheme()). The public documentation
+// does not say: the legacy v1 API used LegacyBasicScheme(), and a portal may
 // want another header, e.g. AuthScheme{Header: "X-Access-Token"}. The scheme
 // is used by this client's calls and by SetAuthHeader of the tokens it
 // returns.

@@ -39,7 +39,7 @@
 //     (/v2/user/revoke_access_token) and CheckToken (/v2/user/check_token):
 //     WithPath(op, path) moves any of them (Operation.Unverified lists them);
 //   - the header of the user token: "Authorization: Bearer <token>" by
-//     default; WithAuthScheme(LegacyBasicScheme) sends it as the legacy v1 API
+//     default; WithAuthScheme(LegacyBasicScheme()) sends it as the legacy v1 API
 //     did ("Authorization: Basic <token>", verbatim), and any other header
 //     and prefix can be set;
 //   - the bodies of the recovery-code and MFA calls (tokenkit sends the

@@ -180,7 +180,7 @@ func ExampleClient_SignOut() {
 func ExampleWithPath() {
 	fake, c := newExample(
 		cgscan.WithPath(cgscan.OpRevokeAccessToken, "/v2/user/revoke_token"),
-		cgscan.WithAuthScheme(cgscan.LegacyBasicScheme),
+		cgscan.WithAuthScheme(cgscan.LegacyBasicScheme()),
 	)
 	defer fake.Close()
 	fake.SetPath("RevokeAccessToken", "/v2/user/revoke_token")

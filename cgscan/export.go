@@ -62,7 +62,7 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 	}
 	scheme := AuthScheme{Header: e.Attrs["scheme_header"], Prefix: e.Attrs["scheme_prefix"]}
 	if scheme.validate() != nil {
-		scheme = BearerScheme
+		scheme = BearerScheme()
 	}
 	if e.Kind == kindSession {
 		verified, _ := strconv.ParseBool(e.Attrs["verified"])

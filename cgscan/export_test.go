@@ -16,8 +16,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 func exportSamples() []tokenkit.Token {
 	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	return []tokenkit.Token{
-		&AccessToken{token: "acc-secret", apiKey: "key-secret", Username: "u", IssuedAt: at, Scheme: LegacyBasicScheme},
+		&AccessToken{token: "acc-secret", apiKey: "key-secret", Username: "u", IssuedAt: at, Scheme: LegacyBasicScheme()},
 		&Session{token: "acc-secret", apiKey: "key-secret", Username: "u", Role: "User", Timezone: "UTC", Provider: "email",
-			Verified: true, SignInCount: 4, Organization: Organization{UUID: "o", Name: "org"}, Scheme: BearerScheme},
+			Verified: true, SignInCount: 4, Organization: Organization{UUID: "o", Name: "org"}, Scheme: BearerScheme()},
 	}
 }

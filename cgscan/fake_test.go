@@ -295,7 +295,7 @@ func TestUnverifiedPathsAndSchemeAgainstFake(t *testing.T) {
 	fake, c := newFake(t,
 		cgscan.WithPath(cgscan.OpRevokeAccessToken, "/v2/user/revoke_token"),
 		cgscan.WithPath(cgscan.OpCheckToken, "/v2/user/validate_token"),
-		cgscan.WithAuthScheme(cgscan.LegacyBasicScheme),
+		cgscan.WithAuthScheme(cgscan.LegacyBasicScheme()),
 	)
 	fake.SetPath("RevokeAccessToken", "/v2/user/revoke_token")
 	fake.SetPath("CheckToken", "/v2/user/validate_token")

@@ -65,7 +65,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	ex := &cgscan.PasswordExchanger{Client: c, Request: req}
 	record(res, *res, sf, *sf, st, req, &req, rc, &rc, session, *session, tok, *tok, check, c, *c, ex,
 		&cgscan.AccessTokenIssuer{Client: c, Session: session}, &cgscan.AccessTokenRevoker{Client: c, Auth: tok},
-		&cgscan.SecondFactorError{Challenge: sf}, cgscan.BearerScheme)
+		&cgscan.SecondFactorError{Challenge: sf}, cgscan.BearerScheme())
 	// The fake's own types print redacted; they hold the test's fixtures and
 	// are not meant to survive the encoders (see leaktest.RecordPrinted).
 	rec.RecordPrinted(cgscantest.User{Username: "x", Password: password, RecoveryCodes: fake.RecoveryCodes("leaky")})

@@ -25,16 +25,17 @@ type AuthScheme struct {
 	Prefix string
 }
 
-// The schemes the public material suggests.
-var (
-	// BearerScheme sends "Authorization: Bearer <token>" (the default;
-	// unverified for v2).
-	BearerScheme = AuthScheme{Header: "Authorization", Prefix: "Bearer "}
-	// LegacyBasicScheme sends "Authorization: Basic <token>" with the token
-	// verbatim (not base64), as the legacy v1 API did (clonesec/
-	// clone-guard-security-scanning: classes/class-clone-guard-api.php).
-	LegacyBasicScheme = AuthScheme{Header: "Authorization", Prefix: "Basic "}
-)
+// The schemes the public material suggests. They are functions, not
+// variables, so that no code can change another client's default.
+
+// BearerScheme sends "Authorization: Bearer <token>" (the default;
+// unverified for v2).
+func BearerScheme() AuthScheme { return AuthScheme{Header: "Authorization", Prefix: "Bearer "} }
+
+// LegacyBasicScheme sends "Authorization: Basic <token>" with the token
+// verbatim (not base64), as the legacy v1 API did (clonesec/
+// clone-guard-security-scanning: classes/class-clone-guard-api.php).
+func LegacyBasicScheme() AuthScheme { return AuthScheme{Header: "Authorization", Prefix: "Basic "} }
 
 func (a AuthScheme) validate() error {
 	if a.Header == "" {
@@ -65,7 +66,7 @@ func isTokenChar(c byte) bool {
 
 func (a AuthScheme) orDefault() AuthScheme {
 	if a.Header == "" {
-		return BearerScheme
+		return BearerScheme()
 	}
 	return a
 }

@@ -219,8 +219,8 @@ func TestAuthScheme(t *testing.T) {
 		scheme       cgscan.AuthScheme
 		header, want string
 	}{
-		{cgscan.BearerScheme, "Authorization", "Bearer session-token-1"},
-		{cgscan.LegacyBasicScheme, "Authorization", "Basic session-token-1"},
+		{cgscan.BearerScheme(), "Authorization", "Bearer session-token-1"},
+		{cgscan.LegacyBasicScheme(), "Authorization", "Basic session-token-1"},
 		{cgscan.AuthScheme{Header: "X-Access-Token"}, "X-Access-Token", "session-token-1"},
 		{cgscan.AuthScheme{Header: "Authorization", Prefix: "Token token="}, "Authorization", "Token token=session-token-1"},
 	} {

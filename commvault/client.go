@@ -165,15 +165,6 @@ func (c *Client) run(ctx context.Context, name string, class httpx.Class, auth t
 	return res, op, nil
 }
 
-// ErrOutcomeUnknown is tokenkit.ErrOutcomeUnknown, repeated here for
-// discoverability: it matches the error of a call that creates or rotates
-// state (CreateAccessToken, RenewAccessToken, RenewLogin, Login) whose
-// request may have reached the server but whose answer was lost (the
-// connection dropped, the attempt timed out). The server may have acted. Such
-// a call is never resent automatically; after a renew, the refresh token it
-// used must be treated as spent (see Rotator).
-var ErrOutcomeUnknown = tokenkit.ErrOutcomeUnknown
-
 // epoch decodes Commvault's epoch seconds, clamped like every vendor's
 // timestamps (internal/wiretime): absent, 0 and negative values are "not
 // set", and values past the year 9999 are the end of 9999.

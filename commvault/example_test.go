@@ -172,7 +172,7 @@ func ExampleClient_NewRotator() {
 	// A renewal whose answer is lost is never replayed.
 	fake.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
 	_, err := rot.Renew(ctx, a)
-	fmt.Println(errors.Is(err, commvault.ErrOutcomeUnknown), fake.ChainInvalidations())
+	fmt.Println(errors.Is(err, tokenkit.ErrOutcomeUnknown), fake.ChainInvalidations())
 	// Output:
 	// persist the new pair of token 501
 	// true 1

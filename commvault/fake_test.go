@@ -401,7 +401,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		}
 		fake.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
 		_, err := c.CreateAccessToken(context.Background(), s, commvault.CreateRequest{Name: "b"})
-		if !errors.Is(err, commvault.ErrOutcomeUnknown) || fake.Calls("CreateAccessToken") != 3 || fake.Applied("CreateAccessToken") != 2 {
+		if !errors.Is(err, tokenkit.ErrOutcomeUnknown) || fake.Calls("CreateAccessToken") != 3 || fake.Applied("CreateAccessToken") != 2 {
 			t.Fatalf("lost answer: %v after %d calls", err, fake.Calls("CreateAccessToken"))
 		}
 	})

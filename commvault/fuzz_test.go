@@ -95,7 +95,7 @@ func FuzzDecoding(f *testing.F) {
 			t.Fatalf("times %v", tok)
 		}
 		var er *commvault.ErrorResponse
-		if status >= 200 && status < 300 && err != nil && !errors.Is(err, commvault.ErrOutcomeUnknown) && !errors.As(err, &er) &&
+		if status >= 200 && status < 300 && err != nil && !errors.Is(err, tokenkit.ErrOutcomeUnknown) && !errors.As(err, &er) &&
 			!errors.Is(err, tokenkit.ErrInvalidResponse) {
 			t.Fatalf("a 2xx renew failure must be in-band, invalid or of unknown outcome: %v", err)
 		}

@@ -64,19 +64,19 @@ func TestLostRenewIsNeverReplayed(t *testing.T) {
 			fake.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
 			tok, err := rot.Renew(ctx, pair)
 			var te *tokenkit.Error
-			if tok != nil || !errors.Is(err, commvault.ErrOutcomeUnknown) || !errors.As(err, &te) || te.Op != "RenewAccessToken" {
+			if tok != nil || !errors.Is(err, tokenkit.ErrOutcomeUnknown) || !errors.As(err, &te) || te.Op != "RenewAccessToken" {
 				t.Fatalf("got (%v, %v), want an error matching ErrOutcomeUnknown", tok, err)
 			}
 			// Asking again, with the same pair or any, sends nothing.
 			for range 3 {
-				if _, err := rot.Renew(ctx, pair); !errors.Is(err, commvault.ErrOutcomeUnknown) {
+				if _, err := rot.Renew(ctx, pair); !errors.Is(err, tokenkit.ErrOutcomeUnknown) {
 					t.Fatalf("second renew: %v", err)
 				}
-				if _, err := rot.Exchange(ctx); !errors.Is(err, commvault.ErrOutcomeUnknown) {
+				if _, err := rot.Exchange(ctx); !errors.Is(err, tokenkit.ErrOutcomeUnknown) {
 					t.Fatalf("exchange: %v", err)
 				}
 			}
-			if !errors.Is(rot.Err(), commvault.ErrOutcomeUnknown) || rot.Current() != pair || len(persisted) != 0 {
+			if !errors.Is(rot.Err(), tokenkit.ErrOutcomeUnknown) || rot.Current() != pair || len(persisted) != 0 {
 				t.Fatalf("rotator state: err %v, current changed %t, persisted %d", rot.Err(), rot.Current() != pair, len(persisted))
 			}
 			if got := fake.Applied("RenewAccessToken"); got != 1 {

@@ -157,7 +157,7 @@ func (r *Rotator) renew(ctx context.Context, old *AccessToken, f *renewal) {
 	switch {
 	case err == nil && still:
 		r.cur = tok
-	case err != nil && still && errors.Is(err, ErrOutcomeUnknown):
+	case err != nil && still && errors.Is(err, tokenkit.ErrOutcomeUnknown):
 		r.spent = err
 	}
 	f.tok, f.err = tok, err

@@ -279,7 +279,7 @@ func (st *sessionState) fetch(ctx context.Context) (tokenkit.Token, error) {
 		if s, err := st.c.RenewLogin(ctx, last); err == nil {
 			st.remember(s)
 			return s, nil
-		} else if errors.Is(err, ErrOutcomeUnknown) {
+		} else if errors.Is(err, tokenkit.ErrOutcomeUnknown) {
 			// The old session may or may not have been replaced: a fresh
 			// login is safe either way.
 			st.remember(nil)

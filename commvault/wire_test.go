@@ -342,7 +342,7 @@ func TestCreateIsNeverResentAfterItMayHaveArrived(t *testing.T) {
 	}
 	rec2 := register(mt, "POST", host+"/V4/AccessToken", httpmock.NewErrorResponder(io.ErrUnexpectedEOF))
 	_, err = c.CreateAccessToken(context.Background(), commvault.NewSession("QSDK s"), commvault.CreateRequest{Name: "x"})
-	if !errors.Is(err, commvault.ErrOutcomeUnknown) || !errors.Is(err, tokenkit.ErrTransport) || len(rec2.All()) != 1 {
+	if !errors.Is(err, tokenkit.ErrOutcomeUnknown) || !errors.Is(err, tokenkit.ErrTransport) || len(rec2.All()) != 1 {
 		t.Fatalf("got %v after %d attempts", err, len(rec2.All()))
 	}
 }
@@ -536,7 +536,7 @@ func TestRenewFailures(t *testing.T) {
 		c, mt := newMocked(t)
 		rec := register(mt, "POST", host+"/V4/AccessToken/Renew", httpmock.NewErrorResponder(io.ErrUnexpectedEOF))
 		_, err := c.RenewAccessToken(context.Background(), pair())
-		if !errors.Is(err, commvault.ErrOutcomeUnknown) || len(rec.All()) != 1 {
+		if !errors.Is(err, tokenkit.ErrOutcomeUnknown) || len(rec.All()) != 1 {
 			t.Fatalf("got %v after %d attempts", err, len(rec.All()))
 		}
 	})
@@ -550,12 +550,12 @@ func TestRenewFailures(t *testing.T) {
 			return nil, req.Context().Err()
 		})
 		_, err := c.RenewAccessToken(ctx, pair())
-		if !errors.Is(err, commvault.ErrOutcomeUnknown) || !errors.Is(err, context.Canceled) {
+		if !errors.Is(err, tokenkit.ErrOutcomeUnknown) || !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v", err)
 		}
 		ctx2, cancel2 := context.WithCancel(context.Background())
 		cancel2()
-		if _, err := c.RenewAccessToken(ctx2, pair()); errors.Is(err, commvault.ErrOutcomeUnknown) || !errors.Is(err, context.Canceled) {
+		if _, err := c.RenewAccessToken(ctx2, pair()); errors.Is(err, tokenkit.ErrOutcomeUnknown) || !errors.Is(err, context.Canceled) {
 			t.Fatalf("canceled before sending: %v", err)
 		}
 	})
@@ -588,7 +588,7 @@ func TestRenewFailures(t *testing.T) {
 		c, mt := newMocked(t)
 		register(mt, "POST", host+"/V4/AccessToken/Renew", jsonResponder(200, `{"error":{"errorCode":0},"accessToken":`))
 		tok, err := c.RenewAccessToken(context.Background(), pair())
-		if tok != nil || !errors.Is(err, commvault.ErrOutcomeUnknown) || tokenkit.KindOf(err) != tokenkit.KindOutcomeUnknown ||
+		if tok != nil || !errors.Is(err, tokenkit.ErrOutcomeUnknown) || tokenkit.KindOf(err) != tokenkit.KindOutcomeUnknown ||
 			errors.Is(err, tokenkit.ErrInvalidResponse) {
 			t.Fatalf("got (%v, %v)", tok, err)
 		}

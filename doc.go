@@ -11,7 +11,8 @@
 //     and makes exactly one upstream call however many goroutines ask;
 //   - Transport (and NewClient) authenticates every request with a token
 //     from a Source and resends once after a 401;
-//   - OAuth2TokenSource adapts a Source to golang.org/x/oauth2;
+//   - package xoauth2 adapts a Source to golang.org/x/oauth2 (apart, so that
+//     this package does not import it);
 //   - SharedSource shares one token between processes through a Store (a
 //     file store in store/filestore, Redis in the nested module
 //     store/redisstore): one exchange per lifetime however many replicas

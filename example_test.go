@@ -64,18 +64,6 @@ func ExampleTransport() {
 	// 200 after 2 fetches
 }
 
-// Any library that takes an oauth2.TokenSource works with every vendor.
-func ExampleOAuth2TokenSource() {
-	src := tokenkit.NewSource(func(context.Context) (tokenkit.Token, error) {
-		return tokenkit.NewBearerToken("abc", time.Time{}), nil
-	}, tokenkit.SourceConfig{})
-	ts := tokenkit.OAuth2TokenSource(context.Background(), src)
-	tok, _ := ts.Token()
-	fmt.Println(tok.Type(), tok.AccessToken)
-	// Output:
-	// Bearer abc
-}
-
 // A Secret prints as REDACTED with every verb; Reveal returns the value.
 func ExampleSecret() {
 	s := tokenkit.Secret("hunter2")

@@ -136,21 +136,6 @@ func TestTransportSourceError(t *testing.T) {
 	}
 }
 
-func TestOAuth2Adapter(t *testing.T) {
-	t.Parallel()
-	exp := time.Now().Add(time.Hour).Truncate(time.Second)
-	src := tokenkit.NewSource(func(context.Context) (tokenkit.Token, error) {
-		return tokenkit.NewBearerToken("abc", exp), nil
-	}, tokenkit.SourceConfig{})
-	ot, err := tokenkit.OAuth2TokenSource(context.Background(), src).Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ot.AccessToken != "abc" || ot.Type() != "Bearer" || !ot.Expiry.Equal(exp) {
-		t.Fatalf("got %+v", ot)
-	}
-}
-
 func TestSecretsNeverPrint(t *testing.T) {
 	t.Parallel()
 	const secret = "s3cr3t-value-xyz"

@@ -9,6 +9,9 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/internal/ptr"
+
 	"github.com/tokenkit/tokenkit/canvus/internal/api"
 )
 
@@ -94,10 +97,10 @@ var _ api.StrictServerInterface = handlers{}
 // GetServerInfo implements GET /server-info (no authentication).
 func (h handlers) GetServerInfo(context.Context, api.GetServerInfoRequestObject) (api.GetServerInfoResponseObject, error) {
 	return api.GetServerInfo200JSONResponse{
-		Version:  ptr(ServerVersion),
-		ServerId: ptr(h.s.serverID),
-		Api:      ptr([]string{"v1", "v1.1", "v1.2"}),
-		Go:       ptr(runtime.Version()),
+		Version:  ptr.To(ServerVersion),
+		ServerId: ptr.To(h.s.serverID),
+		Api:      ptr.To([]string{"v1", "v1.1", "v1.2"}),
+		Go:       ptr.To(runtime.Version()),
 	}, nil
 }
 
@@ -118,8 +121,8 @@ func (h handlers) Login(ctx context.Context, req api.LoginRequestObject) (api.Lo
 		}
 	}
 	b := req.Body
-	email, password, token := deref(b.Email), deref(b.Password), deref(b.Token)
-	remember := deref(b.Remember)
+	email, password, token := ptr.Deref(b.Email), ptr.Deref(b.Password), ptr.Deref(b.Token)
+	remember := ptr.Deref(b.Remember)
 	withPassword := email != "" && password != ""
 	if (token != "") == (email != "" || password != "") || (token == "" && !withPassword) {
 		return s.fail(http.StatusBadRequest, msgLoginShape), nil
@@ -173,12 +176,12 @@ func (h handlers) Login(ctx context.Context, req api.LoginRequestObject) (api.Lo
 
 func apiUser(u *User) api.User {
 	out := api.User{
-		Id: u.ID, Name: ptr(u.Name), Email: ptr(u.Email), Admin: ptr(u.Admin),
-		Approved: ptr(true), Blocked: ptr(u.Blocked), State: ptr("normal"),
-		CreatedAt: ptr(userTime(u.CreatedAt)),
+		Id: u.ID, Name: ptr.To(u.Name), Email: ptr.To(u.Email), Admin: ptr.To(u.Admin),
+		Approved: ptr.To(true), Blocked: ptr.To(u.Blocked), State: ptr.To("normal"),
+		CreatedAt: ptr.To(userTime(u.CreatedAt)),
 	}
 	if !u.LastLogin.IsZero() {
-		out.LastLogin = ptr(userTime(u.LastLogin))
+		out.LastLogin = ptr.To(userTime(u.LastLogin))
 	}
 	return out
 }
@@ -233,7 +236,7 @@ func (h handlers) Logout(ctx context.Context, req api.LogoutRequestObject) (api.
 		return f, nil
 	}
 	target := infoFrom(ctx).token
-	if req.Body != nil && deref(req.Body.Token) != "" {
+	if req.Body != nil && ptr.Deref(req.Body.Token) != "" {
 		target = *req.Body.Token
 	}
 	se := s.sessions[target]
@@ -245,7 +248,7 @@ func (h handlers) Logout(ctx context.Context, req api.LogoutRequestObject) (api.
 	}
 	delete(s.sessions, target)
 	s.kit.Apply(OpLogout)
-	return api.Logout200JSONResponse{Msg: ptr(msgLoggedOut)}, nil
+	return api.Logout200JSONResponse{Msg: ptr.To(msgLoggedOut)}, nil
 }
 
 // ListAccessTokens implements GET /users/{id}/access-tokens[?subscribe].
@@ -262,7 +265,7 @@ func (h handlers) ListAccessTokens(ctx context.Context, req api.ListAccessTokens
 			list = append(list, s.apiTokenLocked(t))
 		}
 	}
-	if deref(req.Params.Subscribe) {
+	if ptr.Deref(req.Params.Subscribe) {
 		initial, _ := json.Marshal(list)
 		return s.subscribeLocked(ctx, req.Id, "", initial), nil
 	}
@@ -280,7 +283,7 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 	if strings.TrimSpace(req.Body.Description) == "" {
 		return s.fail(http.StatusBadRequest, msgNoDescription), nil
 	}
-	t := &AccessToken{ID: newTokenID(), UserID: req.Id, Description: req.Body.Description, Plain: randomURLSafe(32), CreatedAt: s.kit.Now()}
+	t := &AccessToken{ID: newTokenID(), UserID: req.Id, Description: req.Body.Description, Plain: fakekit.RandomURLSafe(32), CreatedAt: s.kit.Now()}
 	for s.tokens[t.ID] != nil {
 		t.ID = newTokenID()
 	}
@@ -317,7 +320,7 @@ func (h handlers) GetAccessToken(ctx context.Context, req api.GetAccessTokenRequ
 		return f, nil
 	}
 	full := s.apiTokenLocked(t)
-	if deref(req.Params.Subscribe) {
+	if ptr.Deref(req.Params.Subscribe) {
 		initial, _ := json.Marshal(full)
 		return s.subscribeLocked(ctx, req.Id, t.ID, initial), nil
 	}
@@ -364,7 +367,7 @@ func (h handlers) DeleteAccessToken(ctx context.Context, req api.DeleteAccessTok
 		s.broadcastLocked(t, map[string]string{"id": t.ID, "state": "deleted"})
 	} else {
 		full := s.apiTokenLocked(t)
-		full.State = ptr(api.AccessTokenStateDeleted)
+		full.State = ptr.To(api.AccessTokenStateDeleted)
 		s.broadcastLocked(t, full)
 	}
 	return api.DeleteAccessToken200Response{}, nil
@@ -372,14 +375,4 @@ func (h handlers) DeleteAccessToken(ctx context.Context, req api.DeleteAccessTok
 
 func (s *Server) apiTokenLocked(t *AccessToken) api.AccessToken {
 	return api.AccessToken{Id: t.ID, Description: t.Description, CreatedAt: canvusTime(t.CreatedAt, s.loc)}
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
 }

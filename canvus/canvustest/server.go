@@ -1,7 +1,6 @@
 package canvustest
 
 import (
-	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -300,7 +299,7 @@ func (s *Server) NewSession(userID int64) string {
 }
 
 func (s *Server) newSessionLocked(userID int64, remember bool) string {
-	tok := randomURLSafe(32)
+	tok := fakekit.RandomURLSafe(32)
 	s.sessions[tok] = &session{userID: userID, expires: s.kit.Now().Add(s.ttlLocked(remember)), remember: remember}
 	return tok
 }
@@ -356,7 +355,7 @@ func (s *Server) AddAccessToken(t AccessToken) AccessToken {
 		t.ID = newTokenID()
 	}
 	if t.Plain == "" {
-		t.Plain = randomURLSafe(32)
+		t.Plain = fakekit.RandomURLSafe(32)
 	}
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = s.kit.Now()
@@ -434,20 +433,12 @@ func userTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return b
-}
-
-func randomURLSafe(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }
-
 // newTokenID returns an id shaped like Canvus's: the standard base64 of a
 // 60-character bcrypt string "$2a$04$…" (the vendor's example ids decode to
 // such strings, reference B.4).
 func newTokenID() string {
 	const alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	b := randomBytes(53)
+	b := fakekit.RandomBytes(53)
 	for i := range b {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
@@ -456,7 +447,7 @@ func newTokenID() string {
 
 // newUUID returns a random RFC 9562 version 4 UUID.
 func newUUID() string {
-	b := randomBytes(16)
+	b := fakekit.RandomBytes(16)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tokenkit/tokenkit/internal/ptr"
+
 	"github.com/tokenkit/tokenkit/cgscan/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
@@ -30,9 +32,9 @@ func (s *Server) newRouter() http.Handler {
 // sign-in body's status and status_text, ref C.2, C.5; message is the fake's
 // choice).
 func errBody(status int, message string, errs ...string) api.ErrorResponse {
-	e := api.ErrorResponse{Status: ptr(status), StatusText: ptr(http.StatusText(status))}
+	e := api.ErrorResponse{Status: ptr.To(status), StatusText: ptr.To(http.StatusText(status))}
 	if message != "" {
-		e.Message = ptr(message)
+		e.Message = ptr.To(message)
 	}
 	if len(errs) > 0 {
 		e.Errors = errs
@@ -118,16 +120,16 @@ func (s *Server) signedInLocked(op string, u *user) api.SignInResult {
 	u.signInCount++
 	s.kit.Apply(op)
 	return api.SignInResult{
-		Status:       ptr(http.StatusOK),
-		StatusText:   ptr("OK"),
-		Username:     ptr(u.Username),
-		Token:        ptr(tok),
-		SignInCount:  ptr(u.signInCount),
-		Role:         ptr(u.Role),
-		Timezone:     ptr(u.Timezone),
-		Verified:     ptr(true),
-		Provider:     ptr(provider),
-		Organization: &api.Organization{Uuid: ptr(s.orgUUID), Name: ptr(u.Organization)},
+		Status:       ptr.To(http.StatusOK),
+		StatusText:   ptr.To("OK"),
+		Username:     ptr.To(u.Username),
+		Token:        ptr.To(tok),
+		SignInCount:  ptr.To(u.signInCount),
+		Role:         ptr.To(u.Role),
+		Timezone:     ptr.To(u.Timezone),
+		Verified:     ptr.To(true),
+		Provider:     ptr.To(provider),
+		Organization: &api.Organization{Uuid: ptr.To(s.orgUUID), Name: ptr.To(u.Organization)},
 	}
 }
 
@@ -139,7 +141,7 @@ func (h handlers) SignIn(_ context.Context, req api.SignInRequestObject) (api.Si
 
 	if b.OtpAttempt != nil || b.OtpSessionState != nil {
 		// Second step: {otp_attempt, otp_session_state} (sign-in page; ref C.2).
-		state, code := deref(b.OtpSessionState), strings.TrimSpace(deref(b.OtpAttempt))
+		state, code := ptr.Deref(b.OtpSessionState), strings.TrimSpace(ptr.Deref(b.OtpAttempt))
 		var errs []string
 		if state == "" {
 			errs = append(errs, "otp_session_state can't be blank")
@@ -166,7 +168,7 @@ func (h handlers) SignIn(_ context.Context, req api.SignInRequestObject) (api.Si
 		return api.SignIn200JSONResponse(s.signedInLocked(opSignIn, u)), nil
 	}
 
-	username, password := deref(b.Username), deref(b.Password)
+	username, password := ptr.Deref(b.Username), ptr.Deref(b.Password)
 	var errs []string
 	if username == "" {
 		errs = append(errs, "username can't be blank")
@@ -185,11 +187,11 @@ func (h handlers) SignIn(_ context.Context, req api.SignInRequestObject) (api.Si
 		state := randomToken(24)
 		s.pending[state] = &pendingSignIn{username: u.Username, created: s.kit.Now()}
 		return api.SignIn200JSONResponse{
-			Status:          ptr(http.StatusOK),
-			StatusText:      ptr("OK"),
-			Username:        ptr(u.Username),
-			OtpSessionState: ptr(state),
-			Message:         ptr("Two-factor authentication required"), // fake's wording
+			Status:          ptr.To(http.StatusOK),
+			StatusText:      ptr.To("OK"),
+			Username:        ptr.To(u.Username),
+			OtpSessionState: ptr.To(state),
+			Message:         ptr.To("Two-factor authentication required"), // fake's wording
 		}, nil
 	}
 	return api.SignIn200JSONResponse(s.signedInLocked(opSignIn, u)), nil
@@ -207,16 +209,16 @@ func (h handlers) SignInWithRecoveryCode(_ context.Context, req api.SignInWithRe
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var u *user
-	state := deref(b.OtpSessionState)
+	state := ptr.Deref(b.OtpSessionState)
 	switch {
 	case state != "":
 		_, u = s.pendingLocked(state)
 		if u == nil {
 			return api.SignInWithRecoveryCode401JSONResponse(unauthorized("Invalid or expired two-factor session")), nil
 		}
-	case deref(b.Username) != "":
-		u = s.users[deref(b.Username)]
-		if u == nil || !equal(deref(b.Password), u.Password) {
+	case ptr.Deref(b.Username) != "":
+		u = s.users[ptr.Deref(b.Username)]
+		if u == nil || !equal(ptr.Deref(b.Password), u.Password) {
 			return api.SignInWithRecoveryCode401JSONResponse(unauthorized("Invalid username or password")), nil
 		}
 	default:
@@ -239,18 +241,18 @@ func (h handlers) CheckTwoFactor(_ context.Context, req api.CheckTwoFactorReques
 	s := h.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, u := s.pendingLocked(deref(req.Body.OtpSessionState))
+	_, u := s.pendingLocked(ptr.Deref(req.Body.OtpSessionState))
 	if u == nil {
 		return api.CheckTwoFactor401JSONResponse(unauthorized("Invalid or expired two-factor session")), nil
 	}
 	out := api.CheckTwoFactor200JSONResponse{
-		Status:      ptr(http.StatusOK),
-		StatusText:  ptr("OK"),
-		OtpRequired: ptr(true),
-		OtpMethod:   ptr(u.Method),
+		Status:      ptr.To(http.StatusOK),
+		StatusText:  ptr.To("OK"),
+		OtpRequired: ptr.To(true),
+		OtpMethod:   ptr.To(u.Method),
 	}
 	if u.Phone != "" {
-		out.Phone = ptr(maskPhone(u.Phone))
+		out.Phone = ptr.To(maskPhone(u.Phone))
 	}
 	return out, nil
 }
@@ -261,7 +263,7 @@ func (h handlers) SendSMSOTP(_ context.Context, req api.SendSMSOTPRequestObject)
 	s := h.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, u := s.pendingLocked(deref(req.Body.OtpSessionState))
+	_, u := s.pendingLocked(ptr.Deref(req.Body.OtpSessionState))
 	if u == nil {
 		return api.SendSMSOTP401JSONResponse(unauthorized("Invalid or expired two-factor session")), nil
 	}
@@ -272,8 +274,8 @@ func (h handlers) SendSMSOTP(_ context.Context, req api.SendSMSOTPRequestObject)
 	u.smsSent++
 	s.kit.Apply(opSendSMSOTP)
 	return api.SendSMSOTP200JSONResponse{
-		Status: ptr(http.StatusOK), StatusText: ptr("OK"),
-		Message: ptr("A one-time code was sent to " + maskPhone(u.Phone)),
+		Status: ptr.To(http.StatusOK), StatusText: ptr.To("OK"),
+		Message: ptr.To("A one-time code was sent to " + maskPhone(u.Phone)),
 	}, nil
 }
 
@@ -312,7 +314,7 @@ func (h handlers) GenerateAccessToken(ctx context.Context, _ api.GenerateAccessT
 	u.accessToken = tok
 	s.kit.Apply(opGenerateAccessToken)
 	return api.GenerateAccessToken200JSONResponse{
-		Token: ptr(tok), Username: ptr(u.Username), Message: ptr("Access token generated successfully"), // fake's wording
+		Token: ptr.To(tok), Username: ptr.To(u.Username), Message: ptr.To("Access token generated successfully"), // fake's wording
 	}, nil
 }
 
@@ -334,7 +336,7 @@ func (h handlers) RevokeAccessToken(ctx context.Context, _ api.RevokeAccessToken
 		s.kit.Apply(opRevokeAccessToken)
 		msg = "Access token revoked successfully"
 	}
-	return api.RevokeAccessToken200JSONResponse{Status: ptr(http.StatusOK), StatusText: ptr("OK"), Message: ptr(msg)}, nil
+	return api.RevokeAccessToken200JSONResponse{Status: ptr.To(http.StatusOK), StatusText: ptr.To("OK"), Message: ptr.To(msg)}, nil
 }
 
 // CheckToken implements GET /v2/user/check_token (unverified): 200 for a
@@ -348,7 +350,7 @@ func (h handlers) CheckToken(ctx context.Context, _ api.CheckTokenRequestObject)
 		return api.CheckToken401JSONResponse(unauthorized(invalidToken)), nil
 	}
 	return api.CheckToken200JSONResponse{
-		Status: ptr(http.StatusOK), StatusText: ptr("OK"), Valid: ptr(true), Username: ptr(u.Username),
+		Status: ptr.To(http.StatusOK), StatusText: ptr.To("OK"), Valid: ptr.To(true), Username: ptr.To(u.Username),
 	}, nil
 }
 
@@ -367,15 +369,5 @@ func (h handlers) SignOut(ctx context.Context, _ api.SignOutRequestObject) (api.
 		u.accessToken = ""
 	}
 	s.kit.Apply(opSignOut)
-	return api.SignOut200JSONResponse{Status: ptr(http.StatusOK), StatusText: ptr("OK"), Message: ptr("Signed out successfully")}, nil
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
+	return api.SignOut200JSONResponse{Status: ptr.To(http.StatusOK), StatusText: ptr.To("OK"), Message: ptr.To("Signed out successfully")}, nil
 }

@@ -3,7 +3,6 @@ package cgscantest
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -105,7 +104,7 @@ type tokenRec struct {
 // t.Cleanup.
 func NewServer() *Server {
 	s := &Server{
-		apiKey:     "cgk_" + randomHex(16),
+		apiKey:     "cgk_" + fakekit.RandomHex(16),
 		orgUUID:    newUUID(),
 		apiKeys:    make(map[string]bool),
 		users:      make(map[string]*user),
@@ -217,7 +216,7 @@ func (s *Server) AddUser(u User) {
 	u.RecoveryCodes = slices.Clone(u.RecoveryCodes)
 	if u.TwoFactor && len(u.RecoveryCodes) == 0 {
 		for range recoveryCodes {
-			h := randomHex(5)
+			h := fakekit.RandomHex(5)
 			u.RecoveryCodes = append(u.RecoveryCodes, h[:5]+"-"+h[5:])
 		}
 	}
@@ -359,16 +358,8 @@ func (s *Server) knownPath(path string) bool {
 	return false
 }
 
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return b
-}
-
-func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
-
 // randomToken returns a URL-safe token of n random bytes (fake's format).
-func randomToken(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }
+func randomToken(n int) string { return base64.RawURLEncoding.EncodeToString(fakekit.RandomBytes(n)) }
 
 // newOTP returns a random six-digit code.
 func newOTP() string {
@@ -378,7 +369,7 @@ func newOTP() string {
 
 // newUUID returns a random RFC 9562 version 4 UUID.
 func newUUID() string {
-	b := randomBytes(16)
+	b := fakekit.RandomBytes(16)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])

@@ -5,6 +5,8 @@ import (
 	"path"
 	"strconv"
 
+	"github.com/tokenkit/tokenkit/internal/ptr"
+
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
@@ -92,5 +94,5 @@ func htmlPage(status int) string {
 
 // errorBody is Commvault's top-level error shape.
 func errorBody(code int32, message string) api.ErrorResponse {
-	return api.ErrorResponse{ErrorCode: ptr(code), ErrorMessage: ptr(message)}
+	return api.ErrorResponse{ErrorCode: ptr.To(code), ErrorMessage: ptr.To(message)}
 }

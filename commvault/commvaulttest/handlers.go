@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/ptr"
+
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
@@ -139,7 +141,7 @@ type handlers struct{ s *Server }
 var _ api.StrictServerInterface = handlers{}
 
 func loginFailure(code int32, msg string) api.LoginErrorItem {
-	return api.LoginErrorItem{ErrorCode: ptr(code), ErrLogMessage: ptr(msg)}
+	return api.LoginErrorItem{ErrorCode: ptr.To(code), ErrLogMessage: ptr.To(msg)}
 }
 
 // Login implements POST /Login.
@@ -155,7 +157,7 @@ func (h handlers) Login(_ context.Context, req api.LoginRequestObject) (api.Logi
 	}
 	password, err := base64.StdEncoding.DecodeString(b.Password)
 	ok := u != nil && err == nil && subtle.ConstantTimeCompare(password, []byte(u.Password)) == 1 &&
-		(u.Domain == "" || strings.EqualFold(u.Domain, deref(b.Domain)))
+		(u.Domain == "" || strings.EqualFold(u.Domain, ptr.Deref(b.Domain)))
 	if !ok {
 		attempts := int32(1)
 		if u != nil {
@@ -170,42 +172,42 @@ func (h handlers) Login(_ context.Context, req api.LoginRequestObject) (api.Logi
 		// Failure inside HTTP 200, with errList (cvpysdk _login; A.7).
 		return api.Login200JSONResponse{
 			ErrList:       &[]api.LoginErrorItem{loginFailure(codeLoginFailed, "Invalid Username or Password")}, // fake's wording
-			LoginAttempts: ptr(attempts),
+			LoginAttempts: ptr.To(attempts),
 		}, nil
 	}
 	u.failures = 0
 	timeout := defaultSessionTimeout
-	if m := deref(b.Timeout); m > 0 {
+	if m := ptr.Deref(b.Timeout); m > 0 {
 		timeout = min(time.Duration(m)*time.Minute, maxSessionTimeout)
 	}
-	value := "QSDK " + randomHex(64)
+	value := "QSDK " + fakekit.RandomHex(64)
 	if s.saas {
 		value = randomToken()
 	}
-	s.sessions[value] = &session{value: value, user: u, deviceID: deref(b.DeviceId), timeout: timeout, lastUsed: now}
+	s.sessions[value] = &session{value: value, user: u, deviceID: ptr.Deref(b.DeviceId), timeout: timeout, lastUsed: now}
 	s.kit.Apply(OpLogin)
 	if s.saas {
-		return api.Login200JSONResponse{Data: &api.LoginResultData{AuthToken: ptr(value)}}, nil
+		return api.Login200JSONResponse{Data: &api.LoginResultData{AuthToken: ptr.To(value)}}, nil
 	}
 	return api.Login200JSONResponse{
-		Token:               ptr(value),
-		UserName:            ptr(u.Name),
-		UserGUID:            ptr(u.guid),
-		AliasName:           ptr(strconv.FormatInt(u.id, 10)), // content undocumented: the user id (fake's choice)
-		SmtpAddress:         ptr(u.Email),
-		LoginAttempts:       ptr(int32(0)),
-		RemainingLockTime:   ptr(int64(0)),
-		IsAccountLocked:     ptr(false),
-		ForcePasswordChange: ptr(false),
+		Token:               ptr.To(value),
+		UserName:            ptr.To(u.Name),
+		UserGUID:            ptr.To(u.guid),
+		AliasName:           ptr.To(strconv.FormatInt(u.id, 10)), // content undocumented: the user id (fake's choice)
+		SmtpAddress:         ptr.To(u.Email),
+		LoginAttempts:       ptr.To(int32(0)),
+		RemainingLockTime:   ptr.To(int64(0)),
+		IsAccountLocked:     ptr.To(false),
+		ForcePasswordChange: ptr.To(false),
 	}, nil
 }
 
 func locked(u *user, now time.Time) api.Login200JSONResponse {
 	remaining := int64((u.lockedUntil.Sub(now) + time.Second - 1) / time.Second)
 	return api.Login200JSONResponse{
-		IsAccountLocked:   ptr(true),
-		RemainingLockTime: ptr(remaining),
-		LoginAttempts:     ptr(int32(0)),
+		IsAccountLocked:   ptr.To(true),
+		RemainingLockTime: ptr.To(remaining),
+		LoginAttempts:     ptr.To(int32(0)),
 		ErrList:           &[]api.LoginErrorItem{loginFailure(codeAccountLocked, "User account is locked")}, // fake's wording
 	}
 }
@@ -219,7 +221,7 @@ func (h handlers) RenewLoginToken(_ context.Context, req api.RenewLoginTokenRequ
 	}
 	fail := func(code int32, msg string) api.RenewLoginTokenResponseObject {
 		// Failure inside HTTP 200 with error.errLogMessage (cvpysdk _renew_login_token; A.8).
-		return api.RenewLoginToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr(code), ErrLogMessage: ptr(msg)}}
+		return api.RenewLoginToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr.To(code), ErrLogMessage: ptr.To(msg)}}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -234,10 +236,10 @@ func (h handlers) RenewLoginToken(_ context.Context, req api.RenewLoginTokenRequ
 		return fail(codeAccessDenied, "The session can no longer be renewed"), nil // fake's wording
 	}
 	delete(s.sessions, old.value)
-	value := "QSDK " + randomHex(64)
+	value := "QSDK " + fakekit.RandomHex(64)
 	s.sessions[value] = &session{value: value, user: old.user, deviceID: old.deviceID, timeout: old.timeout, lastUsed: now}
 	s.kit.Apply(OpRenewLoginToken)
-	return api.RenewLoginToken200JSONResponse{Token: ptr(value), Error: &api.ErrorInfo{}}, nil
+	return api.RenewLoginToken200JSONResponse{Token: ptr.To(value), Error: &api.ErrorInfo{}}, nil
 }
 
 // Logout implements POST /Logout.
@@ -267,7 +269,7 @@ func (h handlers) ListAccessTokens(ctx context.Context, req api.ListAccessTokens
 		return api.ListAccessTokens401JSONResponse(accessDenied), nil
 	}
 	uid := p.user.id
-	if v := deref(req.Params.UserId); v != 0 {
+	if v := ptr.Deref(req.Params.UserId); v != 0 {
 		uid = v
 	}
 	if uid != p.user.id && !p.user.Admin {
@@ -279,26 +281,26 @@ func (h handlers) ListAccessTokens(ctx context.Context, req api.ListAccessTokens
 			continue
 		}
 		sum := api.AccessTokenSummary{
-			AccessTokenId:        ptr(t.id),
-			UserId:               ptr(t.user.id),
-			TokenName:            ptr(t.name),
-			CreatedTime:          ptr(t.created.Unix()),
-			LastUsedTime:         ptr(unixOrZero(t.lastUsed)),
-			TokenExpiryTimestamp: ptr(t.expires.Unix()),
+			AccessTokenId:        ptr.To(t.id),
+			UserId:               ptr.To(t.user.id),
+			TokenName:            ptr.To(t.name),
+			CreatedTime:          ptr.To(t.created.Unix()),
+			LastUsedTime:         ptr.To(unixOrZero(t.lastUsed)),
+			TokenExpiryTimestamp: ptr.To(t.expires.Unix()),
 			TokenType:            t.wireType(),
 		}
 		if renewableType(t.typ) {
-			sum.RenewableUntilTimestamp = ptr(t.renewableUntil.Unix())
+			sum.RenewableUntilTimestamp = ptr.To(t.renewableUntil.Unix())
 		}
 		if len(t.apiEndpoints) > 0 {
-			sum.ApiEndpoints = ptr(slices.Clone(t.apiEndpoints))
+			sum.ApiEndpoints = ptr.To(slices.Clone(t.apiEndpoints))
 		}
 		if len(t.allowedIPs) > 0 {
-			sum.AllowedIPs = ptr(slices.Clone(t.allowedIPs))
+			sum.AllowedIPs = ptr.To(slices.Clone(t.allowedIPs))
 		}
 		list = append(list, sum)
 	}
-	return api.ListAccessTokens200JSONResponse{Tokens: &list, Error: &api.ErrorInfo{ErrorCode: ptr(int32(0))}}, nil
+	return api.ListAccessTokens200JSONResponse{Tokens: &list, Error: &api.ErrorInfo{ErrorCode: ptr.To(int32(0))}}, nil
 }
 
 func unixOrZero(t time.Time) int64 {
@@ -374,7 +376,7 @@ func (s *Server) parseType(w *api.TokenType) (typ int, asName bool, msg string) 
 // createFailure answers a refused create inside HTTP 200 (cvpysdk checks
 // error.errorCode; terraform PR #27 sees "Token name already present").
 func createFailure(code int32, msg string) api.CreateAccessTokenResponseObject {
-	return api.CreateAccessToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr(code), ErrorMessage: ptr(msg)}}
+	return api.CreateAccessToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr.To(code), ErrorMessage: ptr.To(msg)}}
 }
 
 func (s *Server) nameTaken(u *user, name string, except int64) bool {
@@ -401,7 +403,7 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 		return api.CreateAccessToken403JSONResponse(errorBody(codeAccessDenied, tokenCannotManage)), nil
 	}
 	owner := p.user
-	if uid := deref(b.UserId); uid != 0 && uid != owner.id {
+	if uid := ptr.Deref(b.UserId); uid != 0 && uid != owner.id {
 		if !owner.Admin {
 			return api.CreateAccessToken403JSONResponse(accessDenied), nil
 		}
@@ -421,21 +423,21 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 	if msg != "" {
 		return createFailure(codeInvalidTokenType, msg), nil
 	}
-	endpoints := deref(b.ApiEndpoints)
+	endpoints := ptr.Deref(b.ApiEndpoints)
 	if typ == typeCustom && len(endpoints) == 0 {
 		return createFailure(codeInvalidRequest, "apiEndpoints is mandatory for a CUSTOM token"), nil // seed 001
 	}
 	now := s.kit.Now()
 	t := &token{
 		id: s.nextTokenID, user: owner, name: name, typ: typ, typeAsName: asName,
-		allowedIPs: slices.Clone(deref(b.AllowedIPs)), created: now, access: randomToken(),
+		allowedIPs: slices.Clone(ptr.Deref(b.AllowedIPs)), created: now, access: randomToken(),
 	}
 	if typ == typeCustom {
 		t.apiEndpoints = slices.Clone(endpoints)
 	}
 	if renewableType(typ) {
 		until := now.Add(defaultRenewable)
-		if v := deref(b.RenewableUntilTimestamp); v != 0 {
+		if v := ptr.Deref(b.RenewableUntilTimestamp); v != 0 {
 			until = time.Unix(v, 0)
 		}
 		if !until.After(now) || until.After(now.Add(maxRenewable)) {
@@ -451,7 +453,7 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 			def, limit = defaultOneTouchExpiry, maxOneTouchExpiry
 		}
 		t.expires = now.Add(def)
-		if v := deref(b.TokenExpiryTimestamp); v != 0 {
+		if v := ptr.Deref(b.TokenExpiryTimestamp); v != 0 {
 			t.expires = time.Unix(v, 0)
 		}
 		if !t.expires.After(now) || t.expires.After(now.Add(limit)) {
@@ -462,20 +464,20 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 	s.tokens[t.id] = t
 	s.kit.Apply(OpCreateAccessToken)
 	info := &api.CreatedAccessToken{
-		Error:                &api.ErrorInfo{ErrorCode: ptr(int32(0)), ErrorMessage: ptr("")},
-		AccessTokenId:        ptr(t.id),
-		TokenName:            ptr(t.name),
-		UserId:               ptr(owner.id),
-		TokenExpiryTimestamp: ptr(t.expires.Unix()),
-		AccessToken:          ptr(t.access),
+		Error:                &api.ErrorInfo{ErrorCode: ptr.To(int32(0)), ErrorMessage: ptr.To("")},
+		AccessTokenId:        ptr.To(t.id),
+		TokenName:            ptr.To(t.name),
+		UserId:               ptr.To(owner.id),
+		TokenExpiryTimestamp: ptr.To(t.expires.Unix()),
+		AccessToken:          ptr.To(t.access),
 	}
 	if t.refresh != "" {
 		// MS_SCIM and OneTouch tokens come without these (cvpysdk docstring; A.1).
-		info.RefreshToken = ptr(t.refresh)
-		info.RefreshTokenExpiryTimestamp = ptr(t.refreshExpires.Unix())
-		info.RenewableUntilTimestamp = ptr(t.renewableUntil.Unix())
+		info.RefreshToken = ptr.To(t.refresh)
+		info.RefreshTokenExpiryTimestamp = ptr.To(t.refreshExpires.Unix())
+		info.RenewableUntilTimestamp = ptr.To(t.renewableUntil.Unix())
 	}
-	return api.CreateAccessToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr(int32(0)), ErrorMessage: ptr("")}, TokenInfo: info}, nil
+	return api.CreateAccessToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr.To(int32(0)), ErrorMessage: ptr.To("")}, TokenInfo: info}, nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -508,7 +510,7 @@ func (s *Server) managed(p principal, rawID string) (*token, bool) {
 }
 
 func updateFailure(code int32, msg string) api.UpdateAccessTokenResponseObject {
-	return api.UpdateAccessToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr(code), ErrorMessage: ptr(msg)}}
+	return api.UpdateAccessToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr.To(code), ErrorMessage: ptr.To(msg)}}
 }
 
 // UpdateAccessToken implements PUT /V4/AccessToken/{accessTokenId}.
@@ -531,7 +533,7 @@ func (h handlers) UpdateAccessToken(ctx context.Context, req api.UpdateAccessTok
 	if t == nil {
 		return updateFailure(codeTokenNotFound, "Access token not found"), nil // fake's wording
 	}
-	if v := deref(b.AccessTokenId); v != 0 && v != t.id {
+	if v := ptr.Deref(b.AccessTokenId); v != 0 && v != t.id {
 		return updateFailure(codeInvalidRequest, "accessTokenId does not match the path"), nil // fake's choice
 	}
 	next := *t
@@ -567,7 +569,7 @@ func (h handlers) UpdateAccessToken(ctx context.Context, req api.UpdateAccessTok
 		next.allowedIPs = slices.Clone(*b.AllowedIPs)
 	}
 	now := s.kit.Now()
-	if v := deref(b.RenewableUntilTimestamp); v != 0 {
+	if v := ptr.Deref(b.RenewableUntilTimestamp); v != 0 {
 		until := time.Unix(v, 0)
 		if !renewableType(next.typ) || !until.After(now) || until.After(t.created.Add(maxRenewable)) {
 			return updateFailure(codeInvalidTimestamp, "renewableUntilTimestamp is out of range for this token"), nil
@@ -575,7 +577,7 @@ func (h handlers) UpdateAccessToken(ctx context.Context, req api.UpdateAccessTok
 		next.renewableUntil = until
 		next.refreshExpires = minTime(next.expires.Add(refreshGrace), until)
 	}
-	if v := deref(b.TokenExpiryTimestamp); v != 0 {
+	if v := ptr.Deref(b.TokenExpiryTimestamp); v != 0 {
 		exp := time.Unix(v, 0)
 		limit := maxSCIMExpiry
 		if next.typ == typeOneTouch {
@@ -589,15 +591,15 @@ func (h handlers) UpdateAccessToken(ctx context.Context, req api.UpdateAccessTok
 	*t = next
 	s.kit.Apply(OpUpdateAccessToken)
 	info := &api.UpdatedAccessToken{
-		AccessTokenId:        ptr(t.id),
-		TokenName:            ptr(t.name),
+		AccessTokenId:        ptr.To(t.id),
+		TokenName:            ptr.To(t.name),
 		TokenType:            t.wireType(),
-		TokenExpiryTimestamp: ptr(t.expires.Unix()),
+		TokenExpiryTimestamp: ptr.To(t.expires.Unix()),
 	}
 	if renewableType(t.typ) {
-		info.RenewableUntilTimestamp = ptr(t.renewableUntil.Unix())
+		info.RenewableUntilTimestamp = ptr.To(t.renewableUntil.Unix())
 	}
-	return api.UpdateAccessToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr(int32(0)), ErrorMessage: ptr("")}, TokenInfo: info}, nil
+	return api.UpdateAccessToken200JSONResponse{Error: &api.ErrorInfo{ErrorCode: ptr.To(int32(0)), ErrorMessage: ptr.To("")}, TokenInfo: info}, nil
 }
 
 // DeleteAccessToken implements DELETE /V4/AccessToken/{accessTokenId}.
@@ -692,22 +694,22 @@ func (s *Server) renewAccessToken(b *api.RenewAccessTokenRequest) api.RenewAcces
 	t.refreshExpires = minTime(t.expires.Add(refreshGrace), t.renewableUntil)
 	s.kit.Apply(OpRenewAccessToken)
 	return api.RenewAccessToken200JSONResponse{
-		Error:                       &api.ErrorInfo{ErrorCode: ptr(int32(0)), ErrorMessage: ptr("")},
-		AccessTokenId:               ptr(t.id),
-		TokenName:                   ptr(t.name),
-		UserId:                      ptr(t.user.id),
+		Error:                       &api.ErrorInfo{ErrorCode: ptr.To(int32(0)), ErrorMessage: ptr.To("")},
+		AccessTokenId:               ptr.To(t.id),
+		TokenName:                   ptr.To(t.name),
+		UserId:                      ptr.To(t.user.id),
 		TokenType:                   t.wireType(),
-		TokenExpiryTimestamp:        ptr(t.expires.Unix()),
-		AccessToken:                 ptr(t.access),
-		RefreshToken:                ptr(t.refresh),
-		RefreshTokenExpiryTimestamp: ptr(t.refreshExpires.Unix()),
-		RenewableUntilTimestamp:     ptr(t.renewableUntil.Unix()),
+		TokenExpiryTimestamp:        ptr.To(t.expires.Unix()),
+		AccessToken:                 ptr.To(t.access),
+		RefreshToken:                ptr.To(t.refresh),
+		RefreshTokenExpiryTimestamp: ptr.To(t.refreshExpires.Unix()),
+		RenewableUntilTimestamp:     ptr.To(t.renewableUntil.Unix()),
 	}
 }
 
 // whoAmIUser is the user object of the token-check answers.
 func whoAmIUser(u *user) *api.WhoAmIUser {
-	return &api.WhoAmIUser{UserName: ptr(u.Name), UserId: ptr(u.id), UserGUID: ptr(u.guid)}
+	return &api.WhoAmIUser{UserName: ptr.To(u.Name), UserId: ptr.To(u.id), UserGUID: ptr.To(u.guid)}
 }
 
 // WhoAmI implements POST /WhoAmI, cvpysdk's token check (who_am_i): any

@@ -1,9 +1,7 @@
 package commvaulttest
 
 import (
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"slices"
 	"strings"
@@ -292,7 +290,7 @@ func (s *Server) AddUser(u User) int64 {
 	}
 	id := s.nextUserID
 	s.nextUserID++
-	s.users[key] = &user{User: u, id: id, guid: randomHex(16)}
+	s.users[key] = &user{User: u, id: id, guid: fakekit.RandomHex(16)}
 	return id
 }
 
@@ -453,24 +451,6 @@ func allowedMethods(path string) string {
 	return ""
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
-}
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return b
-}
-
-func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
-
 // randomToken returns an opaque token value (fake's choice of format: the
 // real access tokens' format is not documented).
-func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBytes(36)) }
+func randomToken() string { return base64.RawURLEncoding.EncodeToString(fakekit.RandomBytes(36)) }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/ptr"
+
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
@@ -134,12 +136,12 @@ func invalidGrant(message string) api.ExchangeAPIToken400JSONResponse {
 func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRequestObject) (api.ExchangeAPITokenResponseObject, error) {
 	s := h.s
 	b := req.Body
-	value := deref(b.ApiToken)
+	value := ptr.Deref(b.ApiToken)
 	if value == "" {
-		value = deref(b.RefreshToken) // deprecated body field, still accepted (seed 003)
+		value = ptr.Deref(b.RefreshToken) // deprecated body field, still accepted (seed 003)
 	}
 	if value == "" {
-		value = deref(req.Params.RefreshToken) // deprecated query parameter, still accepted (tcsp-authn index)
+		value = ptr.Deref(req.Params.RefreshToken) // deprecated query parameter, still accepted (tcsp-authn index)
 	}
 	if value == "" {
 		return api.ExchangeAPIToken400JSONResponse(cspError(http.StatusBadRequest, "invalid_request",
@@ -152,7 +154,7 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 				"invalid_request: allowed_resource_scope is not valid JSON: "+err.Error(), true)), nil // fake's choice
 		}
 	}
-	requested := dedupe(strings.Fields(deref(b.Scope)))
+	requested := dedupe(strings.Fields(ptr.Deref(b.Scope)))
 
 	s.mu.Lock()
 	now := s.kit.Now()
@@ -162,7 +164,7 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 		return invalidGrant("Invalid refresh token: " + value), nil
 	}
 	if t.Passcode != "" {
-		p := deref(b.Passcode)
+		p := ptr.Deref(b.Passcode)
 		if p == "" {
 			s.mu.Unlock()
 			return invalidGrant("Passcode is required for this MFA-protected API token"), nil // fake's wording
@@ -202,11 +204,11 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 	s.kit.Apply(opExchangeAPIToken)
 
 	return api.ExchangeAPIToken200JSONResponse{
-		AccessToken:  ptr(s.signJWT(claims)),
-		TokenType:    ptr("bearer"),
-		ExpiresIn:    ptr(int64(ttl / time.Second)),
-		Scope:        ptr(strings.Join(claims.Perms, " ")),
-		RefreshToken: ptr(value),
+		AccessToken:  ptr.To(s.signJWT(claims)),
+		TokenType:    ptr.To("bearer"),
+		ExpiresIn:    ptr.To(int64(ttl / time.Second)),
+		Scope:        ptr.To(strings.Join(claims.Perms, " ")),
+		RefreshToken: ptr.To(value),
 	}, nil
 }
 
@@ -254,7 +256,7 @@ func (h handlers) clientCredentials(ctx context.Context, op string, body *api.Cl
 		return api.ExchangeClientCredentials400JSONResponse(cspError(http.StatusBadRequest, "unsupported_grant_type",
 			"unsupported_grant_type: Unsupported grant type: "+grant, false)), nil // fake's wording
 	}
-	if org := deref(req.Body.OrgId); org != "" && org != app.OrgID {
+	if org := ptr.Deref(req.Body.OrgId); org != "" && org != app.OrgID {
 		return api.ExchangeClientCredentials400JSONResponse(cspError(http.StatusBadRequest, "invalid_request",
 			"invalid_request: OAuth app is not a member of organization "+org, false)), nil // fake's choice
 	}
@@ -271,10 +273,10 @@ func (h handlers) clientCredentials(ctx context.Context, op string, body *api.Cl
 	}
 	s.kit.Apply(op)
 	return api.ExchangeClientCredentials200JSONResponse{
-		AccessToken: ptr(s.signJWT(claims)),
-		TokenType:   ptr("bearer"),
-		ExpiresIn:   ptr(int64(ttl / time.Second)),
-		Scope:       ptr(strings.Join(claims.Perms, " ")),
+		AccessToken: ptr.To(s.signJWT(claims)),
+		TokenType:   ptr.To("bearer"),
+		ExpiresIn:   ptr.To(int64(ttl / time.Second)),
+		Scope:       ptr.To(strings.Join(claims.Perms, " ")),
 	}, nil
 }
 
@@ -298,20 +300,20 @@ func (h handlers) GetAPITokenDetails(_ context.Context, req api.GetAPITokenDetai
 	}
 	stamp := func(tm time.Time) *int64 {
 		if s.millis {
-			return ptr(tm.UnixMilli())
+			return ptr.To(tm.UnixMilli())
 		}
-		return ptr(tm.Unix())
+		return ptr.To(tm.Unix())
 	}
 	d := api.GetAPITokenDetails200JSONResponse{
-		TokenId:     ptr(t.id),
-		TokenName:   ptr(t.Name),
-		UserId:      ptr(t.UserID),
-		Username:    ptr(t.Username),
-		Acct:        ptr(t.Username), // fake's choice
-		OrgId:       ptr(t.OrgID),
-		Domain:      ptr(t.Domain),
-		Scope:       ptr(append([]string(nil), t.Scopes...)),
-		Deactivated: ptr(t.revoked),
+		TokenId:     ptr.To(t.id),
+		TokenName:   ptr.To(t.Name),
+		UserId:      ptr.To(t.UserID),
+		Username:    ptr.To(t.Username),
+		Acct:        ptr.To(t.Username), // fake's choice
+		OrgId:       ptr.To(t.OrgID),
+		Domain:      ptr.To(t.Domain),
+		Scope:       ptr.To(append([]string(nil), t.Scopes...)),
+		Deactivated: ptr.To(t.revoked),
 		CreatedAt:   stamp(t.createdAt),
 		ExpiresAt:   stamp(t.ExpiresAt),
 	}
@@ -326,9 +328,9 @@ func (h handlers) GetTokenPublicKey(_ context.Context, req api.GetTokenPublicKey
 	s := h.s
 	if req.Params.Format == nil {
 		return api.GetTokenPublicKey200JSONResponse{
-			Alg:    ptr("RS256"),
-			Issuer: ptr(s.Issuer()),
-			Value:  ptr(s.publicKeyPEM()),
+			Alg:    ptr.To("RS256"),
+			Issuer: ptr.To(s.Issuer()),
+			Value:  ptr.To(s.publicKeyPEM()),
 		}, nil
 	}
 	if *req.Params.Format != api.GetTokenPublicKeyParamsFormatJwks {

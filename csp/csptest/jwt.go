@@ -11,6 +11,8 @@ import (
 	"encoding/pem"
 	"math/big"
 
+	"github.com/tokenkit/tokenkit/internal/ptr"
+
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 )
 
@@ -71,12 +73,12 @@ func (s *Server) publicKeyPEM() string {
 func (s *Server) jwk() api.JsonWebKeyDto {
 	n, e := jwkNE(&s.key.PublicKey)
 	return api.JsonWebKeyDto{
-		Kty: ptr("RSA"),
-		Kid: ptr(s.kid),
-		Alg: ptr("RS256"),
-		Use: ptr("sig"),
-		N:   ptr(n),
-		E:   ptr(e),
+		Kty: ptr.To("RSA"),
+		Kid: ptr.To(s.kid),
+		Alg: ptr.To("RS256"),
+		Use: ptr.To("sig"),
+		N:   ptr.To(n),
+		E:   ptr.To(e),
 	}
 }
 

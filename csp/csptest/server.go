@@ -3,7 +3,6 @@ package csptest
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tokenkit/tokenkit/internal/ptr"
 
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
@@ -237,7 +238,7 @@ type apiToken struct {
 // the earlier token (fake's choice).
 func (s *Server) AddAPIToken(t APIToken) string {
 	if t.Value == "" {
-		t.Value = randomURLSafe(48) // 48 bytes -> 64 base64url characters
+		t.Value = fakekit.RandomURLSafe(48) // 48 bytes -> 64 base64url characters
 	}
 	t.Scopes = slices.Clone(t.Scopes)
 	if len(t.Scopes) == 0 {
@@ -355,42 +356,22 @@ func allowedMethods(path string) string {
 // (vmware/terraform-provider-nsxt#581); it is set only on API-token errors.
 func cspError(status int, code, message string, module bool) api.CspErrorResponse {
 	e := api.CspErrorResponse{
-		StatusCode: ptr(int32(status)),
-		ErrorCode:  ptr(code),
-		Message:    ptr(message),
-		RequestId:  ptr(randomHex(16)), // fake's choice of format
-		TraceId:    ptr(randomHex(8)),  // fake's choice of format
+		StatusCode: ptr.To(int32(status)),
+		ErrorCode:  ptr.To(code),
+		Message:    ptr.To(message),
+		RequestId:  ptr.To(fakekit.RandomHex(16)), // fake's choice of format
+		TraceId:    ptr.To(fakekit.RandomHex(8)),  // fake's choice of format
 	}
 	if module {
-		e.ModuleCode = ptr(int32(340))
+		e.ModuleCode = ptr.To(int32(340))
 	}
 	return e
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return b
-}
-
-func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
-
 // newUUID returns a random RFC 9562 version 4 UUID.
 func newUUID() string {
-	b := randomBytes(16)
+	b := fakekit.RandomBytes(16)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
-
-// randomURLSafe returns n random bytes as unpadded base64url text.
-func randomURLSafe(n int) string { return b64.EncodeToString(randomBytes(n)) }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/ptr"
+
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
 )
@@ -214,14 +216,14 @@ func (h handlers) GetAccessToken(ctx context.Context, req api.GetAccessTokenRequ
 				"The refresh token belongs to another user.")), nil
 		}
 		answer := api.GetAccessToken200JSONResponse{
-			AccessToken:     ptr(s.newAccessLocked(rt.username)),
-			ExpiresInMillis: ptr(s.accessTTL.Milliseconds()),
-			TokenType:       ptr("Bearer"),
-			RefreshToken:    ptr(value),
+			AccessToken:     ptr.To(s.newAccessLocked(rt.username)),
+			ExpiresInMillis: ptr.To(s.accessTTL.Milliseconds()),
+			TokenType:       ptr.To("Bearer"),
+			RefreshToken:    ptr.To(value),
 		}
 		if s.rotate {
 			rt.consumed = true
-			answer.RefreshToken = ptr(s.newRefreshLocked(rt.username))
+			answer.RefreshToken = ptr.To(s.newRefreshLocked(rt.username))
 		}
 		s.kit.Apply(opGetAccessToken)
 		return answer, nil
@@ -232,12 +234,12 @@ func (h handlers) GetAccessToken(ctx context.Context, req api.GetAccessTokenRequ
 			"Authentication is required: send Basic credentials, a Bearer token or a refresh token.")), nil // fake's wording
 	}
 	answer := api.GetAccessToken200JSONResponse{
-		AccessToken:     ptr(s.newAccessLocked(subject.Username)),
-		ExpiresInMillis: ptr(s.accessTTL.Milliseconds()),
-		TokenType:       ptr("Bearer"),
+		AccessToken:     ptr.To(s.newAccessLocked(subject.Username)),
+		ExpiresInMillis: ptr.To(s.accessTTL.Milliseconds()),
+		TokenType:       ptr.To("Bearer"),
 	}
 	if s.issueRefresh {
-		answer.RefreshToken = ptr(s.newRefreshLocked(subject.Username))
+		answer.RefreshToken = ptr.To(s.newRefreshLocked(subject.Username))
 	}
 	s.kit.Apply(opGetAccessToken)
 	return answer, nil
@@ -278,21 +280,21 @@ func (h handlers) GetCurrentUser(ctx context.Context, req api.GetCurrentUserRequ
 		}
 	}
 	info := api.GetCurrentUser200JSONResponse{
-		Email:    ptr(u.Email),
-		LastName: ptr(u.LastName),
-		Locale:   ptr(u.Locale),
+		Email:    ptr.To(u.Email),
+		LastName: ptr.To(u.LastName),
+		Locale:   ptr.To(u.Locale),
 		Links: &[]api.Link{{
-			Href:      ptr(base + pathGetCurrentUser),
-			Rel:       ptr("self"),
-			Method:    ptr(http.MethodGet),
-			MediaType: ptr("application/json"),
+			Href:      ptr.To(base + pathGetCurrentUser),
+			Rel:       ptr.To("self"),
+			Method:    ptr.To(http.MethodGet),
+			MediaType: ptr.To("application/json"),
 		}},
 	}
 	if u.FirstName != "" {
-		info.FirstName = ptr(u.FirstName)
+		info.FirstName = ptr.To(u.FirstName)
 	}
 	if u.MiddleName != "" {
-		info.MiddleName = ptr(u.MiddleName)
+		info.MiddleName = ptr.To(u.MiddleName)
 	}
 	if len(attrs) > 0 {
 		found := map[string]any{}
@@ -308,7 +310,7 @@ func (h handlers) GetCurrentUser(ctx context.Context, req api.GetCurrentUserRequ
 	if p.IncludeGroupMembership != nil && *p.IncludeGroupMembership {
 		groups := make([]api.Group, 0, len(u.Groups))
 		for _, g := range u.Groups {
-			groups = append(groups, api.Group{Id: ptr(g.ID), DisplayName: ptr(g.DisplayName)})
+			groups = append(groups, api.Group{Id: ptr.To(g.ID), DisplayName: ptr.To(g.DisplayName)})
 		}
 		info.MembershipGroupsList = &groups
 	}
@@ -320,7 +322,7 @@ func (h handlers) GetCurrentUser(ctx context.Context, req api.GetCurrentUserRequ
 		info.IdcsappRoles = &roles
 	}
 	if p.IncludeRealmUserGUID != nil && *p.IncludeRealmUserGUID {
-		info.RealmUserGUID = ptr(u.RealmUserGUID)
+		info.RealmUserGUID = ptr.To(u.RealmUserGUID)
 	}
 	return info, nil
 }

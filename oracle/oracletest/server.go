@@ -1,9 +1,7 @@
 package oracletest
 
 import (
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/http"
@@ -12,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tokenkit/tokenkit/internal/ptr"
 
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
@@ -246,7 +246,7 @@ func (s *Server) AddUser(u User) {
 		u.Locale = "en"
 	}
 	if u.RealmUserGUID == "" {
-		u.RealmUserGUID = randomHex(16)
+		u.RealmUserGUID = fakekit.RandomHex(16)
 	}
 	u.Groups = slices.Clone(u.Groups)
 	u.AppRoles = slices.Clone(u.AppRoles)
@@ -425,11 +425,11 @@ const problemBase = "https://www.rfc-editor.org/rfc/rfc9110#status."
 // exceptionDetail builds an ExceptionDetail with Oracle's member names.
 func exceptionDetail(status int, code, detail string, nested ...api.ExceptionDetail) api.ExceptionDetail {
 	d := api.ExceptionDetail{
-		Type:       ptr(fmt.Sprintf("%s%d", problemBase, status)),
-		Title:      ptr(http.StatusText(status)),
-		Status:     ptr(float32(status)),
-		Detail:     ptr(detail),
-		OErrorCode: ptr(code),
+		Type:       ptr.To(fmt.Sprintf("%s%d", problemBase, status)),
+		Title:      ptr.To(http.StatusText(status)),
+		Status:     ptr.To(float32(status)),
+		Detail:     ptr.To(detail),
+		OErrorCode: ptr.To(code),
 	}
 	if len(nested) > 0 {
 		d.OErrorDetails = &nested
@@ -439,9 +439,9 @@ func exceptionDetail(status int, code, detail string, nested ...api.ExceptionDet
 
 // nestedDetail builds one entry of o:errorDetails.
 func nestedDetail(code, title, detail, path string) api.ExceptionDetail {
-	d := api.ExceptionDetail{Title: ptr(title), Detail: ptr(detail), OErrorCode: ptr(code)}
+	d := api.ExceptionDetail{Title: ptr.To(title), Detail: ptr.To(detail), OErrorCode: ptr.To(code)}
 	if path != "" {
-		d.OErrorPath = ptr(path)
+		d.OErrorPath = ptr.To(path)
 	}
 	return d
 }
@@ -449,23 +449,13 @@ func nestedDetail(code, title, detail, path string) api.ExceptionDetail {
 // errorResponse builds the other error shape of /system/api/v1.
 func errorResponse(status int, code, message string) api.ErrorResponse {
 	return api.ErrorResponse{
-		ErrorCode:      ptr(code),
-		ErrorMessage:   ptr(message),
-		HttpMessage:    ptr(http.StatusText(status)),
-		HttpStatusCode: ptr(int32(status)),
+		ErrorCode:      ptr.To(code),
+		ErrorMessage:   ptr.To(message),
+		HttpMessage:    ptr.To(http.StatusText(status)),
+		HttpStatusCode: ptr.To(int32(status)),
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return b
-}
-
-func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
-
 // randomToken returns an opaque 256-bit token (fake's choice: OCM's real
 // tokens are IDCS-issued and their format is not part of the API).
-func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBytes(32)) }
+func randomToken() string { return base64.RawURLEncoding.EncodeToString(fakekit.RandomBytes(32)) }

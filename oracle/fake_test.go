@@ -175,7 +175,7 @@ func TestSourceRotatesThenFallsBackToPassword(t *testing.T) {
 	clock := newClock()
 	fake, c := newFake(t, tokenkit.WithClock(clock.Now))
 	fake.SetClock(clock.Now)
-	fake.SetAccessTokenLifetime(time.Hour)
+	fake.SetAccessTokenTTL(time.Hour)
 	fake.AddUser(ada)
 	initial := fake.IssueRefreshToken("ada")
 
@@ -316,7 +316,7 @@ func TestRefresherWithoutCredentialsAndRenewal(t *testing.T) {
 	clock := newClock()
 	fake, c := newFake(t, tokenkit.WithClock(clock.Now))
 	fake.SetClock(clock.Now)
-	fake.SetAccessTokenLifetime(time.Hour)
+	fake.SetAccessTokenTTL(time.Hour)
 	fake.AddUser(ada)
 	ctx := context.Background()
 
@@ -569,7 +569,7 @@ func TestSourceFromPersistedToken(t *testing.T) {
 	clock := newClock()
 	fake, c := newFake(t, tokenkit.WithClock(clock.Now))
 	fake.SetClock(clock.Now)
-	fake.SetAccessTokenLifetime(time.Hour)
+	fake.SetAccessTokenTTL(time.Hour)
 	fake.AddUser(ada)
 	saved, err := c.ExchangePassword(context.Background(), adaCred)
 	if err != nil {

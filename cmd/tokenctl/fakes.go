@@ -201,7 +201,7 @@ func startFakes(s seed, clock func() time.Time) *fakeSet {
 		f.commvault.SetAccessTokenTTL(d)
 	}
 	if d := time.Duration(s.Lifetimes.OracleAccessToken); d > 0 {
-		f.oracle.SetAccessTokenLifetime(d)
+		f.oracle.SetAccessTokenTTL(d)
 	}
 	if d := time.Duration(s.Lifetimes.OracleRefreshToken); d > 0 {
 		f.oracle.SetRefreshTokenLifetime(d)

@@ -468,7 +468,7 @@ func (s *suite) oracle() *vendor {
 	const name = "oracle"
 	rng := s.setupRand(name)
 	f := oracletest.NewServer()
-	f.SetAccessTokenLifetime(3 * time.Second)
+	f.SetAccessTokenTTL(3 * time.Second)
 	route := func(method, path string, _ []byte) string {
 		switch {
 		case strings.HasSuffix(path, "/system/api/v1/security/token"):

@@ -137,7 +137,7 @@ func Run(t *testing.T, sc Scenario) Result {
 	case "oracle":
 		f := oracletest.New(t)
 		f.AddUser(oracletest.User{Username: user, Password: password})
-		f.SetAccessTokenLifetime(sc.Lifetime)
+		f.SetAccessTokenTTL(sc.Lifetime)
 		f.SetRotation(true)
 		url = f.URL()
 		count = func() Result { return Result{Exchanges: f.Applied("GetAccessToken")} }

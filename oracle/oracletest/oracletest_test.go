@@ -235,7 +235,7 @@ func TestLifetimesOnTheClock(t *testing.T) {
 	srv := oracletest.New(t)
 	srv.SetClock(c.Now)
 	srv.AddUser(oracletest.User{Username: "ada", Password: "pw-1"})
-	srv.SetAccessTokenLifetime(1500*time.Millisecond + 400*time.Microsecond)
+	srv.SetAccessTokenTTL(1500*time.Millisecond + 400*time.Microsecond)
 	srv.SetRefreshTokenLifetime(time.Hour)
 	a := signIn(t, srv, "ada", "pw-1")
 	if a.json["expiresInMillis"] != float64(1500) {
@@ -257,11 +257,11 @@ func TestLifetimesOnTheClock(t *testing.T) {
 	if srv.RefreshTokenActive(rt) {
 		t.Fatal("refresh token past its lifetime")
 	}
-	srv.SetAccessTokenLifetime(0)
+	srv.SetAccessTokenTTL(0)
 	if a := signIn(t, srv, "ada", "pw-1"); a.json["expiresInMillis"] != float64(1) {
 		t.Fatalf("minimum lifetime: %v", a.json["expiresInMillis"])
 	}
-	srv.SetAccessTokenLifetime(time.Hour)
+	srv.SetAccessTokenTTL(time.Hour)
 	srv.SetClock(nil) // back to time.Now
 	if a := signIn(t, srv, "ada", "pw-1"); !srv.AccessTokenActive(a.str("accessToken")) {
 		t.Fatal("token on the real clock")

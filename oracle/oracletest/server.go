@@ -34,7 +34,7 @@ const (
 )
 
 // DefaultAccessTokenLifetime is the lifetime of the access tokens the fake
-// issues unless SetAccessTokenLifetime changes it: 1209600000 ms, the
+// issues unless SetAccessTokenTTL changes it: 1209600000 ms, the
 // expiresInMillis of Oracle's own example (14 days).
 const DefaultAccessTokenLifetime = 1209600000 * time.Millisecond
 
@@ -149,10 +149,10 @@ func (s *Server) SetPublicURL(base string) {
 	s.public = strings.TrimSuffix(base, "/")
 }
 
-// SetAccessTokenLifetime sets the lifetime of the access tokens issued from
+// SetAccessTokenTTL sets the lifetime of the access tokens issued from
 // now on (expiresInMillis), truncated to whole milliseconds. The default is
 // DefaultAccessTokenLifetime. A d below one millisecond is treated as one.
-func (s *Server) SetAccessTokenLifetime(d time.Duration) {
+func (s *Server) SetAccessTokenTTL(d time.Duration) {
 	d = max(d.Truncate(time.Millisecond), time.Millisecond)
 	s.mu.Lock()
 	defer s.mu.Unlock()

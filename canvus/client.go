@@ -60,7 +60,7 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	if u.Path == "" {
 		u.Path = APIPath
 	}
-	s, err := httpx.Apply(opts)
+	s, err := httpx.Apply(vendor, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +104,13 @@ func vendorSettings(s *config.Settings) vendorOptions {
 // lifetime, or shorter. LoginToken.Expiry and the refresh of a LoginSource
 // follow it.
 func WithSessionLifetime(d time.Duration) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithSessionLifetime", func(s *config.Settings) {
 		if d <= 0 {
 			s.Fail(httpx.OptionError(vendor, "session lifetime must be positive, got %s", d))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.sessionLifetime = d })
-	}
+	})
 }
 
 // WithTimeZone sets the zone in which timestamps without a zone are read,
@@ -119,13 +119,13 @@ func WithSessionLifetime(d time.Duration) tokenkit.Option {
 // user timestamp in UTC ("Z"). Pass time.Local, or the server's zone, if your
 // server writes local time. Timestamps that carry a zone keep it.
 func WithTimeZone(loc *time.Location) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithTimeZone", func(s *config.Settings) {
 		if loc == nil {
 			s.Fail(httpx.OptionError(vendor, "nil time zone"))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.loc = loc })
-	}
+	})
 }
 
 // WithMaxFrameBytes bounds one line of a subscription stream (default
@@ -133,20 +133,20 @@ func WithTimeZone(loc *time.Location) tokenkit.Option {
 // matching tokenkit.ErrInvalidResponse instead of growing without bound.
 // tokenkit.WithMaxResponseBytes does not apply to streams.
 func WithMaxFrameBytes(n int) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithMaxFrameBytes", func(s *config.Settings) {
 		if n <= 0 {
 			s.Fail(httpx.OptionError(vendor, "max frame size must be positive, got %d", n))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.maxFrame = n })
-	}
+	})
 }
 
 // WithBareSubscribe sends a subscription as "?subscribe", as the vendor docs
 // write it, instead of the default "?subscribe=true" that every public client
 // sends. Which one a server accepts is not documented.
 func WithBareSubscribe() tokenkit.Option {
-	return func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.bareSubscribe = true }) }
+	return tokenkit.NewVendorOption(vendor, "WithBareSubscribe", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.bareSubscribe = true }) })
 }
 
 // WithStreamIdleTimeout ends a subscription with an error when nothing, not
@@ -156,13 +156,13 @@ func WithBareSubscribe() tokenkit.Option {
 // idle timeout). A few keep-alive intervals, such as one minute, is a good
 // value.
 func WithStreamIdleTimeout(d time.Duration) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithStreamIdleTimeout", func(s *config.Settings) {
 		if d < 0 {
 			s.Fail(httpx.OptionError(vendor, "negative stream idle timeout %s", d))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.idleTimeout = d })
-	}
+	})
 }
 
 // ErrorResponse is Canvus's error body: {"msg": …}, or {"message": …} in

@@ -12,6 +12,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/canvus"
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
+	"github.com/tokenkit/tokenkit/csp"
 )
 
 func TestTokenLifecycleAgainstFake(t *testing.T) {
@@ -609,13 +610,14 @@ func TestInvalidInputNeverSends(t *testing.T) {
 func TestNewRejectsBadOptions(t *testing.T) {
 	t.Parallel()
 	for name, opts := range map[string][]tokenkit.Option{
-		"session":   {canvus.WithSessionLifetime(0)},
-		"zone":      {canvus.WithTimeZone(nil)},
-		"frame":     {canvus.WithMaxFrameBytes(0)},
-		"idle":      {canvus.WithStreamIdleTimeout(-1)},
-		"clock":     {tokenkit.WithClock(nil)},
-		"nil":       {nil},
-		"retry max": {tokenkit.WithRetryMax(-1)},
+		"session":    {canvus.WithSessionLifetime(0)},
+		"zone":       {canvus.WithTimeZone(nil)},
+		"frame":      {canvus.WithMaxFrameBytes(0)},
+		"idle":       {canvus.WithStreamIdleTimeout(-1)},
+		"clock":      {tokenkit.WithClock(nil)},
+		"zero":       {tokenkit.Option{}},
+		"csp option": {csp.WithVerification()},
+		"retry max":  {tokenkit.WithRetryMax(-1)},
 	} {
 		if _, err := canvus.New(host, opts...); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("%s: %v", name, err)

@@ -45,7 +45,7 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := httpx.Apply(opts)
+	s, err := httpx.Apply(vendor, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -154,14 +154,14 @@ func vendorSettings(s *config.Settings) vendorOptions {
 // carried by the tokens the client returns (their SetAuthHeader sends it too).
 // It is required.
 func WithAPIKey(key tokenkit.Secret) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithAPIKey", func(s *config.Settings) {
 		k := key.Reveal()
 		if strings.TrimSpace(k) == "" || strings.ContainsAny(k, "\r\n\x00") {
 			s.Fail(httpx.OptionError(vendor, "WithAPIKey: empty API key or one with control characters"))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.apiKey = key })
-	}
+	})
 }
 
 // WithPath moves one operation to another path under the base URL, for
@@ -171,7 +171,7 @@ func WithAPIKey(key tokenkit.Secret) tokenkit.Option {
 // be reached without forking this package. path must start with "/" and have
 // no query, fragment or dot segment. The method stays the operation's.
 func WithPath(op Operation, path string) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithPath", func(s *config.Settings) {
 		if _, ok := endpoints[op]; !ok {
 			s.Fail(httpx.OptionError(vendor, "WithPath: unknown operation %q", string(op)))
 			return
@@ -188,7 +188,7 @@ func WithPath(op Operation, path string) tokenkit.Option {
 			paths[op] = path
 			v.paths = paths
 		})
-	}
+	})
 }
 
 func validPath(p string) bool {
@@ -210,13 +210,13 @@ func validPath(p string) bool {
 // is used by this client's calls and by SetAuthHeader of the tokens it
 // returns.
 func WithAuthScheme(a AuthScheme) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithAuthScheme", func(s *config.Settings) {
 		if err := a.validate(); err != nil {
 			s.Fail(httpx.OptionError(vendor, "WithAuthScheme: %s", err.Error()))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.scheme = a })
-	}
+	})
 }
 
 // editor sets the static parts of every request of op: the API key and, if

@@ -436,7 +436,7 @@ func TestNewValidation(t *testing.T) {
 		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "Bad Header"})}},
 		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "X-Api-Key"})}},
 		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "Authorization", Prefix: "Bearer\r\n"})}},
-		{host, []tokenkit.Option{key, nil}},
+		{host, []tokenkit.Option{key, {}}},
 	} {
 		if _, err := cgscan.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("New(%q, %d options): got %v, want ErrConfig", tc.base, len(tc.opts), err)

@@ -42,7 +42,7 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := httpx.Apply(opts)
+	s, err := httpx.Apply(vendor, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -116,13 +116,13 @@ type vendorOptions struct {
 // PresentBearer. The public documentation disagrees on which one a server
 // accepts (openapi/commvault.yaml, x-unverified); both are in use.
 func WithPresentation(p Presentation) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithPresentation", func(s *config.Settings) {
 		if p != PresentAuthtoken && p != PresentBearer {
 			s.Fail(httpx.OptionError(vendor, "WithPresentation: want PresentAuthtoken or PresentBearer"))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.presentation = p })
-	}
+	})
 }
 
 // WithRenewPresentation sets which header carries the current access token
@@ -131,13 +131,13 @@ func WithPresentation(p Presentation) tokenkit.Option {
 // documentation page shows) or PresentNone (as Commvault's MCP server does).
 // The body carries the token in every case.
 func WithRenewPresentation(p Presentation) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithRenewPresentation", func(s *config.Settings) {
 		if p < PresentAuthtoken || p > PresentNone {
 			s.Fail(httpx.OptionError(vendor, "WithRenewPresentation: unknown Presentation"))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.renewPresentation = p })
-	}
+	})
 }
 
 // WithTokenTypeNames sends tokenType as the enum name the OpenAPI page lists
@@ -145,7 +145,7 @@ func WithRenewPresentation(p Presentation) tokenkit.Option {
 // Commvault's Python SDK sends (the default). Which form a server accepts is
 // undocumented. Answers are decoded in either form whatever this option says.
 func WithTokenTypeNames() tokenkit.Option {
-	return func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.typeNames = true }) }
+	return tokenkit.NewVendorOption(vendor, "WithTokenTypeNames", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.typeNames = true }) })
 }
 
 // run sends one operation and returns its 2xx answer. When auth is a

@@ -17,7 +17,9 @@ import (
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault"
+	"github.com/tokenkit/tokenkit/csp"
 	"github.com/tokenkit/tokenkit/internal/wiretest"
+	"github.com/tokenkit/tokenkit/oracle"
 )
 
 const host = "https://cv.test/commandcenter/api"
@@ -646,7 +648,8 @@ func TestNewValidation(t *testing.T) {
 		{host, []tokenkit.Option{commvault.WithPresentation(commvault.PresentNone)}},
 		{host, []tokenkit.Option{commvault.WithRenewPresentation(commvault.Presentation(7))}},
 		{host, []tokenkit.Option{tokenkit.WithClock(nil)}},
-		{host, []tokenkit.Option{nil}},
+		{host, []tokenkit.Option{{}}},
+		{host, []tokenkit.Option{csp.WithVerification(), oracle.WithRefreshTokenRotation(false)}},
 	} {
 		if _, err := commvault.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("New(%q): got %v, want ErrConfig", tc.base, err)

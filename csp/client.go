@@ -48,7 +48,7 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := httpx.Apply(opts)
+	s, err := httpx.Apply(vendor, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -123,13 +123,13 @@ const DefaultClockSkew = 10 * time.Second
 // WithPresentation sets how access tokens from this client present
 // themselves in SetAuthHeader (default Bearer).
 func WithPresentation(p Presentation) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithPresentation", func(s *config.Settings) {
 		if p < Bearer || p > Both {
 			s.Fail(httpx.OptionError(vendor, "unknown Presentation"))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.presentation = p })
-	}
+	})
 }
 
 // WithClientCredentialsPath overrides the path of the client-credentials
@@ -138,13 +138,13 @@ func WithPresentation(p Presentation) tokenkit.Option {
 // terraform-provider-vmc and kubeapps use /csp/gateway/am/api/auth/token, and
 // no public document says which one is canonical.
 func WithClientCredentialsPath(path string) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithClientCredentialsPath", func(s *config.Settings) {
 		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") {
 			s.Fail(httpx.OptionError(vendor, "client-credentials path must start with / and have no query"))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.ccPath = path })
-	}
+	})
 }
 
 // WithVerification makes every exchange check the access token as Verify
@@ -152,31 +152,31 @@ func WithClientCredentialsPath(path string) tokenkit.Option {
 // with the clock-skew allowance; no issuer or audience check) before
 // returning it.
 func WithVerification() tokenkit.Option {
-	return func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.verify = true }) }
+	return tokenkit.NewVendorOption(vendor, "WithVerification", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.verify = true }) })
 }
 
 // WithClockSkew sets the allowance used when checking exp, nbf and iat
 // (default DefaultClockSkew).
 func WithClockSkew(d time.Duration) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithClockSkew", func(s *config.Settings) {
 		if d < 0 {
 			s.Fail(httpx.OptionError(vendor, "negative clock skew"))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.skew = d })
-	}
+	})
 }
 
 // WithDetailsTimeUnit fixes the unit APITokenDetails reads its timestamps
 // in (default AutoUnit).
 func WithDetailsTimeUnit(u DetailsTimeUnit) tokenkit.Option {
-	return func(s *config.Settings) {
+	return tokenkit.NewVendorOption(vendor, "WithDetailsTimeUnit", func(s *config.Settings) {
 		if u < AutoUnit || u > Milliseconds {
 			s.Fail(httpx.OptionError(vendor, "unknown DetailsTimeUnit"))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.detailsUnit = u })
-	}
+	})
 }
 
 // ErrorResponse is CSP's error body (CspErrorResponse). It is the cause of the

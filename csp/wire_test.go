@@ -14,6 +14,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/commvault"
 	"github.com/tokenkit/tokenkit/csp"
 	"github.com/tokenkit/tokenkit/internal/wiretest"
 )
@@ -222,7 +223,8 @@ func TestNewValidation(t *testing.T) {
 		{"ftp://csp.test", nil},
 		{"https://user:pw@csp.test", nil},
 		{"https://csp.test?x=1", nil},
-		{host, []tokenkit.Option{nil}},
+		{host, []tokenkit.Option{{}}},
+		{host, []tokenkit.Option{commvault.WithTokenTypeNames()}},
 		{host, []tokenkit.Option{csp.WithClientCredentialsPath("no-slash")}},
 		{host, []tokenkit.Option{csp.WithClockSkew(-time.Second)}},
 		{host, []tokenkit.Option{csp.WithPresentation(csp.Presentation(9))}},

@@ -41,7 +41,7 @@ func New(instance string, opts ...tokenkit.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := httpx.Apply(opts)
+	s, err := httpx.Apply(vendor, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ type vendorOptions struct {
 // valid; the refresh-token exchange is then retried like a GET, as the
 // password and access-token exchanges always are.
 func WithRefreshTokenRotation(on bool) tokenkit.Option {
-	return func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.noRotation = !on }) }
+	return tokenkit.NewVendorOption(vendor, "WithRefreshTokenRotation", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.noRotation = !on }) })
 }
 
 // op builds one call's operation descriptor.

@@ -13,6 +13,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/canvus"
 	"github.com/tokenkit/tokenkit/internal/wiretest"
 	"github.com/tokenkit/tokenkit/oracle"
 )
@@ -365,7 +366,8 @@ func TestInputValidation(t *testing.T) {
 		{"ocm.test", nil},
 		{"http://ocm.test", nil},
 		{"https://user:pw@ocm.test", nil},
-		{host, []tokenkit.Option{nil}},
+		{host, []tokenkit.Option{{}}},
+		{host, []tokenkit.Option{canvus.WithBareSubscribe()}},
 		{host, []tokenkit.Option{tokenkit.WithClock(nil)}},
 		{host, []tokenkit.Option{tokenkit.WithRetryMax(-1)}},
 	} {

@@ -35,15 +35,12 @@ type Client struct {
 	resendObs      tokenkit.Observer // obs and the logger's, for resends
 }
 
-// Apply applies opts over the defaults and reports invalid ones.
-func Apply(opts []tokenkit.Option) (*config.Settings, error) {
+// Apply applies opts over the defaults for a client of vendor and reports
+// invalid ones, and options of another vendor's package.
+func Apply(vendor string, opts []tokenkit.Option) (*config.Settings, error) {
 	s := config.Defaults()
-	for i, o := range opts {
-		if o == nil {
-			s.Fail(fmt.Errorf("%w: option %d is nil", tokenkit.ErrConfig, i))
-			continue
-		}
-		o(s)
+	for _, o := range opts {
+		o.ApplyTo(vendor, s)
 	}
 	return s, s.Err()
 }

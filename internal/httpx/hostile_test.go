@@ -117,7 +117,7 @@ func TestHostileAnswers(t *testing.T) {
 			if tc.timeout > 0 {
 				opts = append(opts, tokenkit.WithAttemptTimeout(tc.timeout))
 			}
-			s, err := httpx.Apply(opts)
+			s, err := httpx.Apply("test", opts)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -43,7 +43,7 @@ func decodeTestError(body []byte, _ http.Header, e *tokenkit.Error) {
 func newClient(t *testing.T, opts ...tokenkit.Option) *httpx.Client {
 	t.Helper()
 	all := append([]tokenkit.Option{tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond)}, opts...)
-	s, err := httpx.Apply(all)
+	s, err := httpx.Apply("test", all)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -142,12 +142,13 @@ func TestApplyRejectsInvalidOptions(t *testing.T) {
 		{"negative max retry after", tokenkit.WithMaxRetryAfter(-time.Second)},
 		{"zero max response bytes", tokenkit.WithMaxResponseBytes(0)},
 		{"nil clock", tokenkit.WithClock(nil)},
-		{"nil option", nil},
+		{"zero option", tokenkit.Option{}},
+		{"another vendor's option", tokenkit.NewVendorOption("csp", "WithVerification", func(*config.Settings) {})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := httpx.Apply([]tokenkit.Option{tokenkit.WithRetryMax(1), tt.opt})
+			_, err := httpx.Apply("test", []tokenkit.Option{tokenkit.WithRetryMax(1), tt.opt})
 			if !errors.Is(err, tokenkit.ErrConfig) {
 				t.Fatalf("Apply error = %v, want ErrConfig", err)
 			}
@@ -157,7 +158,7 @@ func TestApplyRejectsInvalidOptions(t *testing.T) {
 
 func TestApplyDefaultsAndValues(t *testing.T) {
 	t.Parallel()
-	s, err := httpx.Apply(nil)
+	s, err := httpx.Apply("test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestApplyDefaultsAndValues(t *testing.T) {
 		t.Fatalf("defaults = %+v", s)
 	}
 	hc := &http.Client{}
-	s, err = httpx.Apply([]tokenkit.Option{
+	s, err = httpx.Apply("test", []tokenkit.Option{
 		tokenkit.WithHTTPClient(hc),
 		tokenkit.WithRetryMax(0),
 		tokenkit.WithRetryWait(time.Millisecond, time.Second),
@@ -422,7 +423,7 @@ func TestBackoffPastDeadlineReturnsLastAnswer(t *testing.T) {
 		_, _ = w.Write([]byte(`{"message":"upstream down"}`))
 	}))
 	defer srv.Close()
-	s, err := httpx.Apply([]tokenkit.Option{tokenkit.WithRetryWait(time.Hour, time.Hour)})
+	s, err := httpx.Apply("test", []tokenkit.Option{tokenkit.WithRetryWait(time.Hour, time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +460,7 @@ func TestStreamOutlivesAttemptTimeout(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	s, err := httpx.Apply([]tokenkit.Option{tokenkit.WithAttemptTimeout(100 * time.Millisecond), tokenkit.WithRetryMax(0)})
+	s, err := httpx.Apply("test", []tokenkit.Option{tokenkit.WithAttemptTimeout(100 * time.Millisecond), tokenkit.WithRetryMax(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -516,7 +517,7 @@ func TestReauthOn401(t *testing.T) {
 				_, _ = w.Write([]byte(`{}`))
 			}))
 			defer srv.Close()
-			s, _ := httpx.Apply([]tokenkit.Option{tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond), tokenkit.WithRetryMax(tc.retryMax)})
+			s, _ := httpx.Apply("test", []tokenkit.Option{tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond), tokenkit.WithRetryMax(tc.retryMax)})
 			c := httpx.New("test", s, nil)
 			n := 0
 			src := tokenkit.NewSource(func(context.Context) (tokenkit.Token, error) {
@@ -544,7 +545,7 @@ func TestReauthOn401(t *testing.T) {
 
 func TestWithClock(t *testing.T) {
 	t.Parallel()
-	if _, err := httpx.Apply([]tokenkit.Option{tokenkit.WithClock(nil)}); !errors.Is(err, tokenkit.ErrConfig) {
+	if _, err := httpx.Apply("test", []tokenkit.Option{tokenkit.WithClock(nil)}); !errors.Is(err, tokenkit.ErrConfig) {
 		t.Fatalf("nil clock: %v", err)
 	}
 	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -561,7 +562,7 @@ func TestSourceConfig(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	logger := slog.New(slog.DiscardHandler)
-	s, err := httpx.Apply([]tokenkit.Option{tokenkit.WithClock(func() time.Time { return t0 }), tokenkit.WithLogger(logger)})
+	s, err := httpx.Apply("test", []tokenkit.Option{tokenkit.WithClock(func() time.Time { return t0 }), tokenkit.WithLogger(logger)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -577,7 +578,7 @@ func TestSourceConfig(t *testing.T) {
 		t.Fatalf("the user's config must win: %+v", sc)
 	}
 
-	plain, _ := httpx.Apply(nil)
+	plain, _ := httpx.Apply("test", nil)
 	if sc := httpx.SourceConfig(plain, nil); sc.Clock != nil || sc.Logger != nil {
 		t.Fatalf("no clock or logger set: %+v", sc)
 	}

@@ -96,7 +96,7 @@ func TestSourceConfigCarriesObserver(t *testing.T) {
 	if sc.Observer != tokenkit.Observer(own) || sc.Name != "mine" {
 		t.Errorf("a SourceConfig's own observer and name were replaced: %+v", sc)
 	}
-	if _, err := httpx.Apply([]tokenkit.Option{tokenkit.WithObserver(nil)}); err == nil {
+	if _, err := httpx.Apply("test", []tokenkit.Option{tokenkit.WithObserver(nil)}); err == nil {
 		t.Error("WithObserver(nil) accepted")
 	}
 }

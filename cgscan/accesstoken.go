@@ -184,8 +184,10 @@ func (i *AccessTokenIssuer) Issue(ctx context.Context, req tokenkit.IssueRequest
 	return httpx.AsToken(i.Client.GenerateAccessToken(ctx, i.Session))
 }
 
-// CurrentAccessToken is the id AccessTokenRevoker.Revoke accepts besides "":
-// the API revokes only the user's current access token.
+// CurrentAccessToken is the id AccessTokenRevoker.Revoke accepts besides "",
+// and the TokenID of every AccessToken: the API revokes only the user's
+// current access token. Code written against the tokenkit interfaces reads
+// it with tokenkit.IDOf and need not name it.
 const CurrentAccessToken = "current"
 
 // AccessTokenRevoker is a tokenkit.Revoker: it revokes the current access

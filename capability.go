@@ -146,11 +146,11 @@ type Fields uint8
 
 // The TokenInfo fields a vendor may report (ID always is).
 const (
-	FieldName Fields = 1 << iota
-	FieldCreatedAt
-	FieldExpiresAt
-	FieldLastUsedAt
-	FieldScopes
+	FieldName       Fields = 1 << iota // TokenInfo.Name
+	FieldCreatedAt                     // TokenInfo.CreatedAt
+	FieldExpiresAt                     // TokenInfo.ExpiresAt (zero: never expires)
+	FieldLastUsedAt                    // TokenInfo.LastUsedAt (zero: never used)
+	FieldScopes                        // TokenInfo.Scopes (empty: not limited)
 )
 
 // Has reports whether f holds every field of g.

@@ -160,8 +160,9 @@ func (i AccessTokenInfo) TokenInfo() tokenkit.TokenInfo {
 // (Canvus has no /users/me). A nil error means tok works (the result's
 // Subject is the user id); a refused token is an error for which
 // tokenkit.Rejected reports true (HTTP 401); anything else means the check
-// could not tell. A token of another user that an administrator holds
-// works too.
+// could not tell. An administrator's token works for any user; a token of
+// another, ordinary user is answered 403 (ErrForbidden): could not tell, so
+// check a token with the Tokens of its own user.
 func (t *Tokens) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.CheckResult, error) {
 	if err := t.check(opList); err != nil {
 		return nil, err

@@ -3,9 +3,10 @@
 // Oracle Content Management, Clone Guard and Canvus.
 //
 // Every vendor package returns tokens that implement Token and implements the
-// capability interfaces its API supports (Exchanger, Issuer, Revoker,
-// Lister), so code that manages tokens across vendors is written once. Around
-// them:
+// capability interfaces its API supports (Exchanger, Issuer, Renewer,
+// Checker, Revoker, Lister; see "Capabilities" below), so code that manages
+// tokens across vendors is written once, with no type assertion and no
+// vendor switch (see the package Example). Around them:
 //
 //   - Source caches a token, refreshes it ahead of expiry in the background,
 //     and makes exactly one upstream call however many goroutines ask;
@@ -39,6 +40,26 @@
 // Secrets never print: tokens and Secret values redact themselves in String,
 // GoString, Format and LogValue, and every log line and error passes one
 // redactor.
+//
+// # Capabilities
+//
+// Which verb each vendor package implements, through which type, and why
+// not where it cannot (a test checks this table against the packages'
+// compile-time assertions):
+//
+//	| vendor | exchange | issue | renew | check | revoke | list |
+//	|---|---|---|---|---|---|---|
+//	| csp | yes: *APITokenExchanger, *ClientCredentialsExchanger | no: no documented call creates an API token | no: exchange the API token again (a Source does) | yes: *Client (local JWT verification: no introspection call exists) | no: no documented revoke call | no: no documented list call |
+//	| commvault | yes: *LoginExchanger, *Rotator | yes: *Manager | yes: *Client (one renewal; *Rotator serialises them) | yes: *Client (WhoAmI) | yes: *Manager | yes: *Manager |
+//	| oracle | yes: *PasswordExchanger, *Refresher | yes: *SessionIssuer (no name, lifetime or scopes) | yes: *Client | yes: *Client (/me) | no: the API has no revoke or logout call: a token lives until it expires | no: the API has no list call |
+//	| cgscan | yes: *PasswordExchanger | yes: *AccessTokenIssuer (no name, lifetime or scopes) | no: no renew call: tokens do not expire; Issue replaces the token | yes: *Client (check_token) | yes: *AccessTokenRevoker (the current token only) | no: no list call: a user has one access token |
+//	| canvus | yes: *LoginExchanger | yes: *Tokens (no lifetime or scopes) | no: access tokens never expire; a login is renewed by logging in again (a Source does) | yes: *Tokens (an authenticated list) | yes: *Tokens | yes: *Tokens |
+//
+// Issue honours Lifetime and Scopes or fails with ErrInvalidInput naming the
+// field. Check's answer is in its error: nil (the token works), Rejected
+// (it does not) or any other error (the check could not tell). IDOf gives
+// the id an issued token's Revoker takes. TokenInfo.Reported tells "never"
+// from "unknown".
 //
 // # Errors by kind
 //

@@ -22,8 +22,13 @@
 //
 // A LoginToken lives for the server's session lifetime; an AccessToken never
 // expires. Both implement tokenkit.Token and are sent as "Private-Token".
-// Tokens implements tokenkit.Issuer (Create), tokenkit.Revoker (Delete) and
-// tokenkit.Lister (List); LoginExchanger implements tokenkit.Exchanger.
+// Tokens implements tokenkit.Issuer (Create; a Lifetime or Scopes is refused,
+// since Canvus tokens have neither), tokenkit.Revoker (Delete),
+// tokenkit.Lister (List: name and creation time are reported, last use is
+// not) and tokenkit.Checker (an authenticated list, as Canvus has no
+// /users/me); LoginExchanger implements tokenkit.Exchanger. There is no
+// tokenkit.Renewer: access tokens never expire, and a login is renewed by
+// logging in again, which a LoginSource does.
 // Token ids are long base64 strings that may contain '/', '+' and '=':
 // they are percent-encoded in paths.
 //

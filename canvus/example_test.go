@@ -145,14 +145,28 @@ func ExampleTokens_List() {
 		tokenkit.Issuer
 		tokenkit.Lister
 		tokenkit.Revoker
+		tokenkit.Checker
 	} = c.Tokens(bot.ID, tokenkit.StaticSource(login))
 	tok, _ := m.Issue(ctx, tokenkit.IssueRequest{Name: "generic"})
 	list, _ := m.List(ctx)
-	fmt.Println(len(list), list[0].Name, tok.Expiry().IsZero())
-	fmt.Println(m.Revoke(ctx, list[0].ID))
+	fmt.Println(len(list), list[0].Name, tok.Expiry().IsZero(), list[0].ID == tokenkit.IDOf(tok))
+	// Canvus reports no last use: a zero LastUsedAt is "unknown", not "never".
+	fmt.Println(list[0].Reported, list[0].Reported.Has(tokenkit.FieldLastUsedAt))
+	_, err := m.Check(ctx, tok)
+	fmt.Println(err)
+	fmt.Println(m.Revoke(ctx, tokenkit.IDOf(tok)))
+	_, err = m.Check(ctx, tok)
+	fmt.Println(tokenkit.Rejected(err))
+	// Canvus tokens never expire: asking for a lifetime is refused.
+	_, err = m.Issue(ctx, tokenkit.IssueRequest{Name: "short", Lifetime: time.Hour})
+	fmt.Println(errors.Is(err, tokenkit.ErrInvalidInput))
 	// Output:
-	// 1 generic true
+	// 1 generic true true
+	// Name|CreatedAt false
 	// <nil>
+	// <nil>
+	// true
+	// true
 }
 
 // Watch a user's tokens change. The first event is the current state; the

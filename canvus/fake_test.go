@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,19 +91,46 @@ func TestTokenKitInterfaces(t *testing.T) {
 		lister  tokenkit.Lister  = toks
 		revoker tokenkit.Revoker = toks
 	)
-	tok, err := issuer.Issue(ctx, tokenkit.IssueRequest{Name: "generic", Lifetime: time.Hour, Scopes: []string{"ignored"}})
+	// What Canvus cannot honour is refused before anything is sent, never
+	// silently dropped (a never-expiring, unscoped token).
+	for field, req := range map[string]tokenkit.IssueRequest{
+		"Lifetime": {Name: "generic", Lifetime: time.Hour},
+		"Scopes":   {Name: "generic", Scopes: []string{"read"}},
+	} {
+		_, err := issuer.Issue(ctx, req)
+		if !errors.Is(err, tokenkit.ErrInvalidInput) || !strings.Contains(err.Error(), field) {
+			t.Errorf("Issue with %s: %v", field, err)
+		}
+	}
+	if got := w.fake.Applied(canvustest.OpCreateAccessToken); got != 0 {
+		t.Fatalf("refused requests created %d tokens", got)
+	}
+	tok, err := issuer.Issue(ctx, tokenkit.IssueRequest{Name: "generic"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !tok.Expiry().IsZero() {
 		t.Fatal("canvus access tokens never expire")
 	}
+	var checker tokenkit.Checker = toks
+	if res, err := checker.Check(ctx, tok); err != nil || res.Subject == "" {
+		t.Fatalf("Check of a live token: %+v %v", res, err)
+	}
 	list, err := lister.List(ctx)
 	if err != nil || len(list) != 1 || list[0].Name != "generic" {
 		t.Fatalf("%+v %v", list, err)
 	}
-	if err := revoker.Revoke(ctx, list[0].ID); err != nil {
+	if want := tokenkit.FieldName | tokenkit.FieldCreatedAt; list[0].Reported != want || list[0].CreatedAt.IsZero() {
+		t.Fatalf("Reported = %v, want %v (created %v)", list[0].Reported, want, list[0].CreatedAt)
+	}
+	if tokenkit.IDOf(tok) != list[0].ID {
+		t.Fatalf("issued token says id %q, list says %q", tokenkit.IDOf(tok), list[0].ID)
+	}
+	if err := revoker.Revoke(ctx, tokenkit.IDOf(tok)); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := checker.Check(ctx, tok); !tokenkit.Rejected(err) {
+		t.Fatalf("Check of a revoked token: %v", err)
 	}
 	if _, err := issuer.Issue(ctx, tokenkit.IssueRequest{}); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Fatalf("Issue without a name: %v", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ var (
 	_ tokenkit.Issuer  = (*Tokens)(nil)
 	_ tokenkit.Revoker = (*Tokens)(nil)
 	_ tokenkit.Lister  = (*Tokens)(nil)
+	_ tokenkit.Checker = (*Tokens)(nil)
 )
 
 // Tokens returns the access-token API of user userID, authenticated by
@@ -131,7 +133,9 @@ func (t *Tokens) ListInfo(ctx context.Context) ([]AccessTokenInfo, error) {
 }
 
 // List lists the user's tokens as tokenkit.TokenInfo (Name is the
-// description; Canvus tokens have no expiry, last use or scopes).
+// description). Canvus reports the name and creation time only; its tokens
+// never expire and have no scopes, and it does not report their last use,
+// so Reported is FieldName|FieldCreatedAt.
 func (t *Tokens) List(ctx context.Context) ([]tokenkit.TokenInfo, error) {
 	infos, err := t.ListInfo(ctx)
 	if err != nil {
@@ -139,9 +143,40 @@ func (t *Tokens) List(ctx context.Context) ([]tokenkit.TokenInfo, error) {
 	}
 	out := make([]tokenkit.TokenInfo, len(infos))
 	for i, in := range infos {
-		out[i] = tokenkit.TokenInfo{ID: in.ID, Name: in.Description, CreatedAt: in.CreatedAt}
+		out[i] = in.TokenInfo()
 	}
 	return out, nil
+}
+
+// TokenInfo converts to the vendor-neutral form.
+func (i AccessTokenInfo) TokenInfo() tokenkit.TokenInfo {
+	return tokenkit.TokenInfo{ID: i.ID, Name: i.Description, CreatedAt: i.CreatedAt,
+		Reported: tokenkit.FieldName | tokenkit.FieldCreatedAt}
+}
+
+// Check asks the server whether tok works, for tokenkit.Checker: it lists
+// the tokens of t's user (GET /users/{id}/access-tokens) presenting tok
+// alone, the cheapest call a login token and an access token may both make
+// (Canvus has no /users/me). A nil error means tok works (the result's
+// Subject is the user id); a refused token is an error for which
+// tokenkit.Rejected reports true (HTTP 401); anything else means the check
+// could not tell. An administrator's token works for any user; a token of
+// another, ordinary user is answered 403 (ErrForbidden): could not tell, so
+// check a token with the Tokens of its own user.
+func (t *Tokens) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.CheckResult, error) {
+	if err := t.check(opList); err != nil {
+		return nil, err
+	}
+	if tok == nil || tok.Value() == "" {
+		return nil, t.c.tx.InvalidInput(opList, "no token to check")
+	}
+	_, _, err := t.c.run(ctx, opList, httpx.Idempotent, tokenkit.StaticSource(tok), func(ctx context.Context) (*http.Response, error) {
+		return t.c.api.ListAccessTokens(ctx, t.userID, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &tokenkit.CheckResult{Subject: strconv.FormatInt(t.userID, 10)}, nil
 }
 
 // Get returns one token (GET /users/{id}/access-tokens/{token-id}).
@@ -199,9 +234,20 @@ func (t *Tokens) Create(ctx context.Context, description string) (*AccessToken, 
 }
 
 // Issue is Create for tokenkit.Issuer: req.Name is the description and is
-// required. Canvus tokens never expire and have no scopes, so req.Lifetime
-// and req.Scopes are ignored, as tokenkit.IssueRequest allows.
+// required. Canvus tokens never expire and have no scopes, so a request with
+// a Lifetime or Scopes is an error matching tokenkit.ErrInvalidInput, and
+// nothing is sent. The result is an *AccessToken, whose TokenID is the id
+// Revoke takes.
 func (t *Tokens) Issue(ctx context.Context, req tokenkit.IssueRequest) (tokenkit.Token, error) {
+	if err := t.check(opCreate); err != nil {
+		return nil, err
+	}
+	if req.Lifetime != 0 {
+		return nil, t.c.tx.InvalidInput(opCreate, "Lifetime: Canvus access tokens never expire")
+	}
+	if len(req.Scopes) > 0 {
+		return nil, t.c.tx.InvalidInput(opCreate, "Scopes: Canvus access tokens have no scopes")
+	}
 	return httpx.AsToken(t.Create(ctx, req.Name))
 }
 

@@ -165,14 +165,29 @@ type AccessTokenIssuer struct {
 
 var _ tokenkit.Issuer = (*AccessTokenIssuer)(nil)
 
-// Issue calls GenerateAccessToken. The API takes no parameters: req's Name,
-// Lifetime and Scopes are ignored. The new token replaces the previous one.
-func (i *AccessTokenIssuer) Issue(ctx context.Context, _ tokenkit.IssueRequest) (tokenkit.Token, error) {
+// Issue calls GenerateAccessToken. The API takes no parameters: the token
+// lives until it is revoked or replaced and may do what its user may, so a
+// request with a Lifetime or Scopes is an error matching
+// tokenkit.ErrInvalidInput, and nothing is sent; req.Name, a mere label, is
+// dropped. The new token replaces the previous one; its TokenID is the id
+// AccessTokenRevoker takes.
+func (i *AccessTokenIssuer) Issue(ctx context.Context, req tokenkit.IssueRequest) (tokenkit.Token, error) {
+	if i == nil || i.Client == nil {
+		return nil, &tokenkit.Error{Vendor: vendor, Op: string(OpGenerateAccessToken), Message: "AccessTokenIssuer has no Client", Err: tokenkit.ErrInvalidInput}
+	}
+	if req.Lifetime != 0 {
+		return nil, i.Client.tx.InvalidInput(string(OpGenerateAccessToken), "Lifetime: Clone Guard access tokens take no lifetime")
+	}
+	if len(req.Scopes) > 0 {
+		return nil, i.Client.tx.InvalidInput(string(OpGenerateAccessToken), "Scopes: Clone Guard access tokens take no scopes")
+	}
 	return httpx.AsToken(i.Client.GenerateAccessToken(ctx, i.Session))
 }
 
-// CurrentAccessToken is the id AccessTokenRevoker.Revoke accepts besides "":
-// the API revokes only the user's current access token.
+// CurrentAccessToken is the id AccessTokenRevoker.Revoke accepts besides "",
+// and the TokenID of every AccessToken: the API revokes only the user's
+// current access token. Code written against the tokenkit interfaces reads
+// it with tokenkit.IDOf and need not name it.
 const CurrentAccessToken = "current"
 
 // AccessTokenRevoker is a tokenkit.Revoker: it revokes the current access

@@ -56,8 +56,11 @@
 // # Interfaces, errors and retries
 //
 // PasswordExchanger is a tokenkit.Exchanger (sign-in), AccessTokenIssuer a
-// tokenkit.Issuer (generate) and AccessTokenRevoker a tokenkit.Revoker
-// (revoke the current access token). Every failure is a *tokenkit.Error naming
+// tokenkit.Issuer (generate; a Lifetime or Scopes is refused, as the call
+// takes none), AccessTokenRevoker a tokenkit.Revoker (revoke the current
+// access token, whose id an AccessToken's TokenID gives) and Client a
+// tokenkit.Checker (check_token). There is no Renewer and no Lister: tokens
+// do not expire and a user has one. Every failure is a *tokenkit.Error naming
 // the operation; the API's own body is an *ErrorResponse reached with
 // errors.As, and a 401 on a sign-in call matches tokenkit.ErrInvalidCredential.
 // A second factor is not an error for SignIn (SignInResult.SecondFactor); for

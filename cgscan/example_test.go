@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/cgscan"
@@ -275,4 +276,33 @@ func ExampleClient_SignInSource() {
 	// 200
 	// 200
 	// sign-ins: 1
+}
+
+// Through the vendor-neutral verbs: the issued token names the id its
+// Revoker takes (tokenkit.IDOf), and Check reports a revoked token as an
+// error for which tokenkit.Rejected is true. A request with a Lifetime is
+// refused: the API cannot give a token one.
+func ExampleClient_Check() {
+	fake, c := newExample()
+	defer fake.Close()
+	ctx := context.Background()
+	session := c.SignInSource(cgscan.SignInRequest{Username: "bob", Password: "hunter22"}, nil)
+	var (
+		issuer  tokenkit.Issuer  = &cgscan.AccessTokenIssuer{Client: c, Session: session}
+		revoker tokenkit.Revoker = &cgscan.AccessTokenRevoker{Client: c, Auth: session}
+		checker tokenkit.Checker = c
+	)
+	_, err := issuer.Issue(ctx, tokenkit.IssueRequest{Name: "ci", Lifetime: time.Hour})
+	fmt.Println(errors.Is(err, tokenkit.ErrInvalidInput))
+
+	tok, _ := issuer.Issue(ctx, tokenkit.IssueRequest{Name: "ci"})
+	res, err := checker.Check(ctx, tok)
+	fmt.Println(res.Subject, err)
+	_ = revoker.Revoke(ctx, tokenkit.IDOf(tok))
+	_, err = checker.Check(ctx, tok)
+	fmt.Println(tokenkit.Rejected(err))
+	// Output:
+	// true
+	// bob <nil>
+	// true
 }

@@ -24,7 +24,9 @@
 // tokenkit.TokenSource: a *Session (which is its own source) or a
 // SessionSource, which logs in again when the session expires or is answered
 // with 401. Manager adapts the calls to tokenkit.Issuer, tokenkit.Lister and
-// tokenkit.Revoker; LoginExchanger and Rotator are tokenkit.Exchangers.
+// tokenkit.Revoker; LoginExchanger and Rotator are tokenkit.Exchangers;
+// Client is a tokenkit.Checker (WhoAmI) and a tokenkit.Renewer (one renewal
+// of a pair; a Rotator serialises renewals of a shared pair).
 // WhoAmI checks any session or access token you were given and names its
 // user (POST /WhoAmI, the check Commvault's Python SDK makes).
 //

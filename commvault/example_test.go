@@ -256,3 +256,30 @@ func ExampleClient_Logout() {
 	// <nil>
 	// true
 }
+
+// Check and Renew are the vendor-neutral verbs on Client: Check asks WhoAmI
+// with the token alone, Renew renews a pair once. After Renew the old pair is
+// spent; the new one works.
+func ExampleClient_Check() {
+	fake, c := exampleFake()
+	defer fake.Close()
+	ctx := context.Background()
+	m := &commvault.Manager{Client: c, Auth: c.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"})}
+	var (
+		checker tokenkit.Checker = c
+		renewer tokenkit.Renewer = c
+	)
+	tok, _ := m.Issue(ctx, tokenkit.IssueRequest{Name: "ci"})
+	res, err := checker.Check(ctx, tok)
+	fmt.Println(res.Subject, err)
+	renewed, _ := renewer.Renew(ctx, tok)
+	_, err = checker.Check(ctx, renewed)
+	fmt.Println(err, tokenkit.IDOf(renewed) == tokenkit.IDOf(tok))
+	_ = m.Revoke(ctx, tokenkit.IDOf(renewed))
+	_, err = checker.Check(ctx, renewed)
+	fmt.Println(tokenkit.Rejected(err))
+	// Output:
+	// admin <nil>
+	// <nil> true
+	// true
+}

@@ -338,9 +338,16 @@ type AccessTokenInfo struct {
 	AllowedIPs     []string
 }
 
-// TokenInfo converts to the vendor-neutral form; APIEndpoints become Scopes.
+// reported is what Commvault reports of every listed token: name, creation,
+// expiry, last use and (for CUSTOM tokens) the API endpoints as scopes.
+const reported = tokenkit.FieldName | tokenkit.FieldCreatedAt | tokenkit.FieldExpiresAt |
+	tokenkit.FieldLastUsedAt | tokenkit.FieldScopes
+
+// TokenInfo converts to the vendor-neutral form; APIEndpoints become Scopes
+// and Reported is set (a zero LastUsedAt means never used).
 func (i AccessTokenInfo) TokenInfo() tokenkit.TokenInfo {
 	return tokenkit.TokenInfo{
+		Reported:   reported,
 		ID:         strconv.FormatInt(i.ID, 10),
 		Name:       i.Name,
 		CreatedAt:  i.CreatedAt,

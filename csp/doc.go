@@ -20,7 +20,9 @@
 // unit of API-token timestamps (WithDetailsTimeUnit: seconds or
 // milliseconds). Cloud CSP documents no revoke or logout endpoint for access
 // or API tokens, so this package has no Revoker; it implements
-// tokenkit.Exchanger through APITokenExchanger and ClientCredentialsExchanger.
+// tokenkit.Exchanger through APITokenExchanger and ClientCredentialsExchanger,
+// and tokenkit.Checker through Client (local verification of the JWT: CSP
+// documents no introspection of access tokens).
 // 429 and Retry-After are not documented for CSP; tokenkit honours them if
 // they come.
 //

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp"
@@ -102,6 +103,26 @@ func ExampleClient_Verify() {
 
 	_, err = c.Verify(context.Background(), tok.Value(), csp.RequireIssuer("https://other.example"))
 	fmt.Println(errors.Is(err, csp.ErrInvalidToken))
+	// Output:
+	// ada true <nil>
+	// true
+}
+
+// Client is a tokenkit.Checker: Check verifies the token's signature and
+// expiry (CSP has no introspection call). A token that fails is an error for
+// which tokenkit.Rejected is true.
+func ExampleClient_Check() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	c, _ := csp.New(fake.URL())
+	tok, _ := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{
+		APIToken: tokenkit.Secret(fake.AddAPIToken(csptest.APIToken{Username: "ada"})),
+	})
+	var checker tokenkit.Checker = c
+	res, err := checker.Check(context.Background(), tok)
+	fmt.Println(res.Subject, !res.ExpiresAt.IsZero(), err)
+	_, err = checker.Check(context.Background(), tokenkit.NewBearerToken(tok.Value()+"x", time.Time{}))
+	fmt.Println(tokenkit.Rejected(err))
 	// Output:
 	// ada true <nil>
 	// true

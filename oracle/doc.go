@@ -33,8 +33,10 @@
 // Self-Management API has one category, "view the authenticated user
 // details"), so this package has no tokenkit.Revoker and no Lister: an OCM
 // token lives until it expires. It implements tokenkit.Exchanger
-// (PasswordExchanger, Refresher) and tokenkit.Issuer (SessionIssuer, a new
-// token under an authenticated session).
+// (PasswordExchanger, Refresher), tokenkit.Issuer (SessionIssuer, a new
+// token under an authenticated session; a Lifetime or Scopes is refused, as
+// the token call takes neither), tokenkit.Checker (Client: /me) and
+// tokenkit.Renewer (Client: RenewAccessToken).
 //
 // Points the public material leaves open are handled rather than guessed:
 //

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/oracle"
@@ -142,8 +143,37 @@ func ExampleSessionIssuer() {
 	var issuer tokenkit.Issuer = &oracle.SessionIssuer{Client: c, Auth: src}
 	tok, err := issuer.Issue(context.Background(), tokenkit.IssueRequest{})
 	fmt.Println(err, fake.AccessTokenActive(tok.Value()), fake.Calls("GetAccessToken"))
+
+	// The token call takes no lifetime: asking for one is refused, not
+	// silently answered with a token of the instance's lifetime.
+	_, err = issuer.Issue(context.Background(), tokenkit.IssueRequest{Lifetime: time.Hour})
+	fmt.Println(errors.Is(err, tokenkit.ErrInvalidInput), fake.Calls("GetAccessToken"))
 	// Output:
 	// <nil> true 2
+	// true 2
+}
+
+// Client is a tokenkit.Checker (GET /me with the token alone) and a
+// tokenkit.Renewer (RenewAccessToken).
+func ExampleClient_Check() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	fake.AddUser(oracletest.User{Username: "ada", Password: "pw-1", Email: "ada@example.com"})
+	c, _ := oracle.New(fake.URL())
+	ctx := context.Background()
+	tok, _ := c.ExchangePassword(ctx, oracle.Credentials{Username: "ada", Password: "pw-1"})
+	var (
+		checker tokenkit.Checker = c
+		renewer tokenkit.Renewer = c
+	)
+	renewed, _ := renewer.Renew(ctx, tok)
+	res, err := checker.Check(ctx, renewed)
+	fmt.Println(res.Subject, err)
+	_, err = checker.Check(ctx, tokenkit.NewBearerToken("made-up", time.Time{}))
+	fmt.Println(tokenkit.Rejected(err))
+	// Output:
+	// ada@example.com <nil>
+	// true
 }
 
 // Renew a token that still works by presenting it, as Oracle's own toolkit

@@ -190,9 +190,11 @@ func (e *PasswordExchanger) Exchange(ctx context.Context) (tokenkit.Token, error
 
 // SessionIssuer is a tokenkit.Issuer: it issues a new access token for the
 // user of an authenticated session, the token Auth hands out (see
-// RenewAccessToken). Oracle's token call takes no name, lifetime or scope:
-// Issue ignores every field of tokenkit.IssueRequest, and the new token
-// lives as long as the instance decides (14 days in Oracle's example).
+// RenewAccessToken). Oracle's token call takes no name, lifetime or scope,
+// and the new token lives as long as the instance decides (14 days in
+// Oracle's example): a request with a Lifetime or Scopes is an error
+// matching tokenkit.ErrInvalidInput, and nothing is sent; req.Name, a mere
+// label, is dropped.
 type SessionIssuer struct {
 	Client *Client
 	Auth   tokenkit.TokenSource
@@ -201,7 +203,16 @@ type SessionIssuer struct {
 var _ tokenkit.Issuer = (*SessionIssuer)(nil)
 
 // Issue returns a new access token for the session's user.
-func (s *SessionIssuer) Issue(ctx context.Context, _ tokenkit.IssueRequest) (tokenkit.Token, error) {
+func (s *SessionIssuer) Issue(ctx context.Context, req tokenkit.IssueRequest) (tokenkit.Token, error) {
+	if s == nil || s.Client == nil {
+		return nil, &tokenkit.Error{Vendor: vendor, Op: opGetAccessToken, Message: "SessionIssuer has no Client", Err: tokenkit.ErrInvalidInput}
+	}
+	if req.Lifetime != 0 {
+		return nil, s.Client.tx.InvalidInput(opGetAccessToken, "Lifetime: Oracle access tokens live as long as the instance decides")
+	}
+	if len(req.Scopes) > 0 {
+		return nil, s.Client.tx.InvalidInput(opGetAccessToken, "Scopes: Oracle access tokens take no scopes")
+	}
 	if s.Auth == nil {
 		return nil, s.Client.tx.InvalidInput(opGetAccessToken, "SessionIssuer has no Auth")
 	}

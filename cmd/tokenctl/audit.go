@@ -144,7 +144,6 @@ type source struct {
 	list         func(ctx context.Context) ([]auditToken, error)
 	revoke       func(ctx context.Context, id string) error
 	noRevoke     string // why sweep cannot revoke with this credential; "" if it can
-	reportsUse   bool   // the vendor reports last use, so none means never used
 	self         string // the id of the listed token authenticating, if any
 	selfKnown    bool   // self is known (or the credential is not a listed token)
 }
@@ -228,7 +227,6 @@ func newSource(e *env, cc *cmdCtx, v profileVendor) (*source, error) {
 		}
 		src := tokenkit.StaticSource(auth)
 		m := &commvault.Manager{Client: c, Auth: src, UserID: uid}
-		s.reportsUse = true
 		s.list = func(ctx context.Context) ([]auditToken, error) {
 			list, err := c.ListAccessTokens(ctx, src, uid)
 			if err != nil {
@@ -307,7 +305,7 @@ func judge(src *source, t auditToken, pol policy, now time.Time) judged {
 		j.reasons = append(j.reasons, "older than "+days(pol.MaxAge))
 		j.revocable = true
 	}
-	if pol.MaxIdle > 0 && src.reportsUse {
+	if pol.MaxIdle > 0 && t.Reported.Has(tokenkit.FieldLastUsedAt) { // else no last use means unknown, not never
 		last := cmp.Or(t.LastUsedAt, t.CreatedAt)
 		if !last.IsZero() && now.Sub(last) > pol.MaxIdle {
 			what := "unused for more than " + days(pol.MaxIdle)
@@ -500,7 +498,7 @@ type auditTokenJSON struct {
 
 func (j judged) json() auditTokenJSON {
 	out := auditTokenJSON{Source: j.src.name, Vendor: j.src.vendor, ID: j.tok.ID, Name: j.tok.Name, CreatedAt: jsonTime(j.tok.CreatedAt),
-		ExpiresAt: jsonTime(j.tok.end), LastUsedAt: jsonTime(j.tok.LastUsedAt), LastUseReported: j.src.reportsUse,
+		ExpiresAt: jsonTime(j.tok.end), LastUsedAt: jsonTime(j.tok.LastUsedAt), LastUseReported: j.tok.Reported.Has(tokenkit.FieldLastUsedAt),
 		Verdict: "ok", Reasons: []string{}, Warning: j.warning, Self: j.self, SweepWouldRevoke: j.revocable && !j.self && j.src.selfKnown}
 	if !j.tok.CreatedAt.IsZero() {
 		d := int(j.age.Hours() / 24)
@@ -623,7 +621,7 @@ func printAuditTable(w io.Writer, inv *inventory) error {
 	for _, j := range inv.tokens {
 		last := stamp(j.tok.LastUsedAt)
 		switch {
-		case !j.src.reportsUse:
+		case !j.tok.Reported.Has(tokenkit.FieldLastUsedAt):
 			last = "not reported"
 		case j.tok.LastUsedAt.IsZero():
 			last = "never"

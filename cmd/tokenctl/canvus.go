@@ -10,10 +10,6 @@ import (
 	"github.com/tokenkit/tokenkit/canvus"
 )
 
-func canvusInfo(i canvus.AccessTokenInfo) tokenkit.TokenInfo {
-	return tokenkit.TokenInfo{ID: i.ID, Name: i.Description, CreatedAt: i.CreatedAt}
-}
-
 func canvusCommand() *command {
 	v := vendorCmd[*canvus.Client]{envURL: "CANVUS_URL", example: "https://canvus.example.com",
 		client: noFlags(func(base string, opts []tokenkit.Option) (*canvus.Client, error) { return canvus.New(base, opts...) })}
@@ -133,9 +129,9 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 							return err
 						}
 						if cc.json() {
-							return writeJSON(e.stdout, infoJSON(canvusInfo(*info)))
+							return writeJSON(e.stdout, infoJSON(info.TokenInfo()))
 						}
-						return printTokenList(e.stdout, cc, []tokenkit.TokenInfo{canvusInfo(*info)})
+						return printTokenList(e.stdout, cc, []tokenkit.TokenInfo{info.TokenInfo()})
 					}
 				}),
 			v.leaf(leafSpec{name: "create", secret: auth, summary: "create an access token and print it alone (Canvus shows it only once)", desc: authDesc},
@@ -178,9 +174,9 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 							return err
 						}
 						if cc.json() {
-							return writeJSON(e.stdout, infoJSON(canvusInfo(*info)))
+							return writeJSON(e.stdout, infoJSON(info.TokenInfo()))
 						}
-						return printTokenList(e.stdout, cc, []tokenkit.TokenInfo{canvusInfo(*info)})
+						return printTokenList(e.stdout, cc, []tokenkit.TokenInfo{info.TokenInfo()})
 					}
 				}),
 			v.leaf(leafSpec{name: "delete", args: []string{"ID"}, secret: auth, summary: "delete (revoke) an access token", desc: authDesc},
@@ -195,7 +191,7 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 						if cc.json() {
 							// What is deleted, described before it is gone.
 							if i, err := t.Get(ctx, args[0]); err == nil {
-								info = canvusInfo(*i)
+								info = i.TokenInfo()
 							}
 						}
 						var r tokenkit.Revoker = t
@@ -232,10 +228,10 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 							if cc.json() {
 								toks := make([]tokenInfoJSON, 0, len(ev.Tokens))
 								for _, i := range ev.Tokens {
-									toks = append(toks, infoJSON(canvusInfo(i)))
+									toks = append(toks, infoJSON(i.TokenInfo()))
 								}
 								err = writeJSONLine(e.stdout, map[string]any{"type": ev.Type.String(), "fields": ev.Fields, "tokens": toks,
-									"token": infoJSON(canvusInfo(ev.Token))})
+									"token": infoJSON(ev.Token.TokenInfo())})
 							} else if ev.Type == canvus.Snapshot && len(args) == 0 {
 								_, err = fmt.Fprintf(e.stdout, "snapshot %d token(s)\n", len(ev.Tokens))
 							} else {

@@ -315,7 +315,7 @@ func TestJudge(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	day := 24 * time.Hour
-	cv := &source{name: "cv", vendor: "commvault", reportsUse: true, selfKnown: true}
+	cv := &source{name: "cv", vendor: "commvault", selfKnown: true}
 	cn := &source{name: "cn", vendor: "canvus", self: "me", selfKnown: true}
 	pol := policy{MaxAge: 90 * day, MaxIdle: 30 * day, ExpiresWithin: 7 * day}
 	tok := func(id string, created, lastUsed, end time.Duration) auditToken {
@@ -345,6 +345,9 @@ func TestJudge(t *testing.T) {
 		{cv, tok("13d", day, day, 13*day), "ok", false, "expires within 14 days"},
 		{cv, tok("today", day, day, 12*time.Hour), "expires within 7d", false, "expires within 1 day"},
 	} {
+		if tc.src == cv { // Commvault reports last use: none means never used
+			tc.tok.Reported = tokenkit.FieldCreatedAt | tokenkit.FieldLastUsedAt
+		}
 		j := judge(tc.src, tc.tok, pol, now)
 		if j.verdict() != tc.verdict || j.revocable != tc.revocable || j.warning != tc.warning {
 			t.Errorf("%s: %q %t %q, want %q %t %q", tc.tok.ID, j.verdict(), j.revocable, j.warning, tc.verdict, tc.revocable, tc.warning)

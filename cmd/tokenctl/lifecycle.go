@@ -100,9 +100,7 @@ func lifecycle(ctx context.Context, b *bundle) []row {
 			return failed, "", err
 		}
 		issued = tok
-		if idt, isIdentified := tok.(tokenkit.Identified); isIdentified {
-			issueID = idt.TokenID()
-		}
+		issueID = tokenkit.IDOf(tok)
 		return ok, fmt.Sprintf("%q: %s", name, describe(tok)), nil
 	})
 	step("list", func() (outcome, string, error) {
@@ -114,7 +112,7 @@ func lifecycle(ctx context.Context, b *bundle) []row {
 			return failed, "", err
 		}
 		for _, t := range list {
-			// The issued token carries its id (tokenkit.Identified) where the
+			// The issued token carries its id (tokenkit.IDOf) where the
 			// vendor has one; otherwise it is found by the name it was given.
 			if issueID != "" && t.ID == issueID || issueID == "" && t.Name == name {
 				issueID = t.ID

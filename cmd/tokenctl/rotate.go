@@ -31,7 +31,7 @@ type rotated struct {
 // rotator is what rotate needs of a vendor: issue, check, revoke.
 type rotator struct {
 	issue  func(ctx context.Context, name string) (tokenkit.Token, error)
-	check  func(ctx context.Context, tok tokenkit.Token) error
+	check  tokenkit.Checker
 	revoke func(ctx context.Context, id string) error
 	list   func(ctx context.Context) ([]auditToken, error)
 	// uniqueNames: two tokens cannot share a name (Commvault), so the new
@@ -80,10 +80,7 @@ func newRotator(e *env, cc *cmdCtx, v profileVendor) (*rotator, error) {
 			_, err = c.UpdateAccessToken(ctx, session, n, commvault.UpdateRequest{Name: name})
 			return err
 		}
-		r.check = func(ctx context.Context, tok tokenkit.Token) error {
-			_, err := c.WhoAmI(ctx, tokenkit.StaticSource(tok))
-			return err
-		}
+		r.check = c
 	case "canvus":
 		c, err := canvus.New(v.URL, cc.clientOptions(e)...)
 		if err != nil {
@@ -91,15 +88,11 @@ func newRotator(e *env, cc *cmdCtx, v profileVendor) (*rotator, error) {
 		}
 		var uid int64
 		fmt.Sscan(v.UserID, &uid)
-		var is tokenkit.Issuer = c.Tokens(uid, tokenkit.StaticSource(canvus.NewAccessToken(cred.Reveal())))
+		t := c.Tokens(uid, tokenkit.StaticSource(canvus.NewAccessToken(cred.Reveal())))
 		r.issue = func(ctx context.Context, name string) (tokenkit.Token, error) {
-			return is.Issue(ctx, tokenkit.IssueRequest{Name: name})
+			return t.Issue(ctx, tokenkit.IssueRequest{Name: name})
 		}
-		r.check = func(ctx context.Context, tok tokenkit.Token) error {
-			var l tokenkit.Lister = c.Tokens(uid, tokenkit.StaticSource(tok))
-			_, err := l.List(ctx)
-			return err
-		}
+		r.check = t
 	}
 	return r, nil
 }
@@ -209,10 +202,7 @@ replaces its one token on generate, and CSP and Oracle cannot issue tokens by id
 					keep.discard()
 					return fmt.Errorf("%s: issuing the new token (nothing was changed): %w", cc.path, err)
 				}
-				newID := ""
-				if id, ok := tok.(tokenkit.Identified); ok {
-					newID = id.TokenID()
-				}
+				newID := tokenkit.IDOf(tok)
 				doc := rotated{Vendor: entry.Vendor, ID: newID, Name: newName, AccessToken: tok.Value(), ExpiresAt: jsonTime(tok.Expiry())}
 				if cv, ok := tok.(*commvault.AccessToken); ok {
 					doc.RefreshToken = cv.RefreshToken.Reveal()
@@ -244,7 +234,7 @@ replaces its one token on generate, and CSP and Oracle cannot issue tokens by id
 				} else if err := runStoreCommand(ctx, e, *storeCmd, doc); err != nil {
 					return rollback("--store-command", err)
 				}
-				if err := r.check(ctx, tok); err != nil {
+				if _, err := r.check.Check(ctx, tok); err != nil {
 					return rollback("verifying the new token", err)
 				}
 				if err := r.revoke(ctx, oldID); err != nil {

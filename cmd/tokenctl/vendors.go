@@ -46,8 +46,9 @@ type managed struct {
 	lister  tokenkit.Lister  // nil: the API cannot list tokens
 	revoker tokenkit.Revoker // nil: the API cannot revoke tokens
 	// probe is the URL of an authenticated GET that answers 2xx to a valid
-	// token and 401 to a rejected one. (tokenkit has no "check this token"
-	// capability, so the vendor supplies an endpoint.)
+	// token and 401 to a rejected one: the "use" step sends a real request
+	// through tokenkit.Transport, which tokenkit.Checker (rotate's
+	// verification) does not show.
 	probe string
 	// renew, when set, returns an Exchanger that renews the issued token
 	// itself (a rotation); otherwise a refresh signs in again through the

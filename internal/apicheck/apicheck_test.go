@@ -118,7 +118,7 @@ func exportedRecv(r *ast.FieldList) bool {
 // sit under their type's doc). The number may only go down: a new field
 // without a comment fails TestPublicFieldsDocumented. Lower it as fields get
 // their comments.
-const undocumentedFields = 146
+const undocumentedFields = 144
 
 // TestPublicFieldsDocumented is a ratchet on exported fields and interface
 // methods without a comment (see undocumentedFields).

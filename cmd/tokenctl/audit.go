@@ -203,6 +203,17 @@ func newSource(e *env, cc *cmdCtx, v profileVendor) (*source, error) {
 		}
 		var auth tokenkit.Token
 		switch val := cred.Reveal(); {
+		case isTokenFile(val):
+			ex, _ := decodeToken(val)
+			t, err := commvault.ImportAccessToken(ex)
+			if err != nil {
+				return nil, usagef("%s: %s: the credential file does not hold a Commvault access token", cc.path, v.Name)
+			}
+			auth = t
+			if t.ID > 0 && s.self == "" {
+				s.self, s.selfKnown = strconv.FormatInt(t.ID, 10), true
+			}
+			s.noRevoke = commvaultNoRevoke
 		case strings.HasPrefix(val, "{"):
 			var p commvaultPair
 			if err := json.Unmarshal([]byte(val), &p); err != nil || p.AccessToken == "" {

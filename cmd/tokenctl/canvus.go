@@ -36,7 +36,7 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 		if id <= 0 {
 			return nil, usagef("%s: missing --user-id (or $CANVUS_USER_ID)", cc.path)
 		}
-		s, err := e.readSecret(cc)
+		s, err := e.readToken(cc)
 		if err != nil {
 			return nil, err
 		}
@@ -74,7 +74,7 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 		v.leaf(leafSpec{name: "logout", secret: &secretSpec{what: "login token", env: "CANVUS_TOKEN"}, summary: "sign a login token out"},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*canvus.Client] {
 				return func(ctx context.Context, c *canvus.Client, _ []string) error {
-					s, err := e.readSecret(cc)
+					s, err := e.readToken(cc)
 					if err != nil {
 						return err
 					}

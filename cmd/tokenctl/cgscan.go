@@ -99,7 +99,7 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 			summary: "generate an access token (replacing the user's previous one) and print it alone"},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*cgscan.Client] {
 				return func(ctx context.Context, c *cgscan.Client, _ []string) error {
-					s, err := e.readSecret(cc)
+					s, err := e.readToken(cc)
 					if err != nil {
 						return err
 					}
@@ -121,7 +121,7 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 		v.leaf(leafSpec{name: "revoke", secret: userToken, desc: tokenDesc, summary: "revoke the user's current access token"},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*cgscan.Client] {
 				return func(ctx context.Context, c *cgscan.Client, _ []string) error {
-					s, err := e.readSecret(cc)
+					s, err := e.readToken(cc)
 					if err != nil {
 						return err
 					}
@@ -137,7 +137,7 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 			desc: tokenDesc + "\nNote that a wrong API key also makes every token invalid."},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*cgscan.Client] {
 				return func(ctx context.Context, c *cgscan.Client, _ []string) error {
-					s, err := e.readSecret(cc)
+					s, err := e.readToken(cc)
 					if err != nil {
 						return err
 					}
@@ -163,7 +163,7 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 		v.leaf(leafSpec{name: "sign-out", secret: session, desc: tokenDesc, summary: "end a session"},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*cgscan.Client] {
 				return func(ctx context.Context, c *cgscan.Client, _ []string) error {
-					s, err := e.readSecret(cc)
+					s, err := e.readToken(cc)
 					if err != nil {
 						return err
 					}

@@ -14,8 +14,8 @@ import (
 	"github.com/tokenkit/tokenkit/commvault"
 )
 
-// commvaultPair is an access token and its refresh token as --save writes
-// them and renew reads them. The file holds secrets: it is written 0600.
+// commvaultPair is an access token and its refresh token as tokenctl wrote
+// them before the persisted form (tokenfile.go); renew still reads them.
 type commvaultPair struct {
 	AccessToken      string   `json:"access_token"`
 	RefreshToken     string   `json:"refresh_token,omitempty"`
@@ -39,12 +39,6 @@ type commvaultTokenJSON struct {
 	ExpiresAt        jsonTime        `json:"expires_at"`
 	RefreshExpiresAt jsonTime        `json:"refresh_expires_at"`
 	RenewableUntil   jsonTime        `json:"renewable_until"`
-}
-
-// commvaultPairOf is the file form of a pair.
-func commvaultPairOf(t *commvault.AccessToken) commvaultPair {
-	return commvaultPair{AccessToken: t.Value(), RefreshToken: t.RefreshToken.Reveal(), ID: t.ID, Name: t.Name, Type: t.Type.String(),
-		ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt), RenewableUntil: jsonTime(t.RenewableUntil)}
 }
 
 // commvaultTokenOut prints a created or renewed token (already saved by the
@@ -90,7 +84,7 @@ func commvaultCommand() *command {
 	session := &secretSpec{what: "login session token", env: "COMMVAULT_TOKEN"}
 	// sessionOf reads the session the token commands run under.
 	sessionOf := func(e *env, cc *cmdCtx) (*commvault.Session, error) {
-		s, err := e.readSecret(cc)
+		s, err := e.readToken(cc)
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +183,7 @@ func commvaultCommand() *command {
 							return err
 						}
 						if keep != nil {
-							if err := keep.save(e, cc, "token pair", commvaultPairOf(t)); err != nil {
+							if err := keep.save(e, cc, "token pair", t); err != nil {
 								return err
 							}
 						}
@@ -303,7 +297,7 @@ spent pair is used again, so renew never loses the new pair:
 						// OnRotate runs the moment the answer is decoded, before
 						// the Rotator hands the pair to anyone.
 						rot := c.NewRotator(pair, func(t *commvault.AccessToken) {
-							err := keep.save(e, cc, "new token pair", commvaultPairOf(t))
+							err := keep.save(e, cc, "new token pair", t)
 							mu.Lock()
 							saveErr, saved = err, true
 							mu.Unlock()
@@ -372,6 +366,13 @@ func readCommvaultPair(e *env, cc *cmdCtx) (*commvault.AccessToken, error) {
 			return nil, usagef("%s: no access token: set $COMMVAULT_ACCESS_TOKEN with $COMMVAULT_REFRESH_TOKEN, or pass the pair file of create --save with --secret-file", cc.path)
 		}
 		return commvault.NewAccessToken(at, s), nil
+	}
+	if ex, ok := decodeToken(v); ok {
+		t, err := commvault.ImportAccessToken(ex)
+		if err != nil || t.RefreshToken == "" {
+			return nil, usagef("%s: the token file does not hold a Commvault access token with its refresh token", cc.path)
+		}
+		return t, nil
 	}
 	var p commvaultPair
 	if err := json.Unmarshal([]byte(v), &p); err != nil {

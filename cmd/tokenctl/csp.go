@@ -129,7 +129,7 @@ until it is due for refresh: a cron job exchanges once per token lifetime.`},
 			desc:    "An invalid token exits with code 3."},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*csp.Client] {
 				return func(ctx context.Context, c *csp.Client, _ []string) error {
-					at, err := e.readSecret(cc)
+					at, err := e.readToken(cc)
 					if err != nil {
 						return err
 					}

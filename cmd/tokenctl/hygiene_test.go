@@ -462,9 +462,7 @@ func TestRotate(t *testing.T) {
 	if d := f.applied(t, "commvault")["DeleteAccessToken"] - before; d != 1 {
 		t.Errorf("the rollback deleted %d tokens, want the new one", d)
 	}
-	var old commvaultPair
-	b, _ = os.ReadFile(oldPair)
-	_ = json.Unmarshal(b, &old)
+	old := readPair(t, oldPair)
 	if st, body := do(t, "GET", f.urls["commvault"]+"/V4/AccessToken", map[string]string{"Authtoken": old.AccessToken}, nil); st != 200 {
 		t.Errorf("the old token no longer works: %d %v", st, body)
 	}

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/tokenkit/tokenkit"
 )
 
 // A command that spends a rotating credential (Commvault renew, an Oracle
@@ -116,8 +118,19 @@ func (k *keeper) discard() {
 
 // save writes v to the target atomically and durably; if that fails, it
 // writes v to a recovery file and returns a *keepError naming it.
+//
+// A token (tokenkit.Exportable) is written in the persisted form (see
+// tokenfile.go); anything else as indented JSON.
 func (k *keeper) save(e *env, cc *cmdCtx, what string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	var (
+		b   []byte
+		err error
+	)
+	if t, ok := v.(tokenkit.Exportable); ok {
+		b, err = encodeToken(t)
+	} else {
+		b, err = json.MarshalIndent(v, "", "  ")
+	}
 	if err != nil {
 		return fmt.Errorf("%s: encoding the %s: %w", cc.path, what, err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
 	"github.com/tokenkit/tokenkit/commvault"
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/oracle"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
 
@@ -63,11 +64,21 @@ func readPair(t *testing.T, path string) commvaultPair {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p commvaultPair
-	if err := json.Unmarshal(b, &p); err != nil || p.AccessToken == "" || p.RefreshToken == "" {
-		t.Fatalf("%s does not hold a whole pair (%v): %d bytes", path, err, len(b))
+	e, err := tokenkit.DecodeExported(b)
+	if err != nil {
+		t.Fatalf("%s is not a token file in the persisted form (%v): %d bytes", path, err, len(b))
 	}
-	return p
+	tok, err := commvault.ImportAccessToken(e)
+	if err != nil || tok.Value() == "" || tok.RefreshToken == "" {
+		t.Fatalf("%s does not hold a whole pair (%v)", path, err)
+	}
+	return commvaultPairOf(tok)
+}
+
+// commvaultPairOf is the legacy file form of a pair, for comparisons.
+func commvaultPairOf(t *commvault.AccessToken) commvaultPair {
+	return commvaultPair{AccessToken: t.Value(), RefreshToken: t.RefreshToken.Reveal(), ID: t.ID, Name: t.Name, Type: t.Type.String(),
+		ExpiresAt: jsonTime(t.ExpiresAt), RefreshExpiresAt: jsonTime(t.RefreshExpiresAt), RenewableUntil: jsonTime(t.RenewableUntil)}
 }
 
 // stillRenewable proves a pair's refresh token is unspent: renewing it works
@@ -213,8 +224,12 @@ func TestOracleRefreshKeepsRotatedToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s oracleSaved
-	if err := json.Unmarshal(b, &s); err != nil || s.RefreshToken == "" || s.RefreshToken == rt || !ocm.RefreshTokenActive(s.RefreshToken) {
+	e, err := tokenkit.DecodeExported(b)
+	if err != nil {
+		t.Fatalf("saved file: %v", err)
+	}
+	saved, err := oracle.ImportAccessToken(e)
+	if err != nil || saved.RefreshToken == "" || saved.RefreshToken.Reveal() == rt || !ocm.RefreshTokenActive(saved.RefreshToken.Reveal()) {
 		t.Fatalf("saved %v: not the rotated refresh token", err)
 	}
 	if st, _ := os.Stat(save); st.Mode().Perm() != 0o600 {

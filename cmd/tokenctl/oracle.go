@@ -12,8 +12,9 @@ import (
 	"github.com/tokenkit/tokenkit/oracle"
 )
 
-// oracleSaved is an access token and its refresh token as --save writes them
-// (mode 0600) and --grant refresh-token --secret-file reads them.
+// oracleSaved is an access token and its refresh token as tokenctl wrote them
+// before the persisted form (tokenfile.go); --grant refresh-token
+// --secret-file still reads them.
 type oracleSaved struct {
 	AccessToken  string   `json:"access_token"`
 	RefreshToken string   `json:"refresh_token,omitempty"`
@@ -66,7 +67,13 @@ FILE.recovered-TIME and the command exits 1.`},
 						if err != nil {
 							return err
 						}
-						if strings.HasPrefix(rt.Reveal(), "{") {
+						if ex, ok := decodeToken(rt.Reveal()); ok {
+							t, err := oracle.ImportAccessToken(ex)
+							if err != nil || t.RefreshToken == "" {
+								return usagef("%s: the token file does not hold an Oracle token with a refresh token", cc.path)
+							}
+							rt = t.RefreshToken
+						} else if strings.HasPrefix(rt.Reveal(), "{") {
 							var s oracleSaved
 							if err := json.Unmarshal([]byte(rt.Reveal()), &s); err != nil || s.RefreshToken == "" {
 								return usagef("%s: the saved file has no refresh_token", cc.path)
@@ -79,7 +86,7 @@ FILE.recovered-TIME and the command exits 1.`},
 						req.RefreshToken = rt
 					case "access-token":
 						cc.secret = &secretSpec{what: "access token", env: "ORACLE_ACCESS_TOKEN"}
-						at, err := e.readSecret(cc)
+						at, err := e.readToken(cc)
 						if err != nil {
 							return err
 						}
@@ -110,8 +117,7 @@ FILE.recovered-TIME and the command exits 1.`},
 						return err
 					}
 					if keep != nil {
-						if err := keep.save(e, cc, "token", oracleSaved{AccessToken: t.Value(), RefreshToken: t.RefreshToken.Reveal(),
-							TokenType: t.TokenType, ExpiresAt: jsonTime(t.ExpiresAt)}); err != nil {
+						if err := keep.save(e, cc, "token", t); err != nil {
 							return err
 						}
 					}
@@ -131,7 +137,7 @@ FILE.recovered-TIME and the command exits 1.`},
 				var attrs listFlag
 				fs.Var(&attrs, "attr", "include this custom attribute (repeatable)")
 				return func(ctx context.Context, c *oracle.Client, _ []string) error {
-					at, err := e.readSecret(cc)
+					at, err := e.readToken(cc)
 					if err != nil {
 						return err
 					}

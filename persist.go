@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
+
 	"github.com/tokenkit/tokenkit/internal/redact"
 )
 
@@ -186,7 +188,7 @@ func (e Exported) String() string {
 	}
 	sort.Strings(names)
 	return fmt.Sprintf("tokenkit.Exported{version: %d, vendor: %s, kind: %s, expiry: %s, secrets: {%s}}",
-		e.Version, e.Vendor, e.Kind, FormatExpiry(e.Expiry), strings.Join(names, ", "))
+		e.Version, e.Vendor, e.Kind, tokenfmt.Expiry(e.Expiry), strings.Join(names, ", "))
 }
 
 // GoString is String, for %#v.

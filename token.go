@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit/internal/redact"
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 )
 
 // Token is an access token of any vendor. Every vendor package has its own
@@ -174,12 +175,8 @@ func (t *BearerToken) SetAuthHeader(r *http.Request) {
 
 // String describes the token without its value.
 func (t BearerToken) String() string {
-	return "tokenkit.BearerToken{value: " + redact.Mask + ", expiry: " + FormatExpiry(t.expires) + "}"
+	return "tokenkit.BearerToken{value: " + redact.Mask + ", expiry: " + tokenfmt.Expiry(t.expires) + "}"
 }
-
-// BearerHeader returns the value of an "Authorization: Bearer" header for
-// token: vendors' token types build it once and share it between requests.
-func BearerHeader(token string) []string { return []string{"Bearer " + token} }
 
 // GoString is String, for %#v.
 func (t BearerToken) GoString() string { return t.String() }
@@ -190,15 +187,6 @@ func (t BearerToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.St
 // LogValue logs the expiry, never the value.
 func (t BearerToken) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("value", redact.Mask), slog.Time("expiry", t.expires))
-}
-
-// FormatExpiry renders an expiry for String methods: RFC 3339 in UTC, or
-// "never" for the zero time.
-func FormatExpiry(t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	return t.UTC().Format(time.RFC3339)
 }
 
 // StaticSource returns a TokenSource that always hands out tok: for a

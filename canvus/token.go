@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
+
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/redact"
 )
@@ -45,7 +47,7 @@ func (t *LoginToken) SetAuthHeader(r *http.Request) { r.Header.Set(privateTokenH
 // String describes the token without its value.
 func (t LoginToken) String() string {
 	return fmt.Sprintf("canvus.LoginToken{value: %s, user: %d %q, remember: %t, expires: %s}",
-		redact.Mask, t.User.ID, t.User.Email, t.Remember, tokenkit.FormatExpiry(t.ExpiresAt))
+		redact.Mask, t.User.ID, t.User.Email, t.Remember, tokenfmt.Expiry(t.ExpiresAt))
 }
 
 // GoString is String, for %#v.

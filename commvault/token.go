@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
+
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
 	"github.com/tokenkit/tokenkit/internal/redact"
@@ -186,7 +188,7 @@ func (s *Session) Token(context.Context) (tokenkit.Token, error) { return s, nil
 // String describes the session without its token.
 func (s Session) String() string {
 	return fmt.Sprintf("commvault.Session{value: %s, user: %q, expires: %s}",
-		redact.Mask, s.UserName, tokenkit.FormatExpiry(s.ExpiresAt))
+		redact.Mask, s.UserName, tokenfmt.Expiry(s.ExpiresAt))
 }
 
 // GoString is String, for %#v.
@@ -301,7 +303,7 @@ func samePair(a, b *AccessToken) bool {
 // String describes the token without its access or refresh token.
 func (t AccessToken) String() string {
 	return fmt.Sprintf("commvault.AccessToken{value: %s, refresh: %s, id: %d, name: %q, type: %s, expires: %s, renewable until: %s}",
-		redact.Mask, t.RefreshToken.String(), t.ID, t.Name, t.Type, tokenkit.FormatExpiry(t.ExpiresAt), tokenkit.FormatExpiry(t.RenewableUntil))
+		redact.Mask, t.RefreshToken.String(), t.ID, t.Name, t.Type, tokenfmt.Expiry(t.ExpiresAt), tokenfmt.Expiry(t.RenewableUntil))
 }
 
 // GoString is String, for %#v.

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
+
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
@@ -128,7 +130,7 @@ func (c *Client) accessToken(ctx context.Context, op string, dto *api.AccessToke
 	now := c.tx.Now()
 	t := &AccessToken{
 		value:           tokenkit.Secret(*dto.AccessToken),
-		bearer:          tokenkit.BearerHeader(*dto.AccessToken),
+		bearer:          tokenfmt.BearerHeader(*dto.AccessToken),
 		TokenType:       ptr.Deref(dto.TokenType),
 		IssuedTokenType: ptr.Deref(dto.IssuedTokenType),
 		Scope:           ptr.Deref(dto.Scope),

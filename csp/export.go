@@ -3,6 +3,8 @@ package csp
 import (
 	"strconv"
 
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
+
 	"github.com/tokenkit/tokenkit"
 )
 
@@ -50,7 +52,7 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	}
 	p, _ := strconv.Atoi(e.Attrs["presentation"])
 	t := &AccessToken{
-		value: v, bearer: tokenkit.BearerHeader(v.Reveal()),
+		value: v, bearer: tokenfmt.BearerHeader(v.Reveal()),
 		TokenType: e.Attrs["token_type"], IssuedTokenType: e.Attrs["issued_token_type"], Scope: e.Attrs["scope"],
 		IDToken: e.Secrets["id_token"], RefreshToken: e.Secrets["refresh_token"],
 		ExpiresAt: e.Expiry, Presentation: Presentation(p),

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
+
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/exporttest"
 )
@@ -14,6 +16,6 @@ func TestExportImportRoundTrip(t *testing.T) {
 }
 
 func exportSample() *AccessToken {
-	return &AccessToken{value: "acc-secret", bearer: tokenkit.BearerHeader("acc-secret"), TokenType: "bearer", Scope: "openid",
+	return &AccessToken{value: "acc-secret", bearer: tokenfmt.BearerHeader("acc-secret"), TokenType: "bearer", Scope: "openid",
 		RefreshToken: "ref-secret", ExpiresAt: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Presentation: Both}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
+
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/redact"
 )
@@ -71,7 +73,7 @@ func (t *AccessToken) SetAuthHeader(r *http.Request) {
 // String describes the token without any secret.
 func (t AccessToken) String() string {
 	return fmt.Sprintf("csp.AccessToken{value: %s, type: %q, scope: %q, expires: %s}",
-		redact.Mask, t.TokenType, t.Scope, tokenkit.FormatExpiry(t.ExpiresAt))
+		redact.Mask, t.TokenType, t.Scope, tokenfmt.Expiry(t.ExpiresAt))
 }
 
 // GoString is String, for %#v.

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
+
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/redact"
 )
@@ -59,7 +61,7 @@ func (t *AccessToken) SetAuthHeader(r *http.Request) {
 // String describes the token without any secret.
 func (t AccessToken) String() string {
 	return fmt.Sprintf("oracle.AccessToken{value: %s, type: %q, refresh token: %t, lifetime: %s, expires: %s}",
-		redact.Mask, t.TokenType, t.RefreshToken != "", t.Lifetime, tokenkit.FormatExpiry(t.ExpiresAt))
+		redact.Mask, t.TokenType, t.RefreshToken != "", t.Lifetime, tokenfmt.Expiry(t.ExpiresAt))
 }
 
 // GoString is String, for %#v.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,31 +69,45 @@ func (c *Client) BaseURL() string { return c.base }
 type Presentation int
 
 const (
-	// Bearer sends "Authorization: Bearer <token>", as CSP's own APIs, TMC
+	// PresentBearer sends "Authorization: Bearer <token>", as CSP's own APIs, TMC
 	// and most VMware services expect (the default).
-	Bearer Presentation = iota
-	// CSPAuthToken sends "csp-auth-token: <token>", as the VMC on AWS,
+	PresentBearer Presentation = iota
+	// PresentCSPAuthToken sends "csp-auth-token: <token>", as the VMC on AWS,
 	// Network Insight and Aria Operations for Networks APIs expect.
-	CSPAuthToken
-	// Both sends both headers, as terraform-provider-nsxt does for NSX on
+	PresentCSPAuthToken
+	// PresentBoth sends both headers, as terraform-provider-nsxt does for NSX on
 	// VMC.
-	Both
+	PresentBoth
 )
+
+// String names the presentation by its header: "Authorization: Bearer",
+// "csp-auth-token" or both.
+func (p Presentation) String() string {
+	switch p {
+	case PresentBearer:
+		return "Authorization: Bearer"
+	case PresentCSPAuthToken:
+		return "csp-auth-token"
+	case PresentBoth:
+		return "Authorization: Bearer and csp-auth-token"
+	}
+	return "Presentation(" + strconv.Itoa(int(p)) + ")"
+}
 
 // DetailsTimeUnit says how APITokenDetails reads createdAt, lastUsedAt and
 // expiresAt, whose unit the public documentation disagrees on.
 type DetailsTimeUnit int
 
 const (
-	// AutoUnit reads a value of 1e12 or more as milliseconds and a smaller
+	// DetailsAuto reads a value of 1e12 or more as milliseconds and a smaller
 	// one as seconds (the default: both readings give dates between 1970
 	// and 33658, so the two never overlap for real timestamps).
-	AutoUnit DetailsTimeUnit = iota
-	// Seconds reads epoch seconds, as the identity-governance page says.
-	Seconds
-	// Milliseconds reads epoch milliseconds, as PowerCLI's
+	DetailsAuto DetailsTimeUnit = iota
+	// DetailsSeconds reads epoch seconds, as the identity-governance page says.
+	DetailsSeconds
+	// DetailsMilliseconds reads epoch milliseconds, as PowerCLI's
 	// Get-CSPRefreshTokenExpiry does.
-	Milliseconds
+	DetailsMilliseconds
 )
 
 type vendorOptions struct {
@@ -124,7 +139,7 @@ const DefaultClockSkew = 10 * time.Second
 // themselves in SetAuthHeader (default Bearer).
 func WithPresentation(p Presentation) tokenkit.Option {
 	return tokenkit.NewVendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if p < Bearer || p > Both {
+		if p < PresentBearer || p > PresentBoth {
 			s.Fail(httpx.OptionError(vendor, "unknown Presentation"))
 			return
 		}
@@ -171,7 +186,7 @@ func WithClockSkew(d time.Duration) tokenkit.Option {
 // in (default AutoUnit).
 func WithDetailsTimeUnit(u DetailsTimeUnit) tokenkit.Option {
 	return tokenkit.NewVendorOption(vendor, "WithDetailsTimeUnit", func(s *config.Settings) {
-		if u < AutoUnit || u > Milliseconds {
+		if u < DetailsAuto || u > DetailsMilliseconds {
 			s.Fail(httpx.OptionError(vendor, "unknown DetailsTimeUnit"))
 			return
 		}

@@ -124,9 +124,9 @@ func (c *Client) APITokenDetails(ctx context.Context, apiToken tokenkit.Secret) 
 // or negative is "not set", past the year 9999 is the end of 9999.
 func epoch(v int64, unit DetailsTimeUnit) time.Time {
 	switch {
-	case unit == Seconds:
+	case unit == DetailsSeconds:
 		return wiretime.Unix(v)
-	case unit == Milliseconds, v >= 1e12:
+	case unit == DetailsMilliseconds, v >= 1e12:
 		return wiretime.UnixMilli(v)
 	}
 	return wiretime.Unix(v)

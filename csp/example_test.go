@@ -70,7 +70,7 @@ func ExampleClient_APITokenSource() {
 	}))
 	defer vmc.Close()
 
-	c, _ := csp.New(fake.URL(), csp.WithPresentation(csp.CSPAuthToken))
+	c, _ := csp.New(fake.URL(), csp.WithPresentation(csp.PresentCSPAuthToken))
 	src := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)})
 	hc := tokenkit.NewClient(src, nil)
 	for range 2 {

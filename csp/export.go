@@ -57,8 +57,8 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 		IDToken: e.Secrets["id_token"], RefreshToken: e.Secrets["refresh_token"],
 		ExpiresAt: e.Expiry, Presentation: Presentation(p),
 	}
-	if t.Presentation < Bearer || t.Presentation > Both {
-		t.Presentation = Bearer
+	if t.Presentation < PresentBearer || t.Presentation > PresentBoth {
+		t.Presentation = PresentBearer
 	}
 	return t, nil
 }

@@ -17,5 +17,5 @@ func TestExportImportRoundTrip(t *testing.T) {
 
 func exportSample() *AccessToken {
 	return &AccessToken{value: "acc-secret", bearer: tokenfmt.BearerHeader("acc-secret"), TokenType: "bearer", Scope: "openid",
-		RefreshToken: "ref-secret", ExpiresAt: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Presentation: Both}
+		RefreshToken: "ref-secret", ExpiresAt: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Presentation: PresentBoth}
 }

@@ -67,8 +67,8 @@ func TestDetailsTimestampsClamped(t *testing.T) {
 		opts []tokenkit.Option
 	}{
 		{"auto", nil},
-		{"seconds", []tokenkit.Option{csp.WithDetailsTimeUnit(csp.Seconds)}},
-		{"milliseconds", []tokenkit.Option{csp.WithDetailsTimeUnit(csp.Milliseconds)}},
+		{"seconds", []tokenkit.Option{csp.WithDetailsTimeUnit(csp.DetailsSeconds)}},
+		{"milliseconds", []tokenkit.Option{csp.WithDetailsTimeUnit(csp.DetailsMilliseconds)}},
 	} {
 		for _, tc := range []struct {
 			value int64

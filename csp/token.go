@@ -58,10 +58,10 @@ func (t *AccessToken) Scopes() []string { return strings.Fields(t.Scope) }
 
 // SetAuthHeader presents the token as its Presentation says.
 func (t *AccessToken) SetAuthHeader(r *http.Request) {
-	if t.Presentation == CSPAuthToken || t.Presentation == Both {
+	if t.Presentation == PresentCSPAuthToken || t.Presentation == PresentBoth {
 		r.Header.Set("csp-auth-token", t.Value())
 	}
-	if t.Presentation == Bearer || t.Presentation == Both {
+	if t.Presentation == PresentBearer || t.Presentation == PresentBoth {
 		if t.bearer == nil { // a zero AccessToken: nothing shared to reuse
 			r.Header.Set("Authorization", "Bearer "+t.Value())
 		} else {

@@ -181,8 +181,8 @@ func TestAPITokenDetailsTimeUnits(t *testing.T) {
 	}{
 		{"seconds, auto", want.Unix(), nil},
 		{"milliseconds, auto", want.UnixMilli(), nil},
-		{"seconds, fixed", want.Unix(), []tokenkit.Option{csp.WithDetailsTimeUnit(csp.Seconds)}},
-		{"milliseconds, fixed", want.UnixMilli(), []tokenkit.Option{csp.WithDetailsTimeUnit(csp.Milliseconds)}},
+		{"seconds, fixed", want.Unix(), []tokenkit.Option{csp.WithDetailsTimeUnit(csp.DetailsSeconds)}},
+		{"milliseconds, fixed", want.UnixMilli(), []tokenkit.Option{csp.WithDetailsTimeUnit(csp.DetailsMilliseconds)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -261,9 +261,9 @@ func TestPresentation(t *testing.T) {
 		p          csp.Presentation
 		auth, csph string
 	}{
-		{csp.Bearer, "Bearer JWT", ""},
-		{csp.CSPAuthToken, "", "JWT"},
-		{csp.Both, "Bearer JWT", "JWT"},
+		{csp.PresentBearer, "Bearer JWT", ""},
+		{csp.PresentCSPAuthToken, "", "JWT"},
+		{csp.PresentBoth, "Bearer JWT", "JWT"},
 	} {
 		c, mt := newMocked(t, host, csp.WithPresentation(tc.p))
 		mt.RegisterResponder("POST", host+"/csp/gateway/am/api/auth/api-tokens/authorize",

@@ -23,7 +23,7 @@ func (c *Client) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.Check
 	if tok == nil {
 		return nil, c.tx.InvalidInput("VerifyAccessToken", "no token to check")
 	}
-	cl, err := c.Verify(ctx, tok.Value())
+	cl, err := c.Verify(ctx, tokenkit.Secret(tok.Value()))
 	if err != nil {
 		return nil, err
 	}

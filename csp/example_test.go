@@ -98,10 +98,10 @@ func ExampleClient_Verify() {
 	tok, _ := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{
 		APIToken: tokenkit.Secret(fake.AddAPIToken(csptest.APIToken{Username: "ada", OrgID: "org-1"})),
 	})
-	claims, err := c.Verify(context.Background(), tok.Value(), csp.RequireIssuer(fake.Issuer()))
+	claims, err := c.Verify(context.Background(), tokenkit.Secret(tok.Value()), csp.RequireIssuer(fake.Issuer()))
 	fmt.Println(claims.Username, claims.OrgID == "org-1", err)
 
-	_, err = c.Verify(context.Background(), tok.Value(), csp.RequireIssuer("https://other.example"))
+	_, err = c.Verify(context.Background(), tokenkit.Secret(tok.Value()), csp.RequireIssuer("https://other.example"))
 	fmt.Println(errors.Is(err, csp.ErrInvalidToken))
 	// Output:
 	// ada true <nil>

@@ -148,7 +148,7 @@ func (c *Client) accessToken(ctx context.Context, op string, dto *api.AccessToke
 		t.ExpiresAt = cl.ExpiresAt
 	}
 	if c.opts.verify {
-		if _, err := c.Verify(ctx, t.Value()); err != nil {
+		if _, err := c.Verify(ctx, tokenkit.Secret(t.Value())); err != nil {
 			return nil, err
 		}
 	}

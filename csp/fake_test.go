@@ -43,7 +43,7 @@ func TestExchangeAndVerifyAgainstFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := c.Verify(ctx, tok.Value())
+	cl, err := c.Verify(ctx, tokenkit.Secret(tok.Value()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestExchangeAndVerifyAgainstFake(t *testing.T) {
 	// A tampered token does not verify.
 	parts := strings.Split(tok.Value(), ".")
 	forged := parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2]))
-	if _, err := c.Verify(ctx, forged); !errors.Is(err, csp.ErrInvalidToken) || !errors.Is(err, tokenkit.ErrAuth) {
+	if _, err := c.Verify(ctx, tokenkit.Secret(forged)); !errors.Is(err, csp.ErrInvalidToken) || !errors.Is(err, tokenkit.ErrAuth) {
 		t.Fatalf("forged token: %v", err)
 	}
 	if _, err := c.Verify(ctx, "not-a-jwt"); !errors.Is(err, csp.ErrInvalidToken) {
@@ -92,11 +92,11 @@ func TestVerifyChecksExpiryWithSkew(t *testing.T) {
 		t.Fatal(err)
 	}
 	advance(65 * time.Second) // past exp, inside the 10s skew
-	if _, err := c.Verify(context.Background(), tok.Value()); err != nil {
+	if _, err := c.Verify(context.Background(), tokenkit.Secret(tok.Value())); err != nil {
 		t.Fatalf("inside the skew allowance: %v", err)
 	}
 	advance(10 * time.Second)
-	if _, err := c.Verify(context.Background(), tok.Value()); !errors.Is(err, csp.ErrInvalidToken) {
+	if _, err := c.Verify(context.Background(), tokenkit.Secret(tok.Value())); !errors.Is(err, csp.ErrInvalidToken) {
 		t.Fatalf("expired token verified: %v", err)
 	}
 }
@@ -251,7 +251,7 @@ func TestAPITokenSourceRefreshesThroughFake(t *testing.T) {
 	// Downstream API that accepts only tokens the fake signed and that are unexpired.
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if _, err := c.Verify(r.Context(), raw); err != nil {
+		if _, err := c.Verify(r.Context(), tokenkit.Secret(raw)); err != nil {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}

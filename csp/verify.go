@@ -365,7 +365,7 @@ func RequireAudience(auds ...string) VerifyOption {
 // key id". A key set of more than MaxKeys keys, or an RSA modulus outside
 // MinRSAKeyBits–MaxRSAKeyBits, fails with tokenkit.ErrInvalidResponse. A
 // failure of the token matches ErrInvalidToken (and tokenkit.ErrAuth).
-func (c *Client) Verify(ctx context.Context, accessToken string, checks ...VerifyOption) (*Claims, error) {
+func (c *Client) Verify(ctx context.Context, accessToken tokenkit.Secret, checks ...VerifyOption) (*Claims, error) {
 	const op = "VerifyAccessToken"
 	bad := func(format string, args ...any) error {
 		return &tokenkit.Error{Vendor: vendor, Op: op, Message: fmt.Sprintf(format, args...), Err: ErrInvalidToken}
@@ -382,7 +382,7 @@ func (c *Client) Verify(ctx context.Context, accessToken string, checks ...Verif
 	if len(accessToken) > MaxTokenBytes {
 		return nil, bad("token of %d bytes, longer than %d (csp.MaxTokenBytes)", len(accessToken), MaxTokenBytes)
 	}
-	p, err := splitJWT(accessToken)
+	p, err := splitJWT(accessToken.Reveal())
 	if err != nil {
 		return nil, bad("not a JWT")
 	}

@@ -202,7 +202,7 @@ func TestVerifyUnknownKidsDoNotHammerKeyEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Verify(ctx, tok.Value()); err != nil {
+	if _, err := c.Verify(ctx, tokenkit.Secret(tok.Value())); err != nil {
 		t.Fatal(err)
 	}
 	// An attacker's tokens: well-formed, RS256, each with a new kid.
@@ -211,7 +211,7 @@ func TestVerifyUnknownKidsDoNotHammerKeyEndpoint(t *testing.T) {
 	}
 	var errs []error
 	for i := range 100 {
-		_, err := c.Verify(ctx, forge(i))
+		_, err := c.Verify(ctx, tokenkit.Secret(forge(i)))
 		errs = append(errs, err)
 	}
 	if n := fake.Calls("GetTokenPublicKey"); n != 1 {
@@ -224,13 +224,13 @@ func TestVerifyUnknownKidsDoNotHammerKeyEndpoint(t *testing.T) {
 	}
 	clock.Advance(time.Minute)
 	for i := range 100 {
-		_, _ = c.Verify(ctx, forge(100+i))
+		_, _ = c.Verify(ctx, tokenkit.Secret(forge(100+i)))
 	}
 	if n := fake.Calls("GetTokenPublicKey"); n != 2 {
 		t.Fatalf("key fetches after a minute and 100 more unknown kids = %d, want 2", n)
 	}
 	// The genuine token still verifies from the cache, without a fetch.
-	if _, err := c.Verify(ctx, tok.Value()); err != nil {
+	if _, err := c.Verify(ctx, tokenkit.Secret(tok.Value())); err != nil {
 		t.Fatal(err)
 	}
 	if n := fake.Calls("GetTokenPublicKey"); n != 2 {
@@ -246,17 +246,17 @@ func TestVerifyPicksUpRotatedKeyAfterInterval(t *testing.T) {
 	h := newKeyHost(t, rsaJWK("old", &oldKey.PublicKey))
 	c := h.client(t, tokenkit.WithClock(clock.Now))
 	ctx := context.Background()
-	if _, err := c.Verify(ctx, signJWT(t, "RS256", oldKey, nil, map[string]any{"kid": "old"}, claimsAt(clock.Now()))); err != nil {
+	if _, err := c.Verify(ctx, tokenkit.Secret(signJWT(t, "RS256", oldKey, nil, map[string]any{"kid": "old"}, claimsAt(clock.Now())))); err != nil {
 		t.Fatal(err)
 	}
 	h.SetKeys(rsaJWK("old", &oldKey.PublicKey), rsaJWK("new", &newKey.PublicKey))
 	clock.Advance(30 * time.Second)
 	rotated := signJWT(t, "RS256", newKey, nil, map[string]any{"kid": "new"}, claimsAt(clock.Now()))
-	if _, err := c.Verify(ctx, rotated); !errors.Is(err, csp.ErrInvalidToken) || !strings.Contains(err.Error(), "unknown key id") {
+	if _, err := c.Verify(ctx, tokenkit.Secret(rotated)); !errors.Is(err, csp.ErrInvalidToken) || !strings.Contains(err.Error(), "unknown key id") {
 		t.Fatalf("new kid within a minute of the last fetch: %v", err)
 	}
 	clock.Advance(30 * time.Second)
-	if _, err := c.Verify(ctx, rotated); err != nil {
+	if _, err := c.Verify(ctx, tokenkit.Secret(rotated)); err != nil {
 		t.Fatalf("new kid a minute after the last fetch: %v", err)
 	}
 	if n := h.Fetches(); n != 2 {
@@ -287,7 +287,7 @@ func TestVerifyColdCacheConcurrentCallsShareOneFetch(t *testing.T) {
 	errs := make(chan error, callers)
 	for range callers {
 		go func() {
-			_, err := c.Verify(context.Background(), tok)
+			_, err := c.Verify(context.Background(), tokenkit.Secret(tok))
 			errs <- err
 		}()
 	}
@@ -322,12 +322,12 @@ func TestVerifyCanceledCallerDoesNotAbortSharedFetch(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	first := make(chan error, 1)
-	go func() { _, err := c.Verify(ctx, tok); first <- err }()
+	go func() { _, err := c.Verify(ctx, tokenkit.Secret(tok)); first <- err }()
 	for h.Fetches() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	second := make(chan error, 1)
-	go func() { _, err := c.Verify(context.Background(), tok); second <- err }()
+	go func() { _, err := c.Verify(context.Background(), tokenkit.Secret(tok)); second <- err }()
 	for deadline := time.Now().Add(20 * time.Second); csp.KeyFetchWaiters(c) < 2 && h.Fetches() < 2; {
 		if time.Now().After(deadline) {
 			t.Fatal("second caller never waited")
@@ -382,7 +382,7 @@ func TestVerifyRejectsKeySizesOutOfRange(t *testing.T) {
 			// Verify fails on the key set, not on the signature: no RSA
 			// operation ran with the key.
 			tok := signJWT(t, "RS256", small, nil, map[string]any{"kid": "k"}, claimsAt(time.Now()))
-			if _, err := c.Verify(context.Background(), tok); !errors.Is(err, tokenkit.ErrInvalidResponse) || errors.Is(err, csp.ErrInvalidToken) {
+			if _, err := c.Verify(context.Background(), tokenkit.Secret(tok)); !errors.Is(err, tokenkit.ErrInvalidResponse) || errors.Is(err, csp.ErrInvalidToken) {
 				t.Fatalf("Verify: %v, want ErrInvalidResponse", err)
 			}
 		})
@@ -392,7 +392,7 @@ func TestVerifyRejectsKeySizesOutOfRange(t *testing.T) {
 		t.Parallel()
 		key := testKey()
 		h := newKeyHost(t, rsaJWK("k", &key.PublicKey))
-		if _, err := h.client(t).Verify(context.Background(), signJWT(t, "RS256", key, nil, map[string]any{"kid": "k"}, claimsAt(time.Now()))); err != nil {
+		if _, err := h.client(t).Verify(context.Background(), tokenkit.Secret(signJWT(t, "RS256", key, nil, map[string]any{"kid": "k"}, claimsAt(time.Now())))); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -412,7 +412,7 @@ func TestVerifyRejectsKeySizesOutOfRange(t *testing.T) {
 			t.Fatalf("PublicKey: %v, want ErrInvalidResponse", err)
 		}
 		tok := signJWT(t, "RS256", small, nil, nil, claimsAt(time.Now()))
-		if _, err := c.Verify(context.Background(), tok); !errors.Is(err, tokenkit.ErrInvalidResponse) {
+		if _, err := c.Verify(context.Background(), tokenkit.Secret(tok)); !errors.Is(err, tokenkit.ErrInvalidResponse) {
 			t.Fatalf("Verify: %v, want ErrInvalidResponse", err)
 		}
 	})
@@ -432,7 +432,7 @@ func TestVerifyRejectsTooManyKeys(t *testing.T) {
 	tok := signJWT(t, "RS256", key, nil, map[string]any{"kid": "k0"}, claimsAt(time.Now()))
 
 	h := newKeyHost(t, set(csp.MaxKeys)...)
-	if _, err := h.client(t).Verify(context.Background(), tok); err != nil {
+	if _, err := h.client(t).Verify(context.Background(), tokenkit.Secret(tok)); err != nil {
 		t.Fatalf("%d keys: %v", csp.MaxKeys, err)
 	}
 	h = newKeyHost(t, set(csp.MaxKeys+1)...)
@@ -440,7 +440,7 @@ func TestVerifyRejectsTooManyKeys(t *testing.T) {
 	if _, err := c.JWKS(context.Background()); !errors.Is(err, tokenkit.ErrInvalidResponse) {
 		t.Fatalf("JWKS of %d keys: %v, want ErrInvalidResponse", csp.MaxKeys+1, err)
 	}
-	if _, err := c.Verify(context.Background(), tok); !errors.Is(err, tokenkit.ErrInvalidResponse) || !strings.Contains(err.Error(), "keys") {
+	if _, err := c.Verify(context.Background(), tokenkit.Secret(tok)); !errors.Is(err, tokenkit.ErrInvalidResponse) || !strings.Contains(err.Error(), "keys") {
 		t.Fatalf("Verify against %d keys: %v, want ErrInvalidResponse", csp.MaxKeys+1, err)
 	}
 }
@@ -457,14 +457,14 @@ func TestVerifyAcceptsOnlyRS256(t *testing.T) {
 	claims := claimsAt(time.Now())
 	for _, alg := range []string{"none", "None", "", "HS256", "RS384", "RS512", "PS256", "ES256", "rs256"} {
 		tok := signJWT(t, alg, key, pubDER, map[string]any{"kid": "k"}, claims)
-		if _, err := c.Verify(context.Background(), tok); !errors.Is(err, csp.ErrInvalidToken) || !strings.Contains(err.Error(), "algorithm") {
+		if _, err := c.Verify(context.Background(), tokenkit.Secret(tok)); !errors.Is(err, csp.ErrInvalidToken) || !strings.Contains(err.Error(), "algorithm") {
 			t.Errorf("alg %q: %v, want ErrInvalidToken naming the algorithm", alg, err)
 		}
 	}
 	if n := h.Fetches(); n != 0 {
 		t.Errorf("key fetches for refused algorithms = %d, want 0", n)
 	}
-	if _, err := c.Verify(context.Background(), signJWT(t, "RS256", key, nil, map[string]any{"kid": "k"}, claims)); err != nil {
+	if _, err := c.Verify(context.Background(), tokenkit.Secret(signJWT(t, "RS256", key, nil, map[string]any{"kid": "k"}, claims))); err != nil {
 		t.Fatalf("RS256: %v", err)
 	}
 }
@@ -479,7 +479,7 @@ func TestVerifyRejectsHugeToken(t *testing.T) {
 	claims := claimsAt(time.Now())
 	claims["pad"] = strings.Repeat("x", csp.MaxTokenBytes)
 	tok := signJWT(t, "RS256", key, nil, map[string]any{"kid": "k"}, claims)
-	if _, err := c.Verify(context.Background(), tok); !errors.Is(err, csp.ErrInvalidToken) || !strings.Contains(err.Error(), "bytes") {
+	if _, err := c.Verify(context.Background(), tokenkit.Secret(tok)); !errors.Is(err, csp.ErrInvalidToken) || !strings.Contains(err.Error(), "bytes") {
 		t.Fatalf("token of %d bytes: %v", len(tok), err)
 	}
 	if n := h.Fetches(); n != 0 {
@@ -525,7 +525,7 @@ func TestVerifyIssuerAndAudience(t *testing.T) {
 		{"empty audience option", token(iss, "svc-a"), []csp.VerifyOption{csp.RequireAudience()}, tokenkit.ErrInvalidInput},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cl, err := c.Verify(context.Background(), tc.tok, tc.checks...)
+			cl, err := c.Verify(context.Background(), tokenkit.Secret(tc.tok), tc.checks...)
 			switch {
 			case tc.want == nil && (err != nil || cl == nil):
 				t.Fatalf("refused: %v", err)

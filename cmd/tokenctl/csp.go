@@ -133,7 +133,7 @@ until it is due for refresh: a cron job exchanges once per token lifetime.`},
 					if err != nil {
 						return err
 					}
-					cl, err := c.Verify(ctx, at.Reveal())
+					cl, err := c.Verify(ctx, at)
 					if err != nil {
 						return err
 					}

@@ -79,7 +79,7 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		// downstream API that accepts only tokens this CSP signed stands in.
 		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if _, err := c.Verify(r.Context(), tok); err != nil {
+			if _, err := c.Verify(r.Context(), tokenkit.Secret(tok)); err != nil {
 				http.Error(w, "invalid token", http.StatusUnauthorized)
 				return
 			}

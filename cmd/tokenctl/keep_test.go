@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -368,13 +369,45 @@ func TestRenewKilled(t *testing.T) {
 	t.Run("SIGINT during the call", func(t *testing.T) {
 		s := newStep()
 		f := fixture(t, s)
-		cmd, stdout, stderr := start(t, f)
+		cmd := exec.Command(bin, "commvault", "token", "renew", "--secret-file", f.file)
+		cmd.Env = append(os.Environ(), "COMMVAULT_URL="+f.url)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		errPipe, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill() })
+		// stderr is read as it comes, so that the answer is let through only
+		// once tokenctl has seen the signal (otherwise the call may finish
+		// first, and there is nothing to say).
+		var stderr strings.Builder
+		noted, errDone := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(errDone)
+			sc := bufio.NewScanner(errPipe)
+			once := false
+			for sc.Scan() {
+				stderr.WriteString(sc.Text() + "\n")
+				if !once && strings.Contains(sc.Text(), "finishing the call") {
+					once = true
+					close(noted)
+				}
+			}
+		}()
 		wait(t, s.arrived, "renew request")
 		_ = cmd.Process.Signal(os.Interrupt)
+		wait(t, noted, "tokenctl saying it finishes the call")
 		s.go_ <- true
 		body := <-s.applied
 		s.deliver <- struct{}{}
 		out, _ := io.ReadAll(stdout)
+		<-errDone
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("exit: %v; stderr %q", err, stderr.String())
 		}

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/tokenfmt"
-
 	"github.com/tokenkit/tokenkit/internal/redact"
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 )
 
 // ExportVersion is the version of the persisted token form that this SDK
@@ -160,6 +159,17 @@ func (e *Exported) Check(vendor string, kinds ...string) error {
 	return fmt.Errorf("%w: %s kind %q is not one of %s", ErrExportFormat, vendor, e.Kind, strings.Join(kinds, ", "))
 }
 
+// Required returns the secret name, or an error matching ErrExportFormat
+// (naming the vendor, never a value) when the persisted form lacks it: what
+// every Import calls for the token's own value.
+func (e *Exported) Required(name string) (Secret, error) {
+	v := e.Secrets[name]
+	if v == "" {
+		return "", &Error{Vendor: e.Vendor, Op: "Import", Message: "no " + name + " in the persisted form", Err: ErrExportFormat}
+	}
+	return v, nil
+}
+
 // SetTime stores t under name in Attrs (nothing for the zero time).
 func (e *Exported) SetTime(name string, t time.Time) {
 	if !t.IsZero() {
@@ -221,9 +231,9 @@ func ImportBearer(e *Exported) (Token, error) {
 	if err := e.Check("tokenkit", kindBearer); err != nil {
 		return nil, err
 	}
-	v := e.Secrets["token"]
-	if v == "" {
-		return nil, fmt.Errorf("%w: no token", ErrExportFormat)
+	v, err := e.Required("token")
+	if err != nil {
+		return nil, err
 	}
 	return NewBearerToken(v.Reveal(), e.Expiry), nil
 }

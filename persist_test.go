@@ -70,3 +70,17 @@ func TestDecodeExportedRefuses(t *testing.T) {
 		t.Errorf("ImportBearer of a csp token: %v", err)
 	}
 }
+
+// TestExportedRequired: an Import of a persisted form without the token's
+// own secret fails with ErrExportFormat, naming the secret but no value.
+func TestExportedRequired(t *testing.T) {
+	t.Parallel()
+	e := tokenkit.NewExported("tokenkit", "bearer", time.Time{})
+	if _, err := tokenkit.ImportBearer(e); !errors.Is(err, tokenkit.ErrExportFormat) || !strings.Contains(err.Error(), "no token") {
+		t.Fatalf("got %v", err)
+	}
+	e.Secrets["token"] = "tok-present-1"
+	if v, err := e.Required("token"); err != nil || v != "tok-present-1" {
+		t.Fatalf("got %v, %v", v, err)
+	}
+}

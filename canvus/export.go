@@ -54,9 +54,9 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 	if err := e.Check(vendor, kindAccessToken, kindLoginToken); err != nil {
 		return nil, err
 	}
-	v := e.Secrets["token"]
-	if v == "" {
-		return nil, &tokenkit.Error{Vendor: vendor, Op: "Import", Message: "no token in the persisted form", Err: tokenkit.ErrExportFormat}
+	v, err := e.Required("token")
+	if err != nil {
+		return nil, err
 	}
 	uid, _ := strconv.ParseInt(e.Attrs["user_id"], 10, 64)
 	if e.Kind == kindLoginToken {

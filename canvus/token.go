@@ -8,10 +8,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/tokenfmt"
-
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/redact"
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 )
 
 // privateTokenHeader is how Canvus takes a token (docs users/; seed 004).

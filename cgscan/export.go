@@ -56,9 +56,9 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 	if err := e.Check(vendor, kindAccessToken, kindSession); err != nil {
 		return nil, err
 	}
-	v := e.Secrets["token"]
-	if v == "" {
-		return nil, &tokenkit.Error{Vendor: vendor, Op: "Import", Message: "no token in the persisted form", Err: tokenkit.ErrExportFormat}
+	v, err := e.Required("token")
+	if err != nil {
+		return nil, err
 	}
 	scheme := AuthScheme{Header: e.Attrs["scheme_header"], Prefix: e.Attrs["scheme_prefix"]}
 	if scheme.validate() != nil {

@@ -66,9 +66,9 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 		return nil, err
 	}
 	if e.Kind == kindSession {
-		v := e.Secrets["token"]
-		if v == "" {
-			return nil, importErr("no session token in the persisted form")
+		v, err := e.Required("token")
+		if err != nil {
+			return nil, err
 		}
 		p, _ := strconv.Atoi(e.Attrs["presentation"])
 		s := &Session{value: v, UserName: e.Attrs["user_name"], UserGUID: e.Attrs["user_guid"], Email: e.Attrs["email"],
@@ -84,9 +84,9 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	if err := e.Check(vendor, kindAccessToken); err != nil {
 		return nil, err
 	}
-	v := e.Secrets["access_token"]
-	if v == "" {
-		return nil, importErr("no access token in the persisted form")
+	v, err := e.Required("access_token")
+	if err != nil {
+		return nil, err
 	}
 	t := NewAccessToken(v, e.Secrets["refresh_token"])
 	t.ID, _ = strconv.ParseInt(e.Attrs["id"], 10, 64)
@@ -101,8 +101,4 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	t.RefreshExpiresAt = e.Time("refresh_expires_at")
 	t.RenewableUntil = e.Time("renewable_until")
 	return t, nil
-}
-
-func importErr(msg string) error {
-	return &tokenkit.Error{Vendor: vendor, Op: "Import", Message: msg, Err: tokenkit.ErrExportFormat}
 }

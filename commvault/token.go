@@ -10,11 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/tokenfmt"
-
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
 	"github.com/tokenkit/tokenkit/internal/redact"
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 )
 
 // TokenType is the type of a V4 access token. Its values are the integers

@@ -7,12 +7,11 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/tokenkit/tokenkit/internal/tokenfmt"
-
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/httpx"
 	"github.com/tokenkit/tokenkit/internal/ptr"
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 	"github.com/tokenkit/tokenkit/internal/wiretime"
 )
 

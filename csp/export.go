@@ -3,9 +3,8 @@ package csp
 import (
 	"strconv"
 
-	"github.com/tokenkit/tokenkit/internal/tokenfmt"
-
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 )
 
 // kindAccessToken is the Exported.Kind of an *AccessToken.
@@ -46,9 +45,9 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	if err := e.Check(vendor, kindAccessToken); err != nil {
 		return nil, err
 	}
-	v := e.Secrets["access_token"]
-	if v == "" {
-		return nil, &tokenkit.Error{Vendor: vendor, Op: "Import", Message: "no access token in the persisted form", Err: tokenkit.ErrExportFormat}
+	v, err := e.Required("access_token")
+	if err != nil {
+		return nil, err
 	}
 	p, _ := strconv.Atoi(e.Attrs["presentation"])
 	t := &AccessToken{

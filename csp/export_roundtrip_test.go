@@ -4,10 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/tokenfmt"
-
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/exporttest"
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 )
 
 func TestExportImportRoundTrip(t *testing.T) {

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/tokenfmt"
-
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/redact"
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 )
 
 // AccessToken is a CSP access token (AccessTokenDto): a JWT that lives for

@@ -41,9 +41,9 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	if err := e.Check(vendor, kindAccessToken); err != nil {
 		return nil, err
 	}
-	v := e.Secrets["access_token"]
-	if v == "" {
-		return nil, &tokenkit.Error{Vendor: vendor, Op: "Import", Message: "no access token in the persisted form", Err: tokenkit.ErrExportFormat}
+	v, err := e.Required("access_token")
+	if err != nil {
+		return nil, err
 	}
 	life, _ := time.ParseDuration(e.Attrs["lifetime"])
 	return &AccessToken{value: v, RefreshToken: e.Secrets["refresh_token"], TokenType: e.Attrs["token_type"],

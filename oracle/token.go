@@ -7,10 +7,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/tokenfmt"
-
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/redact"
+	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 )
 
 // AccessToken is an Oracle Content Management access token (AuthToken). It

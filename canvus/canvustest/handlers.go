@@ -9,10 +9,9 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/tokenkit/tokenkit/canvus/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 	"github.com/tokenkit/tokenkit/internal/ptr"
-
-	"github.com/tokenkit/tokenkit/canvus/internal/api"
 )
 
 // Messages of the fake. Those marked "real" are live-verified bodies

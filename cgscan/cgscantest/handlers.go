@@ -7,10 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tokenkit/tokenkit/internal/ptr"
-
 	"github.com/tokenkit/tokenkit/cgscan/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // newRouter builds the generated strict server behind a ServeMux whose

@@ -5,12 +5,11 @@ import (
 	"path"
 	"strconv"
 
-	"github.com/tokenkit/tokenkit/internal/ptr"
-
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // Fault is a failure the fake answers a request with. Queue faults with

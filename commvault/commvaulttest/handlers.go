@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/ptr"
-
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // Error codes. Only 5 ("Access denied") is documented (POST Logout OpenAPI

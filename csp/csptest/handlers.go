@@ -9,10 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/ptr"
-
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // newRouter builds the generated strict server behind a ServeMux whose

@@ -11,9 +11,8 @@ import (
 	"encoding/pem"
 	"math/big"
 
-	"github.com/tokenkit/tokenkit/internal/ptr"
-
 	"github.com/tokenkit/tokenkit/csp/internal/api"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 var b64 = base64.RawURLEncoding

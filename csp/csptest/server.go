@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/ptr"
-
 	"github.com/tokenkit/tokenkit/csp/internal/api"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
 // Paths and operation ids of the fake, as in openapi/csp.yaml.

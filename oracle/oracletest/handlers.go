@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/ptr"
-
 	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
 )
 

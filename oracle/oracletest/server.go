@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenkit/tokenkit/internal/ptr"
-
 	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/internal/ptr"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
 )
 

@@ -62,6 +62,30 @@ type Exportable interface {
 	Export() (*Exported, error)
 }
 
+// Export returns the persisted form of tok, the explicit call that lets a
+// secret leave memory: tok's own Export when it is Exportable (every
+// vendor's token types are), else an error matching ErrInvalidInput. It is
+// what a SourceConfig.Save writes:
+//
+//	Save: func(ctx context.Context, tok tokenkit.Token) error {
+//		e, err := tokenkit.Export(tok)
+//		if err != nil {
+//			return err
+//		}
+//		b, err := e.Encode()
+//		if err != nil {
+//			return err
+//		}
+//		return os.WriteFile(path, b, 0o600)
+//	}
+func Export(tok Token) (*Exported, error) {
+	x, ok := tok.(Exportable)
+	if !ok || tok == nil {
+		return nil, &Error{Vendor: "tokenkit", Op: "Export", Message: fmt.Sprintf("a %T has no persisted form", tok), Err: ErrInvalidInput}
+	}
+	return x.Export()
+}
+
 // ImportFunc rebuilds a token from its persisted form; every vendor package
 // has one, named Import.
 type ImportFunc func(*Exported) (Token, error)

@@ -46,10 +46,18 @@ type SourceConfig struct {
 	// Initial is a token to start with, for example one persisted by an
 	// earlier run.
 	Initial Token
-	// OnToken, if set, is called with every new token right after it is
-	// fetched and before any caller sees it: persist rotated credentials
-	// here. It runs on the fetching goroutine and must not call the Source.
-	OnToken func(Token)
+	// Save, if set, persists every new token before any caller sees it:
+	// write tok's Export (see Export) where the next run will find it.
+	// Rotated credentials (a Commvault pair, a rotating Oracle refresh
+	// token) exist only in the new token, so a Save that fails does not
+	// lose it: the Source holds the unsaved token without handing it out,
+	// callers get an error matching ErrNotSaved (and Save's own error),
+	// and the next fetch calls Save again with the same token instead of
+	// fetching a new one (an unsaved token that has expired meanwhile is
+	// replaced by a fetch). Save runs on the fetching goroutine with the
+	// fetch's context (bounded by FetchTimeout) and must not call the
+	// Source. The Initial token is not saved again.
+	Save func(ctx context.Context, tok Token) error
 	// Logger receives the Source's lifecycle events as records (see
 	// LogObserver): a warning per failed fetch, one info record per new
 	// token or invalidation, debug records as fetches start; nil is silent.
@@ -125,9 +133,10 @@ type Source struct {
 	inflight       atomic.Bool
 	earlyNotBefore atomic.Int64 // unix nanoseconds
 
-	mu     sync.Mutex // guards call and failed
-	call   *flight
-	failed *failure // the last failed fetch, while its hold or backoff lasts
+	mu      sync.Mutex // guards call, failed and unsaved
+	call    *flight
+	failed  *failure // the last failed fetch, while its hold or backoff lasts
+	unsaved Token    // fetched, but SourceConfig.Save failed: saved before any other fetch
 }
 
 // failure is a failed fetch whose error callers get at once until until.
@@ -318,24 +327,38 @@ func (s *Source) run(ctx context.Context, f *flight, early bool) {
 		start = time.Now()
 	}
 	fctx, cancel := context.WithTimeout(ctx, s.cfg.FetchTimeout)
-	tok, err := s.safeFetch(fctx)
+	s.mu.Lock()
+	tok := s.unsaved
+	s.mu.Unlock()
+	var err error
+	if tok == nil || expiredOnArrival(tok, s.now()) != nil {
+		tok, err = s.safeFetch(fctx)
+	}
 	timedOut := fctx.Err() == context.DeadlineExceeded
-	cancel()
 	if k := KindOf(err); err != nil && timedOut && (k == KindCanceled || k == KindOutcomeUnknown && errors.Is(err, context.DeadlineExceeded)) {
 		err = s.fetchTimedOut(err, k)
 	}
 	if err == nil && tok == nil {
 		err = ErrNilToken
 	}
-	now := s.now()
 	if err == nil {
-		err = expiredOnArrival(tok, now)
+		err = expiredOnArrival(tok, s.now())
 	}
-	if err == nil && s.cfg.OnToken != nil {
-		s.cfg.OnToken(tok)
+	saved := true
+	if err == nil && s.cfg.Save != nil {
+		if serr := s.safeSave(fctx, tok); serr != nil {
+			err, saved = serr, false
+		}
 	}
+	cancel()
+	now := s.now()
 	var retryIn time.Duration
 	s.mu.Lock()
+	if tok != nil && !saved {
+		s.unsaved = tok
+	} else if err == nil {
+		s.unsaved = nil
+	}
 	if err == nil {
 		s.cur.Store(s.entry(tok, now))
 		s.earlyNotBefore.Store(0)
@@ -446,6 +469,30 @@ func (s *Source) Reset() {
 	s.failed = nil
 	s.earlyNotBefore.Store(0)
 	s.mu.Unlock()
+}
+
+// ErrNotSaved is matched by the error callers get when SourceConfig.Save
+// failed for a new token: the Source holds the token and saves it again on
+// the next fetch; the error also matches Save's own error.
+var ErrNotSaved = errors.New("tokenkit: the new token is not saved")
+
+// notSaved is the cause of a failed Save: ErrNotSaved and Save's error.
+type notSaved struct{ err error }
+
+func (e *notSaved) Error() string   { return ErrNotSaved.Error() + ": " + e.err.Error() }
+func (e *notSaved) Unwrap() []error { return []error{ErrNotSaved, e.err} }
+
+// safeSave calls SourceConfig.Save, turning a panic into an error.
+func (s *Source) safeSave(ctx context.Context, tok Token) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("tokenkit: SourceConfig.Save panicked: %v", r)
+		}
+		if err != nil {
+			err = &Error{Vendor: "tokenkit", Op: "Save", Message: "the new token is held unsaved and not used; the next fetch saves it again", Err: &notSaved{err}}
+		}
+	}()
+	return s.cfg.Save(ctx, tok)
 }
 
 // safeFetch turns a panic in the FetchFunc into an error, so that waiters are

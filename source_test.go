@@ -120,9 +120,9 @@ func TestSourceRefreshesAheadWithoutBlocking(t *testing.T) {
 	f := &fetcher{clock: clock, life: 10 * time.Minute}
 	refreshed := make(chan tokenkit.Token, 4)
 	s := tokenkit.NewSource(f.fetch, tokenkit.SourceConfig{
-		Clock:   clock,
-		Jitter:  -1, // deterministic window: 2 minutes for a 10-minute token
-		OnToken: func(t tokenkit.Token) { refreshed <- t },
+		Clock:  clock,
+		Jitter: -1, // deterministic window: 2 minutes for a 10-minute token
+		Save:   func(_ context.Context, t tokenkit.Token) error { refreshed <- t; return nil },
 	})
 	if v := mustToken(t, s).Value(); v != "t1" {
 		t.Fatalf("first token %q", v)
@@ -147,7 +147,7 @@ func TestSourceRefreshesAheadWithoutBlocking(t *testing.T) {
 	if got := (<-refreshed).Value(); got != "t2" {
 		t.Fatalf("refreshed to %q", got)
 	}
-	// OnToken runs before the Source stores the token: wait for the store.
+	// Save runs before the Source stores the token: wait for the store.
 	for deadline := time.Now().Add(10 * time.Second); s.Cached().Value() != "t2"; {
 		if time.Now().After(deadline) {
 			t.Fatal("the refreshed token was never cached")
@@ -171,8 +171,8 @@ func TestSourceFailedEarlyRefreshKeepsValidToken(t *testing.T) {
 	// released the flight: the test waits for that, not for the fetch.
 	s := tokenkit.NewSource(f.fetch, tokenkit.SourceConfig{
 		Clock: clock, Jitter: -1, EarlyRetryBackoff: time.Minute,
-		OnToken: func(t tokenkit.Token) { fetched <- t },
-		Logger:  slog.New(failed),
+		Save:   func(_ context.Context, t tokenkit.Token) error { fetched <- t; return nil },
+		Logger: slog.New(failed),
 	})
 	mustToken(t, s)
 	<-fetched

@@ -221,3 +221,23 @@ func (s staticSource) String() string {
 // Format writes String for every verb: fmt would otherwise print the token
 // it holds field by field.
 func (s staticSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// HeldToken is a token obtained outside tokenkit (from a vendor's console,
+// another program or an earlier run that kept only the values) for a vendor
+// client's NewAccessToken to wrap. Each vendor refuses, with an error
+// matching ErrInvalidInput that names the field, what its tokens cannot
+// carry, never dropping it silently.
+type HeldToken struct {
+	// Value is the token itself; required.
+	Value Secret
+	// RefreshToken renews Value, for the vendors whose tokens have one
+	// (Commvault, Oracle).
+	RefreshToken Secret
+	// ID is the token's id at the vendor, the one its Revoker takes (a
+	// Commvault or Canvus token id), for the vendors whose tokens have one.
+	ID string
+	// Expiry is when Value stops working; the zero time means unknown
+	// (a vendor that can read it from the token itself, such as CSP's JWT,
+	// does).
+	Expiry time.Time
+}

@@ -681,7 +681,12 @@ func TestLoginSourceRefreshesAhead(t *testing.T) {
 	var rotated []string
 	var mu sync.Mutex
 	src := w.c.LoginSource(canvus.Credentials{Email: aliceEmail, Password: alicePass}, tokenkit.SourceConfig{
-		OnToken: func(tok tokenkit.Token) { mu.Lock(); rotated = append(rotated, tok.Value()); mu.Unlock() },
+		Save: func(_ context.Context, tok tokenkit.Token) error {
+			mu.Lock()
+			rotated = append(rotated, tok.Value())
+			mu.Unlock()
+			return nil
+		},
 	})
 	first, err := src.Token(ctx)
 	if err != nil {
@@ -699,6 +704,6 @@ func TestLoginSourceRefreshesAhead(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	if len(rotated) != 2 || rotated[1] != src.Cached().Value() {
-		t.Fatalf("OnToken saw %d tokens", len(rotated))
+		t.Fatalf("Save saw %d tokens", len(rotated))
 	}
 }

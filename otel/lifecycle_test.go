@@ -209,13 +209,14 @@ func lifecycle(t *testing.T, v vendor) *run {
 	late := &lateTransport{}
 	hc := &http.Client{Transport: &tracingTransport{base: late, tracer: tp.Tracer("http")}}
 	var mu sync.Mutex
-	cfg := tokenkit.SourceConfig{OnToken: func(tok tokenkit.Token) {
+	cfg := tokenkit.SourceConfig{Save: func(_ context.Context, tok tokenkit.Token) error {
 		mu.Lock()
 		r.tokens = append(r.tokens, tok.Value())
 		if at, ok := tok.(*oracle.AccessToken); ok {
 			r.tokens = append(r.tokens, at.RefreshToken.Reveal())
 		}
 		mu.Unlock()
+		return nil
 	}}
 	opts := []tokenkit.Option{
 		tokenkit.WithHTTPClient(hc), tokenkit.WithClock(r.clock.Now), tokenkit.WithRetryMax(1),

@@ -204,7 +204,12 @@ func (s *suite) sourceConfig(onToken func(tokenkit.Token)) tokenkit.SourceConfig
 		MaxFailureBackoff: 100 * time.Millisecond,
 		FetchTimeout:      20 * time.Second,
 		Logger:            s.logger,
-		OnToken:           onToken,
+		Save: func(_ context.Context, tok tokenkit.Token) error {
+			if onToken != nil {
+				onToken(tok)
+			}
+			return nil
+		},
 	}
 }
 

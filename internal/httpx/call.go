@@ -76,8 +76,21 @@ func Run(ctx context.Context, c *Client, op *Op, send Send) (*Result, error) {
 		// call an unknown outcome.
 		return nil, c.transportError(ctx, op, fmt.Errorf("reading the response (HTTP %d): %w", resp.StatusCode, err))
 	}
-	return &Result{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+	res := &Result{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	if c.inBand != nil {
+		if err := c.inBand(op, res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
+
+// SetInBand sets the check a vendor whose API reports failures inside 2xx
+// answers runs on every such answer (Run and Call apply it, Open does not):
+// it returns the error the body reports, built with BodyError, or nil. A
+// vendor calls it once, in its New, so that every operation goes through the
+// same Run or Call with no wrapper of its own.
+func (c *Client) SetInBand(check func(op *Op, res *Result) error) { c.inBand = check }
 
 // Open runs one operation and returns a 2xx response with its body still
 // open, for streams: the caller reads and closes it, and bounds what it reads

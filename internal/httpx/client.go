@@ -33,6 +33,7 @@ type Client struct {
 	logger         *slog.Logger
 	obs            tokenkit.Observer // WithObserver's, for retries
 	resendObs      tokenkit.Observer // obs and the logger's, for resends
+	inBand         func(op *Op, res *Result) error
 }
 
 // Apply applies opts over the defaults for a client of vendor and reports

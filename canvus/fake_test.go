@@ -14,6 +14,7 @@ import (
 	"github.com/tokenkit/tokenkit/canvus"
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
 	"github.com/tokenkit/tokenkit/csp"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 func TestTokenLifecycleAgainstFake(t *testing.T) {
@@ -447,7 +448,7 @@ func TestCreateIsNotReplayed(t *testing.T) {
 
 	// The token is created, then the answer is lost: an error, not a
 	// second token.
-	w.fake.FailNext(1, canvustest.Fault{DropAfterApply: true})
+	w.fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	if tok, err := toks.Create(ctx, "lost"); tok != nil || !errors.Is(err, tokenkit.ErrTransport) {
 		t.Fatalf("lost answer: %v %v", tok, err)
 	}
@@ -455,7 +456,7 @@ func TestCreateIsNotReplayed(t *testing.T) {
 		t.Fatalf("calls %d applied %d, want 1 and 1", calls, applied)
 	}
 	// A 503 is not retried either (the server may have acted).
-	w.fake.FailNext(1, canvustest.Fault{Status: http.StatusServiceUnavailable})
+	w.fake.FailNext(1, fakes.Fault{Status: http.StatusServiceUnavailable})
 	if _, err := toks.Create(ctx, "busy"); !errors.Is(err, tokenkit.ErrServer) {
 		t.Fatalf("503: %v", err)
 	}
@@ -463,7 +464,7 @@ func TestCreateIsNotReplayed(t *testing.T) {
 		t.Fatalf("503 was retried: %d calls", calls)
 	}
 	// A 429 says the server did not act: retried, honouring Retry-After.
-	w.fake.FailNext(2, canvustest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
+	w.fake.FailNext(2, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
 	tok, err := toks.Create(ctx, "after 429")
 	if err != nil {
 		t.Fatal(err)
@@ -475,7 +476,7 @@ func TestCreateIsNotReplayed(t *testing.T) {
 		t.Fatal(tok)
 	}
 	// Login changes state too.
-	w.fake.FailNext(1, canvustest.Fault{Status: http.StatusBadGateway})
+	w.fake.FailNext(1, fakes.Fault{Status: http.StatusBadGateway})
 	if _, err := w.c.Login(ctx, canvus.Credentials{Email: aliceEmail, Password: alicePass}); !errors.Is(err, tokenkit.ErrServer) {
 		t.Fatalf("login 502: %v", err)
 	}
@@ -490,17 +491,17 @@ func TestIdempotentCallsRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.fake.FailNext(2, canvustest.Fault{Status: http.StatusInternalServerError})
+	w.fake.FailNext(2, fakes.Fault{Status: http.StatusInternalServerError})
 	if _, err := toks.ListInfo(ctx); err != nil {
 		t.Fatalf("list after two 500s: %v", err)
 	}
-	w.fake.FailNext(1, canvustest.Fault{HTML: true})
+	w.fake.FailNext(1, fakes.Fault{HTML: true})
 	if _, err := toks.Rename(ctx, pat.ID, "y"); err != nil {
 		t.Fatalf("rename after an HTML 503: %v", err)
 	}
 	// A delete whose answer was lost is retried; the retry's 404 means the
 	// first attempt deleted the token.
-	w.fake.FailNext(1, canvustest.Fault{DropAfterApply: true})
+	w.fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	if err := toks.Delete(ctx, pat.ID); err != nil {
 		t.Fatalf("delete after a lost answer: %v", err)
 	}
@@ -508,13 +509,13 @@ func TestIdempotentCallsRetry(t *testing.T) {
 		t.Fatalf("delete calls %d applied %d", w.fake.Calls(canvustest.OpDeleteAccessToken), w.fake.Applied(canvustest.OpDeleteAccessToken))
 	}
 	// Malformed 200: never a zero value.
-	w.fake.FailNext(1, canvustest.Fault{Malformed: true})
+	w.fake.FailNext(1, fakes.Fault{Malformed: true})
 	if got, err := toks.Get(ctx, "whatever"); got != nil || !errors.Is(err, tokenkit.ErrInvalidResponse) {
 		t.Fatalf("malformed: %v %v", got, err)
 	}
 	// A Retry-After past the cap ends the call at once with the wait.
 	c2 := newClient(t, w.fake.URL(), tokenkit.WithMaxRetryAfter(time.Second))
-	w.fake.FailNext(1, canvustest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3600"})
+	w.fake.FailNext(1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3600"})
 	_, err = c2.ServerInfo(ctx)
 	if te := isTK(t, err); !errors.Is(err, tokenkit.ErrRateLimited) || te.RetryAfter != time.Hour {
 		t.Fatalf("long Retry-After: %v", err)
@@ -543,7 +544,7 @@ func TestLogout(t *testing.T) {
 	}
 	// A logout whose answer was lost: the retry's 401 is success.
 	login2, _ := w.login(t, aliceEmail, alicePass)
-	w.fake.FailNext(1, canvustest.Fault{DropAfterApply: true})
+	w.fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	if err := w.c.Logout(ctx, login2); err != nil {
 		t.Fatalf("logout after a lost answer: %v", err)
 	}

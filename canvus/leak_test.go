@@ -10,6 +10,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/canvus"
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/leaktest"
 )
 
@@ -61,7 +62,7 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	// Failures: a retried 500, a wrong password, a refused token, a stream
 	// that fails to open.
-	w.fake.FailNext(2, canvustest.Fault{Status: http.StatusInternalServerError})
+	w.fake.FailNext(2, fakes.Fault{Status: http.StatusInternalServerError})
 	_, err1 := toks.ListInfo(ctx)
 	_, err2 := w.c.Login(ctx, canvus.Credentials{Email: aliceEmail, Password: alicePass + "-wrong"})
 	_, err3 := w.c.Login(ctx, canvus.Credentials{Token: tokenkit.Secret(login.Value())}) // rotated away

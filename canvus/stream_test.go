@@ -16,6 +16,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/canvus"
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 // TestSubscribeSeesOtherClientsChanges subscribes to Alice's tokens,
@@ -416,7 +417,7 @@ func TestStreamOpenFailures(t *testing.T) {
 	}
 	// A retried open: 503 then the stream.
 	_, toks := w.login(t, aliceEmail, alicePass)
-	w.fake.FailNext(1, canvustest.Fault{Status: http.StatusServiceUnavailable})
+	w.fake.FailNext(1, fakes.Fault{Status: http.StatusServiceUnavailable})
 	ctx, cancel := context.WithCancel(context.Background())
 	for ev, err := range toks.Subscribe(ctx) {
 		if err != nil || ev.Type != canvus.Snapshot {

@@ -14,6 +14,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/cgscan"
 	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 func fastRetries() tokenkit.Option {
@@ -357,7 +358,7 @@ func TestNoReplayOfMutatingCalls(t *testing.T) {
 	t.Run("lost response to generate is not replayed", func(t *testing.T) {
 		t.Parallel()
 		fake, c, s := signedIn(t)
-		fake.FailNext(1, cgscantest.Fault{DropAfterApply: true})
+		fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 		_, err := c.GenerateAccessToken(context.Background(), s)
 		if !errors.Is(err, tokenkit.ErrTransport) {
 			t.Fatalf("got %v", err)
@@ -369,7 +370,7 @@ func TestNoReplayOfMutatingCalls(t *testing.T) {
 	t.Run("lost response to sign-in is not replayed", func(t *testing.T) {
 		t.Parallel()
 		fake, c, _ := signedIn(t)
-		fake.FailNext(1, cgscantest.Fault{DropAfterApply: true})
+		fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 		_, err := c.SignIn(context.Background(), cgscan.SignInRequest{Username: "gina", Password: "pw-gina-1"})
 		if !errors.Is(err, tokenkit.ErrTransport) || fake.Calls("SignIn") != 2 || fake.Applied("SignIn") != 2 {
 			t.Fatalf("got %v; calls %d applied %d", err, fake.Calls("SignIn"), fake.Applied("SignIn"))
@@ -378,7 +379,7 @@ func TestNoReplayOfMutatingCalls(t *testing.T) {
 	t.Run("503 on generate is not retried", func(t *testing.T) {
 		t.Parallel()
 		fake, c, s := signedIn(t)
-		fake.FailNext(1, cgscantest.Fault{Status: 503})
+		fake.FailNext(1, fakes.Fault{Status: 503})
 		_, err := c.GenerateAccessToken(context.Background(), s)
 		if !errors.Is(err, tokenkit.ErrServer) || fake.Calls("GenerateAccessToken") != 1 {
 			t.Fatalf("got %v after %d calls", err, fake.Calls("GenerateAccessToken"))
@@ -387,7 +388,7 @@ func TestNoReplayOfMutatingCalls(t *testing.T) {
 	t.Run("429 on generate is retried", func(t *testing.T) {
 		t.Parallel()
 		fake, c, s := signedIn(t)
-		fake.FailNext(1, cgscantest.Fault{Status: 429, RetryAfter: "0"})
+		fake.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "0"})
 		tok, err := c.GenerateAccessToken(context.Background(), s)
 		if err != nil || fake.Calls("GenerateAccessToken") != 2 || fake.Applied("GenerateAccessToken") != 1 || tok.Value() != fake.AccessToken("gina") {
 			t.Fatalf("got %v after %d calls", err, fake.Calls("GenerateAccessToken"))
@@ -396,7 +397,7 @@ func TestNoReplayOfMutatingCalls(t *testing.T) {
 	t.Run("dropped before acting: generate is not retried either", func(t *testing.T) {
 		t.Parallel()
 		fake, c, s := signedIn(t)
-		fake.FailNext(1, cgscantest.Fault{Drop: true})
+		fake.FailNext(1, fakes.Fault{Drop: true})
 		_, err := c.GenerateAccessToken(context.Background(), s)
 		// The connection was made: the SDK cannot know nothing happened.
 		if !errors.Is(err, tokenkit.ErrTransport) || fake.Calls("GenerateAccessToken") != 1 || fake.Applied("GenerateAccessToken") != 0 {
@@ -406,12 +407,12 @@ func TestNoReplayOfMutatingCalls(t *testing.T) {
 	t.Run("check and sign-out are retried", func(t *testing.T) {
 		t.Parallel()
 		fake, c, s := signedIn(t)
-		fake.FailNext(1, cgscantest.Fault{HTML: true})
-		fake.FailNext(1, cgscantest.Fault{Drop: true})
+		fake.FailNext(1, fakes.Fault{HTML: true})
+		fake.FailNext(1, fakes.Fault{Drop: true})
 		if st, err := c.CheckToken(context.Background(), s); err != nil || !st.Valid {
 			t.Fatalf("check: %+v %v", st, err)
 		}
-		fake.FailNext(1, cgscantest.Fault{Status: 500})
+		fake.FailNext(1, fakes.Fault{Status: 500})
 		if err := c.SignOut(context.Background(), s); err != nil {
 			t.Fatal(err)
 		}
@@ -422,7 +423,7 @@ func TestNoReplayOfMutatingCalls(t *testing.T) {
 	t.Run("malformed answer is an invalid response, not a token", func(t *testing.T) {
 		t.Parallel()
 		fake, c, s := signedIn(t)
-		fake.FailNext(1, cgscantest.Fault{Malformed: true})
+		fake.FailNext(1, fakes.Fault{Malformed: true})
 		tok, err := c.GenerateAccessToken(context.Background(), s)
 		if tok != nil || !errors.Is(err, tokenkit.ErrInvalidResponse) {
 			t.Fatalf("got %v, %v", tok, err)
@@ -431,7 +432,7 @@ func TestNoReplayOfMutatingCalls(t *testing.T) {
 	t.Run("the last error body reaches the caller", func(t *testing.T) {
 		t.Parallel()
 		fake, c, s := signedIn(t)
-		fake.FailNext(4, cgscantest.Fault{Status: 502})
+		fake.FailNext(4, fakes.Fault{Status: 502})
 		_, err := c.CheckToken(context.Background(), s)
 		var te *tokenkit.Error
 		var er *cgscan.ErrorResponse
@@ -468,7 +469,7 @@ func TestFakeAsHTTPMockResponder(t *testing.T) {
 	ctx := context.Background()
 	issuer := &cgscan.AccessTokenIssuer{Client: c, Session: src}
 	var _ tokenkit.Issuer = issuer
-	fake.FailNext(1, cgscantest.Fault{Drop: true}) // the first sign-in step: a lost connection is not retried
+	fake.FailNext(1, fakes.Fault{Drop: true}) // the first sign-in step: a lost connection is not retried
 	if _, err := issuer.Issue(ctx, tokenkit.IssueRequest{Name: "ignored"}); !errors.Is(err, tokenkit.ErrTransport) {
 		t.Fatalf("dropped sign-in: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/cgscan"
 	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/leaktest"
 )
 
@@ -78,10 +79,10 @@ func TestNoSecretLeaks(t *testing.T) {
 	recordErr(err)
 	_, err = c.CheckTwoFactor(ctx, sf)
 	recordErr(err)
-	fake.FailNext(2, cgscantest.Fault{Status: 500})
+	fake.FailNext(2, fakes.Fault{Status: 500})
 	_, err = c.CheckToken(ctx, tok)
 	recordErr(err)
-	fake.FailNext(1, cgscantest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	_, err = c.GenerateAccessToken(ctx, session)
 	recordErr(err)
 	_, err = c.GenerateAccessToken(ctx, c.NewAccessToken("made-up-token-value"))

@@ -11,6 +11,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault"
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 // exampleFake is a fake Command Center with one user, and a client on it.
@@ -170,7 +171,7 @@ func ExampleClient_NewRotator() {
 	fmt.Println(a == b, fake.Calls("RenewAccessToken"))
 
 	// A renewal whose answer is lost is never replayed.
-	fake.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	_, err := rot.Renew(ctx, a)
 	fmt.Println(errors.Is(err, tokenkit.ErrOutcomeUnknown), fake.ChainInvalidations())
 	// Output:

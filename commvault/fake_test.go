@@ -14,6 +14,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault"
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 func fastRetries() tokenkit.Option {
@@ -384,9 +385,9 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t, nil, tokenkit.WithMaxRetryAfter(time.Second))
 		s := login(t, c)
-		fake.FailNext(1, commvaulttest.Fault{Status: 429, RetryAfter: "0"})
-		fake.FailNext(1, commvaulttest.Fault{Status: 503})
-		fake.FailNext(1, commvaulttest.Fault{HTML: true})
+		fake.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "0"})
+		fake.FailNext(1, fakes.Fault{Status: 503})
+		fake.FailNext(1, fakes.Fault{HTML: true})
 		if _, err := c.ListAccessTokens(context.Background(), s, 0); err != nil || fake.Calls("ListAccessTokens") != 4 {
 			t.Fatalf("got %v after %d calls", err, fake.Calls("ListAccessTokens"))
 		}
@@ -395,11 +396,11 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t, nil)
 		s := login(t, c)
-		fake.FailNext(1, commvaulttest.Fault{Status: 429, RetryAfter: "0"})
+		fake.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "0"})
 		if _, err := c.CreateAccessToken(context.Background(), s, commvault.CreateRequest{Name: "a"}); err != nil || fake.Calls("CreateAccessToken") != 2 {
 			t.Fatalf("429: %v after %d calls", err, fake.Calls("CreateAccessToken"))
 		}
-		fake.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+		fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 		_, err := c.CreateAccessToken(context.Background(), s, commvault.CreateRequest{Name: "b"})
 		if !errors.Is(err, tokenkit.ErrOutcomeUnknown) || fake.Calls("CreateAccessToken") != 3 || fake.Applied("CreateAccessToken") != 2 {
 			t.Fatalf("lost answer: %v after %d calls", err, fake.Calls("CreateAccessToken"))
@@ -408,12 +409,12 @@ func TestFaultsAgainstFake(t *testing.T) {
 	t.Run("malformed and the last error body", func(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t, nil, tokenkit.WithRetryMax(1))
-		fake.FailNext(1, commvaulttest.Fault{Malformed: true})
+		fake.FailNext(1, fakes.Fault{Malformed: true})
 		if _, err := c.Login(context.Background(), creds); !errors.Is(err, tokenkit.ErrInvalidResponse) {
 			t.Fatalf("malformed: %v", err)
 		}
 		s := login(t, c)
-		fake.FailNext(2, commvaulttest.Fault{Status: 500})
+		fake.FailNext(2, fakes.Fault{Status: 500})
 		_, err := c.ListAccessTokens(context.Background(), s, 0)
 		var te *tokenkit.Error
 		var er *commvault.ErrorResponse
@@ -433,7 +434,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := login(t, c)
-		fake.FailNext(1, commvaulttest.Fault{Drop: true})
+		fake.FailNext(1, fakes.Fault{Drop: true})
 		if _, err := c.ListAccessTokens(context.Background(), s, 0); err != nil || fake.Calls("ListAccessTokens") != 2 {
 			t.Fatalf("got %v after %d calls", err, fake.Calls("ListAccessTokens"))
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault"
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/leaktest"
 )
 
@@ -77,10 +78,10 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Fatalf("want a locked account: %v", err)
 	}
 	recordErr(err)
-	fake.FailNext(2, commvaulttest.Fault{Status: 500})
+	fake.FailNext(2, fakes.Fault{Status: 500})
 	_, err = c.ListAccessTokens(ctx, s, 0)
 	recordErr(err)
-	fake.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	_, err = rot.Renew(ctx, renewed)
 	recordErr(err)
 	_, err = rot.Renew(ctx, renewed)

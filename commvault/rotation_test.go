@@ -14,7 +14,7 @@ import (
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/commvault"
-	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 // The fake models Commvault's chain invalidation: renewing with a pair that
@@ -61,7 +61,7 @@ func TestLostRenewIsNeverReplayed(t *testing.T) {
 			var persisted []*commvault.AccessToken
 			rot := c.NewRotator(pair, func(t *commvault.AccessToken) { persisted = append(persisted, t) })
 
-			fake.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+			fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 			tok, err := rot.Renew(ctx, pair)
 			var te *tokenkit.Error
 			if tok != nil || !errors.Is(err, tokenkit.ErrOutcomeUnknown) || !errors.As(err, &te) || te.Op != "RenewAccessToken" {
@@ -124,7 +124,7 @@ func TestSourceRecoversFromALostRenewal(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Advance(31 * time.Minute) // expired: the next Token renews
-	fake.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	tok, err := src.Token(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func TestConcurrentRenewalsMakeOneCall(t *testing.T) {
 		pair := create(t, c, login(t, c), commvault.CreateRequest{Name: "busy"})
 		persists := 0
 		rot := c.NewRotator(pair, func(*commvault.AccessToken) { persists++ })
-		fake.FailNext(1, commvaulttest.Fault{Delay: 20 * time.Millisecond}) // keep the call in flight while the others arrive
+		fake.FailNext(1, fakes.Fault{Delay: 20 * time.Millisecond}) // keep the call in flight while the others arrive
 		results := make([]*commvault.AccessToken, 50)
 		var wg sync.WaitGroup
 		for i := range results {
@@ -188,7 +188,7 @@ func TestConcurrentRenewalsMakeOneCall(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk.Advance(40 * time.Minute)
-		fake.FailNext(1, commvaulttest.Fault{Delay: 20 * time.Millisecond})
+		fake.FailNext(1, fakes.Fault{Delay: 20 * time.Millisecond})
 		var wg sync.WaitGroup
 		tokens := make([]tokenkit.Token, 50)
 		for i := range tokens {

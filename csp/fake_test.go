@@ -15,6 +15,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp"
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/leaktest"
 )
 
@@ -171,8 +172,8 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t, tokenkit.WithMaxRetryAfter(2*time.Second))
 		key := fake.AddAPIToken(csptest.APIToken{})
-		fake.FailNext(1, csptest.Fault{Status: 429, RetryAfter: "0"})
-		fake.FailNext(1, csptest.Fault{Status: 503})
+		fake.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "0"})
+		fake.FailNext(1, fakes.Fault{Status: 503})
 		if _, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: tokenkit.Secret(key)}); err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +185,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t)
 		key := fake.AddAPIToken(csptest.APIToken{})
-		fake.FailNext(1, csptest.Fault{Status: 429, RetryAfter: "7200"})
+		fake.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "7200"})
 		_, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: tokenkit.Secret(key)})
 		var te *tokenkit.Error
 		if !errors.As(err, &te) || !errors.Is(err, tokenkit.ErrRateLimited) || te.RetryAfter != 2*time.Hour || fake.Calls("ExchangeAPIToken") != 1 {
@@ -195,9 +196,9 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t)
 		key := fake.AddAPIToken(csptest.APIToken{})
-		fake.FailNext(1, csptest.Fault{Drop: true})
-		fake.FailNext(1, csptest.Fault{HTML: true})
-		fake.FailNext(1, csptest.Fault{Malformed: true})
+		fake.FailNext(1, fakes.Fault{Drop: true})
+		fake.FailNext(1, fakes.Fault{HTML: true})
+		fake.FailNext(1, fakes.Fault{Malformed: true})
 		_, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: tokenkit.Secret(key)})
 		// Drop and the HTML 503 are retried (the exchange is side-effect free);
 		// a malformed 200 is not a retryable status: it is an invalid response.
@@ -209,7 +210,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t, tokenkit.WithRetryMax(2))
 		key := fake.AddAPIToken(csptest.APIToken{})
-		fake.FailNext(3, csptest.Fault{Status: 500})
+		fake.FailNext(3, fakes.Fault{Status: 500})
 		_, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: tokenkit.Secret(key)})
 		var te *tokenkit.Error
 		var er *csp.ErrorResponse
@@ -228,7 +229,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 			t.Fatal(err)
 		}
 		key := fake.AddAPIToken(csptest.APIToken{})
-		fake.FailNext(1, csptest.Fault{Drop: true})
+		fake.FailNext(1, fakes.Fault{Drop: true})
 		if _, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: tokenkit.Secret(key)}); err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +312,7 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	// Failures: the fake echoes the API token in its invalid_grant message,
 	// a 500 is retried (warn log), a wrong client secret.
-	fake.FailNext(2, csptest.Fault{Status: 500})
+	fake.FailNext(2, fakes.Fault{Status: 500})
 	_, err1 := c.ExchangeAPIToken(ctx, req)
 	_, err2 := c.ExchangeAPIToken(ctx, csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken + "-wrong"), Passcode: passcode})
 	_, err3 := c.ExchangeClientCredentials(ctx, csp.ClientCredentials{ClientID: "leaky-app", ClientSecret: "client-secret-value-2"})
@@ -333,7 +334,7 @@ func TestLostAnswerOfExchangeIsRetried(t *testing.T) {
 	// answer is retried: two tokens were issued, the caller got one.
 	fake, c := newFake(t)
 	key := fake.AddAPIToken(csptest.APIToken{})
-	fake.FailNext(1, csptest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	if _, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: tokenkit.Secret(key)}); err != nil {
 		t.Fatal(err)
 	}

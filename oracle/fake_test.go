@@ -12,6 +12,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/leaktest"
 	"github.com/tokenkit/tokenkit/oracle"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
@@ -281,7 +282,7 @@ func TestLostRefreshAnswerIsNotReplayed(t *testing.T) {
 	r := c.NewRefresher(oracle.SourceRequest{Credentials: &adaCred, RefreshToken: tokenkit.Secret(rt)})
 	ctx := context.Background()
 
-	fake.FailNext(1, oracletest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	_, err := r.Exchange(ctx)
 	if !errors.Is(err, tokenkit.ErrTransport) {
 		t.Fatalf("want the lost answer as a transport error, got %v", err)
@@ -302,7 +303,7 @@ func TestLostRefreshAnswerIsNotReplayed(t *testing.T) {
 	}
 
 	// A password sign-in whose answer is lost is retried: it only issues a token.
-	fake.FailNext(1, oracletest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	if _, err := c.ExchangePassword(ctx, adaCred); err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +368,7 @@ func TestRefreshWithCredentialsAndNoRotation(t *testing.T) {
 	fake.AddUser(ada)
 	rt := fake.IssueRefreshToken("ada")
 	r := c.NewRefresher(oracle.SourceRequest{Credentials: &adaCred, RefreshToken: tokenkit.Secret(rt), RefreshWithCredentials: true})
-	fake.FailNext(1, oracletest.Fault{Status: 503})
+	fake.FailNext(1, fakes.Fault{Status: 503})
 	if _, err := r.Exchange(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -386,8 +387,8 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t, tokenkit.WithMaxRetryAfter(2*time.Second))
 		fake.AddUser(ada)
-		fake.FailNext(1, oracletest.Fault{Status: 429, RetryAfter: "0"})
-		fake.FailNext(1, oracletest.Fault{Status: 503})
+		fake.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "0"})
+		fake.FailNext(1, fakes.Fault{Status: 503})
 		if _, err := c.ExchangePassword(context.Background(), adaCred); err != nil {
 			t.Fatal(err)
 		}
@@ -399,7 +400,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t)
 		fake.AddUser(ada)
-		fake.FailNext(1, oracletest.Fault{Status: 429, RetryAfter: "7200"})
+		fake.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "7200"})
 		_, err := c.ExchangePassword(context.Background(), adaCred)
 		var te *tokenkit.Error
 		if !errors.As(err, &te) || !errors.Is(err, tokenkit.ErrRateLimited) || te.RetryAfter != 2*time.Hour || fake.Calls("GetAccessToken") != 1 {
@@ -410,9 +411,9 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t)
 		fake.AddUser(ada)
-		fake.FailNext(1, oracletest.Fault{Drop: true})
-		fake.FailNext(1, oracletest.Fault{HTML: true})
-		fake.FailNext(1, oracletest.Fault{Malformed: true})
+		fake.FailNext(1, fakes.Fault{Drop: true})
+		fake.FailNext(1, fakes.Fault{HTML: true})
+		fake.FailNext(1, fakes.Fault{Malformed: true})
 		_, err := c.ExchangePassword(context.Background(), adaCred)
 		if !errors.Is(err, tokenkit.ErrInvalidResponse) || fake.Calls("GetAccessToken") != 3 || fake.Applied("GetAccessToken") != 0 {
 			t.Fatalf("got %v after %d calls", err, fake.Calls("GetAccessToken"))
@@ -422,7 +423,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t, tokenkit.WithRetryMax(2))
 		fake.AddUser(ada)
-		fake.FailNext(3, oracletest.Fault{Status: 500})
+		fake.FailNext(3, fakes.Fault{Status: 500})
 		_, err := c.ExchangePassword(context.Background(), adaCred)
 		var te *tokenkit.Error
 		var d *oracle.ExceptionDetail
@@ -454,7 +455,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fake.FailNext(1, oracletest.Fault{Drop: true})
+		fake.FailNext(1, fakes.Fault{Drop: true})
 		tok, err := c.ExchangePassword(context.Background(), adaCred)
 		if err != nil {
 			t.Fatal(err)
@@ -543,7 +544,7 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	// Failures: a 500 retried (warn log), a wrong password, a consumed
 	// refresh token, a revoked access token on /me, a refused Source.
-	fake.FailNext(2, oracletest.Fault{Status: 500})
+	fake.FailNext(2, fakes.Fault{Status: 500})
 	_, err1 := c.ExchangeRefreshToken(ctx, refreshed.RefreshToken)
 	_, err2 := c.ExchangePassword(ctx, oracle.Credentials{Username: "ada", Password: wrongPassword})
 	_, err3 := c.ExchangeRefreshToken(ctx, rt)

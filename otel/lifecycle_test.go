@@ -31,6 +31,7 @@ import (
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
 	"github.com/tokenkit/tokenkit/csp"
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/oracle"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 	tkotel "github.com/tokenkit/tokenkit/otel"
@@ -47,7 +48,7 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // Fault is the fault type every fake shares.
-type Fault = csptest.Fault
+type Fault = fakes.Fault
 
 // fake is what the lifecycle needs of one vendor's fake.
 type fake interface {

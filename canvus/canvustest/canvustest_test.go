@@ -16,6 +16,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 type reply struct {
@@ -303,25 +304,25 @@ func TestFaults(t *testing.T) {
 	list := fake.URL() + fmt.Sprintf("/users/%d/access-tokens", alice.ID)
 	hc := fake.Client()
 
-	fake.FailNext(1, canvustest.Fault{Status: 429, RetryAfter: "7"})
+	fake.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "7"})
 	if r := do(t, hc, "GET", list, tok, ""); r.status != 429 || r.header.Get("Retry-After") != "7" || !strings.Contains(r.body["msg"].(string), "injected") {
 		t.Fatalf("429: %d %v %s", r.status, r.header, r.raw)
 	}
-	fake.FailNext(1, canvustest.Fault{HTML: true})
+	fake.FailNext(1, fakes.Fault{HTML: true})
 	if r := do(t, hc, "GET", list, tok, ""); r.status != 503 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
 		t.Fatalf("html: %d", r.status)
 	}
-	fake.FailNext(1, canvustest.Fault{Malformed: true})
+	fake.FailNext(1, fakes.Fault{Malformed: true})
 	if r := do(t, hc, "GET", list, tok, ""); r.status != 200 || json.Valid([]byte(r.raw)) {
 		t.Fatalf("malformed: %s", r.raw)
 	}
-	fake.FailNext(1, canvustest.Fault{Drop: true})
+	fake.FailNext(1, fakes.Fault{Drop: true})
 	req, _ := http.NewRequest("POST", list, strings.NewReader(`{"description":"dropped"}`))
 	req.Header.Set("Private-Token", tok)
 	if _, err := hc.Do(req); err == nil {
 		t.Fatal("drop: got a response")
 	}
-	fake.FailNext(1, canvustest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	req, _ = http.NewRequest("POST", list, strings.NewReader(`{"description":"applied"}`))
 	req.Header.Set("Private-Token", tok)
 	if _, err := hc.Do(req); err == nil {
@@ -336,7 +337,7 @@ func TestFaults(t *testing.T) {
 	// The Responder reports drops as errors.
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(fake.Responder())
-	fake.FailNext(1, canvustest.Fault{Drop: true})
+	fake.FailNext(1, fakes.Fault{Drop: true})
 	if _, err := (&http.Client{Transport: mt}).Get("https://canvus.test/api/v1/server-info"); err == nil {
 		t.Fatal("responder drop: no error")
 	}

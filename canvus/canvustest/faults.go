@@ -8,15 +8,14 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
-// Fault is a failure the fake answers a request with instead of serving it.
-// Queue faults with FailNext. A zero Fault serves the request normally.
-//
-// Precedence: Delay applies first and combines with everything else; then
-// Drop, DropAfterApply, HTML, Malformed and Status, the first that is set
-// wins. A Fault with only Delay set delays the request and then serves it.
+// FailNext queues f for the next n requests, whatever their operation.
+// Calls stack: faults apply in the order they were queued. A faulted
+// request counts in Calls and TotalCalls and is recorded, but changes no
+// state (except DropAfterApply).
 //
 // In this fake, Status answers a {"msg": …} body (or {"message": …} with
 // SetLegacyErrors), without acting; Malformed answers 200 with the truncated
@@ -25,17 +24,11 @@ import (
 // serves the request, state change included (and counted by Applied), then
 // loses the answer, except that a subscription applies nothing and is only
 // dropped.
-type Fault = fakekit.Fault
-
-// FailNext queues f for the next n requests, whatever their operation.
-// Calls stack: faults apply in the order they were queued. A faulted
-// request counts in Calls and TotalCalls and is recorded, but changes no
-// state (except DropAfterApply).
-func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
+func (s *Server) FailNext(n int, f fakes.Fault) { s.kit.FailNext(n, f) }
 
 // FailNextOp queues f for the next n requests of the operation op only (an
 // operation id as Calls takes it); they take it before a FailNext fault.
-func (s *Server) FailNextOp(op string, n int, f Fault) { s.kit.FailNextOp(op, n, f) }
+func (s *Server) FailNextOp(op string, n int, f fakes.Fault) { s.kit.FailNextOp(op, n, f) }
 
 // ClearFaults drops every queued fault, of FailNext and of FailNextOp.
 func (s *Server) ClearFaults() { s.kit.ClearFaults() }
@@ -47,20 +40,9 @@ func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
 // AppliedCounts returns Applied for every operation that changed state.
 func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
 
-// RecordedRequest is a request as the fake received it, for wire
-// assertions: its operation id, method, path (decoded, and EscapedPath as
-// sent, with its percent-encoding), RawQuery as sent ("subscribe" or
-// "subscribe=true"), headers (Private-Token included), the members of a JSON
-// object body, the raw body (at most 1 MiB) and whether a Fault was applied
-// to it. Its fields may hold secrets (passwords, tokens): it is a test
-// helper, and it never prints them (see String).
-type RecordedRequest fakekit.RecordedRequest
-
 // Requests returns every request received so far, in arrival order, as
 // fresh copies the caller may modify.
-func (s *Server) Requests() []RecordedRequest {
-	return fakekit.RequestsAs(s.kit, func(r fakekit.RecordedRequest) RecordedRequest { return RecordedRequest(r) })
-}
+func (s *Server) Requests() []fakes.RecordedRequest { return s.kit.Requests() }
 
 // Responder returns the fake as an httpmock.Responder: the same state,
 // faults, counters and recording as the httptest server, in process and

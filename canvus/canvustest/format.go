@@ -27,13 +27,3 @@ func (t AccessToken) String() string {
 
 // Format writes String for every verb.
 func (t AccessToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
-
-// String describes the request without its headers or body, which may carry
-// secrets; read the fields for those.
-func (r RecordedRequest) String() string {
-	return fmt.Sprintf("canvustest.RecordedRequest{Operation: %q, Method: %s, EscapedPath: %q, RawQuery: %q, Faulted: %t}",
-		r.Operation, r.Method, r.EscapedPath, r.RawQuery, r.Faulted)
-}
-
-// Format writes String for every verb.
-func (r RecordedRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }

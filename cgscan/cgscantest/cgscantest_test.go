@@ -14,6 +14,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 type reply struct {
@@ -282,18 +283,18 @@ func TestSetPathAndAuthScheme(t *testing.T) {
 
 type faultCase struct {
 	name  string
-	fault cgscantest.Fault
+	fault fakes.Fault
 	check func(t *testing.T, r *http.Response, err error)
 }
 
 func faultCases() []faultCase {
 	return []faultCase{
-		{name: "429 with Retry-After", fault: cgscantest.Fault{Status: 429, RetryAfter: "3"}, check: func(t *testing.T, r *http.Response, err error) {
+		{name: "429 with Retry-After", fault: fakes.Fault{Status: 429, RetryAfter: "3"}, check: func(t *testing.T, r *http.Response, err error) {
 			if err != nil || r.StatusCode != 429 || r.Header.Get("Retry-After") != "3" || r.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 				t.Fatalf("got %v %v", r, err)
 			}
 		}},
-		{name: "500", fault: cgscantest.Fault{Status: 500}, check: func(t *testing.T, r *http.Response, err error) {
+		{name: "500", fault: fakes.Fault{Status: 500}, check: func(t *testing.T, r *http.Response, err error) {
 			var body map[string]any
 			if err == nil {
 				_ = json.NewDecoder(r.Body).Decode(&body)
@@ -302,23 +303,23 @@ func faultCases() []faultCase {
 				t.Fatalf("got %v %v %v", r, body, err)
 			}
 		}},
-		{name: "HTML", fault: cgscantest.Fault{HTML: true}, check: func(t *testing.T, r *http.Response, err error) {
+		{name: "HTML", fault: fakes.Fault{HTML: true}, check: func(t *testing.T, r *http.Response, err error) {
 			if err != nil || r.StatusCode != 503 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
 				t.Fatalf("got %v %v", r, err)
 			}
 		}},
-		{name: "malformed", fault: cgscantest.Fault{Malformed: true}, check: func(t *testing.T, r *http.Response, err error) {
+		{name: "malformed", fault: fakes.Fault{Malformed: true}, check: func(t *testing.T, r *http.Response, err error) {
 			b, _ := io.ReadAll(r.Body)
 			if err != nil || r.StatusCode != 200 || string(b) != `{"token":` {
 				t.Fatalf("got %v %q %v", r, b, err)
 			}
 		}},
-		{name: "drop", fault: cgscantest.Fault{Drop: true}, check: func(t *testing.T, r *http.Response, err error) {
+		{name: "drop", fault: fakes.Fault{Drop: true}, check: func(t *testing.T, r *http.Response, err error) {
 			if err == nil {
 				t.Fatalf("want a dropped connection, got %v", r.StatusCode)
 			}
 		}},
-		{name: "delay then serve", fault: cgscantest.Fault{Delay: time.Millisecond}, check: func(t *testing.T, r *http.Response, err error) {
+		{name: "delay then serve", fault: fakes.Fault{Delay: time.Millisecond}, check: func(t *testing.T, r *http.Response, err error) {
 			if err != nil || r.StatusCode != 200 {
 				t.Fatalf("got %v %v", r, err)
 			}
@@ -343,13 +344,13 @@ func runFaults(t *testing.T, srv *cgscantest.Server, client *http.Client, base s
 			resp.Body.Close()
 		}
 		applied := srv.Applied("GenerateAccessToken") - before
-		if want := map[bool]int{true: 1, false: 0}[fc.fault == cgscantest.Fault{Delay: time.Millisecond}]; applied != want {
+		if want := map[bool]int{true: 1, false: 0}[fc.fault == fakes.Fault{Delay: time.Millisecond}]; applied != want {
 			t.Fatalf("%s: applied %d, want %d", fc.name, applied, want)
 		}
 	}
 	// DropAfterApply: the token changes, the answer is lost.
 	old := srv.AccessToken("bob")
-	srv.FailNext(1, cgscantest.Fault{DropAfterApply: true})
+	srv.FailNext(1, fakes.Fault{DropAfterApply: true})
 	req, _ := http.NewRequest("PUT", base+"/v2/user/generate_access_token", nil)
 	req.Header.Set("x-api-key", srv.APIKey())
 	req.Header.Set("Authorization", "Bearer "+tok)

@@ -10,6 +10,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/cgscan"
 	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 // Example signs in over plain HTTP, after one injected 429 answer.
@@ -17,7 +18,7 @@ func Example() {
 	srv := cgscantest.NewServer()
 	defer srv.Close()
 	srv.AddUser(cgscantest.User{Username: "alice", Password: "secret123"})
-	srv.FailNext(1, cgscantest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
+	srv.FailNext(1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
 
 	for range 2 {
 		req, _ := http.NewRequest("POST", srv.URL()+"/auth/sign_in", strings.NewReader(`{"username":"alice","password":"secret123"}`))
@@ -73,7 +74,7 @@ func ExampleFault_dropAfterApply() {
 	ctx := context.Background()
 	res, _ := c.SignIn(ctx, cgscan.SignInRequest{Username: "bob", Password: "hunter22"})
 
-	fake.FailNext(1, cgscantest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	_, err := c.GenerateAccessToken(ctx, res.Session)
 	fmt.Println(err != nil, fake.Calls("GenerateAccessToken"), fake.Applied("GenerateAccessToken"), fake.AccessToken("bob") != "")
 	// Output:

@@ -6,31 +6,24 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
-// Fault is a failure the fake answers a request with instead of serving it.
-// Queue faults with FailNext. A zero Fault serves the request normally.
-//
-// Precedence: Delay applies first and combines with everything else; then
-// Drop, DropAfterApply, HTML, Malformed and Status, the first that is set
-// wins. A Fault with only Delay set delays the request and then serves it.
+// FailNext queues f for the next n requests, whatever their operation. Faults
+// are applied in the order they were queued. A faulted request counts in
+// Calls and TotalCalls and is recorded; only DropAfterApply changes state.
 //
 // In this fake, Status answers the API's {status, status_text, message}
 // JSON body; Malformed answers 200 with the truncated JSON body {"token":;
 // HTML answers Status (default 503) with a text/html error page, as a proxy
 // in front of the portal would; DropAfterApply serves the request (its state
 // change happens, and counts in Applied) and loses the answer.
-type Fault = fakekit.Fault
-
-// FailNext queues f for the next n requests, whatever their operation. Faults
-// are applied in the order they were queued. A faulted request counts in
-// Calls and TotalCalls and is recorded; only DropAfterApply changes state.
-func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
+func (s *Server) FailNext(n int, f fakes.Fault) { s.kit.FailNext(n, f) }
 
 // FailNextOp queues f for the next n requests of the operation op only (an
 // operation id as Calls takes it); they take it before a FailNext fault.
-func (s *Server) FailNextOp(op string, n int, f Fault) { s.kit.FailNextOp(op, n, f) }
+func (s *Server) FailNextOp(op string, n int, f fakes.Fault) { s.kit.FailNextOp(op, n, f) }
 
 // ClearFaults drops every queued fault, of FailNext and of FailNextOp.
 func (s *Server) ClearFaults() { s.kit.ClearFaults() }
@@ -42,19 +35,9 @@ func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
 // AppliedCounts returns Applied for every operation that changed state.
 func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
 
-// RecordedRequest is a request as the fake received it, for wire assertions:
-// its operation, method, path as sent (before any SetPath mapping), query,
-// headers (x-api-key and Authorization included), Content-Type, the members
-// of a JSON body, the raw body (at most 1 MiB) and whether a Fault was
-// applied to it. Its fields may hold secrets (API keys, passwords, codes,
-// tokens); String, Format and MarshalJSON never show them.
-type RecordedRequest fakekit.RecordedRequest
-
 // Requests returns every request received so far, in arrival order, as fresh
 // copies the caller may modify.
-func (s *Server) Requests() []RecordedRequest {
-	return fakekit.RequestsAs(s.kit, func(r fakekit.RecordedRequest) RecordedRequest { return RecordedRequest(r) })
-}
+func (s *Server) Requests() []fakes.RecordedRequest { return s.kit.Requests() }
 
 // Responder returns the fake as an httpmock.Responder: the same state,
 // faults, counters and recording as the httptest server, in process. Drop and

@@ -20,16 +20,6 @@ func (u User) String() string {
 // Format writes String for every verb.
 func (u User) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, u.String()) }
 
-// String describes the request without its headers or body, which may carry
-// secrets; read the fields for those.
-func (r RecordedRequest) String() string {
-	return fmt.Sprintf("cgscantest.RecordedRequest{Operation: %q, Method: %s, Path: %q, ContentType: %q, Faulted: %t}",
-		r.Operation, r.Method, r.Path, r.ContentType, r.Faulted)
-}
-
-// Format writes String for every verb.
-func (r RecordedRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
-
 // MarshalJSON writes the user without the password or recovery codes, so a
 // JSON log of it cannot leak them either.
 func (u User) MarshalJSON() ([]byte, error) {
@@ -40,12 +30,4 @@ func (u User) MarshalJSON() ([]byte, error) {
 		RecoveryCodes int
 		Role          string
 	}{u.Username, u.TwoFactor, u.Method, len(u.RecoveryCodes), u.Role})
-}
-
-// MarshalJSON writes the request line without headers or body.
-func (r RecordedRequest) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Operation, Method, Path, ContentType string
-		Faulted                              bool
-	}{r.Operation, r.Method, r.Path, r.ContentType, r.Faulted})
 }

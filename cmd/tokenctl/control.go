@@ -14,12 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tokenkit/tokenkit/canvus/canvustest"
-	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
-	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
-	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
-	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
 
 // controlPrefix is the reserved path of the control API of `tokenctl fake`.
@@ -235,7 +231,7 @@ func (h *fakeHost) controlMux() http.Handler {
 			controlError(w, http.StatusBadRequest, "body: %v", err)
 			return
 		}
-		f := fakekit.Fault{Status: req.Status, RetryAfter: req.RetryAfter, HTML: req.HTML, Malformed: req.Malformed,
+		f := fakes.Fault{Status: req.Status, RetryAfter: req.RetryAfter, HTML: req.HTML, Malformed: req.Malformed,
 			Drop: req.Drop, DropAfterApply: req.DropAfterApply}
 		if req.Delay != "" {
 			d, err := time.ParseDuration(req.Delay)
@@ -338,25 +334,23 @@ func (f *fakeSet) control(vendor string) controllable {
 // requests returns a vendor's recorded requests without headers, query or
 // body.
 func (f *fakeSet) requests(vendor string) []controlRequest {
+	var in []fakes.RecordedRequest
 	switch vendor {
 	case "csp":
-		return summarize(f.csp.Requests(), func(r csptest.RecordedRequest) fakekit.RecordedRequest { return fakekit.RecordedRequest(r) })
+		in = f.csp.Requests()
 	case "commvault":
-		return summarize(f.commvault.Requests(), func(r commvaulttest.RecordedRequest) fakekit.RecordedRequest { return fakekit.RecordedRequest(r) })
+		in = f.commvault.Requests()
 	case "canvus":
-		return summarize(f.canvus.Requests(), func(r canvustest.RecordedRequest) fakekit.RecordedRequest { return fakekit.RecordedRequest(r) })
+		in = f.canvus.Requests()
 	case "oracle":
-		return summarize(f.oracle.Requests(), func(r oracletest.RecordedRequest) fakekit.RecordedRequest { return fakekit.RecordedRequest(r) })
+		in = f.oracle.Requests()
 	case "cgscan":
-		return summarize(f.cgscan.Requests(), func(r cgscantest.RecordedRequest) fakekit.RecordedRequest { return fakekit.RecordedRequest(r) })
+		in = f.cgscan.Requests()
+	default:
+		panic(errors.New("tokenctl: unknown vendor " + vendor))
 	}
-	panic(errors.New("tokenctl: unknown vendor " + vendor))
-}
-
-func summarize[T any](in []T, conv func(T) fakekit.RecordedRequest) []controlRequest {
 	out := make([]controlRequest, 0, len(in))
-	for _, t := range in {
-		r := conv(t)
+	for _, r := range in {
 		out = append(out, controlRequest{Operation: r.Operation, Method: r.Method, Path: r.Path, Faulted: r.Faulted})
 	}
 	return out

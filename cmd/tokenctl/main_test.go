@@ -15,6 +15,7 @@ import (
 	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
 
@@ -251,7 +252,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	broken := oracletest.New(t)
 	broken.AddUser(oracletest.User{Username: "ada", Password: "right"})
-	broken.FailNext(10, oracletest.Fault{Status: 503})
+	broken.FailNext(10, fakes.Fault{Status: 503})
 	if code, _, errOut := runCmd(t, map[string]string{"ORACLE_PASSWORD": "right", "ORACLE_URL": broken.URL()}, "", "oracle", "token", "--user", "ada"); code != exitNetwork {
 		t.Errorf("503: exit %d, want %d: %s", code, exitNetwork, errOut)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 // --verbose prints each attempt and retry on stderr, without a secret;
@@ -19,7 +20,7 @@ func TestVerbosePrintsAttemptsAndRetries(t *testing.T) {
 	key := fake.AddAPIToken(csptest.APIToken{Username: "ada", OrgID: "org-7"})
 	env := map[string]string{"CSP_API_TOKEN": key, "CSP_URL": fake.URL()}
 
-	fake.FailNext(1, csptest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
+	fake.FailNext(1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
 	code, out, errOut := runCmd(t, env, "", "csp", "exchange", "--verbose")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -35,7 +36,7 @@ func TestVerbosePrintsAttemptsAndRetries(t *testing.T) {
 		t.Errorf("a secret reached stderr:\n%s", errOut)
 	}
 
-	fake.FailNext(1, csptest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
+	fake.FailNext(1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
 	code, _, errOut = runCmd(t, env, "", "csp", "exchange")
 	if code != 0 || strings.Contains(errOut, "tokenkit:") {
 		t.Errorf("without --verbose: exit %d, stderr %q", code, errOut)

@@ -15,6 +15,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/realclient"
 )
 
@@ -299,9 +300,9 @@ func TestFaults(t *testing.T) {
 	t.Parallel()
 	c, srv, _ := newClient(t)
 	s := c.login("alice", "wonderland")
-	srv.FailNext(1, commvaulttest.Fault{Status: 429, RetryAfter: "3"})
-	srv.FailNext(1, commvaulttest.Fault{HTML: true})
-	srv.FailNext(1, commvaulttest.Fault{Malformed: true})
+	srv.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "3"})
+	srv.FailNext(1, fakes.Fault{HTML: true})
+	srv.FailNext(1, fakes.Fault{Malformed: true})
 	if r := c.do("GET", "/V4/AccessToken", map[string]string{"Authtoken": s}, ""); r.status != 429 || r.header.Get("Retry-After") != "3" {
 		t.Fatalf("429: %d", r.status)
 	}
@@ -313,14 +314,14 @@ func TestFaults(t *testing.T) {
 	}
 
 	// Drop does not act; DropAfterApply does, and loses the answer.
-	srv.FailNext(1, commvaulttest.Fault{Drop: true})
+	srv.FailNext(1, fakes.Fault{Drop: true})
 	if _, err := c.http.Post(c.base+"/V4/AccessToken", "application/json", strings.NewReader(`{"tokenName":"x"}`)); err == nil {
 		t.Fatal("drop: want a connection error")
 	}
 	if srv.Applied("CreateAccessToken") != 0 {
 		t.Fatal("a dropped request must not act")
 	}
-	srv.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+	srv.FailNext(1, fakes.Fault{DropAfterApply: true})
 	req, _ := http.NewRequest("POST", c.base+"/V4/AccessToken", strings.NewReader(`{"tokenName":"x"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authtoken", s)
@@ -340,7 +341,7 @@ func TestResponderAndHandler(t *testing.T) {
 	mt.RegisterNoResponder(srv.Responder())
 	hc := &http.Client{Transport: mt}
 	body := `{"username":"bob","password":"` + b64("pw") + `"}`
-	srv.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+	srv.FailNext(1, fakes.Fault{DropAfterApply: true})
 	if _, err := hc.Post("https://cv.example.test/commandcenter/api/Login", "application/json", strings.NewReader(body)); err == nil {
 		t.Fatal("want an error for DropAfterApply")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenkit/tokenkit/commvault"
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 // Example logs in over raw HTTP: a plain password is refused inside HTTP
@@ -48,7 +49,7 @@ func Example_lostRenewal() {
 	pair, _ := c.CreateAccessToken(ctx, s, commvault.CreateRequest{Name: "ci"})
 	rot := c.NewRotator(pair, nil)
 
-	fake.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	_, err := rot.Renew(ctx, pair)
 	fmt.Println(err != nil, fake.Applied("RenewAccessToken"), fake.ChainInvalidations())
 	_, _ = rot.Renew(ctx, pair) // refused without a request

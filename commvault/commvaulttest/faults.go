@@ -8,32 +8,25 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 	"github.com/tokenkit/tokenkit/internal/ptr"
 )
 
-// Fault is a failure the fake answers a request with. Queue faults with
-// FailNext. A zero Fault serves the request normally.
-//
-// Precedence: Delay applies first and combines with everything else; then
-// Drop, DropAfterApply, HTML, Malformed and Status, the first that is set
-// wins.
+// FailNext queues f for the next n requests, whatever their operation.
+// Faults are applied in the order they were queued. A faulted request counts
+// in Calls and TotalCalls and is recorded.
 //
 // In this fake, Status answers Commvault's {errorMessage, errorCode} body
 // (errorCode is the status), without acting; Malformed answers 200 with
 // truncated JSON; HTML answers Status (default 503) with a text/html page, as
 // a proxy in front of Command Center does; DropAfterApply applies the
 // request (its state change counts in Applied) and loses the answer.
-type Fault = fakekit.Fault
-
-// FailNext queues f for the next n requests, whatever their operation.
-// Faults are applied in the order they were queued. A faulted request counts
-// in Calls and TotalCalls and is recorded.
-func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
+func (s *Server) FailNext(n int, f fakes.Fault) { s.kit.FailNext(n, f) }
 
 // FailNextOp queues f for the next n requests of the operation op only (an
 // operation id as Calls takes it); they take it before a FailNext fault.
-func (s *Server) FailNextOp(op string, n int, f Fault) { s.kit.FailNextOp(op, n, f) }
+func (s *Server) FailNextOp(op string, n int, f fakes.Fault) { s.kit.FailNextOp(op, n, f) }
 
 // ClearFaults drops every queued fault, of FailNext and of FailNextOp.
 func (s *Server) ClearFaults() { s.kit.ClearFaults() }
@@ -45,19 +38,9 @@ func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
 // AppliedCounts returns Applied for every operation that changed state.
 func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
 
-// RecordedRequest is a request as the fake received it, for wire
-// assertions: its operation id, method, path, query, headers (Authtoken and
-// Authorization included), Content-Type, the members of a JSON body, the raw
-// body (at most 1 MiB) and whether a Fault was applied to it. Its fields may
-// hold secrets (passwords, session and access tokens); its String and Format
-// never print them.
-type RecordedRequest fakekit.RecordedRequest
-
 // Requests returns every request received so far, in arrival order, as
 // fresh copies.
-func (s *Server) Requests() []RecordedRequest {
-	return fakekit.RequestsAs(s.kit, func(r fakekit.RecordedRequest) RecordedRequest { return RecordedRequest(r) })
-}
+func (s *Server) Requests() []fakes.RecordedRequest { return s.kit.Requests() }
 
 // Responder returns the fake as an httpmock.Responder: the same state,
 // faults, counters and recording, in process. Drop and DropAfterApply make it

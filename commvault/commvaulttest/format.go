@@ -18,13 +18,3 @@ func (u User) String() string {
 
 // Format writes String for every verb.
 func (u User) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, u.String()) }
-
-// String describes the request without its headers or body, which may carry
-// secrets; read the fields for those.
-func (r RecordedRequest) String() string {
-	return fmt.Sprintf("commvaulttest.RecordedRequest{Operation: %q, Method: %s, Path: %q, ContentType: %q, Faulted: %t}",
-		r.Operation, r.Method, r.Path, r.ContentType, r.Faulted)
-}
-
-// Format writes String for every verb.
-func (r RecordedRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }

@@ -25,6 +25,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 const (
@@ -620,7 +621,7 @@ func (r *strictReporter) Errorf(string, ...any) { r.reported++ }
 // faultCase is one fault and what a client sees.
 type faultCase struct {
 	name  string
-	fault csptest.Fault
+	fault fakes.Fault
 	check func(t *testing.T, resp *http.Response, body []byte, err error)
 }
 
@@ -639,10 +640,10 @@ func faultCases() []faultCase {
 		}
 	}
 	return []faultCase{
-		{"429", csptest.Fault{Status: 429, RetryAfter: "7"}, wantStatusJSON(429, "7")},
-		{"500", csptest.Fault{Status: 500}, wantStatusJSON(500, "")},
-		{"503", csptest.Fault{Status: 503, RetryAfter: "2"}, wantStatusJSON(503, "2")},
-		{"html", csptest.Fault{HTML: true}, func(t *testing.T, resp *http.Response, body []byte, err error) {
+		{"429", fakes.Fault{Status: 429, RetryAfter: "7"}, wantStatusJSON(429, "7")},
+		{"500", fakes.Fault{Status: 500}, wantStatusJSON(500, "")},
+		{"503", fakes.Fault{Status: 503, RetryAfter: "2"}, wantStatusJSON(503, "2")},
+		{"html", fakes.Fault{HTML: true}, func(t *testing.T, resp *http.Response, body []byte, err error) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -655,7 +656,7 @@ func faultCases() []faultCase {
 				t.Error("HTML body decodes as JSON")
 			}
 		}},
-		{"malformed", csptest.Fault{Malformed: true}, func(t *testing.T, resp *http.Response, body []byte, err error) {
+		{"malformed", fakes.Fault{Malformed: true}, func(t *testing.T, resp *http.Response, body []byte, err error) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -667,17 +668,17 @@ func faultCases() []faultCase {
 				t.Error("malformed body decodes")
 			}
 		}},
-		{"drop", csptest.Fault{Drop: true}, func(t *testing.T, resp *http.Response, body []byte, err error) {
+		{"drop", fakes.Fault{Drop: true}, func(t *testing.T, resp *http.Response, body []byte, err error) {
 			if err == nil {
 				t.Fatalf("no error; status %d body %q", resp.StatusCode, body)
 			}
 		}},
-		{"drop after apply", csptest.Fault{DropAfterApply: true}, func(t *testing.T, resp *http.Response, body []byte, err error) {
+		{"drop after apply", fakes.Fault{DropAfterApply: true}, func(t *testing.T, resp *http.Response, body []byte, err error) {
 			if err == nil {
 				t.Fatalf("no error; status %d body %q", resp.StatusCode, body)
 			}
 		}},
-		{"delay then serve", csptest.Fault{Delay: 10 * time.Millisecond}, func(t *testing.T, resp *http.Response, body []byte, err error) {
+		{"delay then serve", fakes.Fault{Delay: 10 * time.Millisecond}, func(t *testing.T, resp *http.Response, body []byte, err error) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -825,7 +826,7 @@ func TestConcurrentUse(t *testing.T) {
 	mt.RegisterNoResponder(srv.Responder())
 	clients := []*http.Client{srv.Client(), {Transport: mt}}
 	value := srv.AddAPIToken(csptest.APIToken{})
-	srv.FailNext(5, csptest.Fault{Status: 503})
+	srv.FailNext(5, fakes.Fault{Status: 503})
 
 	const workers, each = 8, 10
 	var wg sync.WaitGroup

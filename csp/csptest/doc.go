@@ -43,8 +43,8 @@
 //
 // Faults:
 //
-//	srv.FailNext(2, csptest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
-//	srv.FailNext(1, csptest.Fault{Drop: true})
+//	srv.FailNext(2, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
+//	srv.FailNext(1, fakes.Fault{Drop: true})
 //	// the next two requests get 429, the third loses its connection, the fourth is served.
 //
 // Checked against real clients: golang.org/x/oauth2/clientcredentials with

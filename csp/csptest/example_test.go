@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/csp"
+	"github.com/tokenkit/tokenkit/fakes"
 
 	"github.com/tokenkit/tokenkit/csp/csptest"
 )
@@ -20,7 +21,7 @@ func Example() {
 	srv := csptest.NewServer()
 	defer srv.Close()
 	token := srv.AddAPIToken(csptest.APIToken{Scopes: []string{"csp:org_member"}})
-	srv.FailNext(1, csptest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
+	srv.FailNext(1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
 
 	for range 2 {
 		resp, err := srv.Client().PostForm(srv.URL()+"/csp/gateway/am/api/auth/api-tokens/authorize",

@@ -7,16 +7,14 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
-// Fault is a failure the fake answers a request with instead of serving it.
-// Queue faults with FailNext. A zero Fault serves the request normally.
-//
-// Precedence: Delay applies first and combines with everything else; then
-// Drop, DropAfterApply, HTML, Malformed and Status, the first that is set
-// wins. A Fault with only Delay set delays the request and then serves it
-// normally.
+// FailNext queues f for the next n requests, whatever their operation.
+// Calls stack: faults are applied in the order they were queued. A faulted
+// request counts in Calls and TotalCalls and is recorded, but changes no
+// state (except DropAfterApply).
 //
 // In this fake, Status answers a CspErrorResponse JSON body whose errorCode
 // is the status text in snake case ("too_many_requests"); Malformed answers
@@ -26,17 +24,11 @@ import (
 // counted in Applied, and loses the answer. net/http's Transport resends a
 // bodiless GET once when a reused connection is dropped, so a dropped
 // GetTokenPublicKey may consume two queued faults.
-type Fault = fakekit.Fault
-
-// FailNext queues f for the next n requests, whatever their operation.
-// Calls stack: faults are applied in the order they were queued. A faulted
-// request counts in Calls and TotalCalls and is recorded, but changes no
-// state (except DropAfterApply).
-func (s *Server) FailNext(n int, f Fault) { s.kit.FailNext(n, f) }
+func (s *Server) FailNext(n int, f fakes.Fault) { s.kit.FailNext(n, f) }
 
 // FailNextOp queues f for the next n requests of the operation op only (an
 // operation id as Calls takes it); they take it before a FailNext fault.
-func (s *Server) FailNextOp(op string, n int, f Fault) { s.kit.FailNextOp(op, n, f) }
+func (s *Server) FailNextOp(op string, n int, f fakes.Fault) { s.kit.FailNextOp(op, n, f) }
 
 // ClearFaults drops every queued fault, of FailNext and of FailNextOp.
 func (s *Server) ClearFaults() { s.kit.ClearFaults() }
@@ -48,19 +40,9 @@ func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
 // AppliedCounts returns Applied for every operation that changed state.
 func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
 
-// RecordedRequest is a request as the fake received it, for wire
-// assertions: its operationId, method, path, query, headers (Authorization
-// included), Content-Type, the fields of a form or JSON body, the raw body
-// (at most 1 MiB) and whether a Fault was applied to it. Its fields may hold
-// secrets (API tokens, client secrets, passcodes); its String and Format
-// never print them.
-type RecordedRequest fakekit.RecordedRequest
-
 // Requests returns every request received so far, in arrival order. Each
 // call returns fresh copies the caller may modify.
-func (s *Server) Requests() []RecordedRequest {
-	return fakekit.RequestsAs(s.kit, func(r fakekit.RecordedRequest) RecordedRequest { return RecordedRequest(r) })
-}
+func (s *Server) Requests() []fakes.RecordedRequest { return s.kit.Requests() }
 
 // Responder returns the fake as an httpmock.Responder: the same state,
 // faults, counters and recording as the httptest server, in process and

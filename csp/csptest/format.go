@@ -26,13 +26,3 @@ func (a OAuthApp) String() string {
 
 // Format writes String for every verb.
 func (a OAuthApp) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, a.String()) }
-
-// String describes the request without its headers or body, which may carry
-// secrets; read the fields for those.
-func (r RecordedRequest) String() string {
-	return fmt.Sprintf("csptest.RecordedRequest{Operation: %q, Method: %s, Path: %q, ContentType: %q, Faulted: %t}",
-		r.Operation, r.Method, r.Path, r.ContentType, r.Faulted)
-}
-
-// Format writes String for every verb.
-func (r RecordedRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }

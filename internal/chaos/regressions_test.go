@@ -11,6 +11,7 @@ import (
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
 	"github.com/tokenkit/tokenkit/cgscan"
 	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 // Regression tests of bugs the fault suite found outside internal/chaos.
@@ -28,7 +29,7 @@ func TestSlowTokenFetchIsNotAnAttemptTimeout(t *testing.T) {
 	src := slow.LoginSource(canvus.Credentials{Email: "a@example.com", Password: "pw-0123456789"})
 	c := must(canvus.New(f.URL(), tokenkit.WithAttemptTimeout(200*time.Millisecond), tokenkit.WithRetryMax(0)))
 
-	f.FailNext(1, canvustest.Fault{Delay: 500 * time.Millisecond}) // the sign-in is slow, then succeeds
+	f.FailNext(1, fakes.Fault{Delay: 500 * time.Millisecond}) // the sign-in is slow, then succeeds
 	_, err := c.Tokens(u.ID, src).Create(context.Background(), "bot")
 	if errors.Is(err, tokenkit.ErrOutcomeUnknown) {
 		t.Fatalf("a slow sign-in made Create report an unknown outcome: %v", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
 	"github.com/tokenkit/tokenkit/csp"
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/oracle"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
@@ -107,7 +108,7 @@ func (s *suite) csp() *vendor {
 		return ""
 	}
 	fs := newFaultServer(name, s.seed, f, f.URL(), func(x fault) {
-		f.FailNext(1, csptest.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
+		f.FailNext(1, fakes.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
 			DropAfterApply: x.DropAfterApply, Malformed: x.Malformed, HTML: x.HTML})
 	}, route, nil, s.secrets.harvest)
 	s.routes[name] = route
@@ -187,7 +188,7 @@ func (s *suite) commvault() *vendor {
 		return ""
 	}
 	fs := newFaultServer(name, s.seed, f, f.URL(), func(x fault) {
-		f.FailNext(1, commvaulttest.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
+		f.FailNext(1, fakes.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
 			DropAfterApply: x.DropAfterApply, Malformed: x.Malformed, HTML: x.HTML})
 	}, route, []string{commvaulttest.OpLogin, commvaulttest.OpCreateAccessToken, commvaulttest.OpRenewAccessToken}, s.secrets.harvest)
 	s.routes[name] = route
@@ -387,7 +388,7 @@ func (s *suite) canvus() *vendor {
 		return ""
 	}
 	fs := newFaultServer(name, s.seed, f, f.URL(), func(x fault) {
-		f.FailNext(1, canvustest.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
+		f.FailNext(1, fakes.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
 			DropAfterApply: x.DropAfterApply, Malformed: x.Malformed, HTML: x.HTML})
 	}, route, []string{canvustest.OpLogin, canvustest.OpCreateAccessToken}, s.secrets.harvest)
 	s.routes[name] = route
@@ -479,7 +480,7 @@ func (s *suite) oracle() *vendor {
 		return ""
 	}
 	fs := newFaultServer(name, s.seed, f, f.URL(), func(x fault) {
-		f.FailNext(1, oracletest.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
+		f.FailNext(1, fakes.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
 			DropAfterApply: x.DropAfterApply, Malformed: x.Malformed, HTML: x.HTML})
 	}, route, nil, s.secrets.harvest)
 	s.routes[name] = route
@@ -550,7 +551,7 @@ func (s *suite) cgscan() *vendor {
 		return ""
 	}
 	fs := newFaultServer(name, s.seed, f, f.URL(), func(x fault) {
-		f.FailNext(1, cgscantest.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
+		f.FailNext(1, fakes.Fault{Status: x.Status, RetryAfter: x.RetryAfter, Drop: x.Drop,
 			DropAfterApply: x.DropAfterApply, Malformed: x.Malformed, HTML: x.HTML})
 	}, route, []string{string(cgscan.OpSignIn), string(cgscan.OpGenerateAccessToken), string(cgscan.OpRevokeAccessToken)}, s.secrets.harvest)
 	s.routes[name] = route

@@ -401,7 +401,7 @@ func TestRequestsRecordAndRedact(t *testing.T) {
 	if strings.Contains(out.String(), secret) {
 		t.Fatalf("secret printed:\n%s", out.String())
 	}
-	if !strings.Contains(out.String(), `fakekit.RecordedRequest{Operation: "Apply", Method: POST, Path: "/apply"`) {
+	if !strings.Contains(out.String(), `fakes.RecordedRequest{Operation: "Apply", Method: POST, EscapedPath: "/apply"`) {
 		t.Errorf("String lost the request line:\n%s", out.String())
 	}
 }

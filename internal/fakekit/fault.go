@@ -6,43 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"time"
+
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
-// Fault is a failure a fake answers a request with instead of serving it.
-// Queue faults with Server.FailNext. A zero Fault serves the request
-// normally.
-//
-// Precedence: Delay applies first and combines with everything else; then
-// Drop, DropAfterApply, HTML, Malformed and Status, the first that is set
-// wins. A Fault with only Delay set delays the request and then serves it.
-type Fault struct {
-	// Status answers this HTTP status (e.g. 429, 500, 503) with the
-	// vendor's error body (Config.Status), without acting.
-	Status int
-	// RetryAfter is sent verbatim as the Retry-After header with Status (or
-	// with HTML). Empty means no header.
-	RetryAfter string
-	// Drop closes the connection before acting: nothing changes. Over HTTP
-	// the fake reads the request, hijacks the connection and closes it; the
-	// Responder returns an error instead. net/http's Transport itself
-	// resends a bodiless GET once when a reused connection is dropped, so
-	// a dropped GET may consume two queued faults.
-	Drop bool
-	// DropAfterApply serves the request, its state change included (and
-	// counted by Applied), then closes the connection without answering:
-	// a lost response. The Responder returns an error instead.
-	DropAfterApply bool
-	// Malformed answers 200 with the vendor's success body cut short
-	// (Config.Malformed), without acting.
-	Malformed bool
-	// HTML answers Status (default 503) with a text/html error page, as a
-	// proxy or gateway in front of the product does, without acting.
-	HTML bool
-	// Delay waits this long before answering, or until the request's
-	// context ends or the Server is closed; in those cases nothing is
-	// answered (the Responder returns the context's error).
-	Delay time.Duration
-}
+// Fault is fakes.Fault, the public type the vendor fakes take.
+type Fault = fakes.Fault
 
 // outcome is what front did with a request.
 type outcome int

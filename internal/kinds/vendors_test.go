@@ -15,6 +15,7 @@ import (
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
 	"github.com/tokenkit/tokenkit/csp"
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/oracle"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
@@ -191,7 +192,7 @@ var commvaultVendor = vendor{
 			}},
 			caseLostAnswer: {want: tokenkit.KindOutcomeUnknown, run: func(t *testing.T, ctx context.Context) error {
 				s := login(t, ctx)
-				f.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+				f.FailNext(1, fakes.Fault{DropAfterApply: true})
 				_, err := c.CreateAccessToken(ctx, tokenkit.StaticSource(s), commvault.CreateRequest{Name: "lost"})
 				return err
 			}, check: func(t *testing.T, err error) {
@@ -203,7 +204,7 @@ var commvaultVendor = vendor{
 				if err != nil {
 					t.Fatal(err)
 				}
-				f.FailNext(1, commvaulttest.Fault{DropAfterApply: true})
+				f.FailNext(1, fakes.Fault{DropAfterApply: true})
 				_, err = c.RenewAccessToken(ctx, tok)
 				return err
 			}, check: func(t *testing.T, err error) {
@@ -216,7 +217,7 @@ var commvaultVendor = vendor{
 				if err != nil {
 					t.Fatal(err)
 				}
-				f.FailNext(1, commvaulttest.Fault{Malformed: true})
+				f.FailNext(1, fakes.Fault{Malformed: true})
 				_, err = c.RenewAccessToken(ctx, tok)
 				return err
 			}},
@@ -229,7 +230,7 @@ var commvaultVendor = vendor{
 				if err != nil {
 					t.Fatal(err)
 				}
-				f.FailNext(1, commvaulttest.Fault{Delay: time.Hour})
+				f.FailNext(1, fakes.Fault{Delay: time.Hour})
 				ctx, cancel := context.WithCancel(ctx)
 				defer cancel()
 				before := f.Calls(commvaulttest.OpRenewAccessToken)
@@ -251,7 +252,7 @@ var commvaultVendor = vendor{
 				if err != nil {
 					t.Fatal(err)
 				}
-				f.FailNext(1, commvaulttest.Fault{Delay: time.Hour})
+				f.FailNext(1, fakes.Fault{Delay: time.Hour})
 				ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 				defer cancel()
 				_, err = c.RenewAccessToken(ctx, tok)
@@ -327,7 +328,7 @@ var oracleVendor = vendor{
 			}},
 			caseLostAnswer: {want: tokenkit.KindOutcomeUnknown, run: func(t *testing.T, ctx context.Context) error {
 				rt := f.IssueRefreshToken("ada")
-				f.FailNext(1, oracletest.Fault{DropAfterApply: true})
+				f.FailNext(1, fakes.Fault{DropAfterApply: true})
 				_, err := c.ExchangeRefreshToken(ctx, tokenkit.Secret(rt))
 				return err
 			}, check: func(t *testing.T, err error) {
@@ -396,7 +397,7 @@ var cgscanVendor = vendor{
 			}},
 			caseLostAnswer: {want: tokenkit.KindOutcomeUnknown, run: func(t *testing.T, ctx context.Context) error {
 				s := signIn(t, ctx)
-				f.FailNext(1, cgscantest.Fault{DropAfterApply: true})
+				f.FailNext(1, fakes.Fault{DropAfterApply: true})
 				_, err := c.GenerateAccessToken(ctx, tokenkit.StaticSource(s))
 				return err
 			}, check: func(t *testing.T, err error) {
@@ -472,7 +473,7 @@ var canvusVendor = vendor{
 			}},
 			caseLostAnswer: {want: tokenkit.KindOutcomeUnknown, run: func(t *testing.T, ctx context.Context) error {
 				tok := login(t, ctx)
-				f.FailNext(1, canvustest.Fault{DropAfterApply: true})
+				f.FailNext(1, fakes.Fault{DropAfterApply: true})
 				_, err := c.Tokens(alice.ID, tokenkit.StaticSource(tok)).Create(ctx, "lost")
 				return err
 			}, check: func(t *testing.T, err error) {

@@ -58,8 +58,8 @@
 //
 // Faults:
 //
-//	srv.FailNext(1, oracletest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
-//	srv.FailNext(1, oracletest.Fault{DropAfterApply: true})
+//	srv.FailNext(1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
+//	srv.FailNext(1, fakes.Fault{DropAfterApply: true})
 //	// the next request gets 429; the one after it is served (a token is
 //	// issued, Applied counts it) but its answer is lost.
 //

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/oracle"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
@@ -17,7 +18,7 @@ func Example() {
 	srv := oracletest.NewServer()
 	defer srv.Close()
 	srv.AddUser(oracletest.User{Username: "ada", Password: "s3cret"})
-	srv.FailNext(1, oracletest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
+	srv.FailNext(1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
 
 	for range 2 {
 		req, _ := http.NewRequest("POST", srv.URL()+"/system/api/v1/security/token", nil)

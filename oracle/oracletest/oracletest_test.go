@@ -15,6 +15,7 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/realclient"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
@@ -364,10 +365,10 @@ func TestFaults(t *testing.T) {
 	srv.AddUser(oracletest.User{Username: "ada", Password: "pw-1"})
 	auth := basic("ada", "pw-1")
 
-	srv.FailNext(1, oracletest.Fault{Status: 429, RetryAfter: "3"})
-	srv.FailNext(1, oracletest.Fault{HTML: true, RetryAfter: "5"})
-	srv.FailNext(1, oracletest.Fault{Malformed: true})
-	srv.FailNext(1, oracletest.Fault{Delay: time.Millisecond})
+	srv.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "3"})
+	srv.FailNext(1, fakes.Fault{HTML: true, RetryAfter: "5"})
+	srv.FailNext(1, fakes.Fault{Malformed: true})
+	srv.FailNext(1, fakes.Fault{Delay: time.Millisecond})
 
 	a := do(t, srv, "POST", tokenPath, auth, "", "")
 	if a.status != 429 || a.header.Get("Retry-After") != "3" || a.str("o:errorCode") != oracletest.CodeInjectedFault {
@@ -390,9 +391,9 @@ func TestFaults(t *testing.T) {
 
 	// Drop: nothing changes. DropAfterApply: the token is issued, the answer lost.
 	for _, tc := range []struct {
-		f       oracletest.Fault
+		f       fakes.Fault
 		applied int
-	}{{oracletest.Fault{Drop: true}, 1}, {oracletest.Fault{DropAfterApply: true}, 2}} {
+	}{{fakes.Fault{Drop: true}, 1}, {fakes.Fault{DropAfterApply: true}, 2}} {
 		srv.FailNext(1, tc.f)
 		req, _ := http.NewRequest("POST", srv.URL()+tokenPath, nil)
 		req.Header.Set("Authorization", auth)
@@ -432,7 +433,7 @@ func TestResponderAndHandler(t *testing.T) {
 		t.Fatalf("responder: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	for _, f := range []oracletest.Fault{{Drop: true}, {DropAfterApply: true}} {
+	for _, f := range []fakes.Fault{{Drop: true}, {DropAfterApply: true}} {
 		srv.FailNext(1, f)
 		req, _ := http.NewRequest("POST", "https://ocm.example.test"+tokenPath, nil)
 		req.Header.Set("Authorization", basic("ada", "pw-1"))

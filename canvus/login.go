@@ -202,7 +202,7 @@ func (e *LoginExchanger) remember(t *LoginToken) {
 // requests keep using it. cfg may be omitted; the first one given is used.
 func (c *Client) LoginSource(cr Credentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	e := &LoginExchanger{Client: c, Credentials: cr}
-	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig("LoginSource", cfg))
+	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig("LoginSource", firstConfig(cfg)))
 }
 
 // ServerInfo describes a Canvus Server. The public docs do not list the

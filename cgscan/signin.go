@@ -383,5 +383,5 @@ func (e *PasswordExchanger) signIn(ctx context.Context) (*Session, error) {
 // omitted; the first one given is used.
 func (c *Client) SignInSource(req SignInRequest, otp OTPFunc, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	e := &PasswordExchanger{Client: c, Request: req, OTP: otp}
-	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig("SignInSource", cfg))
+	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig("SignInSource", firstConfig(cfg)))
 }

@@ -260,7 +260,7 @@ func (e *LoginExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
 // given is used.
 func (c *Client) SessionSource(cr Credentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	st := &sessionState{c: c, cr: cr}
-	return tokenkit.NewSource(st.fetch, c.tx.SourceConfig("SessionSource", cfg))
+	return tokenkit.NewSource(st.fetch, c.tx.SourceConfig("SessionSource", firstConfig(cfg)))
 }
 
 type sessionState struct {

@@ -71,7 +71,7 @@ func (c *Client) AccessTokenSource(cfg SourceConfig) (*AccessTokenSource, error)
 	if cfg.Create.Name == "" {
 		cfg.Create.Name = "tokenkit"
 	}
-	sc := c.tx.SourceConfig("AccessTokenSource", []tokenkit.SourceConfig{cfg.Source})
+	sc := c.tx.SourceConfig("AccessTokenSource", cfg.Source)
 	st := &accessState{c: c, create: cfg.Create, session: cfg.Session}
 	if cfg.Credentials != nil {
 		st.session = c.SessionSource(*cfg.Credentials, tokenkit.SourceConfig{Clock: sc.Clock, Logger: sc.Logger})

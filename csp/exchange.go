@@ -187,11 +187,11 @@ func (e *ClientCredentialsExchanger) Exchange(ctx context.Context) (tokenkit.Tok
 // using it. cfg may be omitted; the first one given is used.
 func (c *Client) APITokenSource(req APITokenRequest, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	e := &APITokenExchanger{Client: c, Request: req}
-	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig("APITokenSource", cfg))
+	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig("APITokenSource", firstConfig(cfg)))
 }
 
 // ClientCredentialsSource is APITokenSource for an OAuth app.
 func (c *Client) ClientCredentialsSource(req ClientCredentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
 	e := &ClientCredentialsExchanger{Client: c, Request: req}
-	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig("ClientCredentialsSource", cfg))
+	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig("ClientCredentialsSource", firstConfig(cfg)))
 }

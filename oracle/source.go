@@ -249,7 +249,7 @@ func (r *Refresher) persist(gen uint64, v tokenkit.Secret) {
 // SourceConfig.Initial is served until it is due, and its RefreshToken is
 // used when req has none.
 func (c *Client) Source(req SourceRequest, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
-	sc := c.tx.SourceConfig("Source", cfg)
+	sc := c.tx.SourceConfig("Source", firstConfig(cfg))
 	t, _ := sc.Initial.(*AccessToken)
 	if t != nil && req.RefreshToken == "" {
 		req.RefreshToken = t.RefreshToken // a token persisted with its refresh token

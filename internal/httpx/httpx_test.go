@@ -566,20 +566,20 @@ func TestSourceConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := httpx.SourceConfig(s, nil)
+	sc := httpx.SourceConfig(s, tokenkit.SourceConfig{})
 	if sc.Clock == nil || !sc.Clock.Now().Equal(t0) || sc.Logger != logger {
 		t.Fatalf("from settings: %+v", sc)
 	}
 
 	own := fixedClock(t0.Add(time.Hour))
 	ownLogger := slog.New(slog.DiscardHandler)
-	sc = httpx.SourceConfig(s, []tokenkit.SourceConfig{{Clock: own, Logger: ownLogger, ExpiryDelta: time.Minute}, {}})
+	sc = httpx.SourceConfig(s, tokenkit.SourceConfig{Clock: own, Logger: ownLogger, ExpiryDelta: time.Minute})
 	if sc.Clock != own || sc.Logger != ownLogger || sc.ExpiryDelta != time.Minute {
 		t.Fatalf("the user's config must win: %+v", sc)
 	}
 
 	plain, _ := httpx.Apply("test", nil)
-	if sc := httpx.SourceConfig(plain, nil); sc.Clock != nil || sc.Logger != nil {
+	if sc := httpx.SourceConfig(plain, tokenkit.SourceConfig{}); sc.Clock != nil || sc.Logger != nil {
 		t.Fatalf("no clock or logger set: %+v", sc)
 	}
 }

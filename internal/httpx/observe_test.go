@@ -87,12 +87,12 @@ func TestSourceConfigCarriesObserver(t *testing.T) {
 	t.Parallel()
 	obs := &events{}
 	c := newClient(t, tokenkit.WithObserver(obs))
-	sc := c.SourceConfig("LoginSource", nil)
+	sc := c.SourceConfig("LoginSource", tokenkit.SourceConfig{})
 	if sc.Observer != tokenkit.Observer(obs) || sc.Vendor != "test" || sc.Name != "LoginSource" {
 		t.Errorf("SourceConfig = %+v", sc)
 	}
 	own := &events{}
-	sc = c.SourceConfig("LoginSource", []tokenkit.SourceConfig{{Observer: own, Name: "mine"}})
+	sc = c.SourceConfig("LoginSource", tokenkit.SourceConfig{Observer: own, Name: "mine"})
 	if sc.Observer != tokenkit.Observer(own) || sc.Name != "mine" {
 		t.Errorf("a SourceConfig's own observer and name were replaced: %+v", sc)
 	}

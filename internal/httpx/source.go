@@ -18,14 +18,10 @@ type clockFunc func() time.Time
 func (f clockFunc) Now() time.Time { return f() }
 
 // SourceConfig returns the configuration of a Source that a vendor client
-// with settings s builds: the first of cfg, which is the variadic argument
-// of the vendor's Source method and so may be empty, with its Clock and
-// Logger filled from s where the user left them nil.
-func SourceConfig(s *config.Settings, cfg []tokenkit.SourceConfig) tokenkit.SourceConfig {
-	var sc tokenkit.SourceConfig
-	if len(cfg) > 0 {
-		sc = cfg[0]
-	}
+// with settings s builds: cfg, the config argument of the vendor's Source
+// method, with its Clock, Logger and Observer filled from s where the user
+// left them nil.
+func SourceConfig(s *config.Settings, sc tokenkit.SourceConfig) tokenkit.SourceConfig {
 	if sc.Clock == nil && s.Clock != nil {
 		sc.Clock = clockFunc(s.Clock)
 	}
@@ -42,7 +38,7 @@ func SourceConfig(s *config.Settings, cfg []tokenkit.SourceConfig) tokenkit.Sour
 // client whose fetch is the operation op: its events are labelled with the
 // client's vendor and op (unless cfg names them), and go to the client's
 // Observer (WithObserver) unless cfg brings one.
-func (c *Client) SourceConfig(op string, cfg []tokenkit.SourceConfig) tokenkit.SourceConfig {
+func (c *Client) SourceConfig(op string, cfg tokenkit.SourceConfig) tokenkit.SourceConfig {
 	sc := SourceConfig(c.settings, cfg)
 	if sc.Vendor == "" {
 		sc.Vendor = c.vendor

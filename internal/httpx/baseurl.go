@@ -45,6 +45,26 @@ func BaseURL(vendor, raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// Origin validates the base URL every vendor's New takes, by one rule: the
+// product's origin, scheme://host[:port], https (or plain http to a
+// loopback host), with no path, query, fragment or user info. A trailing
+// "/" is allowed. apiPath, the vendor's API root ("/api/v1",
+// "/commandcenter/api", or "" when operations carry their whole path), is
+// then appended, so no user has to know it and none can get it wrong. A
+// base with a path is refused with an error that names the origin to give
+// instead.
+func Origin(vendor, raw, apiPath string) (*url.URL, error) {
+	u, err := BaseURL(vendor, raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Path != "" {
+		return nil, OptionError(vendor, "base URL %q has a path: give the origin, %s://%s; the client adds the API path itself", u.Redacted(), u.Scheme, u.Host)
+	}
+	u.Path = strings.TrimRight(apiPath, "/")
+	return u, nil
+}
+
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true

@@ -9,6 +9,7 @@ import (
 // token, a password, client credentials) for an access token. Its Exchange
 // method has the shape of a FetchFunc, so NewSource(e.Exchange, …) caches it.
 type Exchanger interface {
+	// Exchange obtains a new access token with the credential.
 	Exchange(ctx context.Context) (Token, error)
 }
 
@@ -19,6 +20,7 @@ type Exchanger interface {
 // ErrInvalidInput whose message names the field, and nothing is sent. It
 // never returns a token that lives longer or may do more than was asked.
 type Issuer interface {
+	// Issue creates a token as req describes, or fails without one.
 	Issue(ctx context.Context, req IssueRequest) (Token, error)
 }
 
@@ -26,6 +28,7 @@ type Issuer interface {
 // TokenInfo.ID). Vendors that revoke only the current token document what id
 // they accept.
 type Revoker interface {
+	// Revoke ends the token with this id.
 	Revoke(ctx context.Context, id string) error
 }
 
@@ -37,6 +40,7 @@ type Revoker interface {
 // the original credential again (a tokenkit.Source does that) or that cannot
 // renew at all do not implement it.
 type Renewer interface {
+	// Renew returns the token that replaces tok.
 	Renew(ctx context.Context, tok Token) (Token, error)
 }
 
@@ -54,6 +58,7 @@ type Renewer interface {
 // Check has no side effect and presents tok alone: it does not fetch,
 // refresh or replace anything.
 type Checker interface {
+	// Check reports whether tok works, by its error (see above).
 	Check(ctx context.Context, tok Token) (*CheckResult, error)
 }
 
@@ -82,6 +87,7 @@ func Rejected(err error) bool {
 // Revoker (and TokenInfo.ID) uses, so that code written against the
 // interfaces can revoke what it issued without listing first.
 type Identified interface {
+	// TokenID returns the id the vendor's Revoker takes.
 	TokenID() string
 }
 
@@ -97,6 +103,7 @@ func IDOf(tok Token) string {
 
 // Lister lists the tokens of the authenticated user, without their secrets.
 type Lister interface {
+	// List returns the tokens, newest state as the vendor reports it.
 	List(ctx context.Context) ([]TokenInfo, error)
 }
 

@@ -24,6 +24,7 @@ import (
 // nothing on the hot path. A gauge of the remaining lifetime of the served
 // token reads Source.Remaining when it is collected instead.
 type Observer interface {
+	// Observe receives e; see above for what its returned context means.
 	Observe(ctx context.Context, e Event) context.Context
 }
 
@@ -123,6 +124,7 @@ func (r FetchReason) String() string {
 // from one: no token, no credential, no hash of either. Fields that do not
 // apply to the event's Type are zero.
 type Event struct {
+	// Type says what happened.
 	Type EventType
 	// Vendor is the vendor ("csp", "commvault", …) of the Source or call;
 	// empty for a Source built without one (SourceConfig.Vendor).

@@ -59,6 +59,7 @@ type Exported struct {
 // Exportable is implemented by tokens that have a persisted form: every
 // vendor's token types. Export returns a new Exported each time.
 type Exportable interface {
+	// Export returns the token's persisted form, secrets included.
 	Export() (*Exported, error)
 }
 

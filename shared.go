@@ -89,7 +89,9 @@ func (s SharedStep) String() string {
 
 // SharedEvent reports a step of the protocol; it holds no secret.
 type SharedEvent struct {
-	Step       SharedStep
+	// Step is the step of the protocol.
+	Step SharedStep
+	// Key is the store key of the shared token.
 	Key        string
 	Generation uint64 // the generation the step read or wrote
 	Fence      uint64 // the lease's fence number, 0 outside a lease
@@ -510,6 +512,7 @@ func (sh *shared) commit(ctx context.Context, fence uint64, rec Record, ver Reco
 // claim of an earlier lease found by such a lease's holder was abandoned by a
 // process that is gone, so it is settled at once instead of at its deadline.
 type LeaseEndsWithHolder interface {
+	// EndsWithHolder reports whether the lease ends only with its holder.
 	EndsWithHolder() bool
 }
 

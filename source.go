@@ -18,6 +18,7 @@ type FetchFunc func(ctx context.Context) (Token, error)
 // Clock tells the time. Tests pass a fake one to SourceConfig so that expiry
 // and refresh-ahead can be tested without sleeping.
 type Clock interface {
+	// Now returns the current time.
 	Now() time.Time
 }
 
@@ -84,7 +85,8 @@ type SourceConfig struct {
 	// with each further one up to MaxFailureBackoff, jittered, so that a
 	// broken upstream sees a trickle of requests, not a storm. A success
 	// resets it. Defaults 1s and 1m; a negative FailureBackoff disables it.
-	FailureBackoff    time.Duration
+	FailureBackoff time.Duration
+	// MaxFailureBackoff caps the doubling pause (see FailureBackoff).
 	MaxFailureBackoff time.Duration
 }
 

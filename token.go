@@ -33,12 +33,14 @@ type Token interface {
 
 // TokenSource hands out a valid token. *Source implements it.
 type TokenSource interface {
+	// Token returns a valid token, or why there is none.
 	Token(ctx context.Context) (Token, error)
 }
 
 // Invalidator is implemented by token sources that can drop a token the
 // server rejected. *Source implements it; Transport uses it after a 401.
 type Invalidator interface {
+	// Invalidate drops rejected, if it is still the current token.
 	Invalidate(rejected Token)
 }
 

@@ -118,7 +118,7 @@ func exportedRecv(r *ast.FieldList) bool {
 // sit under their type's doc). The number may only go down: a new field
 // without a comment fails TestPublicFieldsDocumented. Lower it as fields get
 // their comments.
-const undocumentedFields = 144
+const undocumentedFields = 127
 
 // TestPublicFieldsDocumented is a ratchet on exported fields and interface
 // methods without a comment (see undocumentedFields).

@@ -29,17 +29,19 @@ type Option struct {
 	apply  func(*config.Settings)
 }
 
-// NewVendorOption is how the vendor packages of this module build their
-// options: its argument's type is internal to the module, so it cannot be
-// called from outside it.
-func NewVendorOption(vendor, name string, apply func(*config.Settings)) Option {
-	return Option{vendor: vendor, name: name, apply: apply}
+// The vendor packages build and apply options through internal/config,
+// which cannot import this package: these hooks connect the two, so that
+// nothing of Option's construction is in the public API.
+func init() {
+	config.NewOption = func(vendor, name string, apply func(*config.Settings)) any {
+		return Option{vendor: vendor, name: name, apply: apply}
+	}
+	config.ApplyOption = func(o any, vendor string, s *config.Settings) { o.(Option).applyTo(vendor, s) }
 }
 
-// ApplyTo applies o to the settings of a client of vendor, recording an
-// error there for a zero Option or another vendor's option. Its argument's
-// type is internal to the module.
-func (o Option) ApplyTo(vendor string, s *config.Settings) {
+// applyTo applies o to the settings of a client of vendor, recording an
+// error there for a zero Option or another vendor's option.
+func (o Option) applyTo(vendor string, s *config.Settings) {
 	switch {
 	case o.apply == nil:
 		s.Fail(invalid("a zero Option: build options with the With functions"))

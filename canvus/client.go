@@ -104,7 +104,7 @@ func vendorSettings(s *config.Settings) vendorOptions {
 // lifetime, or shorter. LoginToken.Expiry and the refresh of a LoginSource
 // follow it.
 func WithSessionLifetime(d time.Duration) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithSessionLifetime", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithSessionLifetime", func(s *config.Settings) {
 		if d <= 0 {
 			s.Fail(httpx.OptionError(vendor, "session lifetime must be positive, got %s", d))
 			return
@@ -119,7 +119,7 @@ func WithSessionLifetime(d time.Duration) tokenkit.Option {
 // user timestamp in UTC ("Z"). Pass time.Local, or the server's zone, if your
 // server writes local time. Timestamps that carry a zone keep it.
 func WithTimeZone(loc *time.Location) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithTimeZone", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithTimeZone", func(s *config.Settings) {
 		if loc == nil {
 			s.Fail(httpx.OptionError(vendor, "nil time zone"))
 			return
@@ -133,7 +133,7 @@ func WithTimeZone(loc *time.Location) tokenkit.Option {
 // matching tokenkit.ErrInvalidResponse instead of growing without bound.
 // tokenkit.WithMaxResponseBytes does not apply to streams.
 func WithMaxFrameBytes(n int) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithMaxFrameBytes", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithMaxFrameBytes", func(s *config.Settings) {
 		if n <= 0 {
 			s.Fail(httpx.OptionError(vendor, "max frame size must be positive, got %d", n))
 			return
@@ -146,7 +146,7 @@ func WithMaxFrameBytes(n int) tokenkit.Option {
 // write it, instead of the default "?subscribe=true" that every public client
 // sends. Which one a server accepts is not documented.
 func WithBareSubscribe() tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithBareSubscribe", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.bareSubscribe = true }) })
+	return httpx.VendorOption(vendor, "WithBareSubscribe", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.bareSubscribe = true }) })
 }
 
 // WithStreamIdleTimeout ends a subscription with an error when nothing, not
@@ -156,7 +156,7 @@ func WithBareSubscribe() tokenkit.Option {
 // idle timeout). A few keep-alive intervals, such as one minute, is a good
 // value.
 func WithStreamIdleTimeout(d time.Duration) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithStreamIdleTimeout", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithStreamIdleTimeout", func(s *config.Settings) {
 		if d < 0 {
 			s.Fail(httpx.OptionError(vendor, "negative stream idle timeout %s", d))
 			return

@@ -154,7 +154,7 @@ func vendorSettings(s *config.Settings) vendorOptions {
 // carried by the tokens the client returns (their SetAuthHeader sends it too).
 // It is required.
 func WithAPIKey(key tokenkit.Secret) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithAPIKey", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithAPIKey", func(s *config.Settings) {
 		k := key.Reveal()
 		if strings.TrimSpace(k) == "" || strings.ContainsAny(k, "\r\n\x00") {
 			s.Fail(httpx.OptionError(vendor, "WithAPIKey: empty API key or one with control characters"))
@@ -171,7 +171,7 @@ func WithAPIKey(key tokenkit.Secret) tokenkit.Option {
 // be reached without forking this package. path must start with "/" and have
 // no query, fragment or dot segment. The method stays the operation's.
 func WithPath(op Operation, path string) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithPath", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithPath", func(s *config.Settings) {
 		if _, ok := endpoints[op]; !ok {
 			s.Fail(httpx.OptionError(vendor, "WithPath: unknown operation %q", string(op)))
 			return
@@ -210,7 +210,7 @@ func validPath(p string) bool {
 // is used by this client's calls and by SetAuthHeader of the tokens it
 // returns.
 func WithAuthScheme(a AuthScheme) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithAuthScheme", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithAuthScheme", func(s *config.Settings) {
 		if err := a.validate(); err != nil {
 			s.Fail(httpx.OptionError(vendor, "WithAuthScheme: %s", err.Error()))
 			return

@@ -116,7 +116,7 @@ type vendorOptions struct {
 // PresentBearer. The public documentation disagrees on which one a server
 // accepts (openapi/commvault.yaml, x-unverified); both are in use.
 func WithPresentation(p Presentation) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithPresentation", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
 		if p != PresentAuthtoken && p != PresentBearer {
 			s.Fail(httpx.OptionError(vendor, "WithPresentation: want PresentAuthtoken or PresentBearer"))
 			return
@@ -131,7 +131,7 @@ func WithPresentation(p Presentation) tokenkit.Option {
 // documentation page shows) or PresentNone (as Commvault's MCP server does).
 // The body carries the token in every case.
 func WithRenewPresentation(p Presentation) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithRenewPresentation", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithRenewPresentation", func(s *config.Settings) {
 		if p < PresentAuthtoken || p > PresentNone {
 			s.Fail(httpx.OptionError(vendor, "WithRenewPresentation: unknown Presentation"))
 			return
@@ -145,7 +145,7 @@ func WithRenewPresentation(p Presentation) tokenkit.Option {
 // Commvault's Python SDK sends (the default). Which form a server accepts is
 // undocumented. Answers are decoded in either form whatever this option says.
 func WithTokenTypeNames() tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithTokenTypeNames", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.typeNames = true }) })
+	return httpx.VendorOption(vendor, "WithTokenTypeNames", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.typeNames = true }) })
 }
 
 // run sends one operation and returns its 2xx answer. When auth is a

@@ -138,7 +138,7 @@ const DefaultClockSkew = 10 * time.Second
 // WithPresentation sets how access tokens from this client present
 // themselves in SetAuthHeader (default Bearer).
 func WithPresentation(p Presentation) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithPresentation", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
 		if p < PresentBearer || p > PresentBoth {
 			s.Fail(httpx.OptionError(vendor, "unknown Presentation"))
 			return
@@ -153,7 +153,7 @@ func WithPresentation(p Presentation) tokenkit.Option {
 // terraform-provider-vmc and kubeapps use /csp/gateway/am/api/auth/token, and
 // no public document says which one is canonical.
 func WithClientCredentialsPath(path string) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithClientCredentialsPath", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithClientCredentialsPath", func(s *config.Settings) {
 		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") {
 			s.Fail(httpx.OptionError(vendor, "client-credentials path must start with / and have no query"))
 			return
@@ -167,13 +167,13 @@ func WithClientCredentialsPath(path string) tokenkit.Option {
 // with the clock-skew allowance; no issuer or audience check) before
 // returning it.
 func WithVerification() tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithVerification", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.verify = true }) })
+	return httpx.VendorOption(vendor, "WithVerification", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.verify = true }) })
 }
 
 // WithClockSkew sets the allowance used when checking exp, nbf and iat
 // (default DefaultClockSkew).
 func WithClockSkew(d time.Duration) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithClockSkew", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithClockSkew", func(s *config.Settings) {
 		if d < 0 {
 			s.Fail(httpx.OptionError(vendor, "negative clock skew"))
 			return
@@ -185,7 +185,7 @@ func WithClockSkew(d time.Duration) tokenkit.Option {
 // WithDetailsTimeUnit fixes the unit APITokenDetails reads its timestamps
 // in (default AutoUnit).
 func WithDetailsTimeUnit(u DetailsTimeUnit) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithDetailsTimeUnit", func(s *config.Settings) {
+	return httpx.VendorOption(vendor, "WithDetailsTimeUnit", func(s *config.Settings) {
 		if u < DetailsAuto || u > DetailsMilliseconds {
 			s.Fail(httpx.OptionError(vendor, "unknown DetailsTimeUnit"))
 			return

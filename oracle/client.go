@@ -71,7 +71,7 @@ type vendorOptions struct {
 // valid; the refresh-token exchange is then retried like a GET, as the
 // password and access-token exchanges always are.
 func WithRefreshTokenRotation(on bool) tokenkit.Option {
-	return tokenkit.NewVendorOption(vendor, "WithRefreshTokenRotation", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.noRotation = !on }) })
+	return httpx.VendorOption(vendor, "WithRefreshTokenRotation", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.noRotation = !on }) })
 }
 
 // op builds one call's operation descriptor.

@@ -92,3 +92,13 @@ func UpdateVendor[T any](s *Settings, f func(*T)) {
 	}
 	s.ext[vendorKey[T]{}] = v
 }
+
+// NewOption builds a tokenkit.Option of vendor (named name, for errors)
+// that applies apply, returned as any because this package cannot import
+// the root package; ApplyOption applies such an Option to s for a client of
+// vendor. The root package sets both in its init; use them through
+// httpx.VendorOption and httpx.Apply.
+var (
+	NewOption   func(vendor, name string, apply func(*Settings)) any
+	ApplyOption func(o any, vendor string, s *Settings)
+)

@@ -41,9 +41,15 @@ type Client struct {
 func Apply(vendor string, opts []tokenkit.Option) (*config.Settings, error) {
 	s := config.Defaults()
 	for _, o := range opts {
-		o.ApplyTo(vendor, s)
+		config.ApplyOption(o, vendor, s)
 	}
 	return s, s.Err()
+}
+
+// VendorOption builds an option of vendor's package: name is its With
+// function, for errors; apply changes the settings.
+func VendorOption(vendor, name string, apply func(*config.Settings)) tokenkit.Option {
+	return config.NewOption(vendor, name, apply).(tokenkit.Option)
 }
 
 // New returns the transport of vendor with settings s; decode turns that

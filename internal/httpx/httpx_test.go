@@ -143,7 +143,7 @@ func TestApplyRejectsInvalidOptions(t *testing.T) {
 		{"zero max response bytes", tokenkit.WithMaxResponseBytes(0)},
 		{"nil clock", tokenkit.WithClock(nil)},
 		{"zero option", tokenkit.Option{}},
-		{"another vendor's option", tokenkit.NewVendorOption("csp", "WithVerification", func(*config.Settings) {})},
+		{"another vendor's option", httpx.VendorOption("csp", "WithVerification", func(*config.Settings) {})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

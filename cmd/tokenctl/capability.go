@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tokenkit/tokenkit/internal/capmatrix"
 )
@@ -45,4 +46,29 @@ func (vs verbs) has(v capmatrix.Verb) bool {
 // can do but the bundle has no interface for: the two disagree.
 func missing(vendor string, v capmatrix.Verb) error {
 	return fmt.Errorf("the capability matrix says %s can %s, but tokenctl has no implementation of it (see %sVerbs)", vendor, v, vendor)
+}
+
+// capabilityHelp renders, one line per vendor, whether it can do every verb
+// of vs, or the first it cannot and capmatrix's reason: help text from the
+// one source of what each vendor can do.
+func capabilityHelp(vs ...capmatrix.Verb) string {
+	names := make([]string, len(vs))
+	for i, v := range vs {
+		names[i] = v.String()
+	}
+	var b strings.Builder
+	for _, vendor := range vendorNames() {
+		line := "can " + strings.Join(names, ", ")
+		if n := len(names); n > 1 {
+			line = "can " + strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+		}
+		for _, v := range vs {
+			if why := cannot(vendor, v); why != "" {
+				line = "cannot " + v.String() + ": " + why
+				break
+			}
+		}
+		fmt.Fprintf(&b, "  %-10s %s\n", vendor, line)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -51,6 +51,51 @@ func TestVerbsMatchCapmatrix(t *testing.T) {
 	}
 }
 
+// TestCannotIsCapmatrix: audit's "not auditable", sweep's "cannot revoke"
+// and rotate's refusal say capmatrix's reason, word for word.
+func TestCannotIsCapmatrix(t *testing.T) {
+	t.Parallel()
+	cc := &cmdCtx{path: "tokenctl test"}
+	for _, vendor := range vendorNames() {
+		list, _ := capmatrix.Lookup(vendor, capmatrix.List)
+		if !list.Can() {
+			s, err := newSource(nil, cc, profileVendor{Name: "x", Vendor: vendor})
+			if err != nil || s.cannot != list.Why {
+				t.Errorf("%s: audit says %q, %v; capmatrix %q", vendor, s.cannot, err, list.Why)
+			}
+		}
+		for _, v := range []capmatrix.Verb{capmatrix.Issue, capmatrix.Check, capmatrix.Revoke} {
+			c, _ := capmatrix.Lookup(vendor, v)
+			if c.Can() {
+				continue
+			}
+			_, err := newRotator(nil, cc, profileVendor{Name: "x", Vendor: vendor})
+			if err == nil || !strings.HasSuffix(err.Error(), ": "+c.Why) {
+				t.Errorf("%s: rotate says %v; capmatrix: cannot %s: %q", vendor, err, v, c.Why)
+			}
+			break
+		}
+	}
+	// The help's table: one line per vendor, "can …" or capmatrix's reason.
+	lines := map[string]string{}
+	for _, l := range strings.Split(capabilityHelp(capmatrix.List, capmatrix.Revoke), "\n") {
+		vendor, rest, _ := strings.Cut(strings.TrimSpace(l), " ")
+		lines[vendor] = strings.TrimSpace(rest)
+	}
+	for _, vendor := range vendorNames() {
+		want := "can list and revoke"
+		for _, v := range []capmatrix.Verb{capmatrix.List, capmatrix.Revoke} {
+			if c, _ := capmatrix.Lookup(vendor, v); !c.Can() {
+				want = "cannot " + v.String() + ": " + c.Why
+				break
+			}
+		}
+		if lines[vendor] != want {
+			t.Errorf("help for %s: %q, want %q", vendor, lines[vendor], want)
+		}
+	}
+}
+
 // TestLifecycleMissingVerbFails: a verb capmatrix says the vendor can do
 // but the bundle has no interface for is a failed step naming the
 // disagreement (the demo exits 1), never an n/a of tokenctl's own.

@@ -17,6 +17,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/canvus"
 	"github.com/tokenkit/tokenkit/commvault"
+	"github.com/tokenkit/tokenkit/internal/capmatrix"
 )
 
 // audit and sweep: token hygiene across the vendors of a profile, written
@@ -26,7 +27,7 @@ import (
 // exitPolicy is audit's exit status when a token breaks the policy.
 const exitPolicy = 6
 
-const profileHelp = `The profile (--profile FILE, or $TOKENCTL_PROFILE) is JSON: the policy, and one entry
+var profileHelp = `The profile (--profile FILE, or $TOKENCTL_PROFILE) is JSON: the policy, and one entry
 per vendor instance with its base URL and where its credential comes from:
 
   {"policy": {"max_age": "90d", "max_idle": "30d", "expires_within": "7d"},
@@ -48,10 +49,11 @@ is not in the list; with a pair file its id is known; otherwise, and for Canvus,
 "session": true (the credential is a login token) or "self_id": "ID" (the id of the
 access token used). Without either, sweep revokes nothing on that vendor.
 
-Which vendors can be audited: commvault and canvus (they list and delete tokens).
-csp, oracle and cgscan cannot: CSP and Oracle have no call that lists tokens (and
-Oracle none that revokes), Clone Guard keeps one token per user and lists none.
-Entries for them are reported as such, not as failures.
+Which vendors can be audited (they list tokens) and swept (they revoke them too):
+
+` + capabilityHelp(capmatrix.List, capmatrix.Revoke) + `
+
+Entries for the others are reported as such, not as failures.
 
 Policy flags override the profile's policy. Durations take days: 90d, 36h, 45m.
 A token breaks the policy when it has expired (for a Commvault token of a renewable
@@ -177,17 +179,10 @@ func (e *env) readCredential(cc *cmdCtx, v profileVendor) (tokenkit.Secret, erro
 // newSource builds the source of one profile entry.
 func newSource(e *env, cc *cmdCtx, v profileVendor) (*source, error) {
 	s := &source{name: v.Name, vendor: v.Vendor, self: v.SelfID, selfKnown: v.SelfID != "" || v.Session}
-	switch v.Vendor {
-	case "csp":
-		s.cannot = "the CSP API has no call that lists tokens"
-		return s, nil
-	case "oracle":
-		s.cannot = "the OCM API has no call that lists or revokes tokens"
-		return s, nil
-	case "cgscan":
-		s.cannot = "the Clone Guard API has no call that lists tokens"
+	if s.cannot = cannot(v.Vendor, capmatrix.List); s.cannot != "" {
 		return s, nil
 	}
+	s.noRevoke = cannot(v.Vendor, capmatrix.Revoke)
 	if err := checkBaseURL(cc, v.Name+": url", v.URL); err != nil {
 		return nil, err
 	}

@@ -16,10 +16,12 @@ func demoCommand() *command {
 		name:    "demo",
 		summary: "run every vendor's token lifecycle on the built-in fakes and print one table (no network, no credentials)",
 		desc: `demo starts the five fakes in this process and, for each vendor, signs in or exchanges,
-issues a token, lists tokens, uses the token on an authenticated call through tokenkit.Transport,
-refreshes, revokes, and shows the revoked token rejected, all through the public SDK. A step the
-vendor's API does not have is shown as n/a with the reason. Secrets are never printed. The exit
-code is 1 if any step failed.`,
+issues a token, lists tokens, checks that the token works (a vendor call it authenticates),
+renews it, revokes it, and checks that the revoked token is rejected: each step through the
+common interfaces of package tokenkit (Exchanger, Issuer, Lister, Checker, Renewer, Revoker),
+written once for every vendor. A step the vendor cannot do is shown as n/a with the reason
+from the capability matrix (the README's table). Secrets are never printed. The exit code is 1
+if any step failed.`,
 		setup: func(fs *flag.FlagSet, e *env, cc *cmdCtx) func(context.Context, []string) error {
 			outputFlag(fs, cc)
 			return func(ctx context.Context, args []string) error {
@@ -52,11 +54,10 @@ func demo(ctx context.Context, w io.Writer, asJSON bool) error {
 	for _, v := range vendorNames() {
 		b, err := newBundle(v, fakes.url(v), cr)
 		if err != nil {
-			rows = append(rows, row{vendor: v, step: lifecycleSteps()[0], outcome: failed, detail: err.Error()})
+			rows = append(rows, row{vendor: v, step: lifecycleSteps()[0].name, outcome: failed, detail: err.Error()})
 			continue
 		}
 		rows = append(rows, lifecycle(ctx, b)...)
-		b.close()
 	}
 	if asJSON {
 		return demoJSON(w, rows, time.Since(start))

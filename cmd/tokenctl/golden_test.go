@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -146,4 +147,27 @@ func TestEditDistance(t *testing.T) {
 	if got := didYouMean("frob", []string{"demo", "fake", "csp"}); got != "" {
 		t.Errorf("suggested %q", got)
 	}
+}
+
+// TestDemoGolden: the demo's table, step by step, as a golden file (go test
+// ./cmd/tokenctl -run TestDemoGolden -update rewrites it), with what changes
+// from run to run (timings, Canvus's random token ids) replaced.
+func TestDemoGolden(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCmd(t, nil, "", "demo")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, re := range []struct {
+		re   *regexp.Regexp
+		with string
+	}{
+		{regexp.MustCompile(`(?m)[0-9.]+(ns|µs|ms|s)$`), "TIME"},
+		{regexp.MustCompile(`in [0-9.]+(ns|µs|ms|s)\n`), "in TIME\n"},
+		{regexp.MustCompile(`id [A-Za-z0-9+/=_-]{12}…`), "id CANVUS-TOKEN…"},
+		{regexp.MustCompile(`tokenkit [0-9][^:]*:`), "tokenkit VERSION:"},
+	} {
+		out = re.re.ReplaceAllString(out, re.with)
+	}
+	golden(t, "demo/table", out)
 }

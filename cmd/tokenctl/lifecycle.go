@@ -4,16 +4,34 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/capmatrix"
 )
 
+// step is one step of the lifecycle and the verbs of package tokenkit it
+// makes. Where internal/capmatrix says the vendor cannot do one of them,
+// the step is n/a with capmatrix's reason.
+type step struct {
+	name  string
+	verbs []capmatrix.Verb
+}
+
 // lifecycleSteps returns the steps of the lifecycle, in order.
-func lifecycleSteps() []string {
-	return []string{"sign in", "issue", "list", "use", "refresh", "revoke", "rejected"}
+func lifecycleSteps() []step {
+	return []step{
+		{"sign in", []capmatrix.Verb{capmatrix.Exchange}},
+		{"issue", []capmatrix.Verb{capmatrix.Issue}},
+		{"list", []capmatrix.Verb{capmatrix.List}},
+		{"check", []capmatrix.Verb{capmatrix.Check}},
+		{"renew", []capmatrix.Verb{capmatrix.Renew}},
+		{"revoke", []capmatrix.Verb{capmatrix.Revoke}},
+		// The revoked token, checked again: nothing to check where
+		// nothing was revoked.
+		{"rejected", []capmatrix.Verb{capmatrix.Revoke, capmatrix.Check}},
+	}
 }
 
 // outcome is how a step ended.
@@ -21,7 +39,7 @@ type outcome int
 
 const (
 	ok      outcome = iota
-	na              // the vendor's API has no such step
+	na              // the vendor cannot (capmatrix says why)
 	failed          // the step failed
 	skipped         // an earlier step failed
 )
@@ -34,161 +52,187 @@ type row struct {
 	took         time.Duration
 }
 
-// lifecycle runs every step for one vendor through the common interfaces of
-// package tokenkit and returns one row per step. It knows no vendor: what
-// differs between vendors is in the bundle.
+// lifecycle runs every step for one vendor through the interfaces of
+// package tokenkit and returns one row per step: sign in (Exchanger), issue
+// (Issuer), list (Lister), check (Checker: a call the token authenticates),
+// renew (Renewer, then Checker on the new token and the old one), revoke
+// (Revoker, with the id tokenkit.IDOf gives) and rejected (Checker on the
+// revoked token). It knows no vendor: what differs is in the bundle, and
+// what a vendor cannot do comes from internal/capmatrix.
 func lifecycle(ctx context.Context, b *bundle) []row {
 	var (
-		rows    []row
-		broken  string // the step that failed; later steps are skipped
-		session tokenkit.Token
-		issued  tokenkit.Token // the token used, refreshed and revoked
-		issueID string
-		m       managed
+		rows     []row
+		broken   string         // the step that failed; later steps are skipped
+		tok      tokenkit.Token // the token checked, renewed and revoked
+		which    = "signed-in"  // what tok is, for the table
+		listedID string         // tok's id as the Lister showed it
+		vs       verbs
 	)
 	name := "tokenctl-demo"
 	auth := tokenkit.NewSource(b.signIn.Exchange, tokenkit.SourceConfig{Logger: eventLogger, Vendor: b.vendor, Name: "demo sign-in"})
 
-	reason := func(s string) string {
-		if s == "rejected" && b.na["revoke"] != "" {
-			return "nothing was revoked"
-		}
-		return b.na[s]
-	}
-	step := func(s string, fn func() (outcome, string, error)) {
-		if r := reason(s); r != "" {
-			rows = append(rows, row{vendor: b.vendor, step: s, outcome: na, detail: r})
-			return
+	run := func(s step, fn func() (string, error)) {
+		for _, v := range s.verbs {
+			if why := cannot(b.vendor, v); why != "" {
+				rows = append(rows, row{vendor: b.vendor, step: s.name, outcome: na, detail: why})
+				return
+			}
 		}
 		if broken != "" {
-			rows = append(rows, row{vendor: b.vendor, step: s, outcome: skipped, detail: "skipped: " + broken + " failed"})
+			rows = append(rows, row{vendor: b.vendor, step: s.name, outcome: skipped, detail: "skipped: " + broken + " failed"})
 			return
 		}
+		for _, v := range s.verbs {
+			if v != capmatrix.Exchange && !vs.has(v) {
+				broken = s.name
+				rows = append(rows, row{vendor: b.vendor, step: s.name, outcome: failed, detail: missing(b.vendor, v).Error()})
+				return
+			}
+		}
 		start := time.Now()
-		o, detail, err := fn()
+		detail, err := fn()
+		o := ok
 		if err != nil {
 			o, detail = failed, err.Error()
-			broken = s
+			broken = s.name
 		}
-		took := time.Since(start)
-		if o == na {
-			took = 0
-		}
-		rows = append(rows, row{vendor: b.vendor, step: s, outcome: o, detail: detail, took: took})
+		rows = append(rows, row{vendor: b.vendor, step: s.name, outcome: o, detail: detail, took: time.Since(start)})
 	}
-	naStep := func() (outcome, string, error) {
-		return na, "the vendor's API has no such call", nil
-	}
+	steps := lifecycleSteps()
 
-	step("sign in", func() (outcome, string, error) {
-		tok, err := auth.Token(ctx)
+	run(steps[0], func() (string, error) { // sign in
+		first, err := auth.Token(ctx)
 		if err != nil {
-			return failed, "", err
+			return "", err
 		}
-		session, issued = tok, tok
-		if m, err = b.manage(auth, tok); err != nil {
-			return failed, "", err
+		tok = first
+		if vs, err = b.manage(auth, first); err != nil {
+			return "", err
 		}
-		return ok, b.signInHow + ": " + describe(tok), nil
+		return b.signInHow + ": " + describe(first), nil
 	})
-	step("issue", func() (outcome, string, error) {
-		if m.issuer == nil {
-			return naStep()
-		}
-		tok, err := m.issuer.Issue(ctx, tokenkit.IssueRequest{Name: name})
+	run(steps[1], func() (string, error) { // issue
+		issued, err := vs.issuer.Issue(ctx, tokenkit.IssueRequest{Name: name})
 		if err != nil {
-			return failed, "", err
+			return "", err
 		}
-		issued = tok
-		issueID = tokenkit.IDOf(tok)
-		return ok, fmt.Sprintf("%q: %s", name, describe(tok)), nil
+		tok, which = issued, "issued"
+		detail := fmt.Sprintf("%q: %s", name, describe(issued))
+		if id := tokenkit.IDOf(issued); id != "" {
+			detail += ", id " + shorten(id)
+		}
+		return detail, nil
 	})
-	step("list", func() (outcome, string, error) {
-		if m.lister == nil {
-			return naStep()
-		}
-		list, err := m.lister.List(ctx)
+	run(steps[2], func() (string, error) { // list
+		list, err := vs.lister.List(ctx)
 		if err != nil {
-			return failed, "", err
+			return "", err
 		}
+		if which != "issued" {
+			return fmt.Sprintf("%d token(s)", len(list)), nil
+		}
+		id := tokenkit.IDOf(tok)
 		for _, t := range list {
-			// The issued token carries its id (tokenkit.IDOf) where the
+			// The issued token says its id (tokenkit.IDOf) where the
 			// vendor has one; otherwise it is found by the name it was given.
-			if issueID != "" && t.ID == issueID || issueID == "" && t.Name == name {
-				issueID = t.ID
-				return ok, fmt.Sprintf("%d token(s); the issued one has id %s", len(list), shorten(t.ID)), nil
+			if id != "" && t.ID == id || id == "" && t.Name == name {
+				listedID = t.ID
+				return fmt.Sprintf("%d token(s); the issued one has id %s", len(list), shorten(t.ID)), nil
 			}
 		}
-		return failed, "", fmt.Errorf("%d token(s), the issued one is not among them", len(list))
+		return "", fmt.Errorf("%d token(s), the issued one is not among them", len(list))
 	})
-	step("use", func() (outcome, string, error) {
-		status, err := probe(ctx, m.probe, issued)
+	run(steps[3], func() (string, error) { // check
+		res, err := vs.checker.Check(ctx, tok)
 		if err != nil {
-			return failed, "", err
+			return "", fmt.Errorf("the %s token: %w", which, err)
 		}
-		if status/100 != 2 {
-			return failed, "", fmt.Errorf("GET %s answered HTTP %d", pathOf(m.probe), status)
-		}
-		return ok, fmt.Sprintf("GET %s with the token through tokenkit.Transport: HTTP %d", pathOf(m.probe), status), nil
+		return fmt.Sprintf("the %s token works%s", which, about(res)), nil
 	})
-	step("refresh", func() (outcome, string, error) {
-		// A Source refreshes a token it is told was rejected: either the
-		// issued token's own renewal, or the session's Source signing in
-		// again (which prolongs or replaces the session).
-		src, old := auth, session
-		if m.renew != nil {
-			ex, err := m.renew(issued)
-			if err != nil {
-				return failed, "", err
-			}
-			src, old = tokenkit.NewSource(ex.Exchange, tokenkit.SourceConfig{Initial: issued, Logger: eventLogger, Vendor: b.vendor, Name: "demo refresh"}), issued
-		}
-		src.Invalidate(old)
-		fresh, err := src.Token(ctx)
+	run(steps[4], func() (string, error) { // renew
+		fresh, err := vs.renewer.Renew(ctx, tok)
 		if err != nil {
-			return failed, "", err
+			return "", err
 		}
-		if fresh.Value() == old.Value() && fresh.Expiry().Equal(old.Expiry()) {
-			return failed, "", errors.New("the refresh returned the same token")
+		if fresh.Value() == tok.Value() {
+			return "", errors.New("the renewal returned the same token")
 		}
-		status, err := probe(ctx, m.probe, fresh)
+		old := tok
+		tok = fresh
+		detail := "new " + describe(fresh)
+		if vs.checker == nil {
+			return detail, nil
+		}
+		res, err := vs.checker.Check(ctx, fresh)
 		if err != nil {
-			return failed, "", err
+			return "", fmt.Errorf("the renewed token: %w", err)
 		}
-		if status/100 != 2 {
-			return failed, "", fmt.Errorf("the refreshed token was refused: HTTP %d", status)
+		detail += ", works" + about(res)
+		switch _, err := vs.checker.Check(ctx, old); {
+		case err == nil:
+			detail += "; the old one still works"
+		case tokenkit.Rejected(err):
+			detail += "; the old one is rejected"
+		default:
+			return "", fmt.Errorf("the old token: %w", err)
 		}
-		if m.renew != nil || m.issuer == nil { // the refreshed token is the one in use
-			issued = fresh
-		}
-		return ok, fmt.Sprintf("%s: new %s, accepted", b.refreshHow, describe(fresh)), nil
+		return detail, nil
 	})
-	step("revoke", func() (outcome, string, error) {
-		if m.revoker == nil {
-			return naStep()
+	run(steps[5], func() (string, error) { // revoke
+		id := tokenkit.IDOf(tok)
+		if id == "" {
+			id = listedID
 		}
-		if err := m.revoker.Revoke(ctx, issueID); err != nil {
-			return failed, "", err
+		if id == "" {
+			return "", fmt.Errorf("the %s token says no id (tokenkit.IDOf) and the list did not show it", which)
 		}
-		if issueID == "" {
-			return ok, "revoked the current token", nil
+		if err := vs.revoker.Revoke(ctx, id); err != nil {
+			return "", err
 		}
-		return ok, "revoked id " + shorten(issueID), nil
+		return fmt.Sprintf("revoked the %s token, id %s", which, shorten(id)), nil
 	})
-	step("rejected", func() (outcome, string, error) {
-		if m.revoker == nil {
-			return naStep()
+	run(steps[6], func() (string, error) { // rejected
+		_, err := vs.checker.Check(ctx, tok)
+		switch {
+		case err == nil:
+			return "", errors.New("the revoked token still works")
+		case !tokenkit.Rejected(err):
+			return "", fmt.Errorf("could not tell whether the revoked token works: %w", err)
 		}
-		status, err := probe(ctx, m.probe, issued)
-		if err != nil {
-			return failed, "", err
-		}
-		if status != http.StatusUnauthorized && status != http.StatusForbidden {
-			return failed, "", fmt.Errorf("the revoked token was accepted: HTTP %d", status)
-		}
-		return ok, fmt.Sprintf("the revoked token gets HTTP %d", status), nil
+		return "the revoked token is rejected" + rejection(err), nil
 	})
 	return rows
+}
+
+// rejection renders how a check refused a token: the vendor's operation
+// and its HTTP status, or the kind of the error.
+func rejection(err error) string {
+	var te *tokenkit.Error
+	switch {
+	case errors.As(err, &te) && te.StatusCode != 0:
+		return fmt.Sprintf(" (%s: HTTP %d)", te.Op, te.StatusCode)
+	case errors.As(err, &te) && te.Op != "":
+		return fmt.Sprintf(" (%s: %s)", te.Op, tokenkit.KindOf(err))
+	}
+	return " (" + tokenkit.KindOf(err).String() + ")"
+}
+
+// about renders what a check told about a token that works.
+func about(res *tokenkit.CheckResult) string {
+	if res == nil {
+		return ""
+	}
+	var parts []string
+	if res.Subject != "" {
+		parts = append(parts, "subject "+res.Subject)
+	}
+	if !res.ExpiresAt.IsZero() {
+		parts = append(parts, "expires in "+roughly(time.Until(res.ExpiresAt)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // describe shows a token without its secret: its type and lifetime.
@@ -219,13 +263,4 @@ func shorten(id string) string {
 		return id[:12] + "…"
 	}
 	return id
-}
-
-func pathOf(rawURL string) string {
-	if i := strings.Index(rawURL, "://"); i >= 0 {
-		if j := strings.IndexByte(rawURL[i+3:], '/'); j >= 0 {
-			return rawURL[i+3+j:]
-		}
-	}
-	return rawURL
 }

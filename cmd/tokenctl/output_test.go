@@ -13,6 +13,7 @@ import (
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/internal/capmatrix"
 )
 
 // idsAreStrings fails the test for any "id" or "*_id" field of doc whose
@@ -125,18 +126,66 @@ func TestErrorsAsJSON(t *testing.T) {
 	}
 }
 
+// TestDemoJSON: the demo's JSON has a row per vendor and step, and every
+// n/a row is where internal/capmatrix says the vendor cannot, with
+// capmatrix's reason word for word: tokenctl says nothing of its own about
+// what a vendor cannot do.
 func TestDemoJSON(t *testing.T) {
 	t.Parallel()
 	code, out, errOut := runCmd(t, nil, "", "demo", "-o", "json")
 	var d struct {
 		Steps []struct {
-			Vendor, Step, Outcome string
+			Vendor, Step, Outcome, Detail string
 		} `json:"steps"`
 		NA     int `json:"n_a"`
 		Failed int `json:"failed"`
 	}
-	if err := json.Unmarshal([]byte(out), &d); err != nil || code != 0 || len(d.Steps) != 35 || d.NA != 9 || d.Failed != 0 {
+	if err := json.Unmarshal([]byte(out), &d); err != nil || code != 0 || len(d.Steps) != 35 || d.Failed != 0 {
 		t.Fatalf("exit %d: %+v %v\n%s", code, d, err, errOut)
+	}
+	verbsOf := map[string][]capmatrix.Verb{}
+	for _, s := range lifecycleSteps() {
+		verbsOf[s.name] = s.verbs
+	}
+	na, seen := 0, map[string]bool{}
+	for _, s := range d.Steps {
+		seen[s.Vendor+" "+s.Step] = true
+		why := ""
+		for _, v := range verbsOf[s.Step] {
+			c, ok := capmatrix.Lookup(s.Vendor, v)
+			if !ok {
+				t.Fatalf("capmatrix has no vendor %q", s.Vendor)
+			}
+			if !c.Can() {
+				why = c.Why
+				break
+			}
+		}
+		switch {
+		case why == "" && s.Outcome != "ok":
+			t.Errorf("%s %s: %s %q; capmatrix says it can", s.Vendor, s.Step, s.Outcome, s.Detail)
+		case why != "" && (s.Outcome != "n/a" || s.Detail != why):
+			t.Errorf("%s %s: %s %q; capmatrix says it cannot: %q", s.Vendor, s.Step, s.Outcome, s.Detail, why)
+		}
+		if s.Outcome == "n/a" {
+			na++
+		}
+	}
+	if d.NA != na || len(seen) != len(vendorNames())*len(lifecycleSteps()) {
+		t.Errorf("n_a %d, counted %d; %d distinct rows", d.NA, na, len(seen))
+	}
+	// Every verb of the matrix is some step's, so every reason the matrix
+	// gives can show in the demo.
+	covered := map[capmatrix.Verb]bool{}
+	for _, s := range lifecycleSteps() {
+		for _, v := range s.verbs {
+			covered[v] = true
+		}
+	}
+	for _, v := range capmatrix.Verbs() {
+		if !covered[v] {
+			t.Errorf("no demo step makes %s", v)
+		}
 	}
 }
 

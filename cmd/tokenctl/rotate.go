@@ -16,6 +16,7 @@ import (
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/canvus"
 	"github.com/tokenkit/tokenkit/commvault"
+	"github.com/tokenkit/tokenkit/internal/capmatrix"
 )
 
 // rotated is what rotate stores: the new token, and what identifies it.
@@ -44,12 +45,13 @@ type rotator struct {
 // newRotator builds the rotator of a profile entry, or says why the vendor
 // cannot rotate.
 func newRotator(e *env, cc *cmdCtx, v profileVendor) (*rotator, error) {
-	switch v.Vendor {
-	case "commvault", "canvus":
-	case "cgscan":
+	for _, verb := range []capmatrix.Verb{capmatrix.Issue, capmatrix.Check, capmatrix.Revoke} {
+		if why := cannot(v.Vendor, verb); why != "" {
+			return nil, usagef("%s: %s: %s cannot %s tokens: %s", cc.path, v.Name, v.Vendor, verb, why)
+		}
+	}
+	if v.Vendor == "cgscan" {
 		return nil, usagef("%s: %s: Clone Guard keeps one access token per user and generate replaces it: there is no two-phase rotation (use tokenctl cgscan generate)", cc.path, v.Name)
-	default:
-		return nil, usagef("%s: %s: %s cannot issue and revoke tokens by id", cc.path, v.Name, v.Vendor)
 	}
 	src, err := newSource(e, cc, v)
 	if err != nil {
@@ -93,6 +95,8 @@ func newRotator(e *env, cc *cmdCtx, v profileVendor) (*rotator, error) {
 			return t.Issue(ctx, tokenkit.IssueRequest{Name: name})
 		}
 		r.check = t
+	default:
+		return nil, usagef("%s: %s: tokenctl cannot rotate %s tokens yet", cc.path, v.Name, v.Vendor)
 	}
 	return r, nil
 }
@@ -116,9 +120,13 @@ for the profile) in two phases:
   5. on Commvault, rename the new one to the old one's name.
 
 When storing or verifying fails, rotate rolls back: it revokes the new token, keeps the
-old one, restores the --save file's previous content, and exits non-zero. Commvault and
-Canvus can rotate (Commvault needs a login session as the credential); Clone Guard
-replaces its one token on generate, and CSP and Oracle cannot issue tokens by id.`,
+old one, restores the --save file's previous content, and exits non-zero. Rotation needs
+a vendor that issues, checks and revokes tokens:
+
+` + capabilityHelp(capmatrix.Issue, capmatrix.Check, capmatrix.Revoke) + `
+
+Commvault needs a login session as the credential. Clone Guard keeps one token per user
+and replaces it on generate: it has no two-phase rotation.`,
 		setup: func(fs *flag.FlagSet, e *env, cc *cmdCtx) func(context.Context, []string) error {
 			profilePath := fs.String("profile", "", "the profile file (default $TOKENCTL_PROFILE)")
 			sourceName := fs.String("source", "", "the profile entry (default: the only one that can rotate)")

@@ -48,6 +48,25 @@ type Row struct {
 	Cells [numVerbs]Cell
 }
 
+// Can reports whether the vendor implements the verb.
+func (c Cell) Can() bool { return len(c.By) > 0 }
+
+// Lookup returns vendor's answer for verb v from Matrix, and false when
+// Matrix has no row for vendor (or v is no verb). Code that says what a
+// vendor can do (tokenctl) asks here, so that the table is the one source
+// of the answers and of the reasons.
+func Lookup(vendor string, v Verb) (Cell, bool) {
+	if v < 0 || v >= numVerbs {
+		return Cell{}, false
+	}
+	for _, r := range Matrix {
+		if r.Vendor == vendor {
+			return r.Cells[v], true
+		}
+	}
+	return Cell{}, false
+}
+
 func by(types ...string) Cell { return Cell{By: types} }
 func no(why string) Cell      { return Cell{Why: why} }
 

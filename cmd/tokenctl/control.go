@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit/fakes"
-	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
 // controlPrefix is the reserved path of the control API of `tokenctl fake`.
@@ -49,17 +47,18 @@ func (c *fakeClock) reset() {
 
 // fakeHost is what `tokenctl fake` serves: the current set of fakes (reset
 // replaces it with a fresh one from the same seed), their shared clock, and
-// the control API.
+// the control API. Each vendor's fake has its own origin (the SDK's New
+// takes an origin, never a path), and the control API its own.
 type fakeHost struct {
 	seed  seed
-	base  string // http://HOST:PORT, what clients dial
+	bases map[string]string // vendor -> http://HOST:PORT, what clients dial
 	clock *fakeClock
 	cur   atomic.Pointer[fakeSet]
 	ctl   http.Handler
 }
 
-func newFakeHost(s seed, base string) *fakeHost {
-	h := &fakeHost{seed: s, base: base, clock: &fakeClock{}}
+func newFakeHost(s seed, bases map[string]string) *fakeHost {
+	h := &fakeHost{seed: s, bases: bases, clock: &fakeClock{}}
 	h.cur.Store(h.start())
 	h.ctl = h.controlMux()
 	return h
@@ -69,8 +68,8 @@ func newFakeHost(s seed, base string) *fakeHost {
 // address clients reach them at, not the fakes' own httptest servers.
 func (h *fakeHost) start() *fakeSet {
 	f := startFakes(h.seed, h.clock.Now)
-	f.csp.SetPublicURL(h.base + "/csp")
-	f.oracle.SetPublicURL(h.base + "/oracle")
+	f.csp.SetPublicURL(h.bases["csp"])
+	f.oracle.SetPublicURL(h.bases["oracle"])
 	return f
 }
 
@@ -85,37 +84,22 @@ func (h *fakeHost) reset() {
 // Close stops the current fakes.
 func (h *fakeHost) Close() { h.cur.Load().Close() }
 
-// ServeHTTP routes /_fake/... to the control API and /<vendor>/... to the
-// vendor's fake, by hand rather than with a ServeMux, which would clean
-// paths and so break Canvus token ids holding "//" and the doubled slashes
-// real clients send.
+// ServeHTTP serves the control API under /_fake/.
 func (h *fakeHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
 	if p == controlPrefix || strings.HasPrefix(p, controlPrefix+"/") {
 		h.ctl.ServeHTTP(w, r)
 		return
 	}
-	// A base URL that ends in "/" joined with "/<vendor>/..." is routed too.
-	trimmed := "/" + strings.TrimLeft(p, "/")
-	f := h.cur.Load()
-	for _, v := range vendorNames() {
-		prefix := "/" + v
-		if trimmed != prefix && !strings.HasPrefix(trimmed, prefix+"/") {
-			continue
-		}
-		rest := strings.TrimPrefix(trimmed, prefix)
-		decoded, err := url.PathUnescape(rest)
-		if err != nil {
-			http.Error(w, "tokenctl fake: malformed path", http.StatusBadRequest)
-			return
-		}
-		r2 := r.Clone(r.Context())
-		r2.URL.Path, r2.URL.RawPath = decoded, rest
-		hdl, _ := f.handler(v)
-		hdl.ServeHTTP(w, r2)
-		return
-	}
-	http.Error(w, "tokenctl fake: no vendor here; the vendors are under /csp, /commvault, /canvus, /oracle and /cgscan, the control API under /_fake/", http.StatusNotFound)
+	http.Error(w, "tokenctl fake: this address serves the control API, under /_fake/; each vendor's fake has its own address (the lines tokenctl fake printed)", http.StatusNotFound)
+}
+
+// vendorHandler returns the handler of a vendor's origin: the vendor's
+// current fake, whatever reset has replaced.
+func (h *fakeHost) vendorHandler(v string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.cur.Load().handler(v).ServeHTTP(w, r)
+	})
 }
 
 // loopbackOnly refuses a control request that does not come from a loopback
@@ -241,7 +225,7 @@ func (h *fakeHost) controlMux() http.Handler {
 			}
 			f.Delay = d
 		}
-		if f == (fakekit.Fault{}) {
+		if f == (fakes.Fault{}) {
 			controlError(w, http.StatusBadRequest, "the fault does nothing: set status, html, malformed, drop, drop_after_apply or delay")
 			return
 		}
@@ -306,8 +290,8 @@ func (h *fakeHost) vendor(w http.ResponseWriter, r *http.Request) (string, bool)
 
 // controllable is what the control API needs of a vendor's fake.
 type controllable interface {
-	FailNext(n int, f fakekit.Fault)
-	FailNextOp(op string, n int, f fakekit.Fault)
+	FailNext(n int, f fakes.Fault)
+	FailNextOp(op string, n int, f fakes.Fault)
 	ClearFaults()
 	TotalCalls() int
 	CallCounts() map[string]int

@@ -21,18 +21,22 @@ func fakeCommand() *command {
 	return &command{
 		name:    "fake",
 		summary: "serve the five fakes on loopback and print each vendor's base URL",
-		desc: `fake serves the stateful fakes of the five vendors over plain HTTP on one
-address, each under its own path, for test suites and bots in any language. Once
-it listens it prints one line per vendor on standard output,
+		desc: `fake serves the stateful fakes of the five vendors over plain HTTP, each on its
+own port (its own origin, as each product has), for test suites and bots in any
+language; the control API is served on --addr. Once it listens it prints one line
+per vendor on standard output,
 
-  csp http://127.0.0.1:PORT/csp
-  commvault http://127.0.0.1:PORT/commvault/commandcenter/api
-  canvus http://127.0.0.1:PORT/canvus/api/v1
-  oracle http://127.0.0.1:PORT/oracle
-  cgscan http://127.0.0.1:PORT/cgscan
+  csp http://127.0.0.1:PORT1
+  commvault http://127.0.0.1:PORT2
+  canvus http://127.0.0.1:PORT3
+  oracle http://127.0.0.1:PORT4
+  cgscan http://127.0.0.1:PORT5
+  control http://127.0.0.1:PORT/_fake/
 
-and serves until SIGINT or SIGTERM, then exits 0. Each URL is what the vendor's
-client takes as its base URL (tokenctl <vendor> --url, or $<VENDOR>_URL).
+(the last line is the control API, on --addr) and serves until SIGINT or SIGTERM, then exits 0. Each URL is the origin the
+vendor's client takes as its base URL (tokenctl <vendor> --url, or $<VENDOR>_URL);
+the API paths follow it as on the real product (Commvault under
+/commandcenter/api, Canvus under /api/v1).
 
 Seed data comes from --config (JSON), the flags, or both:
 
@@ -126,51 +130,89 @@ can prove its client did not replay a renewal. Example:
 	}
 }
 
-// serveFakes serves the fakes on addr until ctx ends.
+// serveFakes serves the control API on addr and each vendor's fake on its
+// own port of the same host, until ctx ends.
 func serveFakes(ctx context.Context, e *env, addr string, s seed) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("fake: %w", err)
 	}
 	host := publicAddr(ln.Addr())
-	fakes := newFakeHost(s, "http://"+host)
-	defer fakes.Close()
+	listeners := []net.Listener{ln}
+	defer func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}()
+	bases := map[string]string{}
+	lns := map[string]net.Listener{}
 	for _, v := range vendorNames() {
-		_, apiPath := fakes.cur.Load().handler(v)
-		fmt.Fprintf(e.stdout, "%s http://%s/%s%s\n", v, host, v, apiPath)
+		vl, err := net.Listen("tcp", net.JoinHostPort(listenHost(ln.Addr()), "0"))
+		if err != nil {
+			return fmt.Errorf("fake: %s: %w", v, err)
+		}
+		listeners = append(listeners, vl)
+		lns[v] = vl
+		bases[v] = "http://" + publicAddr(vl.Addr())
 	}
-	srv := &http.Server{
-		ReadHeaderTimeout: 10 * time.Second,
-		Handler:           logRequests(ctx, fakes),
+	fh := newFakeHost(s, bases)
+	defer fh.Close()
+	for _, v := range vendorNames() {
+		fmt.Fprintf(e.stdout, "%s %s\n", v, bases[v])
+	}
+	fmt.Fprintf(e.stdout, "control http://%s%s/\n", host, controlPrefix)
+	servers := map[net.Listener]*http.Server{ln: {ReadHeaderTimeout: 10 * time.Second, Handler: logRequests(ctx, fh)}}
+	for v, vl := range lns {
+		servers[vl] = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: logRequests(ctx, fh.vendorHandler(v))}
 	}
 	names := make([]string, 0, len(s.Users))
 	for _, u := range s.Users {
 		names = append(names, u.Name)
 	}
-	fmt.Fprintf(e.stderr, "tokenctl fake: serving on %s (users: %s; %d CSP API token(s), %d CSP OAuth app(s), %d Clone Guard API key(s)); control API at http://%s/_fake/; SIGINT or SIGTERM stops it\n",
-		host, strings.Join(names, ", "), len(s.APITokens), len(s.OAuthApps), len(s.APIKeys), host)
+	fmt.Fprintf(e.stderr, "tokenctl fake: serving (users: %s; %d CSP API token(s), %d CSP OAuth app(s), %d Clone Guard API key(s)); control API at http://%s/_fake/; SIGINT or SIGTERM stops it\n",
+		strings.Join(names, ", "), len(s.APITokens), len(s.OAuthApps), len(s.APIKeys), host)
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
-		fmt.Fprintf(e.stderr, "tokenctl fake: warning: listening on %s, not only on loopback: the fakes have no real security, and the vendor clients accept plain HTTP only on loopback\n", ln.Addr())
+		fmt.Fprintf(e.stderr, "tokenctl fake: warning: listening on %s, not only on loopback: the fakes have no real security, and the vendor clients accept plain HTTP only on loopback\n", tcp.IP)
 	}
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, len(servers))
+	for l, srv := range servers {
+		go func() { served <- srv.Serve(l) }()
+	}
+	var failed error
 	select {
 	case err := <-served:
-		return fmt.Errorf("fake: %w", err)
+		failed = fmt.Errorf("fake: %w", err)
 	case <-ctx.Done():
 	}
-	fakes.Close() // ends open Canvus subscriptions, so that Shutdown need not wait for them
+	fh.Close() // ends open Canvus subscriptions, so that Shutdown need not wait for them
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		srv.Close()
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			srv.Close()
+		}
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("fake: %w", err)
+	if failed != nil {
+		return failed
+	}
+	for range servers {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("fake: %w", err)
+		}
 	}
 	fmt.Fprintln(e.stderr, "tokenctl fake: stopped")
 	return nil
+}
+
+// listenHost is the host of a listener's address, for listening on more
+// ports of the same interface.
+func listenHost(a net.Addr) string {
+	if tcp, ok := a.(*net.TCPAddr); ok {
+		return tcp.IP.String()
+	}
+	h, _, _ := net.SplitHostPort(a.String())
+	return h
 }
 
 // publicAddr is the listener's address as a client dials it: an unspecified

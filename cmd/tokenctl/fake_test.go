@@ -94,8 +94,8 @@ func TestFakeServer(t *testing.T) {
 	}
 
 	t.Run("csp", func(t *testing.T) { fakeCSPLifecycle(t, urls["csp"]) })
-	t.Run("commvault", func(t *testing.T) { fakeCommvaultLifecycle(t, urls["commvault"]) })
-	t.Run("canvus", func(t *testing.T) { fakeCanvusLifecycle(t, urls["canvus"]) })
+	t.Run("commvault", func(t *testing.T) { fakeCommvaultLifecycle(t, urls["commvault"]+"/commandcenter/api") })
+	t.Run("canvus", func(t *testing.T) { fakeCanvusLifecycle(t, urls["canvus"]+"/api/v1") })
 	t.Run("oracle", func(t *testing.T) { fakeOracleLifecycle(t, urls["oracle"]) })
 	t.Run("cgscan", func(t *testing.T) { fakeCGScanLifecycle(t, urls["cgscan"]) })
 

@@ -20,9 +20,9 @@ import (
 )
 
 // startFakeProcess runs `tokenctl fake` with seedJSON as --config, as a test
-// suite in another language would, and returns its base URL
-// (http://127.0.0.1:PORT) and the vendors' URLs. The process is killed at
-// cleanup.
+// suite in another language would, and returns the origin of its control
+// API (http://127.0.0.1:PORT) and the vendors' origins. The process is
+// killed at cleanup.
 func startFakeProcess(t *testing.T, bin, seedJSON string) (string, map[string]string) {
 	t.Helper()
 	config := filepath.Join(t.TempDir(), "seed.json")
@@ -52,7 +52,7 @@ func startFakeProcess(t *testing.T, bin, seedJSON string) (string, map[string]st
 		}
 		close(lines)
 	}()
-	for len(urls) < len(vendorNames()) {
+	for len(urls) < len(vendorNames())+1 {
 		select {
 		case line, ok := <-lines:
 			if !ok {
@@ -64,8 +64,17 @@ func startFakeProcess(t *testing.T, bin, seedJSON string) (string, map[string]st
 			t.Fatalf("no URLs after 60s:\n%s", stderr.String())
 		}
 	}
-	u, _ := url.Parse(urls["csp"])
-	return "http://" + u.Host, urls
+	ctl := urls["control"]
+	delete(urls, "control")
+	if !strings.HasSuffix(ctl, "/_fake/") {
+		t.Fatalf("the last line names no control API: %q", ctl)
+	}
+	for v, u := range urls {
+		if pu, err := url.Parse(u); err != nil || pu.Path != "" || pu.Host == "" {
+			t.Fatalf("%s: %q is not an origin", v, u)
+		}
+	}
+	return strings.TrimSuffix(ctl, "/_fake/"), urls
 }
 
 // TestFakeProcessRealClientsAndControl runs the real clients' wire
@@ -87,19 +96,20 @@ func TestFakeProcessRealClientsAndControl(t *testing.T) {
 	c := http.DefaultClient
 
 	t.Run("cvpysdk", func(t *testing.T) {
-		if got := realclient.CVPySDK(t, c, urls["commvault"], "ada", "pw-ada"); got != "ada" {
+		api := urls["commvault"] + "/commandcenter/api"
+		if got := realclient.CVPySDK(t, c, api, "ada", "pw-ada"); got != "ada" {
 			t.Fatalf("who_am_i read %q", got)
 		}
-		// Against the base the process printed with a trailing slash too.
-		realclient.CVPySDK(t, c, urls["commvault"]+"/", "ada", "pw-ada")
+		// Against the API root with a trailing slash too.
+		realclient.CVPySDK(t, c, api+"/", "ada", "pw-ada")
 	})
 
 	t.Run("cec", func(t *testing.T) {
 		tok := realclient.CEC(t, c, urls["oracle"], "ada", "pw-ada")
 		st, b := do(t, "GET", urls["oracle"]+"/system/api/v1/me", map[string]string{"Authorization": "Bearer " + tok}, nil)
 		want(t, "me", st, b, 200)
-		if links, _ := json.Marshal(b["links"]); !strings.Contains(string(links), `"`+base+`/oracle/system/api/v1/me"`) {
-			t.Fatalf("self link without the /oracle mount: %s", links)
+		if links, _ := json.Marshal(b["links"]); !strings.Contains(string(links), `"`+urls["oracle"]+`/system/api/v1/me"`) {
+			t.Fatalf("self link does not name the origin served: %s", links)
 		}
 		// A blocked (locked) user.
 		st, b = do(t, "POST", urls["oracle"]+"/system/api/v1/security/token",
@@ -118,7 +128,7 @@ func TestFakeProcessRealClientsAndControl(t *testing.T) {
 		}
 		// iss names the address served, not the fake's internal one.
 		claims, err := base64.RawURLEncoding.DecodeString(strings.Split(str(b, "access_token"), ".")[1])
-		if err != nil || !strings.Contains(string(claims), `"iss":"`+base+`/csp/csp/gateway/am/api"`) {
+		if err != nil || !strings.Contains(string(claims), `"iss":"`+urls["csp"]+`/csp/gateway/am/api"`) {
 			t.Fatalf("claims %s", claims)
 		}
 		st, b = do(t, "POST", tokenURL, nil, url.Values{"grant_type": {"client_credentials"}, "client_id": {"tf-app"}, "client_secret": {"tf-secret"}, "orgId": {"org-1"}})
@@ -201,7 +211,7 @@ func TestFakeProcessRealClientsAndControl(t *testing.T) {
 // refused; the vendors' fakes are not affected by that rule.
 func TestControlAPIIsLoopbackOnly(t *testing.T) {
 	t.Parallel()
-	h := newFakeHost(seed{}.withDefaults(), "http://127.0.0.1:1")
+	h := newFakeHost(seed{}.withDefaults(), map[string]string{})
 	defer h.Close()
 	for _, tc := range []struct {
 		remote string

@@ -254,20 +254,19 @@ func (f *fakeSet) url(vendor string) string {
 	panic("tokenctl: unknown vendor " + vendor)
 }
 
-// handler returns a vendor's fake as an http.Handler, and the path under
-// which the fake serves its API (the part of its base URL after the host).
-func (f *fakeSet) handler(vendor string) (http.Handler, string) {
+// handler returns a vendor's fake as an http.Handler.
+func (f *fakeSet) handler(vendor string) http.Handler {
 	switch vendor {
 	case "csp":
-		return f.csp.Handler(), ""
+		return f.csp.Handler()
 	case "commvault":
-		return f.commvault.Handler(), commvaulttest.BasePath
+		return f.commvault.Handler()
 	case "canvus":
-		return f.canvus.Handler(), canvustest.APIPath
+		return f.canvus.Handler()
 	case "oracle":
-		return f.oracle.Handler(), ""
+		return f.oracle.Handler()
 	case "cgscan":
-		return f.cgscan.Handler(), ""
+		return f.cgscan.Handler()
 	}
 	panic("tokenctl: unknown vendor " + vendor)
 }

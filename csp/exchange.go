@@ -194,6 +194,11 @@ type apiTokenExchanger struct {
 	req APITokenRequest
 }
 
+var (
+	_ tokenkit.Exchanger = (*apiTokenExchanger)(nil)
+	_ tokenkit.Exchanger = (*clientCredentialsExchanger)(nil)
+)
+
 // Exchange calls ExchangeAPIToken.
 func (e *apiTokenExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
 	return httpx.AsToken(e.c.ExchangeAPIToken(ctx, e.req))

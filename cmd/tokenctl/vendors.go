@@ -74,7 +74,9 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		if err != nil {
 			return nil, err
 		}
-		b.signIn = &csp.APITokenExchanger{Client: c, Request: csp.APITokenRequest{APIToken: cr.apiToken}}
+		if b.signIn, err = c.APITokenExchanger(csp.APITokenRequest{APIToken: cr.apiToken}); err != nil {
+			return nil, err
+		}
 		// CSP's tokens are for other VMware APIs, and the fake has none: a
 		// downstream API that accepts only tokens this CSP signed stands in.
 		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

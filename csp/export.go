@@ -15,7 +15,11 @@ var _ tokenkit.Exportable = (*AccessToken)(nil)
 
 // Export returns the token's persisted form (see tokenkit.Exported): the
 // explicit way to save it, for example to share it through a tokenkit.Store.
-// Import reads it back.
+// Import reads it back. Kind "access_token"; secrets access_token, and
+// id_token and refresh_token when set; attrs token_type, issued_token_type
+// and scope when set, and presentation, the token's Presentations as a JSON
+// list such as [{"header":"csp-auth-token"}], absent for the default
+// (tokenkit.Bearer()).
 func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	e := tokenkit.NewExported(vendor, kindAccessToken, t.ExpiresAt)
 	e.Secrets["access_token"] = t.value

@@ -34,7 +34,8 @@
 //
 //	c, err := csp.New(csp.CloudVMware)
 //	if err != nil { … }
-//	src := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)})
+//	src, err := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)}, tokenkit.SourceConfig{})
+//	if err != nil { … }
 //	resp, err := tokenkit.NewClient(src, nil).Get("https://vmc.vmware.com/vmc/api/orgs")
 //
 // Secrets never print: tokens and Secret values redact themselves in String,
@@ -49,7 +50,7 @@
 //
 //	| vendor | exchange | issue | renew | check | revoke | list |
 //	|---|---|---|---|---|---|---|
-//	| csp | yes: *APITokenExchanger, *ClientCredentialsExchanger | no: no documented call creates an API token | no: exchange the API token again (a Source does) | yes: *Client (local JWT verification: no introspection call exists) | no: no documented revoke call | no: no documented list call |
+//	| csp | yes: *apiTokenExchanger (Client.APITokenExchanger), *clientCredentialsExchanger (Client.ClientCredentialsExchanger) | no: no documented call creates an API token | no: exchange the API token again (a Source does) | yes: *Client (local JWT verification: no introspection call exists) | no: no documented revoke call | no: no documented list call |
 //	| commvault | yes: *LoginExchanger, *Rotator | yes: *Manager | yes: *Client (one renewal; *Rotator serialises them) | yes: *Client (WhoAmI) | yes: *Manager | yes: *Manager |
 //	| oracle | yes: *PasswordExchanger, *Refresher | yes: *SessionIssuer (no name, lifetime or scopes) | yes: *Client | yes: *Client (/me) | no: the API has no revoke or logout call: a token lives until it expires | no: the API has no list call |
 //	| cgscan | yes: *PasswordExchanger | yes: *AccessTokenIssuer (no name, lifetime or scopes) | no: no renew call: tokens do not expire; Issue replaces the token | yes: *Client (check_token) | yes: *AccessTokenRevoker (the current token only) | no: no list call: a user has one access token |

@@ -193,6 +193,7 @@ func fiveFakes() ([]Vendor, func()) {
 	closers = append(closers, cspFake.Close)
 	apiToken := cspFake.AddAPIToken(csptest.APIToken{})
 	cspc, _ := csp.New(cspFake.URL())
+	cspEx, _ := cspc.APITokenExchanger(csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)})
 
 	cvFake := commvaulttest.NewServer()
 	closers = append(closers, cvFake.Close)
@@ -219,8 +220,7 @@ func fiveFakes() ([]Vendor, func()) {
 	caTokens := cac.Tokens(bot.ID, cac.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: "correct horse"}))
 
 	vendors := []Vendor{
-		{Name: "csp", Checker: cspc,
-			Exchanger: &csp.APITokenExchanger{Client: cspc, Request: csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)}}},
+		{Name: "csp", Checker: cspc, Exchanger: cspEx},
 		{Name: "commvault", Issuer: cvm, Renewer: cvc, Checker: cvc, Revoker: cvm, Lister: cvm},
 		{Name: "oracle", Issuer: &oracle.SessionIssuer{Client: occ, Auth: ocSession}, Renewer: occ, Checker: occ},
 		{Name: "cgscan", Checker: cgc,

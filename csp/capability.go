@@ -20,10 +20,11 @@ var _ tokenkit.Checker = (*Client)(nil)
 // token (the credential an access token is exchanged from), not an access
 // token, so it is no check of one.
 func (c *Client) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.CheckResult, error) {
+	const op = "Check"
 	if tok == nil {
-		return nil, c.tx.InvalidInput("VerifyAccessToken", "no token to check")
+		return nil, c.tx.InvalidInput(op, "no token to check")
 	}
-	cl, err := c.Verify(ctx, tokenkit.Secret(tok.Value()))
+	cl, err := c.verify(ctx, op, tokenkit.Secret(tok.Value()), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,11 @@
 package csp
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,17 +36,21 @@ type Client struct {
 	keys keyCache // the host's signing keys, for Verify
 }
 
-// New returns a client for the CSP host base, such as CloudVMware or
-// TanzuBroadcom; a trailing slash is ignored and a path prefix (a proxy) is
-// kept. base must be https (plain http is accepted only for a loopback host,
-// such as a csptest fake). It accepts the shared options of package tokenkit
+// New returns a client for the CSP host base: the origin
+// (scheme://host[:port]) of a deployment, such as CloudVMware or
+// TanzuBroadcom, or the URL of a csptest fake. A trailing slash is allowed;
+// a base with a path is refused with an error of kind tokenkit.KindConfig
+// that names the origin to give (CSP's operations carry their whole path,
+// /csp/gateway/am/api/…, so the client adds nothing). base must be https
+// (plain http is accepted only for a loopback host, such as a csptest
+// fake). It accepts the shared options of package tokenkit
 // (tokenkit.WithHTTPClient, tokenkit.WithLogger, tokenkit.WithRetryMax, …)
 // and this package's own (WithPresentation, WithClientCredentialsPath,
 // WithVerification, WithClockSkew, WithDetailsTimeUnit). The clock of
 // tokenkit.WithClock computes expiries from expires_in, verifies tokens and
 // times the cache of the host's public keys.
 func New(base string, opts ...tokenkit.Option) (*Client, error) {
-	u, err := httpx.BaseURL(vendor, base)
+	u, err := httpx.Origin(vendor, base, "")
 	if err != nil {
 		return nil, err
 	}
@@ -62,37 +67,14 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	return &Client{base: u.String(), api: generated, tx: tx, opts: vo}, nil
 }
 
-// BaseURL returns the normalised host URL the client calls.
+// BaseURL returns the normalised origin the client calls.
 func (c *Client) BaseURL() string { return c.base }
 
-// Presentation is how an access token is sent to downstream APIs.
-type Presentation int
-
-const (
-	// PresentBearer sends "Authorization: Bearer <token>", as CSP's own APIs, TMC
-	// and most VMware services expect (the default).
-	PresentBearer Presentation = iota
-	// PresentCSPAuthToken sends "csp-auth-token: <token>", as the VMC on AWS,
-	// Network Insight and Aria Operations for Networks APIs expect.
-	PresentCSPAuthToken
-	// PresentBoth sends both headers, as terraform-provider-nsxt does for NSX on
-	// VMC.
-	PresentBoth
-)
-
-// String names the presentation by its header: "Authorization: Bearer",
-// "csp-auth-token" or both.
-func (p Presentation) String() string {
-	switch p {
-	case PresentBearer:
-		return "Authorization: Bearer"
-	case PresentCSPAuthToken:
-		return "csp-auth-token"
-	case PresentBoth:
-		return "Authorization: Bearer and csp-auth-token"
-	}
-	return "Presentation(" + strconv.Itoa(int(p)) + ")"
-}
+// CSPAuthToken is the presentation "csp-auth-token: <token>", which the VMC
+// on AWS, Network Insight and Aria Operations for Networks APIs expect. Pass
+// it to WithPresentation, alone or beside tokenkit.Bearer() (both headers,
+// as terraform-provider-nsxt sends them for NSX on VMC).
+func CSPAuthToken() tokenkit.Presentation { return tokenkit.Presentation{Header: "csp-auth-token"} }
 
 // DetailsTimeUnit says how APITokenDetails reads createdAt, lastUsedAt and
 // expiresAt, whose unit the public documentation disagrees on.
@@ -111,7 +93,7 @@ const (
 )
 
 type vendorOptions struct {
-	presentation  Presentation
+	presentation  []tokenkit.Presentation // nil: tokenkit.Bearer()
 	ccPath        string
 	verify        bool
 	skew          time.Duration
@@ -136,15 +118,42 @@ func vendorSettings(s *config.Settings) vendorOptions {
 const DefaultClockSkew = 10 * time.Second
 
 // WithPresentation sets how access tokens from this client present
-// themselves in SetAuthHeader (default Bearer).
-func WithPresentation(p Presentation) tokenkit.Option {
+// themselves in SetAuthHeader: every presentation given, in order. The
+// default is tokenkit.Bearer() alone ("Authorization: Bearer <token>"), as
+// CSP's own APIs, TMC and most VMware services expect; CSPAuthToken() is
+// the csp-auth-token header VMC wants, and
+// WithPresentation(tokenkit.Bearer(), csp.CSPAuthToken()) sends both. New
+// fails with an error of kind tokenkit.KindConfig when no presentation is
+// given, when one fails tokenkit.Presentation.Validate, or when two name
+// the same header (the second would replace the first).
+func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
+	ps := slices.Clone(p)
 	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if p < PresentBearer || p > PresentBoth {
-			s.Fail(httpx.OptionError(vendor, "unknown Presentation"))
+		if err := checkPresentations(ps); err != nil {
+			s.Fail(httpx.OptionError(vendor, "WithPresentation: %v", err))
 			return
 		}
-		config.UpdateVendor(s, func(v *vendorOptions) { v.presentation = p })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.presentation = ps })
 	})
+}
+
+// checkPresentations is WithPresentation's rule: at least one, each valid,
+// no header twice.
+func checkPresentations(ps []tokenkit.Presentation) error {
+	if len(ps) == 0 {
+		return errors.New("no presentation given")
+	}
+	for i, p := range ps {
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		for _, q := range ps[:i] {
+			if strings.EqualFold(p.Header, q.Header) {
+				return fmt.Errorf("header %q given twice", p.Header)
+			}
+		}
+	}
+	return nil
 }
 
 // WithClientCredentialsPath overrides the path of the client-credentials
@@ -183,7 +192,7 @@ func WithClockSkew(d time.Duration) tokenkit.Option {
 }
 
 // WithDetailsTimeUnit fixes the unit APITokenDetails reads its timestamps
-// in (default AutoUnit).
+// in (default DetailsAuto).
 func WithDetailsTimeUnit(u DetailsTimeUnit) tokenkit.Option {
 	return httpx.VendorOption(vendor, "WithDetailsTimeUnit", func(s *config.Settings) {
 		if u < DetailsAuto || u > DetailsMilliseconds {
@@ -198,14 +207,26 @@ func WithDetailsTimeUnit(u DetailsTimeUnit) tokenkit.Option {
 // *tokenkit.Error of a failed call; reach it with errors.As. Any secret the
 // server echoed is already masked.
 type ErrorResponse struct {
-	CSPErrorCode string         `json:"cspErrorCode,omitempty"`
-	ErrorCode    string         `json:"errorCode,omitempty"`
-	Message      string         `json:"message,omitempty"`
-	ModuleCode   int32          `json:"moduleCode,omitempty"`
-	RequestID    string         `json:"requestId,omitempty"`
-	StatusCode   int32          `json:"statusCode,omitempty"`
-	TraceID      string         `json:"traceId,omitempty"`
-	Metadata     map[string]any `json:"metadata,omitempty"`
+	// CSPErrorCode is cspErrorCode, CSP's own error code; often empty.
+	CSPErrorCode string `json:"cspErrorCode,omitempty"`
+	// ErrorCode is errorCode; often empty, the code then starting Message
+	// ("invalid_grant: …").
+	ErrorCode string `json:"errorCode,omitempty"`
+	// Message is the human-readable message, with any secret the server
+	// echoed masked.
+	Message string `json:"message,omitempty"`
+	// ModuleCode is the code of the CSP module that failed, such as 340
+	// for the token service.
+	ModuleCode int32 `json:"moduleCode,omitempty"`
+	// RequestID is the request id to quote to VMware support.
+	RequestID string `json:"requestId,omitempty"`
+	// StatusCode is the HTTP status repeated in the body.
+	StatusCode int32 `json:"statusCode,omitempty"`
+	// TraceID is the trace id, which some answers carry instead of a
+	// request id (not on the vendor's pages).
+	TraceID string `json:"traceId,omitempty"`
+	// Metadata is free-form detail (not on the vendor's pages).
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // Error returns the vendor's message with its code.
@@ -274,9 +295,4 @@ func decodeError(body []byte, _ http.Header, e *tokenkit.Error) {
 		e.RequestID = r.TraceID
 	}
 	e.Err = &r
-}
-
-// call runs one operation through the shared transport.
-func call[T any](ctx context.Context, c *Client, name string, class httpx.Class, send httpx.Send) (*T, error) {
-	return httpx.Call[T](ctx, c.tx, &httpx.Op{Name: name, Class: class}, send)
 }

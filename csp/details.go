@@ -17,24 +17,41 @@ import (
 // APITokenDetails describes an API token (ApiTokenDetailsDto). CSP answers
 // only for an unexpired, organization-scoped API token.
 type APITokenDetails struct {
-	TokenID     string
-	TokenName   string
-	UserID      string
-	Username    string
-	FirstName   string
-	LastName    string
-	Domain      string
-	IDPID       string
-	OrgID       string
-	Acct        string
+	// TokenID is the API token's id (tokenId).
+	TokenID string
+	// TokenName is the API token's display name (tokenName).
+	TokenName string
+	// UserID is the id of the token's owner (userId).
+	UserID string
+	// Username is the owner's user name (username), which CSP marks
+	// deprecated: prefer UserID, Acct or FirstName and LastName.
+	Username string
+	// FirstName is the owner's first name.
+	FirstName string
+	// LastName is the owner's last name.
+	LastName string
+	// Domain is the owner's identity domain.
+	Domain string
+	// IDPID is the id of the owner's identity provider (idpId).
+	IDPID string
+	// OrgID is the organization the API token is scoped to.
+	OrgID string
+	// Acct is the owner's account (acct).
+	Acct string
+	// Deactivated reports whether the API token is deactivated.
 	Deactivated bool
-	Scopes      []string
-	// CreatedAt, LastUsedAt and ExpiresAt are read in the unit set with
-	// WithDetailsTimeUnit (seconds or milliseconds; by default whichever the
-	// value's size shows). Zero when absent.
-	CreatedAt  time.Time
+	// Scopes are the API token's scopes (scope).
+	Scopes []string
+	// CreatedAt is when the API token was created. It, LastUsedAt and
+	// ExpiresAt are read in the unit set with WithDetailsTimeUnit (seconds
+	// or milliseconds; by default whichever the value's size shows), and
+	// are zero when absent.
+	CreatedAt time.Time
+	// LastUsedAt is when the API token was last used; zero when CSP does
+	// not say.
 	LastUsedAt time.Time
-	ExpiresAt  time.Time
+	// ExpiresAt is when the API token expires; zero when CSP does not say.
+	ExpiresAt time.Time
 	// AllowedScopes is what the token is limited to, if CSP says.
 	AllowedScopes *AllowedScopes
 }
@@ -42,39 +59,62 @@ type APITokenDetails struct {
 // AllowedScopes is the AllowedScopesDto of an API token: what its access
 // tokens are limited to.
 type AllowedScopes struct {
-	GeneralScopes      []string            `json:"generalScopes,omitempty"`
+	// GeneralScopes are the general, non-organization scopes.
+	GeneralScopes []string `json:"generalScopes,omitempty"`
+	// OrganizationScopes are the organization-level scopes.
 	OrganizationScopes *OrganizationScopes `json:"organizationScopes,omitempty"`
-	ServicesScopes     []ServiceScopes     `json:"servicesScopes,omitempty"`
+	// ServicesScopes are the scopes of each service definition.
+	ServicesScopes []ServiceScopes `json:"servicesScopes,omitempty"`
 }
 
 // OrganizationScopes are the organization part of AllowedScopes.
 type OrganizationScopes struct {
-	AllPermissions bool              `json:"allPermissions,omitempty"`
-	AllRoles       bool              `json:"allRoles,omitempty"`
-	KeptInToken    []string          `json:"keptInToken,omitempty"`
-	Permissions    []PermissionScope `json:"permissions,omitempty"`
-	Roles          []RoleScope       `json:"roles,omitempty"`
+	// AllPermissions reports whether every permission is allowed.
+	AllPermissions bool `json:"allPermissions,omitempty"`
+	// AllRoles reports whether every role is allowed.
+	AllRoles bool `json:"allRoles,omitempty"`
+	// KeptInToken are the scope types kept in the token.
+	KeptInToken []string `json:"keptInToken,omitempty"`
+	// Permissions are the allowed permissions, with their resources.
+	Permissions []PermissionScope `json:"permissions,omitempty"`
+	// Roles are the allowed roles, with their resource.
+	Roles []RoleScope `json:"roles,omitempty"`
 }
 
 // ServiceScopes are the scopes of one service in AllowedScopes.
 type ServiceScopes struct {
-	ServiceDefinitionID string            `json:"serviceDefinitionId,omitempty"`
-	AllPermissions      bool              `json:"allPermissions,omitempty"`
-	AllRoles            bool              `json:"allRoles,omitempty"`
-	KeptInToken         []string          `json:"keptInToken,omitempty"`
-	Permissions         []PermissionScope `json:"permissions,omitempty"`
-	Roles               []RoleScope       `json:"roles,omitempty"`
+	// ServiceDefinitionID is the service definition's id, without the
+	// "external" prefix.
+	ServiceDefinitionID string `json:"serviceDefinitionId,omitempty"`
+	// AllPermissions reports whether every permission of the service is
+	// allowed (Permissions is then empty).
+	AllPermissions bool `json:"allPermissions,omitempty"`
+	// AllRoles reports whether every role of the service is allowed
+	// (Roles is then empty).
+	AllRoles bool `json:"allRoles,omitempty"`
+	// KeptInToken is the scope type kept in the token: ROLES or
+	// PERMISSIONS.
+	KeptInToken []string `json:"keptInToken,omitempty"`
+	// Permissions are the allowed permissions, with their resources.
+	Permissions []PermissionScope `json:"permissions,omitempty"`
+	// Roles are the allowed roles, with their resource.
+	Roles []RoleScope `json:"roles,omitempty"`
 }
 
 // PermissionScope is one permission, optionally on resources.
 type PermissionScope struct {
-	PermissionID string   `json:"permissionId,omitempty"`
-	Resources    []string `json:"resources,omitempty"`
+	// PermissionID is the permission's id.
+	PermissionID string `json:"permissionId,omitempty"`
+	// Resources are the resources the permission applies to; empty for
+	// all.
+	Resources []string `json:"resources,omitempty"`
 }
 
 // RoleScope is one role on a resource.
 type RoleScope struct {
-	Name     string `json:"name,omitempty"`
+	// Name is the role's name.
+	Name string `json:"name,omitempty"`
+	// Resource is the resource the role applies to.
 	Resource string `json:"resource,omitempty"`
 }
 
@@ -82,12 +122,12 @@ type RoleScope struct {
 // (POST /csp/gateway/am/api/auth/api-tokens/details). The API token travels
 // in the JSON body, never in the URL.
 func (c *Client) APITokenDetails(ctx context.Context, apiToken tokenkit.Secret) (*APITokenDetails, error) {
-	const op = "GetAPITokenDetails"
+	const op = "APITokenDetails"
 	if strings.TrimSpace(apiToken.Reveal()) == "" {
 		return nil, c.tx.InvalidInput(op, "empty API token")
 	}
 	body := api.GetAPITokenDetailsJSONRequestBody{TokenValue: apiToken.Reveal()}
-	dto, err := call[api.ApiTokenDetailsDto](ctx, c, op, httpx.Idempotent, func(ctx context.Context) (*http.Response, error) {
+	dto, err := httpx.Call[api.ApiTokenDetailsDto](ctx, c.tx, &httpx.Op{Name: op, Class: httpx.Idempotent}, func(ctx context.Context) (*http.Response, error) {
 		return c.api.GetAPITokenDetails(ctx, body)
 	})
 	if err != nil {
@@ -117,7 +157,7 @@ func (c *Client) APITokenDetails(ctx context.Context, apiToken tokenkit.Secret) 
 
 // epoch converts a CSP timestamp. The identity-governance page says seconds;
 // PowerCLI's Get-CSPRefreshTokenExpiry reads milliseconds. A value of 1e12 or
-// more is milliseconds in AutoUnit: as seconds it would be past the year
+// more is milliseconds in DetailsAuto: as seconds it would be past the year
 // 33000, as milliseconds anything below it would be before 2001.
 //
 // Values are clamped like every vendor's timestamps (internal/wiretime): zero

@@ -70,8 +70,12 @@ func ExampleClient_APITokenSource() {
 	}))
 	defer vmc.Close()
 
-	c, _ := csp.New(fake.URL(), csp.WithPresentation(csp.PresentCSPAuthToken))
-	src := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)})
+	c, _ := csp.New(fake.URL(), csp.WithPresentation(csp.CSPAuthToken()))
+	src, err := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)}, tokenkit.SourceConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	hc := tokenkit.NewClient(src, nil)
 	for range 2 {
 		resp, err := hc.Get(vmc.URL + "/vmc/api/orgs")
@@ -184,4 +188,58 @@ func ExampleClient_JWKS() {
 	fmt.Println(pk.Alg, len(keys), keys[0].Key.Equal(pk.Key))
 	// Output:
 	// RS256 1 true
+}
+
+// Code written against tokenkit.Exchanger gets one from the client; the
+// request is checked when the exchanger is built.
+func ExampleClient_APITokenExchanger() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	c, _ := csp.New(fake.URL())
+
+	if _, err := c.APITokenExchanger(csp.APITokenRequest{}); err != nil {
+		fmt.Println(errors.Is(err, tokenkit.ErrInvalidInput), err)
+	}
+	ex, err := c.APITokenExchanger(csp.APITokenRequest{APIToken: tokenkit.Secret(fake.AddAPIToken(csptest.APIToken{}))})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, err := ex.Exchange(context.Background())
+	fmt.Println(tok.Expiry().After(time.Now()), err)
+	// Output:
+	// true csp: APITokenExchanger: APIToken is empty: tokenkit: invalid input
+	// true <nil>
+}
+
+// Wrap an access token obtained elsewhere: its expiry comes from the JWT's
+// exp (read, not verified: Check verifies), and it presents itself as the
+// client's tokens do, here with both headers NSX on VMC takes.
+func ExampleClient_NewAccessToken() {
+	fake := csptest.NewServer()
+	defer fake.Close()
+	issuer, _ := csp.New(fake.URL())
+	issued, _ := issuer.ExchangeAPIToken(context.Background(), csp.APITokenRequest{
+		APIToken: tokenkit.Secret(fake.AddAPIToken(csptest.APIToken{Username: "ada"})),
+	})
+	jwt := tokenkit.Secret(issued.Value()) // say, read from another program
+
+	c, _ := csp.New(fake.URL(), csp.WithPresentation(tokenkit.Bearer(), csp.CSPAuthToken()))
+	tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: jwt})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, _ := http.NewRequest(http.MethodGet, "https://nsx.example/policy/api/v1/infra", nil)
+	tok.SetAuthHeader(r)
+	res, err := c.Check(context.Background(), tok)
+	fmt.Println(!tok.Expiry().IsZero(), r.Header.Get("Authorization") != "", r.Header.Get("csp-auth-token") != "")
+	fmt.Println(res.Subject, err)
+
+	_, err = c.NewAccessToken(tokenkit.HeldToken{Value: jwt, RefreshToken: "r"})
+	fmt.Println(errors.Is(err, tokenkit.ErrInvalidInput))
+	// Output:
+	// true true true
+	// ada <nil>
+	// true
 }

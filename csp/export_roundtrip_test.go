@@ -1,6 +1,8 @@
 package csp
 
 import (
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,5 +18,54 @@ func TestExportImportRoundTrip(t *testing.T) {
 
 func exportSample() *AccessToken {
 	return &AccessToken{value: "acc-secret", bearer: tokenfmt.BearerHeader("acc-secret"), TokenType: "bearer", Scope: "openid",
-		RefreshToken: "ref-secret", ExpiresAt: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Presentation: PresentBoth}
+		RefreshToken: "ref-secret", ExpiresAt: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Presentations: []tokenkit.Presentation{tokenkit.Bearer(), CSPAuthToken()}}
+}
+
+// TestExportKeepsPresentations: an imported token presents itself as the
+// exported one did, custom presentations included; files of the first
+// version (a number) still load; a presentation WithPresentation would
+// refuse is a format error, never a header set on requests.
+func TestExportKeepsPresentations(t *testing.T) {
+	t.Parallel()
+	custom := tokenkit.Presentation{Header: "X-Session", Prefix: "Token "}
+	for _, ps := range [][]tokenkit.Presentation{nil, {CSPAuthToken()}, {tokenkit.Bearer(), CSPAuthToken()}, {custom}} {
+		tok := exportSample()
+		tok.Presentations = ps
+		e, err := tok.Export()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := e.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := tokenkit.DecodeExported(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ImportAccessToken(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(back.Presentations, ps) {
+			t.Errorf("presentations %v, want %v", back.Presentations, ps)
+		}
+	}
+	for attr, want := range map[string][]tokenkit.Presentation{
+		"0": nil, "1": {CSPAuthToken()}, "2": {tokenkit.Bearer(), CSPAuthToken()},
+	} {
+		e, _ := exportSample().Export()
+		e.Attrs["presentation"] = attr
+		back, err := ImportAccessToken(e)
+		if err != nil || !slices.Equal(back.Presentations, want) {
+			t.Errorf("legacy %q: %v %v", attr, back, err)
+		}
+	}
+	for _, attr := range []string{"9", "{", `[]`, `[{"header":"Host"}]`, `[{"header":"csp-auth-token"},{"header":"CSP-Auth-Token"}]`} {
+		e, _ := exportSample().Export()
+		e.Attrs["presentation"] = attr
+		if _, err := ImportAccessToken(e); !errors.Is(err, tokenkit.ErrExportFormat) {
+			t.Errorf("attr %q: got %v, want ErrExportFormat", attr, err)
+		}
+	}
 }

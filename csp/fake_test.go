@@ -247,7 +247,10 @@ func TestAPITokenSourceRefreshesThroughFake(t *testing.T) {
 	fake, c := newFake(t, tokenkit.WithClock(clock))
 	fake.SetClock(clock)
 	key := fake.AddAPIToken(csptest.APIToken{})
-	src := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(key)})
+	src, err := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(key)}, tokenkit.SourceConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Downstream API that accepts only tokens the fake signed and that are unexpired.
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -301,8 +304,25 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc := csp.ClientCredentials{ClientID: "leaky-app", ClientSecret: "client-secret-value-1"}
-	record(tok, *tok, req, &req, cc, &cc, &csp.APITokenExchanger{Client: c, Request: req},
-		&csp.ClientCredentialsExchanger{Client: c, Request: cc}, c, c.APITokenSource(req), c.ClientCredentialsSource(cc))
+	// A source exchanges again: its passcode comes from PasscodeFunc.
+	reusable := csp.APITokenRequest{APIToken: req.APIToken, PasscodeFunc: func(context.Context) (tokenkit.Secret, error) { return passcode, nil }}
+	apiEx, err := c.APITokenExchanger(reusable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccEx, err := c.ClientCredentialsExchanger(cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiSrc, err := c.APITokenSource(reusable, tokenkit.SourceConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccSrc, err := c.ClientCredentialsSource(cc, tokenkit.SourceConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(tok, *tok, req, &req, reusable, cc, &cc, apiEx, ccEx, c, apiSrc, ccSrc)
 	// The fake's own types print redacted; they hold the test's fixtures and
 	// are not meant to survive the encoders (see leaktest.RecordPrinted).
 	rec.RecordPrinted(csptest.APIToken{Value: apiToken, Passcode: passcode}, csptest.OAuthApp{ID: "x", Secret: "client-secret-value-1"})

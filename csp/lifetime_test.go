@@ -45,7 +45,10 @@ func TestExpiresInClamped(t *testing.T) {
 			if !tok.ExpiresAt.Equal(tc.want) {
 				t.Fatalf("expiry %v, want %v", tok.ExpiresAt, tc.want)
 			}
-			src := c.APITokenSource(csp.APITokenRequest{APIToken: "api-token-value"})
+			src, err := c.APITokenSource(csp.APITokenRequest{APIToken: "api-token-value"}, tokenkit.SourceConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			for range 10 {
 				if _, err := src.Token(context.Background()); err != nil {
 					t.Fatal(err)

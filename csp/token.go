@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,9 +40,10 @@ type AccessToken struct {
 	// JWT's exp when expires_in is absent, zero or negative; zero if
 	// neither is known.
 	ExpiresAt time.Time
-	// Presentation is how SetAuthHeader sends the token (see
-	// WithPresentation).
-	Presentation Presentation
+	// Presentations are how SetAuthHeader sends the token, every one in
+	// order: the client's WithPresentation, copied into each token it
+	// returns. Empty means tokenkit.Bearer().
+	Presentations []tokenkit.Presentation
 }
 
 var _ tokenkit.Token = (*AccessToken)(nil)
@@ -55,18 +57,30 @@ func (t *AccessToken) Expiry() time.Time { return t.ExpiresAt }
 // Scopes returns Scope split on spaces.
 func (t *AccessToken) Scopes() []string { return strings.Fields(t.Scope) }
 
-// SetAuthHeader presents the token as its Presentation says.
+// SetAuthHeader presents the token as its Presentations say (by default
+// "Authorization: Bearer <token>").
 func (t *AccessToken) SetAuthHeader(r *http.Request) {
-	if t.Presentation == PresentCSPAuthToken || t.Presentation == PresentBoth {
-		r.Header.Set("csp-auth-token", t.Value())
+	if len(t.Presentations) == 0 {
+		t.setBearer(r)
+		return
 	}
-	if t.Presentation == PresentBearer || t.Presentation == PresentBoth {
-		if t.bearer == nil { // a zero AccessToken: nothing shared to reuse
-			r.Header.Set("Authorization", "Bearer "+t.Value())
-		} else {
-			r.Header["Authorization"] = t.bearer
+	for _, p := range t.Presentations {
+		if p == tokenkit.Bearer() {
+			t.setBearer(r)
+			continue
 		}
+		p.Set(r, t.Value())
 	}
+}
+
+// setBearer sets "Authorization: Bearer <token>" from the header value
+// built once per token, so that a request costs no allocation.
+func (t *AccessToken) setBearer(r *http.Request) {
+	if t.bearer == nil { // a zero AccessToken: nothing shared to reuse
+		r.Header.Set("Authorization", "Bearer "+t.Value())
+		return
+	}
+	r.Header["Authorization"] = t.bearer
 }
 
 // String describes the token without any secret.
@@ -94,19 +108,35 @@ func (t AccessToken) LogValue() slog.Value {
 // Claims are the claims of a CSP access token (vmware-labs/marketplace-cli:
 // internal/csp/claims.go; vmware-tanzu/tanzu-cli: pkg/auth/csp/token.go).
 type Claims struct {
-	Issuer          string    `json:"-"`
-	Subject         string    `json:"-"`
-	Audience        []string  `json:"-"`
-	ID              string    `json:"-"`
-	IssuedAt        time.Time `json:"-"`
-	ExpiresAt       time.Time `json:"-"`
-	NotBefore       time.Time `json:"-"`
-	Username        string    `json:"-"`
-	Domain          string    `json:"-"`
-	OrgID           string    `json:"-"` // context_name: the org the token is scoped to
-	Context         string    `json:"-"`
-	AuthorizedParty string    `json:"-"` // azp
-	Perms           []string  `json:"-"` // e.g. csp:org_owner, external/<service>/<role>
+	// Issuer is the iss claim.
+	Issuer string `json:"-"`
+	// Subject is the sub claim: the user, or an OAuth app's client id.
+	Subject string `json:"-"`
+	// Audience is the aud claim, as a list even when the token has one
+	// string.
+	Audience []string `json:"-"`
+	// ID is the jti claim, the token's unique id.
+	ID string `json:"-"`
+	// IssuedAt is the iat claim; zero when absent.
+	IssuedAt time.Time `json:"-"`
+	// ExpiresAt is the exp claim; zero when absent.
+	ExpiresAt time.Time `json:"-"`
+	// NotBefore is the nbf claim; zero when absent.
+	NotBefore time.Time `json:"-"`
+	// Username is the username claim: the user the token acts for.
+	Username string `json:"-"`
+	// Domain is the domain claim: the user's identity domain.
+	Domain string `json:"-"`
+	// OrgID is the context_name claim: the org the token is scoped to.
+	OrgID string `json:"-"`
+	// Context is the context claim, CSP's id of the token's context.
+	Context string `json:"-"`
+	// AuthorizedParty is the azp claim: the client the token was issued
+	// to.
+	AuthorizedParty string `json:"-"`
+	// Perms are the perms claim, such as csp:org_owner or
+	// external/<service>/<role>.
+	Perms []string `json:"-"`
 }
 
 type rawClaims struct {
@@ -205,4 +235,51 @@ func (t *AccessToken) Claims() (*Claims, error) {
 		return nil, err
 	}
 	return p.claims, nil
+}
+
+// NewAccessToken wraps an access token obtained outside this client (from
+// another program, or an earlier run that kept only the JWT) as an
+// *AccessToken that presents itself as this client's tokens do
+// (WithPresentation).
+//
+// CSP access tokens are JWTs, and this package reads them as such (Claims,
+// Check, Verify), so h.Value must be one: an empty Value, one longer than
+// MaxTokenBytes, or one that is not a well-formed JWT is an error matching
+// tokenkit.ErrInvalidInput naming Value. A CSP access token has no refresh
+// token of its own (a new one is exchanged from the API token or client
+// credentials) and no id at CSP (nothing revokes it), so a non-empty
+// h.RefreshToken or h.ID is refused the same way rather than dropped.
+//
+// A zero h.Expiry is read from the JWT's exp claim. That read does not
+// verify the token: NewAccessToken makes no call and trusts what it is
+// given; check a token you did not obtain from CSP yourself with Check or
+// Verify. Without an exp claim the expiry stays zero (unknown). TokenType,
+// Scope and IDToken are empty: CSP reports them beside the token, not in
+// it.
+func (c *Client) NewAccessToken(h tokenkit.HeldToken) (*AccessToken, error) {
+	const op = "NewAccessToken"
+	switch {
+	case h.Value == "":
+		return nil, c.tx.InvalidInput(op, "Value is empty")
+	case len(h.Value) > MaxTokenBytes:
+		return nil, c.tx.InvalidInput(op, "Value of %d bytes is longer than %d (csp.MaxTokenBytes)", len(h.Value), MaxTokenBytes)
+	case h.RefreshToken != "":
+		return nil, c.tx.InvalidInput(op, "RefreshToken is set, but a CSP access token has no refresh token")
+	case h.ID != "":
+		return nil, c.tx.InvalidInput(op, "ID is set, but a CSP access token has no id")
+	}
+	p, err := splitJWT(h.Value.Reveal())
+	if err != nil {
+		return nil, c.tx.InvalidInput(op, "Value is not a JWT, as every CSP access token is")
+	}
+	t := &AccessToken{
+		value:         h.Value,
+		bearer:        tokenfmt.BearerHeader(h.Value.Reveal()),
+		ExpiresAt:     h.Expiry,
+		Presentations: slices.Clone(c.opts.presentation),
+	}
+	if t.ExpiresAt.IsZero() {
+		t.ExpiresAt = p.claims.ExpiresAt
+	}
+	return t, nil
 }

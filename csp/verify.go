@@ -62,16 +62,27 @@ const keyFetchTimeout = 2 * time.Minute
 
 // PublicKey is the host's token-signing key (PublicKeyDto without format).
 type PublicKey struct {
-	Alg    string
+	// Alg is the signing algorithm the host names, such as RS256.
+	Alg string
+	// Issuer is the token issuer the host names.
 	Issuer string
-	PEM    string
-	Key    *rsa.PublicKey
+	// PEM is the key as the host sent it, PEM-encoded.
+	PEM string
+	// Key is the parsed RSA key.
+	Key *rsa.PublicKey
 }
 
 // JSONWebKey is one RSA key of the host's JWKS.
 type JSONWebKey struct {
-	Kid, Alg, Use string
-	Key           *rsa.PublicKey
+	// Kid is the key id, which a token's header names.
+	Kid string
+	// Alg is the algorithm the key is for, such as RS256; empty if not
+	// given.
+	Alg string
+	// Use is the key's use, "sig" for signing; empty if not given.
+	Use string
+	// Key is the parsed RSA key.
+	Key *rsa.PublicKey
 }
 
 // PublicKey fetches the PEM-encoded token-signing key
@@ -79,8 +90,8 @@ type JSONWebKey struct {
 // whose modulus is outside MinRSAKeyBits–MaxRSAKeyBits, is refused with
 // tokenkit.ErrInvalidResponse.
 func (c *Client) PublicKey(ctx context.Context) (*PublicKey, error) {
-	const op = "GetTokenPublicKey"
-	dto, err := call[api.PublicKeyDto](ctx, c, op, httpx.Idempotent, func(ctx context.Context) (*http.Response, error) {
+	const op = "PublicKey"
+	dto, err := httpx.Call[api.PublicKeyDto](ctx, c.tx, &httpx.Op{Name: op, Class: httpx.Idempotent}, func(ctx context.Context) (*http.Response, error) {
 		return c.api.GetTokenPublicKey(ctx, nil)
 	})
 	if err != nil {
@@ -103,9 +114,9 @@ func (c *Client) PublicKey(ctx context.Context) (*PublicKey, error) {
 // set of more than MaxKeys keys, or an RSA key whose modulus is outside
 // MinRSAKeyBits–MaxRSAKeyBits, is refused with tokenkit.ErrInvalidResponse.
 func (c *Client) JWKS(ctx context.Context) ([]JSONWebKey, error) {
-	const op = "GetTokenPublicKey"
+	const op = "JWKS"
 	format := api.GetTokenPublicKeyParamsFormatJwks
-	dto, err := call[api.PublicKeyDto](ctx, c, op, httpx.Idempotent, func(ctx context.Context) (*http.Response, error) {
+	dto, err := httpx.Call[api.PublicKeyDto](ctx, c.tx, &httpx.Op{Name: op, Class: httpx.Idempotent}, func(ctx context.Context) (*http.Response, error) {
 		return c.api.GetTokenPublicKey(ctx, &api.GetTokenPublicKeyParams{Format: &format})
 	})
 	if err != nil {
@@ -222,8 +233,9 @@ type keyFlight struct {
 // cache time or lacks kid, it fetches again only if the last fetch started
 // at least KeyRefetchInterval ago, and otherwise returns the held set.
 // Concurrent callers share one fetch, which runs on a context that no
-// caller's cancellation aborts; a caller whose ctx ends stops waiting.
-func (c *Client) signingKeys(ctx context.Context, kid string) (*keySet, error) {
+// caller's cancellation aborts; a caller whose ctx ends stops waiting. A
+// failed fetch is reported as a failure of op, the caller's operation.
+func (c *Client) signingKeys(ctx context.Context, op, kid string) (*keySet, error) {
 	kc := &c.keys
 	now := c.tx.Now()
 	kc.mu.Lock()
@@ -251,10 +263,36 @@ func (c *Client) signingKeys(ctx context.Context, kid string) (*keySet, error) {
 	}()
 	select {
 	case <-f.done:
-		return f.set, f.err
+		if f.err != nil {
+			return nil, keyFetchError(op, f.err)
+		}
+		return f.set, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// keyFetchError reports the failed key fetch err (shared by every caller
+// waiting for it, and named after the JWKS or PublicKey call it made) as a
+// failure of op, the operation the caller called: a copy, so that callers
+// do not share one *tokenkit.Error.
+func keyFetchError(op string, err error) error {
+	te, ok := err.(*tokenkit.Error)
+	if !ok {
+		return err
+	}
+	cp := *te
+	cp.Op = op
+	cp.Message = "fetching the host's signing keys (" + te.Op + ")" + prefixed(te.Message)
+	return &cp
+}
+
+// prefixed returns ": " + msg, or "" for an empty msg.
+func prefixed(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	return ": " + msg
 }
 
 // runKeyFetch fetches the key set for flight f and publishes the result. A
@@ -366,7 +404,12 @@ func RequireAudience(auds ...string) VerifyOption {
 // MinRSAKeyBits–MaxRSAKeyBits, fails with tokenkit.ErrInvalidResponse. A
 // failure of the token matches ErrInvalidToken (and tokenkit.ErrAuth).
 func (c *Client) Verify(ctx context.Context, accessToken tokenkit.Secret, checks ...VerifyOption) (*Claims, error) {
-	const op = "VerifyAccessToken"
+	return c.verify(ctx, "Verify", accessToken, checks)
+}
+
+// verify is Verify for the operation op (Verify, Check, or an exchange
+// WithVerification), which names its errors.
+func (c *Client) verify(ctx context.Context, op string, accessToken tokenkit.Secret, checks []VerifyOption) (*Claims, error) {
 	bad := func(format string, args ...any) error {
 		return &tokenkit.Error{Vendor: vendor, Op: op, Message: fmt.Sprintf(format, args...), Err: ErrInvalidToken}
 	}
@@ -390,7 +433,7 @@ func (c *Client) Verify(ctx context.Context, accessToken tokenkit.Secret, checks
 		return nil, bad("unsupported algorithm %q: only RS256 is accepted", clip(p.header.Alg))
 	}
 	kid := p.header.Kid
-	ks, err := c.signingKeys(ctx, kid)
+	ks, err := c.signingKeys(ctx, op, kid)
 	if err != nil {
 		return nil, err
 	}

@@ -99,9 +99,9 @@ func TestClientCredentialsWire(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := newMocked(t, host+"/prefix", tc.opts...)
+			c, mt := newMocked(t, host, tc.opts...)
 			rec := &wiretest.Recorder{}
-			mt.RegisterResponder("POST", host+"/prefix"+tc.path, rec.Wrap(httpmock.NewStringResponder(200, tokenJSON)))
+			mt.RegisterResponder("POST", host+tc.path, rec.Wrap(httpmock.NewStringResponder(200, tokenJSON)))
 			if _, err := c.ExchangeClientCredentials(context.Background(), csp.ClientCredentials{ClientID: "app", ClientSecret: "s3cret", OrgID: "org-1"}); err != nil {
 				t.Fatal(err)
 			}
@@ -223,18 +223,26 @@ func TestNewValidation(t *testing.T) {
 		{"ftp://csp.test", nil},
 		{"https://user:pw@csp.test", nil},
 		{"https://csp.test?x=1", nil},
+		{"https://csp.test/csp", nil},           // a path: the origin is the base
+		{"http://localhost/x/", nil},            // a path, even on loopback
+		{csp.CloudVMware + "/csp/gateway", nil}, // the API root is the client's to add
 		{host, []tokenkit.Option{{}}},
 		{host, []tokenkit.Option{commvault.WithTokenTypeNames()}},
 		{host, []tokenkit.Option{csp.WithClientCredentialsPath("no-slash")}},
 		{host, []tokenkit.Option{csp.WithClockSkew(-time.Second)}},
-		{host, []tokenkit.Option{csp.WithPresentation(csp.Presentation(9))}},
+		{host, []tokenkit.Option{csp.WithPresentation()}},
+		{host, []tokenkit.Option{csp.WithPresentation(tokenkit.Presentation{})}},
+		{host, []tokenkit.Option{csp.WithPresentation(tokenkit.Presentation{Header: "Host"})}},
+		{host, []tokenkit.Option{csp.WithPresentation(tokenkit.Presentation{Header: "bad header"})}},
+		{host, []tokenkit.Option{csp.WithPresentation(csp.CSPAuthToken(), csp.CSPAuthToken())}},
+		{host, []tokenkit.Option{csp.WithPresentation(tokenkit.Bearer(), tokenkit.Presentation{Header: "authorization"})}},
 		{host, []tokenkit.Option{tokenkit.WithRetryMax(-1)}},
 	} {
 		if _, err := csp.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("New(%q): got %v, want ErrConfig", tc.base, err)
 		}
 	}
-	for _, ok := range []string{csp.CloudVMware, csp.TanzuBroadcom + "/", "http://127.0.0.1:8080", "http://localhost/x/"} {
+	for _, ok := range []string{csp.CloudVMware, csp.TanzuBroadcom + "/", "http://127.0.0.1:8080", "http://localhost:9/"} {
 		if _, err := csp.New(ok); err != nil {
 			t.Errorf("New(%q): %v", ok, err)
 		}
@@ -255,17 +263,31 @@ func TestNewValidation(t *testing.T) {
 	}
 }
 
+// TestNewRefusesPath: a base with a path is a config error that names the
+// origin to give instead.
+func TestNewRefusesPath(t *testing.T) {
+	t.Parallel()
+	_, err := csp.New("https://console.cloud.vmware.com/csp/gateway/am/api")
+	var te *tokenkit.Error
+	if !errors.As(err, &te) || tokenkit.KindOf(err) != tokenkit.KindConfig || !strings.Contains(te.Message, "https://console.cloud.vmware.com") {
+		t.Fatalf("got %v, want a config error naming the origin", err)
+	}
+}
+
 func TestPresentation(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		p          csp.Presentation
-		auth, csph string
+	custom := tokenkit.Presentation{Header: "X-Session", Prefix: "Token "}
+	for name, tc := range map[string]struct {
+		opts             []tokenkit.Option
+		auth, csph, xses string
 	}{
-		{csp.PresentBearer, "Bearer JWT", ""},
-		{csp.PresentCSPAuthToken, "", "JWT"},
-		{csp.PresentBoth, "Bearer JWT", "JWT"},
+		"default":      {nil, "Bearer JWT", "", ""},
+		"Bearer":       {[]tokenkit.Option{csp.WithPresentation(tokenkit.Bearer())}, "Bearer JWT", "", ""},
+		"CSPAuthToken": {[]tokenkit.Option{csp.WithPresentation(csp.CSPAuthToken())}, "", "JWT", ""},
+		"both":         {[]tokenkit.Option{csp.WithPresentation(tokenkit.Bearer(), csp.CSPAuthToken())}, "Bearer JWT", "JWT", ""},
+		"custom":       {[]tokenkit.Option{csp.WithPresentation(custom)}, "", "", "Token JWT"},
 	} {
-		c, mt := newMocked(t, host, csp.WithPresentation(tc.p))
+		c, mt := newMocked(t, host, tc.opts...)
 		mt.RegisterResponder("POST", host+"/csp/gateway/am/api/auth/api-tokens/authorize",
 			httpmock.NewStringResponder(200, `{"access_token":"JWT","expires_in":60}`))
 		tok, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: "k"})
@@ -274,8 +296,42 @@ func TestPresentation(t *testing.T) {
 		}
 		r, _ := http.NewRequest("GET", "https://vmc.test/", nil)
 		tok.SetAuthHeader(r)
-		if r.Header.Get("Authorization") != tc.auth || r.Header.Get("csp-auth-token") != tc.csph {
-			t.Errorf("presentation %d: headers %v", tc.p, r.Header)
+		if r.Header.Get("Authorization") != tc.auth || r.Header.Get("csp-auth-token") != tc.csph || r.Header.Get("X-Session") != tc.xses || len(r.Header) != nonEmpty(tc.auth, tc.csph, tc.xses) {
+			t.Errorf("%s: headers %v", name, r.Header)
 		}
+	}
+}
+
+// nonEmpty counts the non-empty strings in list.
+func nonEmpty(list ...string) int {
+	n := 0
+	for _, s := range list {
+		if s != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPresentationOptionCopied: changing the slice given to
+// WithPresentation, or a token's Presentations, changes no other token.
+func TestPresentationOptionCopied(t *testing.T) {
+	t.Parallel()
+	ps := []tokenkit.Presentation{csp.CSPAuthToken()}
+	c, mt := newMocked(t, host, csp.WithPresentation(ps...))
+	ps[0] = tokenkit.Bearer()
+	mt.RegisterResponder("POST", host+"/csp/gateway/am/api/auth/api-tokens/authorize",
+		httpmock.NewStringResponder(200, `{"access_token":"JWT","expires_in":60}`))
+	first, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Presentations[0] = tokenkit.Bearer()
+	second, err := c.ExchangeAPIToken(context.Background(), csp.APITokenRequest{APIToken: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Presentations) != 1 || second.Presentations[0] != csp.CSPAuthToken() {
+		t.Fatalf("presentations %v", second.Presentations)
 	}
 }

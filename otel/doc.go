@@ -8,7 +8,7 @@
 //	if err != nil { … }
 //	defer obs.Shutdown()
 //	c, err := csp.New(csp.CloudVMware, tokenkit.WithObserver(obs))
-//	src := c.APITokenSource(req) // its fetches are measured and traced
+//	src, err := c.APITokenSource(req, tokenkit.SourceConfig{}) // its fetches are measured and traced
 //
 // A token served from a Source's cache emits nothing and costs nothing: the
 // gauge of the remaining lifetime is read from the Sources when the metrics

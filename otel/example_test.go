@@ -21,6 +21,9 @@ func ExampleNewObserver() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	src := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret("from-the-environment")})
+	src, err := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret("from-the-environment")}, tokenkit.SourceConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	_ = tokenkit.NewClient(src, nil) // requests through it report 401 resends too
 }

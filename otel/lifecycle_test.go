@@ -87,7 +87,11 @@ func setupCSP(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, w
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(key + wrong)}, cfg), []string{key, key + wrong}
+	src, err := c.APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(key + wrong)}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, src, []string{key, key + wrong}
 }
 
 func setupCommvault(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, wrong string) (fake, *tokenkit.Source, []string) {

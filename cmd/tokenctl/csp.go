@@ -40,7 +40,7 @@ func cspCommand() *command {
 		client: noFlags(func(base string, opts []tokenkit.Option) (*csp.Client, error) { return csp.New(base, opts...) })}
 	apiToken := &secretSpec{what: "API token", env: "CSP_API_TOKEN"}
 	return group("csp", "VMware / Tanzu Cloud Services Platform: exchange API tokens, verify access tokens",
-		"Base URL: --url or $CSP_URL (default "+csp.CloudVMware+"; Tanzu: "+csp.TanzuBroadcom+").",
+		"Base URL: --url or $CSP_URL, the origin without a path (default "+csp.CloudVMware+"; Tanzu: "+csp.TanzuBroadcom+").",
 		v.leaf(leafSpec{name: "exchange", secret: apiToken,
 			summary: "exchange an organization API token for an access token (printed alone)",
 			desc: `The passcode of an MFA-protected API token comes from $CSP_PASSCODE.

@@ -63,7 +63,9 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		if err != nil {
 			return nil, err
 		}
-		b.signIn = &csp.APITokenExchanger{Client: c, Request: csp.APITokenRequest{APIToken: cr.apiToken}}
+		if b.signIn, err = c.APITokenExchanger(csp.APITokenRequest{APIToken: cr.apiToken}); err != nil {
+			return nil, err
+		}
 		b.manage = cspVerbs(c)
 		b.signInHow = "exchanged the API token"
 	case "commvault":

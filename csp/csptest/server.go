@@ -97,8 +97,9 @@ func NewServer() *Server {
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
-// URL returns the base URL of the fake, without a trailing slash. Use it as
-// the CSP host (for example in place of https://console.cloud.vmware.com).
+// URL returns the origin of the fake (http://127.0.0.1:PORT), without a
+// trailing slash: the base to give csp.New in place of
+// https://console.cloud.vmware.com.
 func (s *Server) URL() string { return s.kit.URL() }
 
 // Client returns the http.Client of the underlying httptest server, which is

@@ -139,7 +139,11 @@ func operations() []operation {
 		return err
 	})
 	add("csp", "APITokenSource", func(ctx context.Context, base string, hc *http.Client) error {
-		_, err := cspc(base, hc).APITokenSource(csp.APITokenRequest{APIToken: secret(canaryToken)}).Token(ctx)
+		src, err := cspc(base, hc).APITokenSource(csp.APITokenRequest{APIToken: secret(canaryToken)}, tokenkit.SourceConfig{})
+		if err != nil {
+			return err
+		}
+		_, err = src.Token(ctx)
 		return err
 	})
 	add("csp", "JWKS", func(ctx context.Context, base string, hc *http.Client) error {

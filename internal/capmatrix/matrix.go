@@ -73,7 +73,7 @@ func no(why string) Cell      { return Cell{Why: why} }
 // Matrix is the capability matrix, one row per vendor package.
 var Matrix = []Row{
 	{"csp", [numVerbs]Cell{
-		Exchange: by("*APITokenExchanger", "*ClientCredentialsExchanger"),
+		Exchange: by("*apiTokenExchanger (Client.APITokenExchanger)", "*clientCredentialsExchanger (Client.ClientCredentialsExchanger)"),
 		Issue:    no("no documented call creates an API token"),
 		Renew:    no("exchange the API token again (a Source does)"),
 		Check:    by("*Client (local JWT verification: no introspection call exists)"),

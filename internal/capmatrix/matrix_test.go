@@ -36,10 +36,7 @@ var ifaces = [numVerbs]struct {
 // could be an adapter: its client, tokens and adapter types. A type the
 // package gains must be added here (TestEveryExportedTypeIsConsidered).
 var adapters = map[string]map[string]any{
-	"csp": {
-		"*Client": (*csp.Client)(nil), "*AccessToken": (*csp.AccessToken)(nil),
-		"*APITokenExchanger": (*csp.APITokenExchanger)(nil), "*ClientCredentialsExchanger": (*csp.ClientCredentialsExchanger)(nil),
-	},
+	"csp": cspAdapters(),
 	"commvault": {
 		"*Client": (*commvault.Client)(nil), "*Manager": (*commvault.Manager)(nil), "*Rotator": (*commvault.Rotator)(nil),
 		"*LoginExchanger": (*commvault.LoginExchanger)(nil), "*AccessToken": (*commvault.AccessToken)(nil),
@@ -59,6 +56,27 @@ var adapters = map[string]map[string]any{
 		"*Client": (*canvus.Client)(nil), "*Tokens": (*canvus.Tokens)(nil), "*LoginExchanger": (*canvus.LoginExchanger)(nil),
 		"*AccessToken": (*canvus.AccessToken)(nil), "*LoginToken": (*canvus.LoginToken)(nil),
 	},
+}
+
+// cspAdapters lists csp's types; its exchangers are unexported, built only
+// by the client's APITokenExchanger and ClientCredentialsExchanger.
+func cspAdapters() map[string]any {
+	c, err := csp.New("https://csp.invalid") // no call is made
+	if err != nil {
+		panic(err)
+	}
+	api, err := c.APITokenExchanger(csp.APITokenRequest{APIToken: "x"})
+	if err != nil {
+		panic(err)
+	}
+	cc, err := c.ClientCredentialsExchanger(csp.ClientCredentials{ClientID: "x", ClientSecret: "y"})
+	if err != nil {
+		panic(err)
+	}
+	return map[string]any{
+		"*Client": (*csp.Client)(nil), "*AccessToken": (*csp.AccessToken)(nil),
+		"*apiTokenExchanger": api, "*clientCredentialsExchanger": cc,
+	}
 }
 
 // typeNames strips the parenthesised notes of a Cell's By.

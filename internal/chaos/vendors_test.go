@@ -101,9 +101,9 @@ func (s *suite) csp() *vendor {
 		case strings.HasSuffix(path, "/auth/authorize"):
 			return "ExchangeClientCredentials"
 		case strings.HasSuffix(path, "/auth/api-tokens/details"):
-			return "GetAPITokenDetails"
+			return "APITokenDetails"
 		case strings.HasSuffix(path, "/auth/token-public-key"):
-			return "GetTokenPublicKey"
+			return "JWKS" // PublicKey shares the path; here only a plain GET through a Transport calls it
 		}
 		return ""
 	}
@@ -130,7 +130,7 @@ func (s *suite) csp() *vendor {
 	var hcs [groups]*http.Client
 	for g := range srcs {
 		gc := must(csp.New(fs.base, s.options(s.newGauge(fmt.Sprintf("csp APITokenSource %d", g)))...))
-		srcs[g] = gc.APITokenSource(csp.APITokenRequest{APIToken: newAPIToken()}, s.sourceConfig(onToken))
+		srcs[g] = must(gc.APITokenSource(csp.APITokenRequest{APIToken: newAPIToken()}, s.sourceConfig(onToken)))
 		hcs[g] = s.httpClient(srcs[g])
 	}
 	keyURL := fs.base + "/csp/gateway/am/api/auth/token-public-key"

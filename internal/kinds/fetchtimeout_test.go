@@ -29,7 +29,7 @@ func TestSourceFetchTimeoutIsNotTheCallersCancellation(t *testing.T) {
 			f := csptest.New(t)
 			tok := tokenkit.Secret(f.AddAPIToken(csptest.APIToken{}))
 			c := must(csp.New(f.URL(), options()...))
-			return c.APITokenSource(csp.APITokenRequest{APIToken: tok}, cfg), f.FailNext
+			return must(c.APITokenSource(csp.APITokenRequest{APIToken: tok}, cfg)), f.FailNext
 		}},
 		{"canvus LoginSource (mutating login)", func(t *testing.T) (tokenkit.TokenSource, func(int, fakekit.Fault)) {
 			f := canvustest.New(t)

@@ -94,14 +94,14 @@ func TestWrongCredentialSources(t *testing.T) {
 			f.SetClock(clock.Now)
 			f.AddAPIToken(csptest.APIToken{})
 			c := must(csp.New(f.URL(), tokenkit.WithClock(clock.Now)))
-			return c.APITokenSource(csp.APITokenRequest{APIToken: "not-an-api-token-0123456789"}), f.TotalCalls, nil
+			return must(c.APITokenSource(csp.APITokenRequest{APIToken: "not-an-api-token-0123456789"}, tokenkit.SourceConfig{})), f.TotalCalls, nil
 		}, 0},
 		{"csp ClientCredentialsSource", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f := csptest.New(t)
 			f.SetClock(clock.Now)
 			f.AddOAuthApp(csptest.OAuthApp{ID: "app", Secret: password})
 			c := must(csp.New(f.URL(), tokenkit.WithClock(clock.Now)))
-			return c.ClientCredentialsSource(csp.ClientCredentials{ClientID: "app", ClientSecret: wrong}), f.TotalCalls, nil
+			return must(c.ClientCredentialsSource(csp.ClientCredentials{ClientID: "app", ClientSecret: wrong}, tokenkit.SourceConfig{})), f.TotalCalls, nil
 		}, 0},
 	}
 	for _, s := range sources {

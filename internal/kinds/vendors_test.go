@@ -66,7 +66,7 @@ var cspVendor = vendor{
 			// CSP has no call that takes a token source: the Source goes
 			// to a tokenkit.Transport, whose error an http.Client wraps.
 			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
-				src := c.APITokenSource(csp.APITokenRequest{APIToken: "not-an-api-token-0123456789"})
+				src := must(c.APITokenSource(csp.APITokenRequest{APIToken: "not-an-api-token-0123456789"}, tokenkit.SourceConfig{}))
 				_, err := tokenkit.NewClient(src, nil).Get(f.URL() + "/csp/gateway/am/api/auth/token-public-key")
 				return err
 			}},
@@ -76,7 +76,7 @@ var cspVendor = vendor{
 				g := csptest.New(t)
 				g.SetClock(func() time.Time { return time.Now().Add(-time.Hour) })
 				g.SetAccessTokenTTL(0)
-				src := must(csp.New(g.URL(), options()...)).APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(g.AddAPIToken(csptest.APIToken{}))})
+				src := must(must(csp.New(g.URL(), options()...)).APITokenSource(csp.APITokenRequest{APIToken: tokenkit.Secret(g.AddAPIToken(csptest.APIToken{}))}, tokenkit.SourceConfig{}))
 				var err error
 				for range 5 {
 					if _, err = src.Token(ctx); err == nil {

@@ -68,11 +68,14 @@ func (s *Server) checkRequest(f api.StrictHandlerFunc, op string) api.StrictHand
 			}
 		}
 		s.mu.Lock()
-		header, prefix := s.authHeader, s.authPrefix
+		presents := s.presents
 		s.mu.Unlock()
-		v := r.Header.Get(header)
-		if len(v) >= len(prefix) && strings.EqualFold(v[:len(prefix)], prefix) {
-			ctx = context.WithValue(ctx, userTokenKey{}, strings.TrimSpace(v[len(prefix):]))
+		for _, p := range presents {
+			v := r.Header.Get(p.Header)
+			if v != "" && len(v) >= len(p.Prefix) && strings.EqualFold(v[:len(p.Prefix)], p.Prefix) {
+				ctx = context.WithValue(ctx, userTokenKey{}, strings.TrimSpace(v[len(p.Prefix):]))
+				break
+			}
 		}
 		return f(ctx, w, r, req)
 	}

@@ -423,6 +423,8 @@ type signInExchanger struct {
 	req SignInRequest
 }
 
+var _ tokenkit.Exchanger = (*signInExchanger)(nil)
+
 // Exchange signs in and returns the *Session.
 func (e *signInExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
 	const name = "SignIn"

@@ -152,13 +152,15 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		if err != nil {
 			return nil, err
 		}
-		b.signIn = &cgscan.PasswordExchanger{Client: c, Request: cgscan.SignInRequest{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}}
+		if b.signIn, err = c.SignInExchanger(cgscan.SignInRequest{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}); err != nil {
+			return nil, err
+		}
 		b.manage = func(auth tokenkit.TokenSource, _ tokenkit.Token) (managed, error) {
-			return managed{
-				issuer:  &cgscan.AccessTokenIssuer{Client: c, Session: auth},
-				revoker: &cgscan.AccessTokenRevoker{Client: c, Auth: auth},
-				probe:   c.BaseURL() + c.Path(cgscan.OpCheckToken),
-			}, nil
+			tokens, err := c.Tokens(auth)
+			if err != nil {
+				return managed{}, err
+			}
+			return managed{issuer: tokens, revoker: tokens, probe: c.BaseURL() + c.Path(cgscan.OpCheckToken)}, nil
 		}
 		b.signInHow = "signed in with the API key and password"
 		b.na["list"] = "the Clone Guard API has no call that lists tokens"

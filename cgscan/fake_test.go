@@ -691,3 +691,44 @@ func TestSessionSourceThroughTransport(t *testing.T) {
 		t.Fatalf("sign-ins = %d, want 2", n)
 	}
 }
+
+// TestSignInSourceSave: the session a SignInSource hands to cfg.Save exports
+// everything needed to use it again: imported, it authenticates calls.
+func TestSignInSourceSave(t *testing.T) {
+	t.Parallel()
+	fake, c := newFake(t, cgscan.WithPresentation(cgscan.LegacyBasic()))
+	fake.SetPresentation(cgscan.LegacyBasic())
+	fake.AddUser(cgscantest.User{Username: "olga", Password: "pw-olga-1"})
+	var saved []byte
+	src, err := c.SignInSource(cgscan.SignInRequest{Username: "olga", Password: "pw-olga-1"}, tokenkit.SourceConfig{
+		Save: func(_ context.Context, tok tokenkit.Token) error {
+			e, err := tokenkit.Export(tok)
+			if err != nil {
+				return err
+			}
+			saved, err = e.Encode()
+			return err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := src.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e, err := tokenkit.DecodeExported(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cgscan.Import(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := tok.(*cgscan.Session)
+	if !ok || s.Username != "olga" || len(s.Presentations) != 1 || s.Presentations[0] != cgscan.LegacyBasic() {
+		t.Fatalf("imported %v", tok)
+	}
+	if res, err := c.Check(ctx, s); err != nil || res.Subject != "olga" {
+		t.Fatalf("check of the imported session: %v, %v", res, err)
+	}
+}

@@ -47,6 +47,17 @@ func (r SignInRequest) GoString() string { return r.String() }
 // Format writes String for every verb.
 func (r SignInRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
 
+// MarshalJSON writes the request without the password, and whether it has
+// an OTP function (a func has no JSON form), so that a JSON log of it works
+// and leaks nothing.
+func (r SignInRequest) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Username string
+		Password tokenkit.Secret
+		OTP      bool
+	}{r.Username, r.Password, r.OTP != nil})
+}
+
 // SignInResult is the answer to SignIn: exactly one of its fields is set.
 type SignInResult struct {
 	// Session is the signed-in user, when no second factor is needed.

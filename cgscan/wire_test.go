@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -593,5 +594,20 @@ func TestOperations(t *testing.T) {
 	}
 	if cgscan.Operation("x").DefaultPath() != "" || cgscan.Operation("x").Unverified() {
 		t.Fatal("unknown operation")
+	}
+}
+
+// TestSignInRequestEncodes: a request with an OTP function still encodes
+// (a JSON log of it works) and never shows the password.
+func TestSignInRequestEncodes(t *testing.T) {
+	t.Parallel()
+	req := cgscan.SignInRequest{Username: "alice", Password: "pw-never-shown",
+		OTP: func(context.Context, *cgscan.SecondFactor) (tokenkit.Secret, error) { return "", nil }}
+	b, err := json.Marshal(req)
+	if err != nil || strings.Contains(string(b), "pw-never-shown") || !strings.Contains(string(b), `"OTP":true`) {
+		t.Fatalf("json: %s, %v", b, err)
+	}
+	if s := fmt.Sprintf("%v %+v %#v", req, req, &req); strings.Contains(s, "pw-never-shown") || !strings.Contains(s, "alice") {
+		t.Fatalf("printed: %s", s)
 	}
 }

@@ -56,7 +56,8 @@ type userTokenKey struct{}
 // checkRequest is a strict middleware: it refuses a body that is not JSON on
 // the operations that take one (the sign-in page sends Content-Type:
 // application/json; the fake's choice is 415 for anything else) and carries
-// the user token of the configured auth scheme to the handlers.
+// the user token of the configured presentation (SetPresentation) to the
+// handlers.
 func (s *Server) checkRequest(f api.StrictHandlerFunc, op string) api.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		switch op {

@@ -211,7 +211,8 @@ func fiveFakes() ([]Vendor, func()) {
 	closers = append(closers, cgFake.Close)
 	cgFake.AddUser(cgscantest.User{Username: "alice", Password: "secret123"})
 	cgc, _ := cgscan.New(cgFake.URL(), cgscan.WithAPIKey(tokenkit.Secret(cgFake.APIKey())))
-	cgSession := cgc.SignInSource(cgscan.SignInRequest{Username: "alice", Password: "secret123"}, nil)
+	cgSession, _ := cgc.SignInSource(cgscan.SignInRequest{Username: "alice", Password: "secret123"}, tokenkit.SourceConfig{})
+	cgTokens, _ := cgc.Tokens(cgSession)
 
 	caFake := canvustest.NewServer()
 	closers = append(closers, caFake.Close)
@@ -223,9 +224,7 @@ func fiveFakes() ([]Vendor, func()) {
 		{Name: "csp", Checker: cspc, Exchanger: cspEx},
 		{Name: "commvault", Issuer: cvm, Renewer: cvc, Checker: cvc, Revoker: cvm, Lister: cvm},
 		{Name: "oracle", Issuer: &oracle.SessionIssuer{Client: occ, Auth: ocSession}, Renewer: occ, Checker: occ},
-		{Name: "cgscan", Checker: cgc,
-			Issuer:  &cgscan.AccessTokenIssuer{Client: cgc, Session: cgSession},
-			Revoker: &cgscan.AccessTokenRevoker{Client: cgc, Auth: cgSession}},
+		{Name: "cgscan", Issuer: cgTokens, Checker: cgc, Revoker: cgTokens},
 		{Name: "canvus", Issuer: caTokens, Checker: caTokens, Revoker: caTokens, Lister: caTokens},
 	}
 	return vendors, func() {

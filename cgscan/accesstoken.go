@@ -3,8 +3,11 @@ package cgscan
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/tokenkit/tokenkit"
@@ -24,12 +27,17 @@ import (
 // reached the server, or after 429. If it fails with a transport error, the
 // previous token may already be gone: generate again.
 func (c *Client) GenerateAccessToken(ctx context.Context, auth tokenkit.TokenSource) (*AccessToken, error) {
+	return c.generate(ctx, "GenerateAccessToken", auth)
+}
+
+// generate is GenerateAccessToken, its errors naming name.
+func (c *Client) generate(ctx context.Context, name string, auth tokenkit.TokenSource) (*AccessToken, error) {
 	const op = OpGenerateAccessToken
 	if isNil(auth) {
-		return nil, c.tx.InvalidInput(string(op), "no session to authenticate the call")
+		return nil, c.tx.InvalidInput(name, "no session to authenticate the call")
 	}
-	o := &httpx.Op{Name: string(op), Class: httpx.Mutating, Auth: c.bind(auth)}
-	res, err := c.run(ctx, o, func(ctx context.Context) (*http.Response, error) {
+	o := &httpx.Op{Name: name, Class: httpx.Mutating, Auth: c.bind(auth)}
+	res, err := httpx.Run(ctx, c.tx, o, func(ctx context.Context) (*http.Response, error) {
 		return c.api.GenerateAccessToken(ctx, c.editor(op))
 	})
 	if err != nil {
@@ -49,7 +57,8 @@ func (c *Client) GenerateAccessToken(ctx context.Context, auth tokenkit.TokenSou
 		Username: ptr.Deref(dto.Username),
 		Message:  ptr.Deref(dto.Message),
 		IssuedAt: c.tx.Now(),
-		Scheme:   c.opts.scheme,
+
+		Presentations: slices.Clone(c.opts.presentations),
 	}, nil
 }
 
@@ -60,12 +69,17 @@ func (c *Client) GenerateAccessToken(ctx context.Context, auth tokenkit.TokenSou
 // call is retried only when the request never reached the server, or after
 // 429.
 func (c *Client) RevokeAccessToken(ctx context.Context, auth tokenkit.TokenSource) error {
+	return c.revoke(ctx, "RevokeAccessToken", auth)
+}
+
+// revoke is RevokeAccessToken, its errors naming name.
+func (c *Client) revoke(ctx context.Context, name string, auth tokenkit.TokenSource) error {
 	const op = OpRevokeAccessToken
 	if isNil(auth) {
-		return c.tx.InvalidInput(string(op), "no token to authenticate the call")
+		return c.tx.InvalidInput(name, "no token to authenticate the call")
 	}
-	o := &httpx.Op{Name: string(op), Class: httpx.Mutating, Auth: c.bind(auth)}
-	res, err := c.run(ctx, o, func(ctx context.Context) (*http.Response, error) {
+	o := &httpx.Op{Name: name, Class: httpx.Mutating, Auth: c.bind(auth)}
+	res, err := httpx.Run(ctx, c.tx, o, func(ctx context.Context) (*http.Response, error) {
 		return c.api.RevokeAccessToken(ctx, c.editor(op))
 	})
 	if err != nil {
@@ -91,12 +105,17 @@ type TokenStatus struct {
 // note that a wrong API key also answers 401. tok may be a *Session or an
 // *AccessToken. The call has no side effect and is retried like a GET.
 func (c *Client) CheckToken(ctx context.Context, tok tokenkit.Token) (*TokenStatus, error) {
+	return c.checkToken(ctx, "CheckToken", tok)
+}
+
+// checkToken is CheckToken, its errors naming name.
+func (c *Client) checkToken(ctx context.Context, name string, tok tokenkit.Token) (*TokenStatus, error) {
 	const op = OpCheckToken
 	if isNil(tok) || tok.Value() == "" {
-		return nil, c.tx.InvalidInput(string(op), "no token to check")
+		return nil, c.tx.InvalidInput(name, "no token to check")
 	}
-	o := &httpx.Op{Name: string(op), Class: httpx.Idempotent, Auth: c.bind(tokenkit.StaticSource(tok))}
-	res, err := c.run(ctx, o, func(ctx context.Context) (*http.Response, error) {
+	o := &httpx.Op{Name: name, Class: httpx.Idempotent, Auth: c.bind(tokenkit.StaticSource(tok))}
+	res, err := httpx.Run(ctx, c.tx, o, func(ctx context.Context) (*http.Response, error) {
 		return c.api.CheckToken(ctx, c.editor(op))
 	})
 	if err != nil {
@@ -122,14 +141,14 @@ func (c *Client) CheckToken(ctx context.Context, tok tokenkit.Token) (*TokenStat
 // a GET: a replay can only end the same session. A retry that finds the
 // session already ended answers 401, which SignOut returns as an error.
 func (c *Client) SignOut(ctx context.Context, session tokenkit.TokenSource) error {
-	const op = OpSignOut
+	const op, name = OpSignOut, "SignOut"
 	if isNil(session) {
-		return c.tx.InvalidInput(string(op), "no session to sign out")
+		return c.tx.InvalidInput(name, "no session to sign out")
 	}
 	// A 401 means the session is already over: no re-authentication, and a
 	// 401 to a resend (the first answer was lost) means it worked.
-	o := &httpx.Op{Name: string(op), Class: httpx.Idempotent, Auth: withoutReauth{c.bind(session)}}
-	res, err := c.run(ctx, o, func(ctx context.Context) (*http.Response, error) {
+	o := &httpx.Op{Name: name, Class: httpx.Idempotent, Auth: withoutReauth{c.bind(session)}}
+	res, err := httpx.Run(ctx, c.tx, o, func(ctx context.Context) (*http.Response, error) {
 		return c.api.SignOut(ctx, c.editor(op))
 	})
 	if err != nil {
@@ -155,58 +174,79 @@ func isNil(v any) bool {
 	return false
 }
 
-// AccessTokenIssuer is a tokenkit.Issuer: it generates access tokens for the
-// user of Session.
-type AccessTokenIssuer struct {
-	Client *Client
-	// Session authenticates the calls: a *Session or a source of them.
-	Session tokenkit.TokenSource
+// Tokens manages the access token of the user that its auth signs in: it is
+// a tokenkit.Issuer (generate) and a tokenkit.Revoker (revoke the current
+// access token). There is no Lister: the API has no list call, and a user
+// has one access token. Build it with Client.Tokens.
+type Tokens struct {
+	c    *Client
+	auth tokenkit.TokenSource
 }
 
-var _ tokenkit.Issuer = (*AccessTokenIssuer)(nil)
+var (
+	_ tokenkit.Issuer  = (*Tokens)(nil)
+	_ tokenkit.Revoker = (*Tokens)(nil)
+)
 
-// Issue calls GenerateAccessToken. The API takes no parameters: the token
-// lives until it is revoked or replaced and may do what its user may, so a
-// request with a Lifetime or Scopes is an error matching
-// tokenkit.ErrInvalidInput, and nothing is sent; req.Name, a mere label, is
-// dropped. The new token replaces the previous one; its TokenID is the id
-// AccessTokenRevoker takes.
-func (i *AccessTokenIssuer) Issue(ctx context.Context, req tokenkit.IssueRequest) (tokenkit.Token, error) {
-	if i == nil || i.Client == nil {
-		return nil, &tokenkit.Error{Vendor: vendor, Op: string(OpGenerateAccessToken), Message: "AccessTokenIssuer has no Client", Err: tokenkit.ErrInvalidInput}
+// Tokens returns the token management of the user auth authenticates: a
+// *Session, an *AccessToken, a tokenkit.Source of them (SignInSource) or any
+// tokenkit.TokenSource. A nil auth is an error matching
+// tokenkit.ErrInvalidInput.
+func (c *Client) Tokens(auth tokenkit.TokenSource) (*Tokens, error) {
+	if isNil(auth) {
+		return nil, c.tx.InvalidInput("Tokens", "no session to authenticate the calls")
 	}
+	return &Tokens{c: c, auth: auth}, nil
+}
+
+// String describes the token management without any secret. String,
+// GoString and Format have value receivers so that printing Tokens, or a
+// pointer to it, never shows the client's API key or the session.
+func (t Tokens) String() string {
+	if t.c == nil {
+		return "cgscan.Tokens{}"
+	}
+	return "cgscan.Tokens{client: " + t.c.String() + "}"
+}
+
+// GoString is String, for %#v.
+func (t Tokens) GoString() string { return t.String() }
+
+// Format writes String for every verb.
+func (t Tokens) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// Issue generates a new access token (GenerateAccessToken). The API takes no
+// parameters: the token lives until it is revoked or replaced and may do
+// what its user may, so a request with a Lifetime or Scopes is an error
+// matching tokenkit.ErrInvalidInput, and nothing is sent; req.Name, a mere
+// label, is dropped. The new token replaces the previous one; its TokenID is
+// the id Revoke takes.
+func (t *Tokens) Issue(ctx context.Context, req tokenkit.IssueRequest) (tokenkit.Token, error) {
+	const name = "Issue"
 	if req.Lifetime != 0 {
-		return nil, i.Client.tx.InvalidInput(string(OpGenerateAccessToken), "Lifetime: Clone Guard access tokens take no lifetime")
+		return nil, t.c.tx.InvalidInput(name, "Lifetime: Clone Guard access tokens take no lifetime")
 	}
 	if len(req.Scopes) > 0 {
-		return nil, i.Client.tx.InvalidInput(string(OpGenerateAccessToken), "Scopes: Clone Guard access tokens take no scopes")
+		return nil, t.c.tx.InvalidInput(name, "Scopes: Clone Guard access tokens take no scopes")
 	}
-	return httpx.AsToken(i.Client.GenerateAccessToken(ctx, i.Session))
+	return httpx.AsToken(t.c.generate(ctx, name, t.auth))
 }
 
-// CurrentAccessToken is the id AccessTokenRevoker.Revoke accepts besides "",
-// and the TokenID of every AccessToken: the API revokes only the user's
-// current access token. Code written against the tokenkit interfaces reads
-// it with tokenkit.IDOf and need not name it.
+// CurrentAccessToken is the id Tokens.Revoke accepts besides "", and the
+// TokenID of every AccessToken: the API revokes only the user's current
+// access token. Code written against the tokenkit interfaces reads it with
+// tokenkit.IDOf and need not name it.
 const CurrentAccessToken = "current"
 
-// AccessTokenRevoker is a tokenkit.Revoker: it revokes the current access
-// token of the user of Auth.
-type AccessTokenRevoker struct {
-	Client *Client
-	// Auth authenticates the calls: a *Session, the *AccessToken itself, or
-	// a source of them.
-	Auth tokenkit.TokenSource
-}
-
-var _ tokenkit.Revoker = (*AccessTokenRevoker)(nil)
-
-// Revoke calls RevokeAccessToken. The API revokes only the user's current
-// access token, so id must be "" or CurrentAccessToken.
-func (r *AccessTokenRevoker) Revoke(ctx context.Context, id string) error {
+// Revoke revokes the user's current access token (RevokeAccessToken). The
+// API revokes only that one, so id must be "" or CurrentAccessToken; any
+// other id is an error matching tokenkit.ErrInvalidInput, and nothing is
+// sent.
+func (t *Tokens) Revoke(ctx context.Context, id string) error {
+	const name = "Revoke"
 	if id != "" && id != CurrentAccessToken {
-		return r.Client.tx.InvalidInput(string(OpRevokeAccessToken),
+		return t.c.tx.InvalidInput(name,
 			"the API revokes only the current access token: pass an empty id or %q", CurrentAccessToken)
 	}
-	return r.Client.RevokeAccessToken(ctx, r.Auth)
+	return t.c.revoke(ctx, name, t.auth)
 }

@@ -11,7 +11,7 @@ var (
 	_ tokenkit.Identified = (*AccessToken)(nil)
 )
 
-// TokenID returns CurrentAccessToken, the id AccessTokenRevoker takes, for
+// TokenID returns CurrentAccessToken, the id Tokens.Revoke takes, for
 // tokenkit.Identified: the API names no token by id and revokes only the
 // user's current access token, which is this one until another is
 // generated.
@@ -24,7 +24,8 @@ func (t *AccessToken) TokenID() string { return CurrentAccessToken }
 // reports true (note that a wrong API key answers 401 too); any other error
 // means the check could not tell. tok may be a *Session or an *AccessToken.
 func (c *Client) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.CheckResult, error) {
-	st, err := c.CheckToken(ctx, tok)
+	const name = "Check"
+	st, err := c.checkToken(ctx, name, tok)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +34,7 @@ func (c *Client) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.Check
 		if st.Message != "" {
 			msg += ": " + st.Message
 		}
-		return nil, &tokenkit.Error{Vendor: vendor, Op: string(OpCheckToken), Message: msg, Err: tokenkit.ErrInvalidCredential}
+		return nil, &tokenkit.Error{Vendor: vendor, Op: name, Message: msg, Err: tokenkit.ErrInvalidCredential}
 	}
 	return &tokenkit.CheckResult{Subject: st.Username}, nil
 }

@@ -2,9 +2,11 @@ package cgscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,17 +33,21 @@ type Client struct {
 	opts vendorOptions
 }
 
-// New returns a client for the portal at base, such as
+// New returns a client for the portal at base, the portal's origin such as
 // "https://scanning.example.com" (the API is hosted per customer, so there is
-// no default); a trailing slash is ignored and a path prefix is kept. base
-// must be https (plain http is accepted only for a loopback host, such as a
+// no default). base is scheme://host[:port] and nothing more (a trailing "/"
+// is allowed): every operation's path is a whole path from the origin
+// (/auth/sign_in, /v2/user/generate_access_token, …), and a portal that
+// serves one elsewhere, a path prefix included, is reached with WithPath. A
+// base with a path is a config error naming the origin to give. base must be
+// https (plain http is accepted only for a loopback host, such as a
 // cgscantest fake). WithAPIKey is required. New accepts the shared options of
 // package tokenkit (tokenkit.WithHTTPClient, tokenkit.WithLogger,
 // tokenkit.WithRetryMax, …) and this package's own (WithAPIKey, WithPath,
-// WithAuthScheme). The clock of tokenkit.WithClock stamps
+// WithPresentation). The clock of tokenkit.WithClock stamps
 // AccessToken.IssuedAt and is the clock of a SignInSource.
 func New(base string, opts ...tokenkit.Option) (*Client, error) {
-	u, err := httpx.BaseURL(vendor, base)
+	u, err := httpx.Origin(vendor, base, "")
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +60,7 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 		return nil, httpx.OptionError(vendor, "an API key is required (cgscan.WithAPIKey)")
 	}
 	tx := httpx.New(vendor, s, decodeError)
+	tx.SetInBand(func(op *httpx.Op, res *httpx.Result) error { return inBand(tx, op, res) })
 	generated, err := api.NewClient(u.String(), api.WithHTTPClient(tx))
 	if err != nil {
 		return nil, httpx.OptionError(vendor, "invalid base URL")
@@ -61,12 +68,15 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	return &Client{base: u.String(), api: generated, tx: tx, opts: vo}, nil
 }
 
-// BaseURL returns the normalised portal URL the client calls.
+// BaseURL returns the portal's origin, the base every operation path is
+// joined to.
 func (c *Client) BaseURL() string { return c.base }
 
-// Operation names one call of the API. It is the operationId of
-// openapi/cgscan.yaml, the Op of every *tokenkit.Error this package returns,
-// and the key of WithPath.
+// Operation names one call of the API: the operationId of
+// openapi/cgscan.yaml, the key of WithPath and the operation id of the
+// cgscantest fake (Calls, FailNextOp). It is not the Op of a *tokenkit.Error:
+// that names the Go method the caller called ("SignIn", "VerifyOTP",
+// "Check", "Issue", …).
 type Operation string
 
 // The operations of this package, with their default paths. Only the paths of
@@ -137,15 +147,15 @@ func (c *Client) Path(op Operation) string {
 }
 
 type vendorOptions struct {
-	apiKey tokenkit.Secret
-	paths  map[Operation]string
-	scheme AuthScheme
+	apiKey        tokenkit.Secret
+	paths         map[Operation]string
+	presentations []tokenkit.Presentation
 }
 
 func vendorSettings(s *config.Settings) vendorOptions {
 	v := config.Vendor[vendorOptions](s)
-	if v.scheme == (AuthScheme{}) {
-		v.scheme = BearerScheme()
+	if len(v.presentations) == 0 {
+		v.presentations = defaultPresentations()
 	}
 	return v
 }
@@ -164,12 +174,15 @@ func WithAPIKey(key tokenkit.Secret) tokenkit.Option {
 	})
 }
 
-// WithPath moves one operation to another path under the base URL, for
+// WithPath moves one operation to another path from the portal's origin, for
 // example WithPath(OpRevokeAccessToken, "/v2/user/revoke_token"). The public
 // documentation confirms only the paths of OpSignIn and OpGenerateAccessToken;
 // the others are guesses (Operation.Unverified), so a portal that differs can
-// be reached without forking this package. path must start with "/" and have
-// no query, fragment or dot segment. The method stays the operation's.
+// be reached without forking this package. path is the whole path: a portal
+// that serves the API under a prefix (behind a reverse proxy, say) gives
+// each operation its prefixed path, e.g. WithPath(OpSignIn,
+// "/scan/auth/sign_in"). path must start with "/" and have no query,
+// fragment or dot segment. The method stays the operation's.
 func WithPath(op Operation, path string) tokenkit.Option {
 	return httpx.VendorOption(vendor, "WithPath", func(s *config.Settings) {
 		if _, ok := endpoints[op]; !ok {
@@ -203,20 +216,70 @@ func validPath(p string) bool {
 	return true
 }
 
-// WithAuthScheme sets how user tokens (from sign-in or generate) are
-// presented on later calls (default BearerScheme()). The public documentation
-// does not say: the legacy v1 API used LegacyBasicScheme(), and a portal may
-// want another header, e.g. AuthScheme{Header: "X-Access-Token"}. The scheme
-// is used by this client's calls and by SetAuthHeader of the tokens it
-// returns.
-func WithAuthScheme(a AuthScheme) tokenkit.Option {
-	return httpx.VendorOption(vendor, "WithAuthScheme", func(s *config.Settings) {
-		if err := a.validate(); err != nil {
-			s.Fail(httpx.OptionError(vendor, "WithAuthScheme: %s", err.Error()))
+// WithPresentation sets how user tokens (from sign-in or generate) are
+// presented on later calls: each token is sent in every presentation given.
+// The public documentation does not say which one the v2 API wants; the
+// default is tokenkit.Bearer() ("Authorization: Bearer <token>"), which is
+// unverified for v2. LegacyBasic() is how the legacy v1 API took it, and a
+// portal may want another header, e.g. tokenkit.Presentation{Header:
+// "X-Access-Token"}. Each presentation must pass Validate and must not be
+// the x-api-key header (the token never replaces the API key); no
+// presentation, or two for the same header, is a config error. The
+// presentations are used by this client's calls and by SetAuthHeader of the
+// tokens it returns.
+func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
+	ps := slices.Clone(p)
+	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
+		if err := validPresentations(ps); err != nil {
+			s.Fail(httpx.OptionError(vendor, "WithPresentation: %s", err.Error()))
 			return
 		}
-		config.UpdateVendor(s, func(v *vendorOptions) { v.scheme = a })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.presentations = slices.Clone(ps) })
 	})
+}
+
+// LegacyBasic is "Authorization: Basic <token>" with the token verbatim (not
+// base64), as the legacy v1 API took the user token (clonesec/
+// clone-guard-security-scanning: classes/class-clone-guard-api.php). Whether
+// v2 does is not documented: pass it to WithPresentation if your portal
+// wants it.
+func LegacyBasic() tokenkit.Presentation {
+	return tokenkit.Presentation{Header: "Authorization", Prefix: "Basic "}
+}
+
+// defaultPresentations is tokenkit.Bearer() alone (unverified for v2).
+func defaultPresentations() []tokenkit.Presentation {
+	return []tokenkit.Presentation{tokenkit.Bearer()}
+}
+
+// validPresentations checks a list of WithPresentation: at least one, each
+// valid, none the x-api-key header, no header twice.
+func validPresentations(ps []tokenkit.Presentation) error {
+	if len(ps) == 0 {
+		return errors.New("at least one presentation is required")
+	}
+	for i, p := range ps {
+		if err := validPresentation(p); err != nil {
+			return err
+		}
+		for _, q := range ps[:i] {
+			if strings.EqualFold(p.Header, q.Header) {
+				return fmt.Errorf("the header %s is given twice", p.Header)
+			}
+		}
+	}
+	return nil
+}
+
+// validPresentation is p.Validate, and p must not replace the API key.
+func validPresentation(p tokenkit.Presentation) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if strings.EqualFold(p.Header, apiKeyHeader) {
+		return errors.New("presentation: the token cannot replace the x-api-key header")
+	}
+	return nil
 }
 
 // editor sets the static parts of every request of op: the API key and, if
@@ -224,13 +287,12 @@ func WithAuthScheme(a AuthScheme) tokenkit.Option {
 // token is attached per attempt by the transport (httpx.Op.Auth).
 func (c *Client) editor(op Operation) api.RequestEditorFn {
 	override, moved := c.opts.paths[op]
-	def := op.DefaultPath()
 	key := c.opts.apiKey.Reveal()
 	return func(_ context.Context, r *http.Request) error {
 		r.Header.Set(apiKeyHeader, key)
 		r.Header.Set("Accept", "application/json")
 		if moved {
-			r.URL.Path = strings.TrimSuffix(r.URL.Path, def) + override
+			r.URL.Path = override
 			r.URL.RawPath = ""
 		}
 		return nil
@@ -241,7 +303,7 @@ func (c *Client) editor(op Operation) api.RequestEditorFn {
 // Format have value receivers so that printing a Client, or a pointer to
 // one, never shows the key.
 func (c Client) String() string {
-	return "cgscan.Client{base: " + c.base + ", api key: " + c.opts.apiKey.String() + ", auth: " + c.opts.scheme.String() + "}"
+	return "cgscan.Client{base: " + c.base + ", api key: " + c.opts.apiKey.String() + ", auth: " + presentationsString(c.opts.presentations) + "}"
 }
 
 // GoString is String, for %#v.

@@ -17,9 +17,18 @@
 //	}
 //	tok, err := c.GenerateAccessToken(ctx, session) // replaces the user's previous access token
 //
-// For a long-running program, SignInSource caches the session (completing
-// 2FA through an OTPFunc), and tokenkit.NewClient(source, nil) presents it,
-// with the API key, on every request to the rest of the Clone Guard API.
+// With an OTPFunc in SignInRequest.OTP, SignIn completes the second factor
+// itself. For a long-running program, SignInSource caches the session
+// (completing 2FA through the request's OTP), and
+// tokenkit.NewClient(source, nil) presents it, with the API key, on every
+// request to the rest of the Clone Guard API:
+//
+//	src, err := c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: pw, OTP: totp}, tokenkit.SourceConfig{})
+//	tokens, err := c.Tokens(src) // a tokenkit.Issuer and tokenkit.Revoker
+//
+// New takes the portal's origin (scheme://host[:port]); every operation's
+// path is a whole path from it, so a portal that serves the API under a
+// prefix is reached with WithPath.
 //
 // # What the API documents, and what it does not
 //
@@ -38,10 +47,11 @@
 //     SignOut (/auth/sign_out), RevokeAccessToken
 //     (/v2/user/revoke_access_token) and CheckToken (/v2/user/check_token):
 //     WithPath(op, path) moves any of them (Operation.Unverified lists them);
-//   - the header of the user token: "Authorization: Bearer <token>" by
-//     default; WithAuthScheme(LegacyBasicScheme()) sends it as the legacy v1 API
-//     did ("Authorization: Basic <token>", verbatim), and any other header
-//     and prefix can be set;
+//   - the header of the user token: tokenkit.Bearer() ("Authorization:
+//     Bearer <token>") by default, unverified for v2;
+//     WithPresentation(LegacyBasic()) sends it as the legacy v1 API did
+//     ("Authorization: Basic <token>", verbatim), and any other header and
+//     prefix can be set (never the x-api-key header);
 //   - the bodies of the recovery-code and MFA calls (tokenkit sends the
 //     pending sign-in's otp_session_state, and the user name and password
 //     when given), the HTTP status of the 2FA challenge (a 200 without token
@@ -55,16 +65,20 @@
 //
 // # Interfaces, errors and retries
 //
-// PasswordExchanger is a tokenkit.Exchanger (sign-in), AccessTokenIssuer a
-// tokenkit.Issuer (generate; a Lifetime or Scopes is refused, as the call
-// takes none), AccessTokenRevoker a tokenkit.Revoker (revoke the current
-// access token, whose id an AccessToken's TokenID gives) and Client a
-// tokenkit.Checker (check_token). There is no Renewer and no Lister: tokens
-// do not expire and a user has one. Every failure is a *tokenkit.Error naming
-// the operation; the API's own body is an *ErrorResponse reached with
-// errors.As, and a 401 on a sign-in call matches tokenkit.ErrInvalidCredential.
-// A second factor is not an error for SignIn (SignInResult.SecondFactor); for
-// PasswordExchanger without an OTPFunc it is an error matching
+// SignInExchanger returns a tokenkit.Exchanger (sign-in), Client.Tokens a
+// *Tokens that is a tokenkit.Issuer (generate; a Lifetime or Scopes is
+// refused, as the call takes none) and a tokenkit.Revoker (revoke the
+// current access token, whose id an AccessToken's TokenID gives), and Client
+// is a tokenkit.Checker (check_token). NewAccessToken wraps a token you
+// already hold (tokenkit.HeldToken; a refresh token or another id is
+// refused). There is no Renewer and no Lister: tokens do not expire and a
+// user has one. Every failure is a *tokenkit.Error whose Op is the method
+// called (SignIn, VerifyOTP, Issue, Check, …; Operation names the API's
+// operation ids, which WithPath and the cgscantest fake use); the API's own
+// body is an *ErrorResponse reached with errors.As, and a 401 on a sign-in
+// call matches tokenkit.ErrInvalidCredential. A second factor is not an
+// error for SignIn without OTP (SignInResult.SecondFactor); for the
+// exchanger and source of a request without OTP it is an error matching
 // ErrSecondFactorRequired that carries the challenge (*SecondFactorError).
 //
 // Calls that create or rotate state (sign-in in both steps, recovery-code
@@ -73,7 +87,8 @@
 // server, or after 429. CheckTwoFactor, CheckToken and SignOut are retried
 // like GETs. The user token is attached on every attempt by the shared
 // transport; the API key and any WithPath override are static parts of the
-// request.
+// request. A 2xx answer whose body repeats a status of 400 or more is
+// treated as that failure, for every call.
 //
 // # Secrets
 //

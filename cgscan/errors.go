@@ -3,7 +3,6 @@ package cgscan
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -205,18 +204,15 @@ func jsonErrors(raw json.RawMessage) []string {
 	return out
 }
 
-// run runs one operation. The API repeats the status in its bodies: a 2xx
-// whose body says status 400 or more is treated as that failure (defensive:
-// whether the API ever does this is not documented).
-func (c *Client) run(ctx context.Context, op *httpx.Op, send httpx.Send) (*httpx.Result, error) {
-	res, err := httpx.Run(ctx, c.tx, op, send)
-	if err != nil {
-		return nil, err
-	}
+// inBand is the check New sets with SetInBand: the API repeats the status
+// in its bodies, and a 2xx whose body says status 400 or more is treated as
+// that failure (defensive: whether the API ever does this is not
+// documented).
+func inBand(tx *httpx.Client, op *httpx.Op, res *httpx.Result) error {
 	if st := bodyStatus(res.Body); st >= 400 {
-		return nil, c.tx.BodyError(op, st, res.Header, res.Body)
+		return tx.BodyError(op, st, res.Header, res.Body)
 	}
-	return res, nil
+	return nil
 }
 
 // bodyStatus returns the status a JSON object body repeats, or 0.

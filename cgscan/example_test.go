@@ -25,8 +25,9 @@ func newExample(opts ...tokenkit.Option) (*cgscantest.Server, *cgscan.Client) {
 	return fake, c
 }
 
-// Sign in a user who has two-factor authentication on: the first answer is a
-// challenge, not an error; the one-time code completes it.
+// Sign in a user who has two-factor authentication on: without an OTP
+// function the first answer is a challenge, not an error; the one-time code
+// completes it.
 func ExampleClient_SignIn() {
 	fake, c := newExample()
 	defer fake.Close()
@@ -51,6 +52,24 @@ func ExampleClient_SignIn() {
 	// second factor required: true
 	// alice User email
 	// false
+}
+
+// With an OTP function in the request, SignIn completes the second factor
+// itself and returns the session.
+func ExampleSignInRequest_oTP() {
+	fake, c := newExample()
+	defer fake.Close()
+	otp := func(_ context.Context, ch *cgscan.SecondFactor) (tokenkit.Secret, error) {
+		return tokenkit.Secret(fake.OTP(ch.Username)), nil // e.g. a TOTP generator
+	}
+	res, err := c.SignIn(context.Background(), cgscan.SignInRequest{Username: "alice", Password: "secret123", OTP: otp})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.SecondFactor == nil, res.Session.Username)
+	// Output:
+	// true alice
 }
 
 // Ask which second factor a pending sign-in needs, have the code sent by SMS,
@@ -155,7 +174,12 @@ func ExampleClient_RevokeAccessToken() {
 func ExampleClient_CheckToken() {
 	fake, c := newExample()
 	defer fake.Close()
-	st, err := c.CheckToken(context.Background(), c.NewAccessToken("a-token-from-an-earlier-run"))
+	held, err := c.NewAccessToken(tokenkit.HeldToken{Value: "a-token-from-an-earlier-run"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := c.CheckToken(context.Background(), held)
 	fmt.Println(st.Valid, st.Message, err)
 	// Output:
 	// false Invalid or expired token <nil>
@@ -176,16 +200,17 @@ func ExampleClient_SignOut() {
 }
 
 // The paths of most calls are not in the public documentation. If your portal
-// serves one elsewhere, move it with WithPath; the auth header moves with
-// WithAuthScheme. (The fake is told the same with SetPath and SetAuthScheme.)
+// serves one elsewhere (under a path prefix, say), move it with WithPath; the
+// header of the user token changes with WithPresentation. (The fake is told
+// the same with SetPath and SetPresentation.)
 func ExampleWithPath() {
 	fake, c := newExample(
 		cgscan.WithPath(cgscan.OpRevokeAccessToken, "/v2/user/revoke_token"),
-		cgscan.WithAuthScheme(cgscan.LegacyBasicScheme()),
+		cgscan.WithPresentation(cgscan.LegacyBasic()),
 	)
 	defer fake.Close()
 	fake.SetPath("RevokeAccessToken", "/v2/user/revoke_token")
-	fake.SetAuthScheme("Authorization", "Basic ")
+	fake.SetPresentation(cgscan.LegacyBasic())
 	ctx := context.Background()
 
 	res, _ := c.SignIn(ctx, cgscan.SignInRequest{Username: "bob", Password: "hunter22"})
@@ -229,27 +254,36 @@ func ExampleErrorResponse() {
 	// cgscan: SignIn: HTTP 401: Invalid username or password
 }
 
-// The tokenkit interfaces: a PasswordExchanger completes 2FA through its OTP
-// function, an AccessTokenIssuer generates, an AccessTokenRevoker revokes.
-func ExamplePasswordExchanger() {
+// The tokenkit interfaces: the exchanger of SignInExchanger completes 2FA
+// through the request's OTP function, and Tokens issues and revokes.
+func ExampleClient_SignInExchanger() {
 	fake, c := newExample()
 	defer fake.Close()
 	ctx := context.Background()
 	otp := func(_ context.Context, ch *cgscan.SecondFactor) (tokenkit.Secret, error) {
 		return tokenkit.Secret(fake.OTP(ch.Username)), nil // e.g. a TOTP generator
 	}
-	var ex tokenkit.Exchanger = &cgscan.PasswordExchanger{
-		Client: c, Request: cgscan.SignInRequest{Username: "alice", Password: "secret123"}, OTP: otp,
+	ex, err := c.SignInExchanger(cgscan.SignInRequest{Username: "alice", Password: "secret123", OTP: otp})
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
 	session, err := ex.Exchange(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	var is tokenkit.Issuer = &cgscan.AccessTokenIssuer{Client: c, Session: session.(*cgscan.Session)}
+	tokens, err := c.Tokens(tokenkit.StaticSource(session))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var (
+		is tokenkit.Issuer  = tokens
+		rv tokenkit.Revoker = tokens
+	)
 	tok, _ := is.Issue(ctx, tokenkit.IssueRequest{})
-	var rv tokenkit.Revoker = &cgscan.AccessTokenRevoker{Client: c, Auth: session.(*cgscan.Session)}
-	err = rv.Revoke(ctx, cgscan.CurrentAccessToken)
+	err = rv.Revoke(ctx, tokenkit.IDOf(tok))
 	fmt.Println(err, fake.TokenValid(tok.Value()))
 	// Output:
 	// <nil> false
@@ -260,7 +294,11 @@ func ExamplePasswordExchanger() {
 func ExampleClient_SignInSource() {
 	fake, c := newExample()
 	defer fake.Close()
-	src := c.SignInSource(cgscan.SignInRequest{Username: "bob", Password: "hunter22"}, nil)
+	src, err := c.SignInSource(cgscan.SignInRequest{Username: "bob", Password: "hunter22"}, tokenkit.SourceConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	hc := tokenkit.NewClient(src, nil)
 	for range 2 {
 		resp, err := hc.Get(fake.URL() + "/v2/user/check_token") // any call of the API
@@ -286,13 +324,22 @@ func ExampleClient_Check() {
 	fake, c := newExample()
 	defer fake.Close()
 	ctx := context.Background()
-	session := c.SignInSource(cgscan.SignInRequest{Username: "bob", Password: "hunter22"}, nil)
+	session, err := c.SignInSource(cgscan.SignInRequest{Username: "bob", Password: "hunter22"}, tokenkit.SourceConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tokens, err := c.Tokens(session)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var (
-		issuer  tokenkit.Issuer  = &cgscan.AccessTokenIssuer{Client: c, Session: session}
-		revoker tokenkit.Revoker = &cgscan.AccessTokenRevoker{Client: c, Auth: session}
+		issuer  tokenkit.Issuer  = tokens
+		revoker tokenkit.Revoker = tokens
 		checker tokenkit.Checker = c
 	)
-	_, err := issuer.Issue(ctx, tokenkit.IssueRequest{Name: "ci", Lifetime: time.Hour})
+	_, err = issuer.Issue(ctx, tokenkit.IssueRequest{Name: "ci", Lifetime: time.Hour})
 	fmt.Println(errors.Is(err, tokenkit.ErrInvalidInput))
 
 	tok, _ := issuer.Issue(ctx, tokenkit.IssueRequest{Name: "ci"})

@@ -1,6 +1,8 @@
 package cgscan
 
 import (
+	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/tokenkit/tokenkit"
@@ -28,7 +30,7 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	}
 	e.Attrs["username"] = t.Username
 	e.SetTime("issued_at", t.IssuedAt)
-	e.Attrs["scheme_header"], e.Attrs["scheme_prefix"] = t.Scheme.Header, t.Scheme.Prefix
+	e.Attrs["presentations"] = encodePresentations(t.Presentations)
 	return e, nil
 }
 
@@ -41,7 +43,7 @@ func (s *Session) Export() (*tokenkit.Exported, error) {
 		e.Secrets["api_key"] = s.apiKey
 	}
 	for k, v := range map[string]string{"username": s.Username, "role": s.Role, "timezone": s.Timezone, "provider": s.Provider,
-		"org_uuid": s.Organization.UUID, "org_name": s.Organization.Name, "scheme_header": s.Scheme.Header, "scheme_prefix": s.Scheme.Prefix} {
+		"org_uuid": s.Organization.UUID, "org_name": s.Organization.Name, "presentations": encodePresentations(s.Presentations)} {
 		e.Attrs[k] = v
 	}
 	e.Attrs["verified"] = strconv.FormatBool(s.Verified)
@@ -60,17 +62,58 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	scheme := AuthScheme{Header: e.Attrs["scheme_header"], Prefix: e.Attrs["scheme_prefix"]}
-	if scheme.validate() != nil {
-		scheme = BearerScheme()
+	ps, err := decodePresentations(e.Attrs["presentations"])
+	if err != nil {
+		return nil, err
 	}
 	if e.Kind == kindSession {
 		verified, _ := strconv.ParseBool(e.Attrs["verified"])
 		n, _ := strconv.Atoi(e.Attrs["sign_in_count"])
 		return &Session{token: v, apiKey: e.Secrets["api_key"], Username: e.Attrs["username"], Role: e.Attrs["role"],
 			Timezone: e.Attrs["timezone"], Provider: e.Attrs["provider"], Verified: verified, SignInCount: n,
-			Organization: Organization{UUID: e.Attrs["org_uuid"], Name: e.Attrs["org_name"]}, Scheme: scheme}, nil
+			Organization: Organization{UUID: e.Attrs["org_uuid"], Name: e.Attrs["org_name"]}, Presentations: ps}, nil
 	}
-	return &AccessToken{token: v, apiKey: e.Secrets["api_key"], Username: e.Attrs["username"], IssuedAt: e.Time("issued_at"),
-		Scheme: scheme}, nil
+	return &AccessToken{token: v, apiKey: e.Secrets["api_key"], expiry: e.Expiry, Username: e.Attrs["username"],
+		IssuedAt: e.Time("issued_at"), Presentations: ps}, nil
+}
+
+// presentationJSON is one presentation in the "presentations" attribute.
+type presentationJSON struct {
+	Header string `json:"header"`
+	Prefix string `json:"prefix"`
+}
+
+// encodePresentations writes the presentations of a token as a JSON list of
+// {header, prefix}: the default's when there are none.
+func encodePresentations(ps []tokenkit.Presentation) string {
+	if len(ps) == 0 {
+		ps = defaultPresentations()
+	}
+	out := make([]presentationJSON, len(ps))
+	for i, p := range ps {
+		out[i] = presentationJSON{p.Header, p.Prefix}
+	}
+	b, _ := json.Marshal(out) // strings only: cannot fail
+	return string(b)
+}
+
+// decodePresentations reads what encodePresentations wrote; "" is the
+// default. Anything WithPresentation would refuse is an error matching
+// tokenkit.ErrExportFormat.
+func decodePresentations(s string) ([]tokenkit.Presentation, error) {
+	if s == "" {
+		return defaultPresentations(), nil
+	}
+	var in []presentationJSON
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, fmt.Errorf("cgscan: presentations: %w", tokenkit.ErrExportFormat)
+	}
+	ps := make([]tokenkit.Presentation, len(in))
+	for i, p := range in {
+		ps[i] = tokenkit.Presentation{Header: p.Header, Prefix: p.Prefix}
+	}
+	if err := validPresentations(ps); err != nil {
+		return nil, fmt.Errorf("cgscan: presentations: %s: %w", err.Error(), tokenkit.ErrExportFormat)
+	}
+	return ps, nil
 }

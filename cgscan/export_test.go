@@ -1,6 +1,7 @@
 package cgscan
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -16,8 +17,27 @@ func TestExportImportRoundTrip(t *testing.T) {
 func exportSamples() []tokenkit.Token {
 	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	return []tokenkit.Token{
-		&AccessToken{token: "acc-secret", apiKey: "key-secret", Username: "u", IssuedAt: at, Scheme: LegacyBasicScheme()},
+		&AccessToken{token: "acc-secret", apiKey: "key-secret", Username: "u", IssuedAt: at, Presentations: []tokenkit.Presentation{LegacyBasic()}},
+		// A held token with the expiry its holder knows.
+		&AccessToken{token: "acc-secret", apiKey: "key-secret", expiry: at.Add(time.Hour),
+			Presentations: []tokenkit.Presentation{tokenkit.Bearer(), {Header: "X-Access-Token"}}},
 		&Session{token: "acc-secret", apiKey: "key-secret", Username: "u", Role: "User", Timezone: "UTC", Provider: "email",
-			Verified: true, SignInCount: 4, Organization: Organization{UUID: "o", Name: "org"}, Scheme: BearerScheme()},
+			Verified: true, SignInCount: 4, Organization: Organization{UUID: "o", Name: "org"}, Presentations: []tokenkit.Presentation{tokenkit.Bearer()}},
+	}
+}
+
+// TestImportRefusesBadPresentations: a persisted presentation that
+// WithPresentation would refuse (the x-api-key header above all) is a format
+// error, never used.
+func TestImportRefusesBadPresentations(t *testing.T) {
+	t.Parallel()
+	for _, attr := range []string{`[{"header":"x-api-key","prefix":""}]`, `[]`, `[{"header":"Bad Header"}]`, `not json`,
+		`[{"header":"Authorization","prefix":"Bearer "},{"header":"authorization","prefix":"Basic "}]`} {
+		e := tokenkit.NewExported(vendor, kindAccessToken, time.Time{})
+		e.Secrets["token"] = "acc-secret"
+		e.Attrs["presentations"] = attr
+		if _, err := Import(e); !errors.Is(err, tokenkit.ErrExportFormat) {
+			t.Errorf("%s: got %v", attr, err)
+		}
 	}
 }

@@ -250,7 +250,7 @@ func TestRejectedCredentials(t *testing.T) {
 	}
 
 	// A user token is needed for generate; the API key for everything.
-	if _, err := c.GenerateAccessToken(ctx, c.NewAccessToken("made-up-token")); !errors.Is(err, tokenkit.ErrUnauthorized) {
+	if _, err := c.GenerateAccessToken(ctx, held(c, "made-up-token")); !errors.Is(err, tokenkit.ErrUnauthorized) {
 		t.Fatalf("made-up token: %v", err)
 	}
 }
@@ -291,16 +291,16 @@ func TestOTPSessionExpires(t *testing.T) {
 	}
 }
 
-func TestUnverifiedPathsAndSchemeAgainstFake(t *testing.T) {
+func TestUnverifiedPathsAndPresentationAgainstFake(t *testing.T) {
 	t.Parallel()
 	fake, c := newFake(t,
 		cgscan.WithPath(cgscan.OpRevokeAccessToken, "/v2/user/revoke_token"),
 		cgscan.WithPath(cgscan.OpCheckToken, "/v2/user/validate_token"),
-		cgscan.WithAuthScheme(cgscan.LegacyBasicScheme()),
+		cgscan.WithPresentation(cgscan.LegacyBasic()),
 	)
 	fake.SetPath("RevokeAccessToken", "/v2/user/revoke_token")
 	fake.SetPath("CheckToken", "/v2/user/validate_token")
-	fake.SetAuthScheme("Authorization", "Basic ")
+	fake.SetPresentation(cgscan.LegacyBasic())
 	fake.AddUser(cgscantest.User{Username: "frank", Password: "pw-frank-1"})
 	ctx := context.Background()
 	res, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "frank", Password: "pw-frank-1"})
@@ -447,41 +447,52 @@ func TestFakeAsHTTPMockResponder(t *testing.T) {
 	fake := cgscantest.New(t)
 	fake.StrictPaths(t) // the SDK must never send a doubled or trailing slash
 	fake.AddUser(cgscantest.User{Username: "hank", Password: "pw-hank-1", TwoFactor: true})
-	// The fake routes on the path: serve it under /api by stripping the prefix.
+	// A portal that serves the API under /api (behind a reverse proxy, say):
+	// New takes the origin, and WithPath gives each operation its whole
+	// path. The fake routes on the path: serve it there by stripping the
+	// prefix.
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = strings.TrimPrefix(r.URL.Path, "/api")
 		return fake.Responder()(r2)
 	})
-	c, err := cgscan.New("https://portal.example.test/api", cgscan.WithAPIKey(tokenkit.Secret(fake.APIKey())),
-		tokenkit.WithHTTPClient(&http.Client{Transport: mt}), fastRetries(),
-		cgscan.WithPath(cgscan.OpSignOut, "/auth/logout"))
+	opts := []tokenkit.Option{cgscan.WithAPIKey(tokenkit.Secret(fake.APIKey())),
+		tokenkit.WithHTTPClient(&http.Client{Transport: mt}), fastRetries()}
+	for _, op := range cgscan.Operations() {
+		opts = append(opts, cgscan.WithPath(op, "/api"+op.DefaultPath()))
+	}
+	opts = append(opts, cgscan.WithPath(cgscan.OpSignOut, "/api/auth/logout"))
+	c, err := cgscan.New("https://portal.example.test", opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fake.SetPath("SignOut", "/auth/logout")
 
-	src := c.SignInSource(cgscan.SignInRequest{Username: "hank", Password: "pw-hank-1"},
-		func(_ context.Context, ch *cgscan.SecondFactor) (tokenkit.Secret, error) {
+	src, err := c.SignInSource(cgscan.SignInRequest{Username: "hank", Password: "pw-hank-1",
+		OTP: func(_ context.Context, ch *cgscan.SecondFactor) (tokenkit.Secret, error) {
 			return tokenkit.Secret(fake.OTP(ch.Username)), nil
-		}, tokenkit.SourceConfig{FailureBackoff: -1}) // the second Issue below signs in again at once
-	ctx := context.Background()
-	issuer := &cgscan.AccessTokenIssuer{Client: c, Session: src}
-	var _ tokenkit.Issuer = issuer
-	fake.FailNext(1, fakes.Fault{Drop: true}) // the first sign-in step: a lost connection is not retried
-	if _, err := issuer.Issue(ctx, tokenkit.IssueRequest{Name: "ignored"}); !errors.Is(err, tokenkit.ErrTransport) {
-		t.Fatalf("dropped sign-in: %v", err)
-	}
-	tok, err := issuer.Issue(ctx, tokenkit.IssueRequest{})
+		}}, tokenkit.SourceConfig{FailureBackoff: -1}) // the second Issue below signs in again at once
 	if err != nil {
 		t.Fatal(err)
 	}
-	revoker := &cgscan.AccessTokenRevoker{Client: c, Auth: src}
-	if err := revoker.Revoke(ctx, "some-id"); !errors.Is(err, tokenkit.ErrInvalidInput) {
+	ctx := context.Background()
+	tokens, err := c.Tokens(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.FailNext(1, fakes.Fault{Drop: true}) // the first sign-in step: a lost connection is not retried
+	if _, err := tokens.Issue(ctx, tokenkit.IssueRequest{Name: "ignored"}); !errors.Is(err, tokenkit.ErrTransport) {
+		t.Fatalf("dropped sign-in: %v", err)
+	}
+	tok, err := tokens.Issue(ctx, tokenkit.IssueRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tokens.Revoke(ctx, "some-id"); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Fatalf("revoke by id: %v", err)
 	}
-	if err := revoker.Revoke(ctx, cgscan.CurrentAccessToken); err != nil {
+	if err := tokens.Revoke(ctx, tokenkit.IDOf(tok)); err != nil {
 		t.Fatal(err)
 	}
 	if fake.TokenValid(tok.Value()) {
@@ -498,16 +509,27 @@ func TestFakeAsHTTPMockResponder(t *testing.T) {
 	if fake.TokenValid(session.Value()) || fake.Calls("SignIn") != 3 || fake.Applied("SignOut") != 1 || mt.GetTotalCallCount() != fake.TotalCalls() {
 		t.Fatalf("sign-in calls %d", fake.Calls("SignIn"))
 	}
+	for _, r := range fake.Requests() {
+		if r.Operation == "" {
+			t.Errorf("a request missed every route: %s %s", r.Method, r.Path)
+		}
+	}
 }
 
-func TestPasswordExchangerWithoutOTP(t *testing.T) {
+func TestSignInExchangerWithoutOTP(t *testing.T) {
 	t.Parallel()
 	fake, c := newFake(t)
 	fake.AddUser(cgscantest.User{Username: "ivy", Password: "pw-ivy-1", TwoFactor: true})
-	ex := &cgscan.PasswordExchanger{Client: c, Request: cgscan.SignInRequest{Username: "ivy", Password: "pw-ivy-1"}}
+	req := cgscan.SignInRequest{Username: "ivy", Password: "pw-ivy-1"}
+	ex, err := c.SignInExchanger(req)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tok, err := ex.Exchange(context.Background())
 	var sfe *cgscan.SecondFactorError
-	if tok != nil || !errors.Is(err, cgscan.ErrSecondFactorRequired) || !errors.Is(err, tokenkit.ErrAuth) || !errors.As(err, &sfe) || sfe.Challenge.State == "" {
+	var te *tokenkit.Error
+	if tok != nil || !errors.Is(err, cgscan.ErrSecondFactorRequired) || !errors.Is(err, tokenkit.ErrAuth) || !errors.As(err, &sfe) ||
+		sfe.Challenge.State == "" || !errors.As(err, &te) || te.Op != "SignIn" {
 		t.Fatalf("got %v, %v", tok, err)
 	}
 	// The caller can finish the sign-in with the challenge from the error.
@@ -516,11 +538,123 @@ func TestPasswordExchangerWithoutOTP(t *testing.T) {
 		t.Fatalf("finish: %v %v", s, err)
 	}
 	// An OTP function's error is reported with the operation.
-	ex.OTP = func(context.Context, *cgscan.SecondFactor) (tokenkit.Secret, error) {
+	req.OTP = func(context.Context, *cgscan.SecondFactor) (tokenkit.Secret, error) {
 		return "", errors.New("no authenticator")
 	}
-	if _, err := ex.Exchange(context.Background()); err == nil || !errors.As(err, new(*tokenkit.Error)) {
+	ex, _ = c.SignInExchanger(req)
+	if _, err := ex.Exchange(context.Background()); !errors.As(err, &te) || te.Op != "SignIn" || !strings.Contains(err.Error(), "no authenticator") {
 		t.Fatalf("otp func error: %v", err)
+	}
+}
+
+// TestSignInWithOTP: SignIn completes the second factor itself when the
+// request has an OTP function, and the exchanger does the same.
+func TestSignInWithOTP(t *testing.T) {
+	t.Parallel()
+	fake, c := newFake(t)
+	fake.AddUser(cgscantest.User{Username: "kim", Password: "pw-kim-1", TwoFactor: true})
+	fake.AddUser(cgscantest.User{Username: "lee", Password: "pw-lee-1"})
+	ctx := context.Background()
+	asked := 0
+	otp := func(_ context.Context, ch *cgscan.SecondFactor) (tokenkit.Secret, error) {
+		asked++
+		return tokenkit.Secret(fake.OTP(ch.Username)), nil
+	}
+	res, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "kim", Password: "pw-kim-1", OTP: otp})
+	if err != nil || res.SecondFactor != nil || res.Session == nil || res.Session.Username != "kim" || !fake.TokenValid(res.Session.Value()) {
+		t.Fatalf("got %+v, %v", res, err)
+	}
+	if asked != 1 || fake.Calls("SignIn") != 2 {
+		t.Fatalf("OTP asked %d times, %d sign-in calls", asked, fake.Calls("SignIn"))
+	}
+	// A user without 2FA: the OTP function is not called.
+	res, err = c.SignIn(ctx, cgscan.SignInRequest{Username: "lee", Password: "pw-lee-1", OTP: otp})
+	if err != nil || res.Session == nil || asked != 1 {
+		t.Fatalf("no 2FA: %+v, %v, asked %d", res, err, asked)
+	}
+	// A wrong code: a rejected credential, named after the method called.
+	bad := func(context.Context, *cgscan.SecondFactor) (tokenkit.Secret, error) { return "000000x", nil }
+	_, err = c.SignIn(ctx, cgscan.SignInRequest{Username: "kim", Password: "pw-kim-1", OTP: bad})
+	var te *tokenkit.Error
+	if !errors.Is(err, tokenkit.ErrInvalidCredential) || !errors.As(err, &te) || te.Op != "SignIn" {
+		t.Fatalf("wrong code: %v", err)
+	}
+	ex, err := c.SignInExchanger(cgscan.SignInRequest{Username: "kim", Password: "pw-kim-1", OTP: otp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := ex.Exchange(ctx); err != nil || tok.(*cgscan.Session).Username != "kim" || asked != 2 {
+		t.Fatalf("exchanger: %v, %v", tok, err)
+	}
+}
+
+// TestErrorOpNames: an error names the Go method the caller called, not the
+// API's operation id.
+func TestErrorOpNames(t *testing.T) {
+	t.Parallel()
+	fake, c := newFake(t, tokenkit.WithRetryMax(0))
+	fake.AddUser(cgscantest.User{Username: "max", Password: "pw-max-1"})
+	ctx := context.Background()
+	res, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "max", Password: "pw-max-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := c.Tokens(res.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want, call := range map[string]func() error{
+		"Issue":               func() error { _, err := tokens.Issue(ctx, tokenkit.IssueRequest{}); return err },
+		"GenerateAccessToken": func() error { _, err := c.GenerateAccessToken(ctx, res.Session); return err },
+		"Revoke":              func() error { return tokens.Revoke(ctx, "") },
+		"RevokeAccessToken":   func() error { return c.RevokeAccessToken(ctx, res.Session) },
+		"Check":               func() error { _, err := c.Check(ctx, res.Session); return err },
+		"CheckToken":          func() error { _, err := c.CheckToken(ctx, res.Session); return err },
+	} {
+		fake.FailNext(1, fakes.Fault{Status: http.StatusInternalServerError})
+		var te *tokenkit.Error
+		if err := call(); !errors.As(err, &te) || te.Op != want || te.StatusCode != 500 {
+			t.Errorf("%s: got %v", want, err)
+		}
+	}
+	var te *tokenkit.Error
+	if _, err := tokens.Issue(ctx, tokenkit.IssueRequest{Lifetime: time.Hour}); !errors.As(err, &te) || te.Op != "Issue" || !errors.Is(err, tokenkit.ErrInvalidInput) {
+		t.Errorf("Issue with a lifetime: %v", err)
+	}
+}
+
+// TestNewAccessToken: a held token carries the client's API key and
+// presentations, CurrentAccessToken as its id, and the expiry its holder
+// knows.
+func TestNewAccessToken(t *testing.T) {
+	t.Parallel()
+	fake, c := newFake(t, cgscan.WithPresentation(cgscan.LegacyBasic()))
+	fake.SetPresentation(cgscan.LegacyBasic())
+	fake.AddUser(cgscantest.User{Username: "ned", Password: "pw-ned-1"})
+	ctx := context.Background()
+	res, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "ned", Password: "pw-ned-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := c.GenerateAccessToken(ctx, res.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Now().Add(time.Hour).Truncate(time.Second)
+	tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(at.Value()), ID: cgscan.CurrentAccessToken, Expiry: exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tok.Expiry().Equal(exp) || tokenkit.IDOf(tok) != cgscan.CurrentAccessToken {
+		t.Fatalf("held token %v: expiry %v id %q", tok, tok.Expiry(), tokenkit.IDOf(tok))
+	}
+	r, _ := http.NewRequest("GET", fake.URL()+"/v2/scans", nil)
+	tok.SetAuthHeader(r)
+	if r.Header.Get("Authorization") != "Basic "+at.Value() || r.Header.Get("x-api-key") != fake.APIKey() {
+		t.Fatalf("held token presents itself as %v", r.Header)
+	}
+	if _, err := c.Check(ctx, tok); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -528,7 +662,10 @@ func TestSessionSourceThroughTransport(t *testing.T) {
 	t.Parallel()
 	fake, c := newFake(t)
 	fake.AddUser(cgscantest.User{Username: "jack", Password: "pw-jack-1"})
-	src := c.SignInSource(cgscan.SignInRequest{Username: "jack", Password: "pw-jack-1"}, nil)
+	src, err := c.SignInSource(cgscan.SignInRequest{Username: "jack", Password: "pw-jack-1"}, tokenkit.SourceConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The rest of the Clone Guard API: here the fake's check_token route, reached
 	// with the session and the API key that SetAuthHeader presents.
 	hc := tokenkit.NewClient(src, fake.Client().Transport)
@@ -552,5 +689,46 @@ func TestSessionSourceThroughTransport(t *testing.T) {
 	}
 	if n := fake.Calls("SignIn"); n != 2 {
 		t.Fatalf("sign-ins = %d, want 2", n)
+	}
+}
+
+// TestSignInSourceSave: the session a SignInSource hands to cfg.Save exports
+// everything needed to use it again: imported, it authenticates calls.
+func TestSignInSourceSave(t *testing.T) {
+	t.Parallel()
+	fake, c := newFake(t, cgscan.WithPresentation(cgscan.LegacyBasic()))
+	fake.SetPresentation(cgscan.LegacyBasic())
+	fake.AddUser(cgscantest.User{Username: "olga", Password: "pw-olga-1"})
+	var saved []byte
+	src, err := c.SignInSource(cgscan.SignInRequest{Username: "olga", Password: "pw-olga-1"}, tokenkit.SourceConfig{
+		Save: func(_ context.Context, tok tokenkit.Token) error {
+			e, err := tokenkit.Export(tok)
+			if err != nil {
+				return err
+			}
+			saved, err = e.Encode()
+			return err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := src.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e, err := tokenkit.DecodeExported(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cgscan.Import(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := tok.(*cgscan.Session)
+	if !ok || s.Username != "olga" || len(s.Presentations) != 1 || s.Presentations[0] != cgscan.LegacyBasic() {
+		t.Fatalf("imported %v", tok)
+	}
+	if res, err := c.Check(ctx, s); err != nil || res.Subject != "olga" {
+		t.Fatalf("check of the imported session: %v, %v", res, err)
 	}
 }

@@ -61,7 +61,7 @@ func FuzzDecoding(f *testing.F) {
 		pending := []string{key, state}
 		authed := []string{key, userTok}
 		sf := &cgscan.SecondFactor{Username: "alice", State: state}
-		user := c.NewAccessToken(userTok)
+		user := held(c, userTok)
 
 		res, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: password})
 		check(t, status, res != nil, err, signIn)

@@ -63,10 +63,18 @@ func TestNoSecretLeaks(t *testing.T) {
 	secrets = append(secrets, session.Value(), tok.Value())
 	check, _ := c.CheckToken(ctx, tok)
 	rc := cgscan.RecoveryCodeRequest{RecoveryCode: tokenkit.Secret(fake.RecoveryCodes("leaky")[0]), Challenge: sf, Username: "leaky", Password: password}
-	ex := &cgscan.PasswordExchanger{Client: c, Request: req}
-	record(res, *res, sf, *sf, st, req, &req, rc, &rc, session, *session, tok, *tok, check, c, *c, ex,
-		&cgscan.AccessTokenIssuer{Client: c, Session: session}, &cgscan.AccessTokenRevoker{Client: c, Auth: tok},
-		&cgscan.SecondFactorError{Challenge: sf}, cgscan.BearerScheme())
+	ex, err := c.SignInExchanger(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := c.Tokens(session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withOTP := req
+	withOTP.OTP = func(context.Context, *cgscan.SecondFactor) (tokenkit.Secret, error) { return tokenkit.Secret(otp), nil }
+	record(res, *res, sf, *sf, st, req, &req, withOTP, rc, &rc, session, *session, tok, *tok, check, c, *c, ex, tokens,
+		&cgscan.SecondFactorError{Challenge: sf}, cgscan.LegacyBasic())
 	// The fake's own types print redacted; they hold the test's fixtures and
 	// are not meant to survive the encoders (see leaktest.RecordPrinted).
 	rec.RecordPrinted(cgscantest.User{Username: "x", Password: password, RecoveryCodes: fake.RecoveryCodes("leaky")})
@@ -85,7 +93,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 	_, err = c.GenerateAccessToken(ctx, session)
 	recordErr(err)
-	_, err = c.GenerateAccessToken(ctx, c.NewAccessToken("made-up-token-value"))
+	_, err = c.GenerateAccessToken(ctx, held(c, "made-up-token-value"))
 	recordErr(err)
 	secrets = append(secrets, "wrong-recovery-code", "made-up-token-value")
 
@@ -101,7 +109,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		return httpmock.NewBytesResponse(401, body), nil
 	})
 	echoing, err := cgscan.New(host, cgscan.WithAPIKey(tokenkit.Secret(fake.APIKey())), tokenkit.WithHTTPClient(&http.Client{Transport: mt}),
-		tokenkit.WithLogger(logger), cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "Authorization", Prefix: "Custom "}))
+		tokenkit.WithLogger(logger), cgscan.WithPresentation(tokenkit.Presentation{Header: "Authorization", Prefix: "Custom "}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +121,9 @@ func TestNoSecretLeaks(t *testing.T) {
 	recordErr(err)
 	err = echoing.SendSMSOTP(ctx, sf)
 	recordErr(err)
-	_, err = echoing.GenerateAccessToken(ctx, echoing.NewAccessToken(tokenkit.Secret(tok.Value())))
+	_, err = echoing.GenerateAccessToken(ctx, held(echoing, tok.Value()))
 	recordErr(err)
-	err = echoing.SignOut(ctx, echoing.NewAccessToken(tokenkit.Secret(session.Value())))
+	err = echoing.SignOut(ctx, held(echoing, session.Value()))
 	recordErr(err)
 
 	for _, r := range fake.Requests() {

@@ -2,11 +2,11 @@ package cgscan
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,81 +14,41 @@ import (
 	"github.com/tokenkit/tokenkit/internal/redact"
 )
 
-// AuthScheme is how a user token is presented on a request: the header Header
-// with the value Prefix + token. The public documentation does not say which
-// one the v2 API wants (see WithAuthScheme).
-type AuthScheme struct {
-	// Header is the header name, e.g. "Authorization" or "X-Access-Token".
-	Header string
-	// Prefix goes before the token, e.g. "Bearer "; empty sends the token
-	// alone.
-	Prefix string
-}
-
-// The schemes the public material suggests. They are functions, not
-// variables, so that no code can change another client's default.
-
-// BearerScheme sends "Authorization: Bearer <token>" (the default;
-// unverified for v2).
-func BearerScheme() AuthScheme { return AuthScheme{Header: "Authorization", Prefix: "Bearer "} }
-
-// LegacyBasicScheme sends "Authorization: Basic <token>" with the token
-// verbatim (not base64), as the legacy v1 API did (clonesec/
-// clone-guard-security-scanning: classes/class-clone-guard-api.php).
-func LegacyBasicScheme() AuthScheme { return AuthScheme{Header: "Authorization", Prefix: "Basic "} }
-
-func (a AuthScheme) validate() error {
-	if a.Header == "" {
-		return errors.New("empty header name")
+// present sets the token on r in each of the presentations (the default,
+// tokenkit.Bearer(), when there are none), then the API key. A presentation
+// that is invalid or names the x-api-key header (a token field set by hand)
+// is skipped: the token never replaces the API key.
+func present(r *http.Request, apiKey tokenkit.Secret, ps []tokenkit.Presentation, token tokenkit.Secret) {
+	if len(ps) == 0 {
+		ps = defaultPresentations()
 	}
-	for i := 0; i < len(a.Header); i++ {
-		if !isTokenChar(a.Header[i]) {
-			return errors.New("invalid header name")
+	for _, p := range ps {
+		if validPresentation(p) == nil {
+			p.Set(r, token.Reveal())
 		}
 	}
-	if strings.EqualFold(a.Header, apiKeyHeader) {
-		return errors.New("the token cannot replace the x-api-key header")
-	}
-	if strings.ContainsAny(a.Prefix, "\r\n\x00") {
-		return errors.New("prefix has control characters")
-	}
-	return nil
-}
-
-// isTokenChar reports whether c may appear in a header name (RFC 9110 tchar).
-func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-func (a AuthScheme) orDefault() AuthScheme {
-	if a.Header == "" {
-		return BearerScheme()
-	}
-	return a
-}
-
-// String names the scheme without any token.
-func (a AuthScheme) String() string {
-	a = a.orDefault()
-	return a.Header + ": " + a.Prefix + "<token>"
-}
-
-// present sets the API key and the token on r.
-func present(r *http.Request, apiKey tokenkit.Secret, scheme AuthScheme, token tokenkit.Secret) {
 	if apiKey != "" {
 		r.Header.Set(apiKeyHeader, apiKey.Reveal())
 	}
-	scheme = scheme.orDefault()
-	r.Header.Set(scheme.Header, scheme.Prefix+token.Reveal())
+}
+
+// presentationsString names the presentations without any token.
+func presentationsString(ps []tokenkit.Presentation) string {
+	if len(ps) == 0 {
+		ps = defaultPresentations()
+	}
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.String()
+	}
+	return strings.Join(names, " + ")
 }
 
 // Organization is the user's organization in the sign-in answer.
 type Organization struct {
+	// UUID is the organization's uuid.
 	UUID string
+	// Name is the organization's name.
 	Name string
 }
 
@@ -116,9 +76,10 @@ type Session struct {
 	SignInCount int
 	// Organization is the user's organization.
 	Organization Organization
-	// Scheme is how SetAuthHeader presents the token (the client's
-	// WithAuthScheme).
-	Scheme AuthScheme
+	// Presentations are how SetAuthHeader presents the token: the client's
+	// WithPresentation (tokenkit.Bearer() when empty). A presentation of the
+	// x-api-key header is never used.
+	Presentations []tokenkit.Presentation
 }
 
 var (
@@ -141,12 +102,12 @@ func (s *Session) Value() string {
 // tokenkit.Source keeps a session until a 401 invalidates it.
 func (s *Session) Expiry() time.Time { return time.Time{} }
 
-// SetAuthHeader sets x-api-key and the session token as Scheme says.
+// SetAuthHeader sets the session token as Presentations say, and x-api-key.
 func (s *Session) SetAuthHeader(r *http.Request) {
 	if s == nil {
 		return
 	}
-	present(r, s.apiKey, s.Scheme, s.token)
+	present(r, s.apiKey, s.Presentations, s.token)
 }
 
 // Token returns the session itself, so that a *Session can be passed where a
@@ -160,8 +121,8 @@ func (s *Session) Token(context.Context) (tokenkit.Token, error) {
 
 // String describes the session without any secret.
 func (s Session) String() string {
-	return fmt.Sprintf("cgscan.Session{token: %s, username: %q, role: %q, organization: %q, scheme: %s}",
-		redact.Mask, s.Username, s.Role, s.Organization.Name, s.Scheme)
+	return fmt.Sprintf("cgscan.Session{token: %s, username: %q, role: %q, organization: %q, auth: %s}",
+		redact.Mask, s.Username, s.Role, s.Organization.Name, presentationsString(s.Presentations))
 }
 
 // GoString is String, for %#v.
@@ -183,11 +144,13 @@ func (s Session) LogValue() slog.Value {
 // AccessToken is a user access token from PUT /v2/user/generate_access_token,
 // for the API's "Access Token Authentication method". Generating a new one
 // replaces it. It implements tokenkit.Token (no lifetime is documented, so
-// Expiry is zero) and tokenkit.TokenSource. Printing or logging it never shows
-// the token or the API key.
+// Expiry is zero unless NewAccessToken was told one) and
+// tokenkit.TokenSource. Printing or logging it never shows the token or the
+// API key.
 type AccessToken struct {
 	token  tokenkit.Secret
 	apiKey tokenkit.Secret
+	expiry time.Time // HeldToken.Expiry, for a token made with NewAccessToken
 
 	// Username is the user the token belongs to, as the answer says.
 	Username string
@@ -196,9 +159,10 @@ type AccessToken struct {
 	// IssuedAt is when the client received the token, on the client's clock
 	// (tokenkit.WithClock); it is zero for a token made with NewAccessToken.
 	IssuedAt time.Time
-	// Scheme is how SetAuthHeader presents the token (the client's
-	// WithAuthScheme).
-	Scheme AuthScheme
+	// Presentations are how SetAuthHeader presents the token: the client's
+	// WithPresentation (tokenkit.Bearer() when empty). A presentation of the
+	// x-api-key header is never used.
+	Presentations []tokenkit.Presentation
 }
 
 var (
@@ -209,9 +173,23 @@ var (
 // NewAccessToken wraps a user token you already hold (an access token from
 // an earlier run or the environment, or a session token) so that it can
 // authenticate calls of this client: it carries the client's API key and
-// scheme.
-func (c *Client) NewAccessToken(value tokenkit.Secret) *AccessToken {
-	return &AccessToken{token: value, apiKey: c.opts.apiKey, Scheme: c.opts.scheme}
+// presentations. h.Value is required. Clone Guard tokens have no refresh
+// token and no id but the user's current one, so a RefreshToken, or an ID
+// other than "" or CurrentAccessToken, is an error matching
+// tokenkit.ErrInvalidInput that names the field. h.Expiry, when set, is the
+// token's Expiry (the API documents no lifetime; zero means unknown).
+func (c *Client) NewAccessToken(h tokenkit.HeldToken) (*AccessToken, error) {
+	const name = "NewAccessToken"
+	switch {
+	case strings.TrimSpace(h.Value.Reveal()) == "":
+		return nil, c.tx.InvalidInput(name, "Value is required")
+	case h.RefreshToken != "":
+		return nil, c.tx.InvalidInput(name, "RefreshToken: Clone Guard tokens have no refresh token")
+	case h.ID != "" && h.ID != CurrentAccessToken:
+		return nil, c.tx.InvalidInput(name, "ID: Clone Guard names no token by id; give %q or nothing", CurrentAccessToken)
+	}
+	return &AccessToken{token: h.Value, apiKey: c.opts.apiKey, expiry: h.Expiry,
+		Presentations: slices.Clone(c.opts.presentations)}, nil
 }
 
 // Value returns the access token.
@@ -222,15 +200,21 @@ func (t *AccessToken) Value() string {
 	return t.token.Reveal()
 }
 
-// Expiry returns the zero time: the API documents no access-token lifetime.
-func (t *AccessToken) Expiry() time.Time { return time.Time{} }
+// Expiry returns the zero time (the API documents no access-token
+// lifetime), or the Expiry a token made with NewAccessToken was given.
+func (t *AccessToken) Expiry() time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.expiry
+}
 
-// SetAuthHeader sets x-api-key and the access token as Scheme says.
+// SetAuthHeader sets the access token as Presentations say, and x-api-key.
 func (t *AccessToken) SetAuthHeader(r *http.Request) {
 	if t == nil {
 		return
 	}
-	present(r, t.apiKey, t.Scheme, t.token)
+	present(r, t.apiKey, t.Presentations, t.token)
 }
 
 // Token returns the access token itself, so that it can be passed where a
@@ -248,8 +232,8 @@ func (t AccessToken) String() string {
 	if !t.IssuedAt.IsZero() {
 		issued = t.IssuedAt.UTC().Format(time.RFC3339)
 	}
-	return fmt.Sprintf("cgscan.AccessToken{token: %s, username: %q, issued: %s, scheme: %s}",
-		redact.Mask, t.Username, issued, t.Scheme)
+	return fmt.Sprintf("cgscan.AccessToken{token: %s, username: %q, issued: %s, auth: %s}",
+		redact.Mask, t.Username, issued, presentationsString(t.Presentations))
 }
 
 // GoString is String, for %#v.

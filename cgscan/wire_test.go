@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -52,6 +53,7 @@ const (
 // wireCase is one call of the package and what it must put on the wire.
 type wireCase struct {
 	name     string
+	goName   string // the Go method, the Op of its errors
 	op       cgscan.Operation
 	method   string
 	body     map[string]any // nil: no body
@@ -62,12 +64,21 @@ type wireCase struct {
 
 var (
 	challenge = &cgscan.SecondFactor{Username: "alice", State: "state-1"}
-	session   = func(c *cgscan.Client) *cgscan.AccessToken { return c.NewAccessToken("session-token-1") }
+	session   = func(c *cgscan.Client) *cgscan.AccessToken { return held(c, "session-token-1") }
 )
+
+// held wraps a token value with c.NewAccessToken.
+func held(c *cgscan.Client, v string) *cgscan.AccessToken {
+	tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(v)})
+	if err != nil {
+		panic(err)
+	}
+	return tok
+}
 
 func wireCases() []wireCase {
 	return []wireCase{
-		{"sign in", cgscan.OpSignIn, "POST", map[string]any{"username": "alice", "password": "secret123"}, "", challengeJSON,
+		{"sign in", "SignIn", cgscan.OpSignIn, "POST", map[string]any{"username": "alice", "password": "secret123"}, "", challengeJSON,
 			func(ctx context.Context, c *cgscan.Client) error {
 				res, err := c.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: "secret123"})
 				if err == nil && (res.SecondFactor == nil || res.SecondFactor.State.Reveal() != "state-1") {
@@ -75,7 +86,7 @@ func wireCases() []wireCase {
 				}
 				return err
 			}},
-		{"verify OTP", cgscan.OpSignIn, "POST", map[string]any{"otp_attempt": "123456", "otp_session_state": "state-1"}, "", sessionJSON,
+		{"verify OTP", "VerifyOTP", cgscan.OpSignIn, "POST", map[string]any{"otp_attempt": "123456", "otp_session_state": "state-1"}, "", sessionJSON,
 			func(ctx context.Context, c *cgscan.Client) error {
 				s, err := c.VerifyOTP(ctx, challenge, " 123456 ")
 				if err == nil && (s.Value() != "session-token-1" || s.SignInCount != 3 || s.Organization.UUID != "u-1") {
@@ -83,12 +94,12 @@ func wireCases() []wireCase {
 				}
 				return err
 			}},
-		{"recovery code", cgscan.OpSignInWithRecoveryCode, "POST", map[string]any{"recovery_code": "abcd-1234", "otp_session_state": "state-1"}, "", sessionJSON,
+		{"recovery code", "SignInWithRecoveryCode", cgscan.OpSignInWithRecoveryCode, "POST", map[string]any{"recovery_code": "abcd-1234", "otp_session_state": "state-1"}, "", sessionJSON,
 			func(ctx context.Context, c *cgscan.Client) error {
 				_, err := c.SignInWithRecoveryCode(ctx, cgscan.RecoveryCodeRequest{RecoveryCode: "abcd-1234", Challenge: challenge})
 				return err
 			}},
-		{"check 2fa", cgscan.OpCheckTwoFactor, "POST", map[string]any{"username": "alice", "otp_session_state": "state-1"}, "",
+		{"check 2fa", "CheckTwoFactor", cgscan.OpCheckTwoFactor, "POST", map[string]any{"username": "alice", "otp_session_state": "state-1"}, "",
 			`{"status":200,"status_text":"OK","otp_required":true,"otp_method":"sms","phone":"***1234","backup":"x","otp_secret":"hide-me"}`,
 			func(ctx context.Context, c *cgscan.Client) error {
 				st, err := c.CheckTwoFactor(ctx, challenge)
@@ -97,9 +108,9 @@ func wireCases() []wireCase {
 				}
 				return err
 			}},
-		{"send SMS OTP", cgscan.OpSendSMSOTP, "POST", map[string]any{"username": "alice", "otp_session_state": "state-1"}, "", statusJSON,
+		{"send SMS OTP", "SendSMSOTP", cgscan.OpSendSMSOTP, "POST", map[string]any{"username": "alice", "otp_session_state": "state-1"}, "", statusJSON,
 			func(ctx context.Context, c *cgscan.Client) error { return c.SendSMSOTP(ctx, challenge) }},
-		{"generate", cgscan.OpGenerateAccessToken, "PUT", nil, "Bearer session-token-1", generatedJSON,
+		{"generate", "GenerateAccessToken", cgscan.OpGenerateAccessToken, "PUT", nil, "Bearer session-token-1", generatedJSON,
 			func(ctx context.Context, c *cgscan.Client) error {
 				tok, err := c.GenerateAccessToken(ctx, session(c))
 				if err == nil && (tok.Value() != "access-token-1" || tok.Username != "alice" || tok.Message != "ok") {
@@ -107,9 +118,9 @@ func wireCases() []wireCase {
 				}
 				return err
 			}},
-		{"revoke", cgscan.OpRevokeAccessToken, "PUT", nil, "Bearer session-token-1", statusJSON,
+		{"revoke", "RevokeAccessToken", cgscan.OpRevokeAccessToken, "PUT", nil, "Bearer session-token-1", statusJSON,
 			func(ctx context.Context, c *cgscan.Client) error { return c.RevokeAccessToken(ctx, session(c)) }},
-		{"check token", cgscan.OpCheckToken, "GET", nil, "Bearer session-token-1", `{"status":200,"valid":true,"username":"alice"}`,
+		{"check token", "CheckToken", cgscan.OpCheckToken, "GET", nil, "Bearer session-token-1", `{"status":200,"valid":true,"username":"alice"}`,
 			func(ctx context.Context, c *cgscan.Client) error {
 				st, err := c.CheckToken(ctx, session(c))
 				if err == nil && (!st.Valid || st.Username != "alice") {
@@ -117,7 +128,7 @@ func wireCases() []wireCase {
 				}
 				return err
 			}},
-		{"sign out", cgscan.OpSignOut, "DELETE", nil, "Bearer session-token-1", statusJSON,
+		{"sign out", "SignOut", cgscan.OpSignOut, "DELETE", nil, "Bearer session-token-1", statusJSON,
 			func(ctx context.Context, c *cgscan.Client) error { return c.SignOut(ctx, session(c)) }},
 	}
 }
@@ -134,9 +145,9 @@ func TestWire(t *testing.T) {
 					path = "/custom/" + strings.ToLower(string(tc.op))
 					opts = append(opts, cgscan.WithPath(tc.op, path))
 				}
-				c, mt := newMocked(t, host+"/prefix/", opts...)
+				c, mt := newMocked(t, host+"/", opts...) // the origin; a trailing slash is allowed
 				rec := &wiretest.Recorder{}
-				mt.RegisterResponder(tc.method, host+"/prefix"+path, rec.Wrap(jsonResponder(200, tc.response)))
+				mt.RegisterResponder(tc.method, host+path, rec.Wrap(jsonResponder(200, tc.response)))
 				if err := tc.call(context.Background(), c); err != nil {
 					t.Fatalf("moved=%t: %v", moved, err)
 				}
@@ -148,7 +159,7 @@ func TestWire(t *testing.T) {
 					t.Fatalf("attempts = %d, want 1", len(reqs))
 				}
 				r := reqs[0]
-				if r.Method != tc.method || r.URL != host+"/prefix"+path {
+				if r.Method != tc.method || r.URL != host+path {
 					t.Errorf("request %s %s", r.Method, r.URL)
 				}
 				if r.Header.Get("x-api-key") != apiKey || r.Header.Get("Accept") != "application/json" {
@@ -199,7 +210,7 @@ func TestRetryClasses(t *testing.T) {
 				if status == 503 && mutating[tc.op] {
 					want = 1
 					var te *tokenkit.Error
-					if !errors.As(err, &te) || te.StatusCode != 503 || te.Op != string(tc.op) || te.Message != "busy" {
+					if !errors.As(err, &te) || te.StatusCode != 503 || te.Op != tc.goName || te.Message != "busy" {
 						t.Fatalf("status %d: got %v", status, err)
 					}
 				} else if err != nil {
@@ -213,18 +224,25 @@ func TestRetryClasses(t *testing.T) {
 	}
 }
 
-func TestAuthScheme(t *testing.T) {
+func TestPresentation(t *testing.T) {
 	t.Parallel()
+	type sent struct{ header, want string }
 	for _, tc := range []struct {
-		scheme       cgscan.AuthScheme
-		header, want string
+		opts []tokenkit.Option
+		want []sent
 	}{
-		{cgscan.BearerScheme(), "Authorization", "Bearer session-token-1"},
-		{cgscan.LegacyBasicScheme(), "Authorization", "Basic session-token-1"},
-		{cgscan.AuthScheme{Header: "X-Access-Token"}, "X-Access-Token", "session-token-1"},
-		{cgscan.AuthScheme{Header: "Authorization", Prefix: "Token token="}, "Authorization", "Token token=session-token-1"},
+		{nil, []sent{{"Authorization", "Bearer session-token-1"}}}, // the default: tokenkit.Bearer()
+		{[]tokenkit.Option{cgscan.WithPresentation(tokenkit.Bearer())}, []sent{{"Authorization", "Bearer session-token-1"}}},
+		{[]tokenkit.Option{cgscan.WithPresentation(cgscan.LegacyBasic())}, []sent{{"Authorization", "Basic session-token-1"}}},
+		{[]tokenkit.Option{cgscan.WithPresentation(tokenkit.Presentation{Header: "X-Access-Token"})}, []sent{{"X-Access-Token", "session-token-1"}}},
+		{[]tokenkit.Option{cgscan.WithPresentation(tokenkit.Presentation{Header: "Authorization", Prefix: "Token token="})},
+			[]sent{{"Authorization", "Token token=session-token-1"}}},
+		// Several: the token goes in each. The last option wins.
+		{[]tokenkit.Option{cgscan.WithPresentation(cgscan.LegacyBasic()),
+			cgscan.WithPresentation(tokenkit.Bearer(), tokenkit.Presentation{Header: "X-Access-Token"})},
+			[]sent{{"Authorization", "Bearer session-token-1"}, {"X-Access-Token", "session-token-1"}}},
 	} {
-		c, mt := newMocked(t, host, cgscan.WithAuthScheme(tc.scheme))
+		c, mt := newMocked(t, host, tc.opts...)
 		rec := &wiretest.Recorder{}
 		mt.RegisterResponder("POST", host+"/auth/sign_in", jsonResponder(200, sessionJSON))
 		mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.Wrap(jsonResponder(200, generatedJSON)))
@@ -237,19 +255,45 @@ func TestAuthScheme(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := rec.All()[0].Header
-		if h.Get(tc.header) != tc.want || h.Get("x-api-key") != apiKey {
-			t.Errorf("%v: headers %v", tc.scheme, h)
-		}
-		if tc.header != "Authorization" && h.Get("Authorization") != "" {
-			t.Errorf("%v: Authorization must not be sent", tc.scheme)
-		}
 		// The tokens present themselves the same way to the rest of the API.
 		r, _ := http.NewRequest("GET", host+"/v2/scans", nil)
 		tok.SetAuthHeader(r)
-		want := strings.Replace(tc.want, "session-token-1", "access-token-1", 1)
-		if r.Header.Get(tc.header) != want || r.Header.Get("x-api-key") != apiKey {
-			t.Errorf("%v: SetAuthHeader gave %v", tc.scheme, r.Header)
+		authorization := false
+		for _, w := range tc.want {
+			authorization = authorization || w.header == "Authorization"
+			if h.Get(w.header) != w.want || h.Get("x-api-key") != apiKey {
+				t.Errorf("%v: headers %v", c, h)
+			}
+			if want := strings.Replace(w.want, "session-token-1", "access-token-1", 1); r.Header.Get(w.header) != want || r.Header.Get("x-api-key") != apiKey {
+				t.Errorf("%v: SetAuthHeader gave %v", c, r.Header)
+			}
 		}
+		if !authorization && (h.Get("Authorization") != "" || r.Header.Get("Authorization") != "") {
+			t.Errorf("%v: Authorization must not be sent", c)
+		}
+	}
+}
+
+// TestPresentationNeverReplacesAPIKey: a token whose Presentations were set
+// by hand to the x-api-key header still sends the client's API key, and its
+// value nowhere.
+func TestPresentationNeverReplacesAPIKey(t *testing.T) {
+	t.Parallel()
+	c, mt := newMocked(t, host)
+	rec := &wiretest.Recorder{}
+	mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.Wrap(jsonResponder(200, generatedJSON)))
+	tok := held(c, "session-token-1")
+	tok.Presentations = []tokenkit.Presentation{{Header: "X-Api-Key"}}
+	r, _ := http.NewRequest("GET", host+"/v2/scans", nil)
+	tok.SetAuthHeader(r)
+	if r.Header.Get("x-api-key") != apiKey || len(r.Header) != 1 {
+		t.Fatalf("SetAuthHeader gave %v", r.Header)
+	}
+	if _, err := c.GenerateAccessToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	if h := rec.All()[0].Header; h.Get("x-api-key") != apiKey {
+		t.Fatalf("headers %v", h)
 	}
 }
 
@@ -262,7 +306,7 @@ func TestClientAPIKeyWins(t *testing.T) {
 	rec := &wiretest.Recorder{}
 	mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.Wrap(jsonResponder(200, generatedJSON)))
 	for _, auth := range []tokenkit.TokenSource{
-		other.NewAccessToken("session-token-1"),
+		held(other, "session-token-1"),
 		tokenkit.StaticSource(tokenkit.NewBearerToken("session-token-1", time.Time{})),
 	} {
 		if _, err := c.GenerateAccessToken(context.Background(), auth); err != nil {
@@ -432,18 +476,28 @@ func TestNewValidation(t *testing.T) {
 		{host, []tokenkit.Option{key, cgscan.WithPath(cgscan.OpSignOut, "/a/../b")}},
 		{host, []tokenkit.Option{key, cgscan.WithPath(cgscan.OpSignOut, "/a?x=1")}},
 		{host, []tokenkit.Option{key, cgscan.WithPath(cgscan.OpSignOut, "//evil.test/x")}},
-		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{})}},
-		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "Bad Header"})}},
-		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "X-Api-Key"})}},
-		{host, []tokenkit.Option{key, cgscan.WithAuthScheme(cgscan.AuthScheme{Header: "Authorization", Prefix: "Bearer\r\n"})}},
+		{host, []tokenkit.Option{key, cgscan.WithPresentation()}},
+		{host, []tokenkit.Option{key, cgscan.WithPresentation(tokenkit.Presentation{})}},
+		{host, []tokenkit.Option{key, cgscan.WithPresentation(tokenkit.Presentation{Header: "Bad Header"})}},
+		{host, []tokenkit.Option{key, cgscan.WithPresentation(tokenkit.Presentation{Header: "X-Api-Key"})}},
+		{host, []tokenkit.Option{key, cgscan.WithPresentation(tokenkit.Bearer(), tokenkit.Presentation{Header: "x-api-key"})}},
+		{host, []tokenkit.Option{key, cgscan.WithPresentation(tokenkit.Presentation{Header: "Authorization", Prefix: "Bearer\r\n"})}},
+		{host, []tokenkit.Option{key, cgscan.WithPresentation(tokenkit.Bearer(), cgscan.LegacyBasic())}}, // Authorization twice
+		{host, []tokenkit.Option{key, cgscan.WithPresentation(tokenkit.Bearer(), tokenkit.Bearer())}},
 		{host, []tokenkit.Option{key, {}}},
+		// New takes the portal's origin: operation paths are whole paths.
+		{"https://portal.example.test/api", []tokenkit.Option{key}},
+		{"http://127.0.0.1:9/base//", []tokenkit.Option{key}},
 	} {
 		if _, err := cgscan.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("New(%q, %d options): got %v, want ErrConfig", tc.base, len(tc.opts), err)
 		}
 	}
-	c, err := cgscan.New("http://127.0.0.1:9/base//", key)
-	if err != nil || c.BaseURL() != "http://127.0.0.1:9/base" {
+	if _, err := cgscan.New("https://portal.example.test/api", key); err == nil || !strings.Contains(err.Error(), "https://portal.example.test;") {
+		t.Errorf("a base with a path: the error must name the origin to give: %v", err)
+	}
+	c, err := cgscan.New("http://127.0.0.1:9/", key)
+	if err != nil || c.BaseURL() != "http://127.0.0.1:9" {
 		t.Fatalf("loopback: %v %v", c, err)
 	}
 	// Options do not leak between clients.
@@ -468,18 +522,50 @@ func TestNewValidation(t *testing.T) {
 			_, err := c.SignInWithRecoveryCode(ctx, cgscan.RecoveryCodeRequest{RecoveryCode: "x"})
 			return err
 		},
-		"check 2fa nil":   func() error { _, err := c.CheckTwoFactor(ctx, nil); return err },
-		"sms nil":         func() error { return c.SendSMSOTP(ctx, &cgscan.SecondFactor{}) },
-		"generate nil":    func() error { _, err := c.GenerateAccessToken(ctx, nil); return err },
-		"generate typed":  func() error { _, err := c.GenerateAccessToken(ctx, nilSession); return err },
-		"revoke nil":      func() error { return c.RevokeAccessToken(ctx, nil) },
-		"check nil":       func() error { _, err := c.CheckToken(ctx, nil); return err },
-		"check empty":     func() error { _, err := c.CheckToken(ctx, c.NewAccessToken("")); return err },
-		"sign out nil":    func() error { return c.SignOut(ctx, nilSession) },
-		"revoker with id": func() error { return (&cgscan.AccessTokenRevoker{Client: c, Auth: session(c)}).Revoke(ctx, "tok-1") },
+		"check 2fa nil":  func() error { _, err := c.CheckTwoFactor(ctx, nil); return err },
+		"sms nil":        func() error { return c.SendSMSOTP(ctx, &cgscan.SecondFactor{}) },
+		"generate nil":   func() error { _, err := c.GenerateAccessToken(ctx, nil); return err },
+		"generate typed": func() error { _, err := c.GenerateAccessToken(ctx, nilSession); return err },
+		"revoke nil":     func() error { return c.RevokeAccessToken(ctx, nil) },
+		"check nil":      func() error { _, err := c.CheckToken(ctx, nil); return err },
+		"check empty":    func() error { _, err := c.CheckToken(ctx, &cgscan.AccessToken{}); return err },
+		"sign out nil":   func() error { return c.SignOut(ctx, nilSession) },
+		"revoke with id": func() error {
+			tk, _ := c.Tokens(session(c))
+			return tk.Revoke(ctx, "tok-1")
+		},
+		"tokens nil":       func() error { _, err := c.Tokens(nil); return err },
+		"tokens typed nil": func() error { _, err := c.Tokens(nilSession); return err },
+		"exchanger without password": func() error {
+			_, err := c.SignInExchanger(cgscan.SignInRequest{Username: "x"})
+			return err
+		},
+		"source without user name": func() error {
+			_, err := c.SignInSource(cgscan.SignInRequest{Password: "x"}, tokenkit.SourceConfig{})
+			return err
+		},
+		"held without value": func() error { _, err := c.NewAccessToken(tokenkit.HeldToken{}); return err },
+		"held with refresh token": func() error {
+			_, err := c.NewAccessToken(tokenkit.HeldToken{Value: "v", RefreshToken: "r"})
+			return err
+		},
+		"held with an id": func() error { _, err := c.NewAccessToken(tokenkit.HeldToken{Value: "v", ID: "tok-1"}); return err },
 	} {
 		if err := call(); !errors.Is(err, tokenkit.ErrInvalidInput) {
 			t.Errorf("%s: got %v", name, err)
+		}
+	}
+	// The fields a held token cannot carry are named.
+	for field, h := range map[string]tokenkit.HeldToken{
+		"Value": {}, "RefreshToken": {Value: "v", RefreshToken: "r"}, "ID": {Value: "v", ID: "tok-1"},
+	} {
+		if _, err := c.NewAccessToken(h); err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("NewAccessToken without %s: %v", field, err)
+		}
+	}
+	for field, req := range map[string]cgscan.SignInRequest{"Username": {Password: "x"}, "Password": {Username: "x"}} {
+		if _, err := c.SignInExchanger(req); err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("SignInExchanger without %s: %v", field, err)
 		}
 	}
 	// An empty session value fails per attempt, before anything is sent.
@@ -508,5 +594,20 @@ func TestOperations(t *testing.T) {
 	}
 	if cgscan.Operation("x").DefaultPath() != "" || cgscan.Operation("x").Unverified() {
 		t.Fatal("unknown operation")
+	}
+}
+
+// TestSignInRequestEncodes: a request with an OTP function still encodes
+// (a JSON log of it works) and never shows the password.
+func TestSignInRequestEncodes(t *testing.T) {
+	t.Parallel()
+	req := cgscan.SignInRequest{Username: "alice", Password: "pw-never-shown",
+		OTP: func(context.Context, *cgscan.SecondFactor) (tokenkit.Secret, error) { return "", nil }}
+	b, err := json.Marshal(req)
+	if err != nil || strings.Contains(string(b), "pw-never-shown") || !strings.Contains(string(b), `"OTP":true`) {
+		t.Fatalf("json: %s, %v", b, err)
+	}
+	if s := fmt.Sprintf("%v %+v %#v", req, req, &req); strings.Contains(s, "pw-never-shown") || !strings.Contains(s, "alice") {
+		t.Fatalf("printed: %s", s)
 	}
 }

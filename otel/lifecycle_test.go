@@ -136,7 +136,11 @@ func setupCgscan(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, c.SignInSource(cgscan.SignInRequest{Username: "gina", Password: tokenkit.Secret(pw + wrong)}, nil, cfg), []string{pw, pw + wrong, f.APIKey()}
+	src, err := c.SignInSource(cgscan.SignInRequest{Username: "gina", Password: tokenkit.Secret(pw + wrong)}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, src, []string{pw, pw + wrong, f.APIKey()}
 }
 
 // tracingTransport starts an HTTP client span for each request from the

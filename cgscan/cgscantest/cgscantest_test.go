@@ -13,6 +13,7 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
 	"github.com/tokenkit/tokenkit/fakes"
 )
@@ -246,13 +247,13 @@ func TestAPIKeyRoutingAndContentType(t *testing.T) {
 	}
 }
 
-func TestSetPathAndAuthScheme(t *testing.T) {
+func TestSetPathAndPresentation(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	a.srv.AddUser(cgscantest.User{Username: "bob", Password: "pw"})
 	a.srv.SetPath("SignIn", "/api/login")
 	a.srv.SetPath("CheckToken", "/v2/user/validate_token")
-	a.srv.SetAuthScheme("X-Access-Token", "")
+	a.srv.SetPresentation(tokenkit.Presentation{Header: "X-Access-Token"})
 
 	a.wantError(a.signIn("bob", "pw"), 404, "")
 	r := a.do("POST", "/api/login", `{"username":"bob","password":"pw"}`)

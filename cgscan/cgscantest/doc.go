@@ -25,9 +25,9 @@
 //     presented token.
 //
 // Every call needs a known x-api-key (401 otherwise). User tokens are read
-// from "Authorization: Bearer <token>" unless SetAuthScheme says otherwise,
+// from "Authorization: Bearer <token>" unless SetPresentation says otherwise,
 // and SetPath moves any operation to another path, mirroring
-// cgscan.WithAuthScheme and cgscan.WithPath. Only the sign-in and generate
+// cgscan.WithPresentation and cgscan.WithPath. Only the sign-in and generate
 // paths are documented publicly; everything the fake does where the
 // documentation is silent (the other paths, bodies, messages, lifetimes) is
 // marked "fake's choice" or "unverified" in the source.

@@ -56,7 +56,8 @@ type userTokenKey struct{}
 // checkRequest is a strict middleware: it refuses a body that is not JSON on
 // the operations that take one (the sign-in page sends Content-Type:
 // application/json; the fake's choice is 415 for anything else) and carries
-// the user token of the configured auth scheme to the handlers.
+// the user token of the configured presentation (SetPresentation) to the
+// handlers.
 func (s *Server) checkRequest(f api.StrictHandlerFunc, op string) api.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		switch op {
@@ -68,11 +69,14 @@ func (s *Server) checkRequest(f api.StrictHandlerFunc, op string) api.StrictHand
 			}
 		}
 		s.mu.Lock()
-		header, prefix := s.authHeader, s.authPrefix
+		presents := s.presents
 		s.mu.Unlock()
-		v := r.Header.Get(header)
-		if len(v) >= len(prefix) && strings.EqualFold(v[:len(prefix)], prefix) {
-			ctx = context.WithValue(ctx, userTokenKey{}, strings.TrimSpace(v[len(prefix):]))
+		for _, p := range presents {
+			v := r.Header.Get(p.Header)
+			if v != "" && len(v) >= len(p.Prefix) && strings.EqualFold(v[:len(p.Prefix)], p.Prefix) {
+				ctx = context.WithValue(ctx, userTokenKey{}, strings.TrimSpace(v[len(p.Prefix):]))
+				break
+			}
 		}
 		return f(ctx, w, r, req)
 	}

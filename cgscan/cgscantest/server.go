@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
@@ -67,14 +68,13 @@ type Server struct {
 	apiKey  string
 	orgUUID string
 
-	mu         sync.Mutex
-	apiKeys    map[string]bool
-	users      map[string]*user
-	pending    map[string]*pendingSignIn
-	tokens     map[string]*tokenRec
-	paths      map[string]string // operation → moved path
-	authHeader string
-	authPrefix string
+	mu       sync.Mutex
+	apiKeys  map[string]bool
+	users    map[string]*user
+	pending  map[string]*pendingSignIn
+	tokens   map[string]*tokenRec
+	paths    map[string]string // operation → moved path
+	presents []tokenkit.Presentation
 }
 
 // user is the fake's record of a registered user.
@@ -104,15 +104,14 @@ type tokenRec struct {
 // t.Cleanup.
 func NewServer() *Server {
 	s := &Server{
-		apiKey:     "cgk_" + fakekit.RandomHex(16),
-		orgUUID:    newUUID(),
-		apiKeys:    make(map[string]bool),
-		users:      make(map[string]*user),
-		pending:    make(map[string]*pendingSignIn),
-		tokens:     make(map[string]*tokenRec),
-		paths:      make(map[string]string),
-		authHeader: "Authorization",
-		authPrefix: "Bearer ",
+		apiKey:   "cgk_" + fakekit.RandomHex(16),
+		orgUUID:  newUUID(),
+		apiKeys:  make(map[string]bool),
+		users:    make(map[string]*user),
+		pending:  make(map[string]*pendingSignIn),
+		tokens:   make(map[string]*tokenRec),
+		paths:    make(map[string]string),
+		presents: []tokenkit.Presentation{tokenkit.Bearer()},
 	}
 	s.apiKeys[s.apiKey] = true
 	s.mux = s.newRouter()
@@ -130,8 +129,8 @@ func NewServer() *Server {
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
-// URL returns the base URL of the fake, without a trailing slash: the portal
-// URL to give cgscan.New.
+// URL returns the origin of the fake (scheme://host:port, without a
+// trailing slash): the portal URL to give cgscan.New.
 func (s *Server) URL() string { return s.kit.URL() }
 
 // Client returns the http.Client of the underlying httptest server.
@@ -186,8 +185,9 @@ func (s *Server) RemoveAPIKey(key string) {
 
 // User describes a user registered with AddUser. Empty fields get defaults.
 type User struct {
-	// Username and Password are the sign-in credentials; required.
+	// Username is the user's sign-in name; required.
 	Username string
+	// Password is the user's password; required.
 	Password string
 	// TwoFactor makes sign-in ask for a one-time code (read it with OTP).
 	TwoFactor bool
@@ -200,8 +200,9 @@ type User struct {
 	// A TwoFactor user without any gets five random ones (read them with
 	// RecoveryCodes).
 	RecoveryCodes []string
-	// Role and Timezone are reported at sign-in (default "User" and "UTC").
-	Role     string
+	// Role is reported at sign-in (default "User").
+	Role string
+	// Timezone is reported at sign-in (default "UTC").
 	Timezone string
 	// Organization is the organization name reported at sign-in.
 	Organization string
@@ -305,13 +306,17 @@ func (s *Server) SetPath(op, path string) {
 	s.paths[op] = path
 }
 
-// SetAuthScheme sets the header and prefix the fake reads user tokens from
-// (default "Authorization" and "Bearer "; see cgscan.WithAuthScheme). The
-// prefix is compared case-insensitively.
-func (s *Server) SetAuthScheme(header, prefix string) {
+// SetPresentation sets where the fake reads user tokens from: the first of
+// ps whose header carries its prefix (default tokenkit.Bearer(); see
+// cgscan.WithPresentation). The prefix is compared case-insensitively. No
+// presentation restores the default.
+func (s *Server) SetPresentation(ps ...tokenkit.Presentation) {
+	if len(ps) == 0 {
+		ps = []tokenkit.Presentation{tokenkit.Bearer()}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.authHeader, s.authPrefix = header, prefix
+	s.presents = slices.Clone(ps)
 }
 
 // Calls returns how many requests the fake received for an operation

@@ -103,8 +103,11 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 					if err != nil {
 						return err
 					}
-					var iss tokenkit.Issuer = &cgscan.AccessTokenIssuer{Client: c, Session: c.NewAccessToken(s)}
-					tok, err := iss.Issue(ctx, tokenkit.IssueRequest{})
+					tokens, err := cgscanTokens(c, s)
+					if err != nil {
+						return err
+					}
+					tok, err := tokens.Issue(ctx, tokenkit.IssueRequest{})
 					if err != nil {
 						return err
 					}
@@ -125,8 +128,11 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 					if err != nil {
 						return err
 					}
-					var r tokenkit.Revoker = &cgscan.AccessTokenRevoker{Client: c, Auth: c.NewAccessToken(s)}
-					if err := r.Revoke(ctx, cgscan.CurrentAccessToken); err != nil {
+					tokens, err := cgscanTokens(c, s)
+					if err != nil {
+						return err
+					}
+					if err := tokens.Revoke(ctx, cgscan.CurrentAccessToken); err != nil {
 						return err
 					}
 					fmt.Fprintln(e.stderr, "revoked")
@@ -141,7 +147,11 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 					if err != nil {
 						return err
 					}
-					st, err := c.CheckToken(ctx, c.NewAccessToken(s))
+					tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: s})
+					if err != nil {
+						return err
+					}
+					st, err := c.CheckToken(ctx, tok)
 					if err != nil {
 						return err
 					}
@@ -167,7 +177,11 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 					if err != nil {
 						return err
 					}
-					if err := c.SignOut(ctx, c.NewAccessToken(s)); err != nil {
+					tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: s})
+					if err != nil {
+						return err
+					}
+					if err := c.SignOut(ctx, tok); err != nil {
 						return err
 					}
 					fmt.Fprintln(e.stderr, "signed out")
@@ -175,6 +189,16 @@ read from standard input (so the password must come from $CGSCAN_PASSWORD or a f
 				}
 			}),
 	)
+}
+
+// cgscanTokens returns the token management of the user whose session or
+// access token s is.
+func cgscanTokens(c *cgscan.Client, s tokenkit.Secret) (*cgscan.Tokens, error) {
+	tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: s})
+	if err != nil {
+		return nil, err
+	}
+	return c.Tokens(tok)
 }
 
 // terminalLine reads one line from standard input, terminal or not: for a

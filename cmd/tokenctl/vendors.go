@@ -99,7 +99,9 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		if err != nil {
 			return nil, err
 		}
-		b.signIn = &cgscan.PasswordExchanger{Client: c, Request: cgscan.SignInRequest{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}}
+		if b.signIn, err = c.SignInExchanger(cgscan.SignInRequest{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}); err != nil {
+			return nil, err
+		}
 		b.manage = cgscanVerbs(c)
 		b.signInHow = "signed in with the API key and password"
 	default:
@@ -152,11 +154,11 @@ func oracleVerbs(c *oracle.Client) manageFunc {
 // access token.
 func cgscanVerbs(c *cgscan.Client) manageFunc {
 	return func(auth tokenkit.TokenSource, _ tokenkit.Token) (verbs, error) {
-		return verbs{
-			issuer:  &cgscan.AccessTokenIssuer{Client: c, Session: auth},
-			revoker: &cgscan.AccessTokenRevoker{Client: c, Auth: auth},
-			checker: c,
-		}, nil
+		tokens, err := c.Tokens(auth)
+		if err != nil {
+			return verbs{}, err
+		}
+		return verbs{issuer: tokens, revoker: tokens, checker: c}, nil
 	}
 }
 

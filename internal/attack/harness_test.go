@@ -266,7 +266,7 @@ func operations() []operation {
 	}
 	challenge := func() *cgscan.SecondFactor { return &cgscan.SecondFactor{Username: "u", State: secret(canaryState)} }
 	cgAuth := func(c *cgscan.Client) tokenkit.TokenSource {
-		return tokenkit.StaticSource(c.NewAccessToken(secret(canaryToken)))
+		return tokenkit.StaticSource(must(c.NewAccessToken(tokenkit.HeldToken{Value: secret(canaryToken)})))
 	}
 	add("cgscan", "SignIn", func(ctx context.Context, base string, hc *http.Client) error {
 		_, err := cgc(base, hc).SignIn(ctx, cgscan.SignInRequest{Username: "u", Password: secret(canaryPassword)})
@@ -298,7 +298,7 @@ func operations() []operation {
 	})
 	add("cgscan", "CheckToken", func(ctx context.Context, base string, hc *http.Client) error {
 		c := cgc(base, hc)
-		_, err := c.CheckToken(ctx, c.NewAccessToken(secret(canaryToken)))
+		_, err := c.CheckToken(ctx, must(c.NewAccessToken(tokenkit.HeldToken{Value: secret(canaryToken)})))
 		return err
 	})
 	add("cgscan", "SignOut", func(ctx context.Context, base string, hc *http.Client) error {

@@ -97,11 +97,11 @@ var Matrix = []Row{
 		List:     no("the API has no list call"),
 	}},
 	{"cgscan", [numVerbs]Cell{
-		Exchange: by("*PasswordExchanger"),
-		Issue:    by("*AccessTokenIssuer (no name, lifetime or scopes)"),
+		Exchange: by("*signInExchanger (Client.SignInExchanger)"),
+		Issue:    by("*Tokens (no name, lifetime or scopes)"),
 		Renew:    no("no renew call: tokens do not expire; Issue replaces the token"),
 		Check:    by("*Client (check_token)"),
-		Revoke:   by("*AccessTokenRevoker (the current token only)"),
+		Revoke:   by("*Tokens (the current token only)"),
 		List:     no("no list call: a user has one access token"),
 	}},
 	{"canvus", [numVerbs]Cell{

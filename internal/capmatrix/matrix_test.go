@@ -49,8 +49,7 @@ var adapters = map[string]map[string]any{
 	},
 	"cgscan": {
 		"*Client": (*cgscan.Client)(nil), "*AccessToken": (*cgscan.AccessToken)(nil), "*Session": (*cgscan.Session)(nil),
-		"*PasswordExchanger": (*cgscan.PasswordExchanger)(nil), "*AccessTokenIssuer": (*cgscan.AccessTokenIssuer)(nil),
-		"*AccessTokenRevoker": (*cgscan.AccessTokenRevoker)(nil),
+		"*Tokens": (*cgscan.Tokens)(nil), "*signInExchanger": cgscanExchanger(),
 	},
 	"canvus": {
 		"*Client": (*canvus.Client)(nil), "*Tokens": (*canvus.Tokens)(nil), "*LoginExchanger": (*canvus.LoginExchanger)(nil),
@@ -77,6 +76,20 @@ func cspAdapters() map[string]any {
 		"*Client": (*csp.Client)(nil), "*AccessToken": (*csp.AccessToken)(nil),
 		"*apiTokenExchanger": api, "*clientCredentialsExchanger": cc,
 	}
+}
+
+// cgscanExchanger is the (unexported) exchanger type SignInExchanger
+// returns.
+func cgscanExchanger() tokenkit.Exchanger {
+	c, err := cgscan.New("https://portal.example.test", cgscan.WithAPIKey("k"))
+	if err != nil {
+		panic(err)
+	}
+	ex, err := c.SignInExchanger(cgscan.SignInRequest{Username: "u", Password: "p"})
+	if err != nil {
+		panic(err)
+	}
+	return ex
 }
 
 // typeNames strips the parenthesised notes of a Cell's By.

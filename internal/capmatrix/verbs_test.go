@@ -71,9 +71,13 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 	cgFake.AddUser(cgscantest.User{Username: "alice", Password: "secret123"})
 	cgc, err := cgscan.New(cgFake.URL(), cgscan.WithAPIKey(tokenkit.Secret(cgFake.APIKey())), noRetry)
 	must(err)
-	cgSession := cgc.SignInSource(cgscan.SignInRequest{Username: "alice", Password: "secret123"}, nil)
-	cgi := &cgscan.AccessTokenIssuer{Client: cgc, Session: cgSession}
+	cgSession, err := cgc.SignInSource(cgscan.SignInRequest{Username: "alice", Password: "secret123"}, tokenkit.SourceConfig{})
+	must(err)
+	cgi, err := cgc.Tokens(cgSession)
+	must(err)
 	cgLive, err := cgi.Issue(ctx, tokenkit.IssueRequest{})
+	must(err)
+	cgDead, err := cgc.NewAccessToken(tokenkit.HeldToken{Value: "bogus"})
 	must(err)
 
 	caFake := canvustest.New(t)
@@ -100,7 +104,7 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 			live: ocLive, dead: tokenkit.NewBearerToken("bogus", time.Time{}),
 			fail: func(f fakekit.Fault) { ocFake.FailNext(1, f) }},
 		{name: "cgscan", checker: cgc, issuer: cgi, issueOp: "GenerateAccessToken", calls: cgFake.Calls,
-			live: cgLive, dead: cgc.NewAccessToken("bogus"),
+			live: cgLive, dead: cgDead,
 			fail: func(f fakekit.Fault) { cgFake.FailNext(1, f) }},
 		{name: "canvus", checker: caTokens, issuer: caTokens, issueOp: "CreateAccessToken", calls: caFake.Calls,
 			live: caLive, dead: canvus.NewAccessToken("bogus"),

@@ -50,7 +50,7 @@ func TestCloneGuardReauthAfter401(t *testing.T) {
 	f := cgscantest.New(t)
 	f.AddUser(cgscantest.User{Username: "alice", Password: "pw-0123456789"})
 	c := must(cgscan.New(f.URL(), cgscan.WithAPIKey(tokenkit.Secret(f.APIKey()))))
-	src := c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: "pw-0123456789"}, nil)
+	src := must(c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: "pw-0123456789"}, tokenkit.SourceConfig{}))
 	ctx := context.Background()
 	session, err := src.Token(ctx)
 	if err != nil {

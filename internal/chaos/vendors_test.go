@@ -570,8 +570,8 @@ func (s *suite) cgscan() *vendor {
 		user := fmt.Sprintf("chaos%d", g)
 		f.AddUser(cgscantest.User{Username: user, Password: pw})
 		gc := must(cgscan.New(fs.base, s.options(s.newGauge(fmt.Sprintf("cgscan SignInSource %d", g)), cgscan.WithAPIKey(key))...))
-		srcs[g] = gc.SignInSource(cgscan.SignInRequest{Username: user, Password: tokenkit.Secret(pw)}, nil,
-			s.sourceConfig(func(t tokenkit.Token) { s.secrets.addToken("Clone Guard session", t) }))
+		srcs[g] = must(gc.SignInSource(cgscan.SignInRequest{Username: user, Password: tokenkit.Secret(pw)},
+			s.sourceConfig(func(t tokenkit.Token) { s.secrets.addToken("Clone Guard session", t) })))
 		hcs[g] = s.httpClient(srcs[g])
 	}
 	checkURL := fs.base + cgscan.OpCheckToken.DefaultPath()

@@ -66,14 +66,14 @@ func TestWrongCredentialSources(t *testing.T) {
 			f.SetClock(clock.Now)
 			f.AddUser(cgscantest.User{Username: "alice", Password: password})
 			c := must(cgscan.New(f.URL(), tokenkit.WithClock(clock.Now), cgscan.WithAPIKey(tokenkit.Secret(f.APIKey()))))
-			return c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: wrong}, nil), f.TotalCalls, nil
+			return must(c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: wrong}, tokenkit.SourceConfig{})), f.TotalCalls, nil
 		}, 0},
 		{"cgscan SignInSource (wrong API key)", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f := cgscantest.New(t)
 			f.SetClock(clock.Now)
 			f.AddUser(cgscantest.User{Username: "alice", Password: password})
 			c := must(cgscan.New(f.URL(), tokenkit.WithClock(clock.Now), cgscan.WithAPIKey("not-the-api-key-0123456789")))
-			return c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: password}, nil), f.TotalCalls, nil
+			return must(c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: password}, tokenkit.SourceConfig{})), f.TotalCalls, nil
 		}, 0},
 		{"oracle PasswordSource", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f, c := oracleFake(t, clock)

@@ -379,9 +379,10 @@ var cgscanVendor = vendor{
 				return err
 			}},
 			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
-				_, err := c.GenerateAccessToken(ctx, c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: wrongPassword}, nil))
+				src := must(c.SignInSource(cgscan.SignInRequest{Username: "alice", Password: wrongPassword}, tokenkit.SourceConfig{}))
+				_, err := c.GenerateAccessToken(ctx, src)
 				return err
-			}, check: checkViaSource(string(cgscan.OpGenerateAccessToken), string(cgscan.OpSignIn))},
+			}, check: checkViaSource("GenerateAccessToken", "SignIn")},
 			caseWrongCredential + " (API key)": {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
 				bad := must(cgscan.New(f.URL(), append(options(), cgscan.WithAPIKey("not-the-api-key-0123456789"))...))
 				_, err := bad.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: password})

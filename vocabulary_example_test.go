@@ -204,7 +204,8 @@ func fiveFakes() ([]Vendor, func()) {
 	closers = append(closers, ocFake.Close)
 	ocFake.AddUser(oracletest.User{Username: "ada", Password: "s3cret"})
 	occ, _ := oracle.New(ocFake.URL())
-	ocSession := occ.PasswordSource(oracle.Credentials{Username: "ada", Password: "s3cret"})
+	ocSession, _ := occ.PasswordSource(oracle.Credentials{Username: "ada", Password: "s3cret"}, tokenkit.SourceConfig{})
+	ocTokens, _ := occ.Tokens(ocSession)
 
 	cgFake := cgscantest.NewServer()
 	closers = append(closers, cgFake.Close)
@@ -222,7 +223,7 @@ func fiveFakes() ([]Vendor, func()) {
 		{Name: "csp", Checker: cspc,
 			Exchanger: &csp.APITokenExchanger{Client: cspc, Request: csp.APITokenRequest{APIToken: tokenkit.Secret(apiToken)}}},
 		{Name: "commvault", Issuer: cvm, Renewer: cvc, Checker: cvc, Revoker: cvm, Lister: cvm},
-		{Name: "oracle", Issuer: &oracle.SessionIssuer{Client: occ, Auth: ocSession}, Renewer: occ, Checker: occ},
+		{Name: "oracle", Issuer: ocTokens, Renewer: occ, Checker: occ},
 		{Name: "cgscan", Checker: cgc,
 			Issuer:  &cgscan.AccessTokenIssuer{Client: cgc, Session: cgSession},
 			Revoker: &cgscan.AccessTokenRevoker{Client: cgc, Auth: cgSession}},

@@ -211,6 +211,8 @@ type passwordExchanger struct {
 	cred Credentials
 }
 
+var _ tokenkit.Exchanger = (*passwordExchanger)(nil)
+
 // PasswordExchanger returns a tokenkit.Exchanger whose every Exchange signs
 // in with req (ExchangePassword): a new access token each time, and the
 // refresh token the instance sends with it, unused by the exchanger. req is

@@ -162,6 +162,8 @@ type refresher struct {
 	dead error
 }
 
+var _ tokenkit.Exchanger = (*refresher)(nil)
+
 // String describes the exchanger without any secret.
 func (r *refresher) String() string {
 	r.mu.Lock()

@@ -137,13 +137,18 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		if err != nil {
 			return nil, err
 		}
-		// The Refresher signs in with the password first, then uses the
-		// refresh token it got: a second Exchange is a refresh.
-		b.signIn = c.NewRefresher(oracle.SourceRequest{Credentials: &oracle.Credentials{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}})
+		// The refresh-token flow signs in with the password first, then
+		// uses the refresh token it got: a second Exchange is a refresh.
+		if b.signIn, err = c.RefreshTokenExchanger(oracle.RefreshTokenRequest{Credentials: &oracle.Credentials{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}}); err != nil {
+			return nil, err
+		}
 		b.signInHow, b.refreshHow = "signed in with HTTP Basic", "exchanged the refresh token (rotated)"
 		b.manage = func(auth tokenkit.TokenSource, _ tokenkit.Token) (managed, error) {
-			return managed{issuer: &oracle.SessionIssuer{Client: c, Auth: auth},
-				probe: strings.TrimSuffix(c.BaseURL(), "/") + "/system/api/v1/me"}, nil
+			tokens, err := c.Tokens(auth)
+			if err != nil {
+				return managed{}, err
+			}
+			return managed{issuer: tokens, probe: c.BaseURL() + "/system/api/v1/me"}, nil
 		}
 		b.na["list"] = "the OCM API has no call that lists tokens"
 		b.na["revoke"] = "Oracle documents no revoke endpoint: a token lives until it expires"

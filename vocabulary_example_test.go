@@ -205,7 +205,8 @@ func fiveFakes() ([]Vendor, func()) {
 	closers = append(closers, ocFake.Close)
 	ocFake.AddUser(oracletest.User{Username: "ada", Password: "s3cret"})
 	occ, _ := oracle.New(ocFake.URL())
-	ocSession := occ.PasswordSource(oracle.Credentials{Username: "ada", Password: "s3cret"})
+	ocSession, _ := occ.PasswordSource(oracle.Credentials{Username: "ada", Password: "s3cret"}, tokenkit.SourceConfig{})
+	ocTokens, _ := occ.Tokens(ocSession)
 
 	cgFake := cgscantest.NewServer()
 	closers = append(closers, cgFake.Close)
@@ -223,7 +224,7 @@ func fiveFakes() ([]Vendor, func()) {
 	vendors := []Vendor{
 		{Name: "csp", Checker: cspc, Exchanger: cspEx},
 		{Name: "commvault", Issuer: cvm, Renewer: cvc, Checker: cvc, Revoker: cvm, Lister: cvm},
-		{Name: "oracle", Issuer: &oracle.SessionIssuer{Client: occ, Auth: ocSession}, Renewer: occ, Checker: occ},
+		{Name: "oracle", Issuer: ocTokens, Renewer: occ, Checker: occ},
 		{Name: "cgscan", Issuer: cgTokens, Checker: cgc, Revoker: cgTokens},
 		{Name: "canvus", Issuer: caTokens, Checker: caTokens, Revoker: caTokens, Lister: caTokens},
 	}

@@ -18,10 +18,11 @@ var (
 // a refused token is an error for which tokenkit.Rejected reports true
 // (HTTP 401); any other error means the check could not tell.
 func (c *Client) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.CheckResult, error) {
+	const op = "Check"
 	if tok == nil || tok.Value() == "" {
-		return nil, c.tx.InvalidInput(opGetCurrentUser, "no token to check")
+		return nil, c.tx.InvalidInput(op, "no token to check")
 	}
-	u, err := c.CurrentUser(ctx, tokenkit.StaticSource(tok), UserQuery{})
+	u, err := c.currentUser(ctx, op, tokenkit.StaticSource(tok), UserQuery{})
 	if err != nil {
 		return nil, err
 	}
@@ -32,8 +33,5 @@ func (c *Client) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.Check
 // token for the user of tok (an *AccessToken, or any token the instance
 // accepts). Oracle revokes nothing: tok keeps working until it expires.
 func (c *Client) Renew(ctx context.Context, tok tokenkit.Token) (tokenkit.Token, error) {
-	if tok == nil || tok.Value() == "" {
-		return nil, c.tx.InvalidInput(opGetAccessToken, "no access token to renew")
-	}
-	return httpx.AsToken(c.RenewAccessToken(ctx, tok))
+	return httpx.AsToken(c.renew(ctx, "Renew", tok))
 }

@@ -1,6 +1,8 @@
 package oracle
 
 import (
+	"net/textproto"
+
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/config"
 	"github.com/tokenkit/tokenkit/internal/httpx"
@@ -9,13 +11,6 @@ import (
 
 // vendor names this package in errors and the User-Agent.
 const vendor = "oracle"
-
-// Operation names, as the operationIds of openapi/oracle.yaml. Errors carry
-// them in tokenkit.Error.Op.
-const (
-	opGetAccessToken = "GetAccessToken"
-	opGetCurrentUser = "GetCurrentUser"
-)
 
 // Client calls the token API of one Oracle Content Management instance. It
 // is safe for concurrent use; build one per instance and share it.
@@ -26,18 +21,20 @@ type Client struct {
 	opts vendorOptions
 }
 
-// New returns a client for the OCM instance at instance, such as
-// "https://mycompany-oce.cec.ocp.oraclecloud.com"; the API lives under
-// /system/api/v1 of that host. A trailing slash is ignored and a path prefix
-// (a proxy) is kept. instance must be https (plain http is accepted only for
-// a loopback host, such as an oracletest fake). New accepts the shared
-// options of package tokenkit (tokenkit.WithHTTPClient, tokenkit.WithLogger,
-// tokenkit.WithRetryMax, …) and this package's own
-// (WithRefreshTokenRotation). The clock of tokenkit.WithClock turns
-// expiresInMillis into an expiry, decides whether a token is still good for
-// a renewal and drives the refresh of a Source.
+// New returns a client for the OCM instance whose origin is instance, such
+// as "https://mycompany-oce.cec.ocp.oraclecloud.com": scheme and host (and
+// port) only, a trailing slash allowed. The operations carry their whole
+// path (/system/api/v1/...), so a base with a path is refused with an error
+// of kind tokenkit.KindConfig that names the origin to give. instance must be
+// https (plain http is accepted only for a loopback host, such as an
+// oracletest fake). New accepts the shared options of package tokenkit
+// (tokenkit.WithHTTPClient, tokenkit.WithLogger, tokenkit.WithRetryMax, …)
+// and this package's own (WithRefreshTokenRotation, WithPresentation); an
+// option of another vendor's package is an error. The clock of
+// tokenkit.WithClock turns expiresInMillis into an expiry, decides whether
+// a token is still good for a renewal and drives the refresh of a Source.
 func New(instance string, opts ...tokenkit.Option) (*Client, error) {
-	u, err := httpx.BaseURL(vendor, instance)
+	u, err := httpx.Origin(vendor, instance, "")
 	if err != nil {
 		return nil, err
 	}
@@ -54,11 +51,14 @@ func New(instance string, opts ...tokenkit.Option) (*Client, error) {
 	return &Client{base: u.String(), api: generated, tx: tx, opts: vo}, nil
 }
 
-// BaseURL returns the normalised instance URL the client calls.
+// BaseURL returns the normalised instance origin the client calls.
 func (c *Client) BaseURL() string { return c.base }
 
 type vendorOptions struct {
 	noRotation bool // zero value: refresh tokens may rotate
+	// present is WithPresentation's list; nil: "Authorization:
+	// <tokenType> <token>", the scheme the instance returned.
+	present []tokenkit.Presentation
 }
 
 // WithRefreshTokenRotation says whether the instance may rotate refresh
@@ -74,7 +74,44 @@ func WithRefreshTokenRotation(on bool) tokenkit.Option {
 	return httpx.VendorOption(vendor, "WithRefreshTokenRotation", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.noRotation = !on }) })
 }
 
-// op builds one call's operation descriptor.
-func op(name string, class httpx.Class, auth tokenkit.TokenSource) *httpx.Op {
-	return &httpx.Op{Name: name, Class: class, Auth: auth}
+// WithPresentation sets how the access tokens of this client present
+// themselves on a request (AccessToken.SetAuthHeader), overriding the
+// default, "Authorization: <tokenType> <token>" with the tokenType the
+// instance returned (Bearer when it returned none or one that is not a
+// valid HTTP auth-scheme). Oracle documents only that default; use this for
+// a gateway in front of an instance that wants the token elsewhere, for
+// example WithPresentation(tokenkit.Bearer()) to ignore the tokenType. Each
+// presentation given is set, in order. Giving none, an invalid one
+// (tokenkit.Presentation.Validate) or two for the same header makes New
+// fail with an error of kind tokenkit.KindConfig. The token calls
+// themselves are unaffected: credentials go as HTTP Basic, a refresh token
+// in the body, and a token to renew as its own SetAuthHeader says.
+func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
+	ps := append([]tokenkit.Presentation(nil), p...) // the caller may reuse theirs
+	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
+		if err := checkPresentations(ps); err != nil {
+			s.Fail(err)
+			return
+		}
+		config.UpdateVendor(s, func(v *vendorOptions) { v.present = ps })
+	})
+}
+
+// checkPresentations validates WithPresentation's arguments.
+func checkPresentations(ps []tokenkit.Presentation) error {
+	if len(ps) == 0 {
+		return httpx.OptionError(vendor, "WithPresentation: no presentation given")
+	}
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if err := p.Validate(); err != nil {
+			return httpx.OptionError(vendor, "WithPresentation: %v", err)
+		}
+		h := textproto.CanonicalMIMEHeaderKey(p.Header)
+		if seen[h] {
+			return httpx.OptionError(vendor, "WithPresentation: the %s header is given twice", h)
+		}
+		seen[h] = true
+	}
+	return nil
 }

@@ -138,10 +138,15 @@ func (d *ExceptionDetail) Find(code string) *ExceptionDetail {
 // (documented for GET /system/api/v1/csrfToken). It is recognised on every
 // call and reachable with errors.As like ExceptionDetail.
 type ErrorResponse struct {
-	ErrorCode      string `json:"errorCode,omitempty"`
-	ErrorMessage   string `json:"errorMessage,omitempty"`
-	HTTPMessage    string `json:"httpMessage,omitempty"`
-	HTTPStatusCode int    `json:"httpStatusCode,omitempty"`
+	// ErrorCode is errorCode, the application error code to match on.
+	ErrorCode string `json:"errorCode,omitempty"`
+	// ErrorMessage is errorMessage, what went wrong.
+	ErrorMessage string `json:"errorMessage,omitempty"`
+	// HTTPMessage is httpMessage, the reason phrase of the status (such
+	// as "Not Found").
+	HTTPMessage string `json:"httpMessage,omitempty"`
+	// HTTPStatusCode is httpStatusCode, the HTTP status the body repeats.
+	HTTPStatusCode int `json:"httpStatusCode,omitempty"`
 
 	rejected bool
 	locked   bool

@@ -76,11 +76,13 @@ func ExampleClient_CurrentUser() {
 	// ada@example.com Authors
 }
 
-// A long-running program: the Source caches the access token, refreshes it
-// with the refresh token (adopting each rotated one), signs in again with the
+// A long-running program that holds a refresh token: the Source caches the
+// access token, refreshes it with the refresh token, signs in again with the
 // password if the refresh token is refused, and the client presents the
-// token on every request.
-func ExampleClient_Source() {
+// token on every request. Save persists each new token, whose Export holds
+// the rotated refresh token: the next run starts from it (see
+// ImportAccessToken and SourceConfig.Initial).
+func ExampleClient_RefreshTokenSource() {
 	fake := oracletest.NewServer()
 	defer fake.Close()
 	fake.AddUser(oracletest.User{Username: "ci-bot", Password: "s3cret-pw"})
@@ -90,11 +92,24 @@ func ExampleClient_Source() {
 	defer ocm.Close()
 
 	c, _ := oracle.New(fake.URL())
-	var saved tokenkit.Secret
-	src := c.Source(oracle.SourceRequest{
-		Credentials:    &oracle.Credentials{Username: "ci-bot", Password: "s3cret-pw"},
-		OnRefreshToken: func(rt tokenkit.Secret) { saved = rt }, // persist it for the next run
+	var file []byte // a file, a secret store: wherever the next run looks
+	src, err := c.RefreshTokenSource(oracle.RefreshTokenRequest{
+		RefreshToken: tokenkit.Secret(fake.IssueRefreshToken("ci-bot")), // from an earlier run
+		Credentials:  &oracle.Credentials{Username: "ci-bot", Password: "s3cret-pw"},
+	}, tokenkit.SourceConfig{
+		Save: func(_ context.Context, tok tokenkit.Token) error {
+			e, err := tokenkit.Export(tok) // refresh token included
+			if err != nil {
+				return err
+			}
+			file, err = e.Encode()
+			return err
+		},
 	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	hc := tokenkit.NewClient(src, nil)
 	for range 2 {
 		resp, err := hc.Get(ocm.URL + "/content/management/api/v1.1/items")
@@ -104,11 +119,41 @@ func ExampleClient_Source() {
 		}
 		resp.Body.Close()
 	}
-	fmt.Println("token calls:", fake.Calls("GetAccessToken"), "refresh token saved:", saved != "")
+	e, _ := tokenkit.DecodeExported(file)
+	next, _ := oracle.ImportAccessToken(e)
+	fmt.Println("token calls:", fake.Calls("GetAccessToken"), "saved refresh token live:", fake.RefreshTokenActive(next.RefreshToken.Reveal()))
 	// Output:
 	// OCM got a bearer token: true
 	// OCM got a bearer token: true
-	// token calls: 1 refresh token saved: true
+	// token calls: 1 saved refresh token live: true
+}
+
+// A long-running program that holds a password: the Source signs in
+// whenever it needs a new token.
+func ExampleClient_PasswordSource() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	fake.AddUser(oracletest.User{Username: "ci-bot", Password: "s3cret-pw"})
+
+	c, _ := oracle.New(fake.URL())
+	src, err := c.PasswordSource(oracle.Credentials{Username: "ci-bot", Password: "s3cret-pw"}, tokenkit.SourceConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for range 3 {
+		if _, err := src.Token(context.Background()); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	fmt.Println("token calls:", fake.Calls("GetAccessToken"))
+
+	_, err = c.PasswordSource(oracle.Credentials{Username: "ci-bot"}, tokenkit.SourceConfig{})
+	fmt.Println(err)
+	// Output:
+	// token calls: 1
+	// oracle: PasswordSource: Credentials.Password: empty password: tokenkit: invalid input
 }
 
 // A refused refresh token is a *tokenkit.Error that matches
@@ -133,14 +178,19 @@ func ExampleExceptionDetail() {
 }
 
 // Issue a new access token under an authenticated session.
-func ExampleSessionIssuer() {
+func ExampleClient_Tokens() {
 	fake := oracletest.NewServer()
 	defer fake.Close()
 	fake.AddUser(oracletest.User{Username: "ada", Password: "pw-1"})
 	c, _ := oracle.New(fake.URL())
-	src := c.PasswordSource(oracle.Credentials{Username: "ada", Password: "pw-1"})
+	src, _ := c.PasswordSource(oracle.Credentials{Username: "ada", Password: "pw-1"}, tokenkit.SourceConfig{})
 
-	var issuer tokenkit.Issuer = &oracle.SessionIssuer{Client: c, Auth: src}
+	tokens, err := c.Tokens(src)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var issuer tokenkit.Issuer = tokens
 	tok, err := issuer.Issue(context.Background(), tokenkit.IssueRequest{})
 	fmt.Println(err, fake.AccessTokenActive(tok.Value()), fake.Calls("GetAccessToken"))
 
@@ -151,6 +201,47 @@ func ExampleSessionIssuer() {
 	// Output:
 	// <nil> true 2
 	// true 2
+}
+
+// Wrap an access token obtained elsewhere, for example by Oracle's cec CLI,
+// so that it presents itself as the client's tokens do. Oracle tokens have
+// no id: a HeldToken with one is refused rather than dropped.
+func ExampleClient_NewAccessToken() {
+	c, _ := oracle.New("https://mycompany-oce.example.test", oracle.WithPresentation(tokenkit.Bearer()))
+	tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: "token-from-cec", Expiry: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, _ := http.NewRequest("GET", "https://mycompany-oce.example.test/content/management/api/v1.1/items", nil)
+	tok.SetAuthHeader(r)
+	fmt.Println(r.Header.Get("Authorization"), tok.Expiry().Year())
+
+	_, err = c.NewAccessToken(tokenkit.HeldToken{Value: "token-from-cec", ID: "42"})
+	fmt.Println(errors.Is(err, tokenkit.ErrInvalidInput))
+	// Output:
+	// Bearer token-from-cec 2030
+	// true
+}
+
+// By default a token is presented with the tokenType the instance returned;
+// WithPresentation overrides that, for example for a gateway in front of the
+// instance that wants the token in a header of its own as well.
+func ExampleWithPresentation() {
+	fake := oracletest.NewServer()
+	defer fake.Close()
+	fake.AddUser(oracletest.User{Username: "ada", Password: "pw-1"})
+	c, err := oracle.New(fake.URL(), oracle.WithPresentation(tokenkit.Bearer(), tokenkit.Presentation{Header: "X-Gateway-Token"}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, _ := c.ExchangePassword(context.Background(), oracle.Credentials{Username: "ada", Password: "pw-1"})
+	r, _ := http.NewRequest("GET", fake.URL()+"/content/management/api/v1.1/items", nil)
+	tok.SetAuthHeader(r)
+	fmt.Println(r.Header.Get("Authorization") == "Bearer "+tok.Value(), r.Header.Get("X-Gateway-Token") == tok.Value())
+	// Output:
+	// true true
 }
 
 // Client is a tokenkit.Checker (GET /me with the token alone) and a

@@ -36,7 +36,10 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 	return ImportAccessToken(e)
 }
 
-// ImportAccessToken is Import with the concrete type.
+// ImportAccessToken is Import with the concrete type. The token presents
+// itself by default ("Authorization: <TokenType> <token>"); given to a
+// client's Source as SourceConfig.Initial, it takes that client's
+// presentation (WithPresentation).
 func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	if err := e.Check(vendor, kindAccessToken); err != nil {
 		return nil, err

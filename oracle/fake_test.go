@@ -101,11 +101,18 @@ func TestPasswordTokenAndCurrentUserAgainstFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issued, err := (&oracle.SessionIssuer{Client: c, Auth: tokenkit.StaticSource(tok2)}).Issue(ctx, tokenkit.IssueRequest{Name: "ignored"})
+	tokens, err := c.Tokens(tokenkit.StaticSource(tok2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, err := tokens.Issue(ctx, tokenkit.IssueRequest{Name: "ignored"})
 	if err != nil || issued.Value() == tok2.Value() || !fake.AccessTokenActive(issued.Value()) {
 		t.Fatalf("issue: %v, %v", issued, err)
 	}
-	ex := &oracle.PasswordExchanger{Client: c, Credentials: adaCred}
+	ex, err := c.PasswordExchanger(adaCred)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got, err := ex.Exchange(ctx); err != nil || !fake.AccessTokenActive(got.Value()) {
 		t.Fatalf("exchanger: %v", err)
 	}
@@ -169,8 +176,8 @@ func TestRefusedCredentials(t *testing.T) {
 
 // TestSourceRotatesThenFallsBackToPassword is the Source's whole life: it
 // refreshes through a refresh token the instance rotates on every use,
-// adopting each new one, and signs in with the password when the refresh
-// token is revoked.
+// saving each token (with the new refresh token) through SourceConfig.Save,
+// and signs in with the password when the refresh token is revoked.
 func TestSourceRotatesThenFallsBackToPassword(t *testing.T) {
 	t.Parallel()
 	clock := newClock()
@@ -181,17 +188,22 @@ func TestSourceRotatesThenFallsBackToPassword(t *testing.T) {
 	initial := fake.IssueRefreshToken("ada")
 
 	var mu sync.Mutex
-	var persisted []tokenkit.Secret
+	var persisted []tokenkit.Secret // the refresh token of each saved token's Export
 	cred := adaCred
-	src := c.Source(oracle.SourceRequest{
-		Credentials:  &cred,
-		RefreshToken: tokenkit.Secret(initial),
-		OnRefreshToken: func(rt tokenkit.Secret) {
+	src, err := c.RefreshTokenSource(oracle.RefreshTokenRequest{Credentials: &cred, RefreshToken: tokenkit.Secret(initial)},
+		tokenkit.SourceConfig{Jitter: -1, Save: func(_ context.Context, tok tokenkit.Token) error {
+			e, err := tokenkit.Export(tok)
+			if err != nil {
+				return err
+			}
 			mu.Lock()
-			persisted = append(persisted, rt)
+			persisted = append(persisted, e.Secrets["refresh_token"])
 			mu.Unlock()
-		},
-	}, tokenkit.SourceConfig{Jitter: -1})
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	last := func() tokenkit.Secret {
 		mu.Lock()
@@ -209,7 +221,7 @@ func TestSourceRotatesThenFallsBackToPassword(t *testing.T) {
 	}
 	rt1 := last()
 	if rt1 == "" || rt1.Reveal() == initial || fake.RefreshTokenActive(initial) || !fake.RefreshTokenActive(rt1.Reveal()) {
-		t.Fatal("the rotated refresh token must be adopted and the initial one be dead")
+		t.Fatal("the rotated refresh token must be saved and the initial one be dead")
 	}
 	if t1.(*oracle.AccessToken).RefreshToken != rt1 {
 		t.Fatal("the token carries the refresh token the Source adopted")
@@ -240,8 +252,8 @@ func TestSourceRotatesThenFallsBackToPassword(t *testing.T) {
 	mu.Lock()
 	got := append([]tokenkit.Secret(nil), persisted...)
 	mu.Unlock()
-	if len(got) != 4 || got[2] != "" || got[3] == "" || !fake.RefreshTokenActive(got[3].Reveal()) {
-		t.Fatalf("persisted %d values; want rt1, rt2, dropped, new one from the sign-in", len(got))
+	if len(got) != 3 || got[2] == "" || got[2] == rt2 || !fake.RefreshTokenActive(got[2].Reveal()) {
+		t.Fatalf("saved %d tokens; want rt1, rt2, then the new one from the sign-in", len(got))
 	}
 
 	// The wire: refresh, refresh, refused refresh, Basic sign-in.
@@ -265,8 +277,87 @@ func TestSourceRotatesThenFallsBackToPassword(t *testing.T) {
 	if _, err := src.Token(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if fake.RefreshTokenActive(got[3].Reveal()) || fake.Calls("GetAccessToken") != 5 {
+	if fake.RefreshTokenActive(got[2].Reveal()) || fake.Calls("GetAccessToken") != 5 {
 		t.Fatal("the sign-in's refresh token must be used (and rotated) next")
+	}
+}
+
+// TestSourceSaveFailureKeepsRotatedRefreshToken: with rotation, a refresh
+// whose token cannot be saved neither loses the new refresh token nor sends
+// a second refresh: the Source serves nothing, retries Save with the same
+// token, and, once the token expired unsaved, refreshes with the rotated
+// refresh token the exchanger kept.
+func TestSourceSaveFailureKeepsRotatedRefreshToken(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	fake, c := newFake(t, tokenkit.WithClock(clock.Now))
+	fake.SetClock(clock.Now)
+	fake.SetAccessTokenTTL(time.Hour)
+	fake.SetRotation(true)
+	fake.AddUser(ada)
+	rt0 := fake.IssueRefreshToken("ada")
+
+	diskFull := errors.New("disk full")
+	var mu sync.Mutex
+	failing := true
+	var tried, saved []*oracle.AccessToken
+	src, err := c.RefreshTokenSource(oracle.RefreshTokenRequest{RefreshToken: tokenkit.Secret(rt0)}, tokenkit.SourceConfig{
+		Jitter: -1, FailureBackoff: -1, HoldCredentialFailure: -1,
+		Save: func(_ context.Context, tok tokenkit.Token) error {
+			mu.Lock()
+			defer mu.Unlock()
+			tried = append(tried, tok.(*oracle.AccessToken))
+			if failing {
+				return diskFull
+			}
+			saved = append(saved, tok.(*oracle.AccessToken))
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		if tok, err := src.Token(ctx); tok != nil || !errors.Is(err, tokenkit.ErrNotSaved) || !errors.Is(err, diskFull) {
+			t.Fatalf("call %d with Save failing: (%v, %v), want ErrNotSaved", i, tok, err)
+		}
+	}
+	if n, a := fake.Calls("GetAccessToken"), fake.Applied("GetAccessToken"); n != 1 || a != 1 {
+		t.Fatalf("token calls %d (applied %d) while Save fails: want the one refresh, no second rotation", n, a)
+	}
+	if len(tried) != 3 || tried[1] != tried[0] || tried[2] != tried[0] {
+		t.Fatalf("Save got %d tokens: want the same token each time", len(tried))
+	}
+	rt1 := tried[0].RefreshToken
+	if e, err := tokenkit.Export(tried[0]); err != nil || e.Secrets["refresh_token"] != rt1 || rt1 == "" || rt1.Reveal() == rt0 {
+		t.Fatalf("the token handed to Save must export the rotated refresh token (%v)", err)
+	}
+	if fake.RefreshTokenActive(rt0) || !fake.RefreshTokenActive(rt1.Reveal()) {
+		t.Fatal("rt0 is consumed, rt1 is live")
+	}
+
+	// The unsaved token expires while Save still fails: the next fetch
+	// refreshes with rt1, which the exchanger kept.
+	clock.Advance(2 * time.Hour)
+	if _, err := src.Token(ctx); !errors.Is(err, tokenkit.ErrNotSaved) {
+		t.Fatalf("err = %v", err)
+	}
+	reqs := fake.Requests()
+	if len(reqs) != 2 || reqs[1].JSON["refreshToken"] != rt1.Reveal() {
+		t.Fatalf("want the second refresh to send rt1; got %d requests", len(reqs))
+	}
+	rt2 := tried[len(tried)-1].RefreshToken
+
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+	tok, err := src.Token(ctx)
+	if err != nil || tok != tried[len(tried)-1] || len(saved) != 1 || saved[0] != tok {
+		t.Fatalf("after Save recovers: (%v, %v), saved %d: want the held token saved and served", tok, err, len(saved))
+	}
+	if fake.Calls("GetAccessToken") != 2 || !fake.RefreshTokenActive(rt2.Reveal()) || fake.RefreshTokenActive(rt1.Reveal()) {
+		t.Fatalf("token calls %d: want no call for the recovered Save, rt2 live", fake.Calls("GetAccessToken"))
 	}
 }
 
@@ -279,11 +370,14 @@ func TestLostRefreshAnswerIsNotReplayed(t *testing.T) {
 	fake, c := newFake(t)
 	fake.AddUser(ada)
 	rt := fake.IssueRefreshToken("ada")
-	r := c.NewRefresher(oracle.SourceRequest{Credentials: &adaCred, RefreshToken: tokenkit.Secret(rt)})
+	r, err := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{Credentials: &adaCred, RefreshToken: tokenkit.Secret(rt)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 
 	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
-	_, err := r.Exchange(ctx)
+	_, err = r.Exchange(ctx)
 	if !errors.Is(err, tokenkit.ErrTransport) {
 		t.Fatalf("want the lost answer as a transport error, got %v", err)
 	}
@@ -291,14 +385,15 @@ func TestLostRefreshAnswerIsNotReplayed(t *testing.T) {
 		t.Fatalf("calls %d, applied %d: the refresh must be applied once and not replayed",
 			fake.Calls("GetAccessToken"), fake.Applied("GetAccessToken"))
 	}
-	if r.RefreshToken().Reveal() != rt {
-		t.Fatal("a transport error keeps the refresh token for the next try")
-	}
 	tok, err := r.Exchange(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !fake.AccessTokenActive(tok.Value()) || fake.Calls("GetAccessToken") != 3 || r.RefreshToken() == "" || r.RefreshToken().Reveal() == rt {
+	if reqs := fake.Requests(); len(reqs) != 3 || reqs[1].JSON["refreshToken"] != rt {
+		t.Fatal("a transport error keeps the refresh token for the next try")
+	}
+	next := tok.(*oracle.AccessToken).RefreshToken
+	if !fake.AccessTokenActive(tok.Value()) || fake.Calls("GetAccessToken") != 3 || next == "" || next.Reveal() == rt {
 		t.Fatalf("the consumed token is refused, then the password works: calls %d", fake.Calls("GetAccessToken"))
 	}
 
@@ -324,8 +419,11 @@ func TestRefresherWithoutCredentialsAndRenewal(t *testing.T) {
 	// Only a refresh token: refused means the Exchange fails with that refusal.
 	rt := fake.IssueRefreshToken("ada")
 	fake.RevokeRefreshToken(rt)
-	r := c.NewRefresher(oracle.SourceRequest{RefreshToken: tokenkit.Secret(rt)})
-	if _, err := r.Exchange(ctx); !errors.Is(err, tokenkit.ErrInvalidCredential) || r.RefreshToken() != "" {
+	r, err := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{RefreshToken: tokenkit.Secret(rt)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Exchange(ctx); !errors.Is(err, tokenkit.ErrInvalidCredential) {
 		t.Fatalf("got %v", err)
 	}
 
@@ -333,12 +431,15 @@ func TestRefresherWithoutCredentialsAndRenewal(t *testing.T) {
 	// the last access token while it is valid, before the password.
 	fake.SetIssueRefreshTokens(false)
 	rt2 := fake.IssueRefreshToken("ada")
-	r2 := c.NewRefresher(oracle.SourceRequest{Credentials: &adaCred, RefreshToken: tokenkit.Secret(rt2), RenewWithAccessToken: true})
+	r2, err := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{Credentials: &adaCred, RefreshToken: tokenkit.Secret(rt2), RenewWithAccessToken: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	first, err := r2.Exchange(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake.RevokeRefreshToken(r2.RefreshToken().Reveal())
+	fake.RevokeRefreshToken(first.(*oracle.AccessToken).RefreshToken.Reveal())
 	clock.Advance(30 * time.Minute)
 	before := len(fake.Requests())
 	second, err := r2.Exchange(ctx)
@@ -367,16 +468,20 @@ func TestRefreshWithCredentialsAndNoRotation(t *testing.T) {
 	fake.SetRotation(false)
 	fake.AddUser(ada)
 	rt := fake.IssueRefreshToken("ada")
-	r := c.NewRefresher(oracle.SourceRequest{Credentials: &adaCred, RefreshToken: tokenkit.Secret(rt), RefreshWithCredentials: true})
+	r, err := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{Credentials: &adaCred, RefreshToken: tokenkit.Secret(rt), RefreshWithCredentials: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fake.FailNext(1, fakes.Fault{Status: 503})
-	if _, err := r.Exchange(context.Background()); err != nil {
+	tok, err := r.Exchange(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
 	reqs := fake.Requests()
 	if len(reqs) != 2 || reqs[1].JSON["refreshToken"] != rt || !strings.HasPrefix(reqs[1].Header.Get("Authorization"), "Basic ") {
 		t.Fatalf("without rotation the refresh is retried after 503, with Basic alongside: %v", reqs)
 	}
-	if r.RefreshToken().Reveal() != rt || !fake.RefreshTokenActive(rt) {
+	if tok.(*oracle.AccessToken).RefreshToken.Reveal() != rt || !fake.RefreshTokenActive(rt) {
 		t.Fatal("without rotation the refresh token stays")
 	}
 }
@@ -434,7 +539,14 @@ func TestFaultsAgainstFake(t *testing.T) {
 	t.Run("ErrorResponse from an unknown path", func(t *testing.T) {
 		t.Parallel()
 		fake, _ := newFake(t)
-		c, err := oracle.New(fake.URL()+"/wrong-prefix", tokenkit.WithHTTPClient(fake.Client()))
+		// A proxy in front of the instance that maps the API elsewhere.
+		inner := fake.Client().Transport
+		hc := &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			r = r.Clone(r.Context())
+			r.URL.Path = "/wrong-prefix" + r.URL.Path
+			return inner.RoundTrip(r)
+		})}
+		c, err := oracle.New(fake.URL(), tokenkit.WithHTTPClient(hc))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -474,7 +586,10 @@ func TestSourceServesDownstreamAPI(t *testing.T) {
 	t.Parallel()
 	fake, c := newFake(t)
 	fake.AddUser(ada)
-	src := c.PasswordSource(adaCred)
+	src, err := c.PasswordSource(adaCred, tokenkit.SourceConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A downstream OCM API that accepts the fake's live tokens.
 	hc := tokenkit.NewClient(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -530,11 +645,14 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	cred := adaCred
-	sreq := oracle.SourceRequest{Credentials: &cred, RefreshToken: refreshed.RefreshToken}
-	refresher := c.NewRefresher(sreq)
+	sreq := oracle.RefreshTokenRequest{Credentials: &cred, RefreshToken: refreshed.RefreshToken}
+	refresher, _ := c.RefreshTokenExchanger(sreq)
+	pwex, _ := c.PasswordExchanger(adaCred)
+	tokens, _ := c.Tokens(tokenkit.StaticSource(tok))
+	held, _ := c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(tok.Value()), RefreshToken: rt})
 	treq := oracle.TokenRequest{Credentials: &cred, RefreshToken: rt, AccessToken: nil}
 	record(tok, *tok, refreshed, adaCred, &cred, sreq, &sreq, refresher, treq, oracle.TokenRequest{AccessToken: tok},
-		&oracle.PasswordExchanger{Client: c, Credentials: adaCred}, c, &oracle.SessionIssuer{Client: c, Auth: tokenkit.StaticSource(tok)})
+		pwex, c, tokens, held)
 	// The fake's own types print redacted; they hold the test's fixtures and
 	// are not meant to survive the encoders (see leaktest.RecordPrinted).
 	rec.RecordPrinted(ada, &ada)
@@ -550,7 +668,8 @@ func TestNoSecretLeaks(t *testing.T) {
 	_, err3 := c.ExchangeRefreshToken(ctx, rt)
 	fake.RevokeAccessToken(refreshed.Value())
 	_, err4 := c.CurrentUser(ctx, tokenkit.StaticSource(refreshed), oracle.UserQuery{})
-	_, err5 := c.NewRefresher(oracle.SourceRequest{RefreshToken: rt}).Exchange(ctx)
+	dead, _ := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{RefreshToken: rt})
+	_, err5 := dead.Exchange(ctx)
 	_, err6 := c.RenewAccessToken(ctx, refreshed)
 	for _, err := range []error{err1, err2, err3, err4, err5, err6} {
 		rec.RecordErr(t, err)
@@ -576,13 +695,16 @@ func TestSourceFromPersistedToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := c.Source(oracle.SourceRequest{}, tokenkit.SourceConfig{Initial: saved})
-	if tok, err := src.Token(context.Background()); err != nil || tok != saved {
+	src, err := c.RefreshTokenSource(oracle.RefreshTokenRequest{}, tokenkit.SourceConfig{Initial: saved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := src.Token(context.Background()); err != nil || tok.Value() != saved.Value() {
 		t.Fatalf("initial token: %v %v", tok, err)
 	}
 	clock.Advance(time.Hour)
 	tok, err := src.Token(context.Background())
-	if err != nil || tok == saved || fake.RefreshTokenActive(saved.RefreshToken.Reveal()) {
+	if err != nil || tok.Value() == saved.Value() || fake.RefreshTokenActive(saved.RefreshToken.Reveal()) {
 		t.Fatalf("refresh with the saved refresh token: %v %v", tok, err)
 	}
 	if n := fake.Calls("GetAccessToken"); n != 2 {
@@ -590,25 +712,21 @@ func TestSourceFromPersistedToken(t *testing.T) {
 	}
 }
 
-// Concurrent Exchanges on one Refresher with a rotating instance: every one
-// gets a token (a loser of the race falls back to the password), the held
-// refresh token is never replaced by an older one, and the last value handed
-// to OnRefreshToken is the one held.
+// Concurrent Exchanges on one RefreshTokenExchanger with a rotating
+// instance: every one gets a token (a loser of the race falls back to the
+// password), and the refresh token held afterwards is never an older one
+// than a winner adopted: the next Exchange is a successful refresh.
 func TestRefresherConcurrentRotation(t *testing.T) {
 	t.Parallel()
 	fake, c := newFake(t)
 	fake.AddUser(ada)
-	var mu sync.Mutex
-	var lastPersisted tokenkit.Secret
-	r := c.NewRefresher(oracle.SourceRequest{
+	r, err := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{
 		Credentials:  &adaCred,
 		RefreshToken: tokenkit.Secret(fake.IssueRefreshToken("ada")),
-		OnRefreshToken: func(rt tokenkit.Secret) {
-			mu.Lock()
-			lastPersisted = rt
-			mu.Unlock()
-		},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for range 16 {
@@ -623,14 +741,13 @@ func TestRefresherConcurrentRotation(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	held := r.RefreshToken()
-	mu.Lock()
-	defer mu.Unlock()
-	if held == "" || lastPersisted != held {
-		t.Fatal("the persisted refresh token must be the one held")
+	before := len(fake.Requests())
+	if _, err := r.Exchange(context.Background()); err != nil {
+		t.Fatal(err)
 	}
-	if !fake.RefreshTokenActive(held.Reveal()) {
-		t.Fatal("the held refresh token must be live")
+	reqs := fake.Requests()[before:]
+	if len(reqs) != 1 || reqs[0].JSON["refreshToken"] == nil {
+		t.Fatalf("the held refresh token must be live: the next Exchange made %d requests", len(reqs))
 	}
 }
 

@@ -43,7 +43,10 @@ func TestExpiresInMillisClamped(t *testing.T) {
 			if !tok.ExpiresAt.Equal(tc.want) || tok.Lifetime < 0 || tok.Lifetime > wiretime.MaxLifetime {
 				t.Fatalf("expiry %v lifetime %v, want %v", tok.ExpiresAt, tok.Lifetime, tc.want)
 			}
-			src := c.PasswordSource(cred)
+			src, err := c.PasswordSource(cred, tokenkit.SourceConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			for range 10 {
 				if _, err := src.Token(context.Background()); err != nil {
 					t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -13,22 +14,32 @@ import (
 )
 
 // AccessToken is an Oracle Content Management access token (AuthToken). It
-// implements tokenkit.Token and is presented as
+// implements tokenkit.Token. By default it is presented as
 // "Authorization: <TokenType> <token>", Bearer when the instance gave no
-// type. Printing or logging it never shows the token or the refresh token.
+// type (or one that is not a valid HTTP auth-scheme); a token made by a
+// Client built with WithPresentation presents itself as that option says.
+// Printing or logging it never shows the token or the refresh token.
 type AccessToken struct {
 	value tokenkit.Secret
+	// present is the client's WithPresentation; nil: the TokenType scheme.
+	present []tokenkit.Presentation
 
 	// TokenType is the tokenType the instance returned, usually "Bearer";
-	// empty when it returned none.
+	// empty when it returned none. It is the Authorization scheme of the
+	// default presentation.
 	TokenType string
-	// RefreshToken is the refreshToken of the answer, empty if none came.
-	// Exchange it with Client.ExchangeRefreshToken; a Source does that for
-	// you and keeps the newest one.
+	// RefreshToken is the refresh token that continues this token: the
+	// refreshToken of the answer, or, from a RefreshTokenExchanger or
+	// RefreshTokenSource, the refresh token it still holds when the answer
+	// brought none. Empty if none. Exchange it with
+	// Client.ExchangeRefreshToken; a RefreshTokenSource does that for you.
+	// Export includes it, so a token saved through SourceConfig.Save can
+	// continue in the next run.
 	RefreshToken tokenkit.Secret
 	// Lifetime is expiresInMillis as a duration (Oracle's example,
 	// 1209600000, is 14 days), at most a century however large the number;
-	// zero when the instance gave none, zero or a negative number.
+	// zero when the instance gave none, zero or a negative number, and for
+	// a token from NewAccessToken.
 	Lifetime time.Duration
 	// ExpiresAt is the time of the answer plus Lifetime; zero when the
 	// lifetime is unknown.
@@ -37,24 +48,59 @@ type AccessToken struct {
 
 var _ tokenkit.Token = (*AccessToken)(nil)
 
+// NewAccessToken wraps an access token obtained outside this client (from
+// another program, or an earlier run that kept only the values) so that it
+// presents itself as the client's tokens do. h.Value is required;
+// h.RefreshToken, if set, is kept as the token's RefreshToken; h.Expiry
+// becomes ExpiresAt (zero: unknown). Oracle access tokens have no id: a
+// non-empty h.ID is an error matching tokenkit.ErrInvalidInput, as is an
+// empty Value or a blank RefreshToken. Nothing is sent.
+func (c *Client) NewAccessToken(h tokenkit.HeldToken) (*AccessToken, error) {
+	const op = "NewAccessToken"
+	switch {
+	case strings.TrimSpace(h.Value.Reveal()) == "":
+		return nil, c.tx.InvalidInput(op, "HeldToken.Value: no access token")
+	case h.ID != "":
+		return nil, c.tx.InvalidInput(op, "HeldToken.ID: Oracle access tokens have no id")
+	case h.RefreshToken != "" && strings.TrimSpace(h.RefreshToken.Reveal()) == "":
+		return nil, c.tx.InvalidInput(op, "HeldToken.RefreshToken: blank refresh token")
+	}
+	return &AccessToken{value: h.Value, present: c.opts.present, RefreshToken: h.RefreshToken, ExpiresAt: h.Expiry}, nil
+}
+
+// presented returns a copy of t that presents itself with the client's
+// presentation (a token imported or made elsewhere, handed to a Source).
+func (c *Client) presented(t *AccessToken) *AccessToken {
+	cp := *t
+	cp.present = c.opts.present
+	return &cp
+}
+
 // Value returns the access token.
 func (t *AccessToken) Value() string { return t.value.Reveal() }
 
 // Expiry returns ExpiresAt.
 func (t *AccessToken) Expiry() time.Time { return t.ExpiresAt }
 
-// Scheme returns the Authorization scheme SetAuthHeader uses: TokenType, or
-// "Bearer" when it is empty or not a valid HTTP auth-scheme.
-func (t *AccessToken) Scheme() string {
+// SetAuthHeader presents the token on r: as the client's WithPresentation
+// says, or else "Authorization: <TokenType> <token>" (Bearer when
+// TokenType is empty or not a valid HTTP auth-scheme).
+func (t *AccessToken) SetAuthHeader(r *http.Request) {
+	if len(t.present) > 0 {
+		for _, p := range t.present {
+			p.Set(r, t.Value())
+		}
+		return
+	}
+	r.Header.Set("Authorization", t.scheme()+" "+t.Value())
+}
+
+// scheme is the Authorization scheme of the default presentation.
+func (t *AccessToken) scheme() string {
 	if isToken(t.TokenType) {
 		return t.TokenType
 	}
 	return "Bearer"
-}
-
-// SetAuthHeader sets "Authorization: <Scheme> <token>".
-func (t *AccessToken) SetAuthHeader(r *http.Request) {
-	r.Header.Set("Authorization", t.Scheme()+" "+t.Value())
 }
 
 // String describes the token without any secret.

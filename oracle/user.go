@@ -35,11 +35,17 @@ type UserQuery struct {
 
 // User is who a token belongs to (UserInfo of GET /system/api/v1/me).
 type User struct {
-	Email      string
-	FirstName  string
+	// Email is the user's e-mail address (email); Check reports it as the
+	// token's subject.
+	Email string
+	// FirstName is the user's given name (firstName).
+	FirstName string
+	// MiddleName is the user's middle name (middleName), often empty.
 	MiddleName string
-	LastName   string
-	Locale     string
+	// LastName is the user's family name (lastName).
+	LastName string
+	// Locale is the user's preferred locale (locale), such as "en".
+	Locale string
 	// RealmUserGUID is set when UserQuery.RealmUserGUID asked for it.
 	RealmUserGUID string
 	// Groups are set when UserQuery.Groups asked for them.
@@ -60,13 +66,22 @@ type User struct {
 
 // Group is an IDCS group the user is part of.
 type Group struct {
-	ID          string
+	// ID is the group's IDCS id (id).
+	ID string
+	// DisplayName is the group's name as IDCS shows it (displayName).
 	DisplayName string
 }
 
 // Link is one link of the resource.
 type Link struct {
-	Href, Rel, Method, MediaType string
+	// Href is the link's target URL (href).
+	Href string
+	// Rel is the link's relation to the resource (rel), such as "self".
+	Rel string
+	// Method is the HTTP method of the link (method), if given.
+	Method string
+	// MediaType is the media type of the target (mediaType), if given.
+	MediaType string
 }
 
 // CurrentUser returns the user a token belongs to (GET /system/api/v1/me):
@@ -74,17 +89,22 @@ type Link struct {
 // attempt; pass a *tokenkit.Source, or tokenkit.StaticSource(tok) for a token you hold.
 // A rejected token gives a *tokenkit.Error matching tokenkit.ErrUnauthorized.
 func (c *Client) CurrentUser(ctx context.Context, auth tokenkit.TokenSource, q UserQuery) (*User, error) {
+	return c.currentUser(ctx, "CurrentUser", auth, q)
+}
+
+// currentUser is CurrentUser for the method op.
+func (c *Client) currentUser(ctx context.Context, op string, auth tokenkit.TokenSource, q UserQuery) (*User, error) {
 	if auth == nil {
-		return nil, c.tx.InvalidInput(opGetCurrentUser, "no token source")
+		return nil, c.tx.InvalidInput(op, "auth: no token source")
 	}
 	params := &api.GetCurrentUserParams{}
 	if n := len(q.CustomAttributes); n > 0 {
 		if n > MaxCustomAttributes {
-			return nil, c.tx.InvalidInput(opGetCurrentUser, "%d custom attributes asked for; at most %d are allowed", n, MaxCustomAttributes)
+			return nil, c.tx.InvalidInput(op, "UserQuery.CustomAttributes: %d custom attributes asked for; at most %d are allowed", n, MaxCustomAttributes)
 		}
 		for _, a := range q.CustomAttributes {
 			if a = strings.TrimSpace(a); a == "" || strings.Contains(a, ",") {
-				return nil, c.tx.InvalidInput(opGetCurrentUser, "custom attribute names must be non-empty and contain no comma")
+				return nil, c.tx.InvalidInput(op, "UserQuery.CustomAttributes: names must be non-empty and contain no comma")
 			}
 		}
 		params.CustomAttributes = ptr.To(strings.Join(q.CustomAttributes, ","))
@@ -98,7 +118,7 @@ func (c *Client) CurrentUser(ctx context.Context, auth tokenkit.TokenSource, q U
 	if q.RealmUserGUID {
 		params.IncludeRealmUserGUID = ptr.To(true)
 	}
-	dto, err := httpx.Call[api.UserInfo](ctx, c.tx, op(opGetCurrentUser, httpx.Idempotent, auth), func(ctx context.Context) (*http.Response, error) {
+	dto, err := httpx.Call[api.UserInfo](ctx, c.tx, &httpx.Op{Name: op, Class: httpx.Idempotent, Auth: auth}, func(ctx context.Context) (*http.Response, error) {
 		return c.api.GetCurrentUser(ctx, params)
 	})
 	if err != nil {

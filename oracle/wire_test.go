@@ -242,7 +242,7 @@ func TestErrorBodies(t *testing.T) {
 	if !errors.As(err, &te) || !errors.As(err, &d) {
 		t.Fatalf("got %#v", err)
 	}
-	if te.Vendor != "oracle" || te.Op != "GetAccessToken" || te.StatusCode != 400 || te.Code != "OCE-TOP-1" ||
+	if te.Vendor != "oracle" || te.Op != "ExchangeRefreshToken" || te.StatusCode != 400 || te.Code != "OCE-TOP-1" ||
 		te.Message != "Illegal Argument" || te.RequestID != "ecid-42" {
 		t.Fatalf("error fields %+v", te)
 	}
@@ -366,6 +366,9 @@ func TestInputValidation(t *testing.T) {
 		{"ocm.test", nil},
 		{"http://ocm.test", nil},
 		{"https://user:pw@ocm.test", nil},
+		{"http://localhost/proxy/", nil},
+		{host + "/system/api/v1", nil},
+		{host, []tokenkit.Option{oracle.WithPresentation()}},
 		{host, []tokenkit.Option{{}}},
 		{host, []tokenkit.Option{canvus.WithBareSubscribe()}},
 		{host, []tokenkit.Option{tokenkit.WithClock(nil)}},
@@ -375,7 +378,7 @@ func TestInputValidation(t *testing.T) {
 			t.Errorf("New(%q): got %v, want ErrConfig", tc.base, err)
 		}
 	}
-	for _, ok := range []string{host + "/", "http://127.0.0.1:8080", "http://localhost/proxy/"} {
+	for _, ok := range []string{host + "/", "http://127.0.0.1:8080", "http://localhost"} {
 		if _, err := oracle.New(ok); err != nil {
 			t.Errorf("New(%q): %v", ok, err)
 		}
@@ -407,11 +410,49 @@ func TestInputValidation(t *testing.T) {
 			_, err := c.CurrentUser(ctx, staticTok("t"), oracle.UserQuery{CustomAttributes: []string{"a,b"}})
 			return err
 		},
-		"issuer without auth": func() error {
-			_, err := (&oracle.SessionIssuer{Client: c}).Issue(ctx, tokenkit.IssueRequest{})
+		"tokens without auth": func() error { _, err := c.Tokens(nil); return err },
+		"issue with a lifetime": func() error {
+			tokens, _ := c.Tokens(staticTok("t"))
+			_, err := tokens.Issue(ctx, tokenkit.IssueRequest{Lifetime: time.Hour})
 			return err
 		},
-		"refresher with nothing": func() error { _, err := c.NewRefresher(oracle.SourceRequest{}).Exchange(ctx); return err },
+		"issue with scopes": func() error {
+			tokens, _ := c.Tokens(staticTok("t"))
+			_, err := tokens.Issue(ctx, tokenkit.IssueRequest{Scopes: []string{"read"}})
+			return err
+		},
+		"refresh flow with nothing": func() error { _, err := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{}); return err },
+		"refresh source with nothing": func() error {
+			_, err := c.RefreshTokenSource(oracle.RefreshTokenRequest{}, tokenkit.SourceConfig{})
+			return err
+		},
+		"blank refresh token in the flow": func() error {
+			_, err := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{RefreshToken: " "})
+			return err
+		},
+		"refresh with credentials but none": func() error {
+			_, err := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{RefreshToken: "rt", RefreshWithCredentials: true})
+			return err
+		},
+		"refresh flow with bad credentials": func() error {
+			_, err := c.RefreshTokenSource(oracle.RefreshTokenRequest{Credentials: &oracle.Credentials{Username: "u"}}, tokenkit.SourceConfig{})
+			return err
+		},
+		"password exchanger without password": func() error {
+			_, err := c.PasswordExchanger(oracle.Credentials{Username: "u"})
+			return err
+		},
+		"password source with colon": func() error {
+			_, err := c.PasswordSource(oracle.Credentials{Username: "a:b", Password: "p"}, tokenkit.SourceConfig{})
+			return err
+		},
+		"held token without value": func() error { _, err := c.NewAccessToken(tokenkit.HeldToken{}); return err },
+		"held token with an id": func() error {
+			_, err := c.NewAccessToken(tokenkit.HeldToken{Value: "v", ID: "42"})
+			return err
+		},
+		"nil check":  func() error { _, err := c.Check(ctx, nil); return err },
+		"nil renew2": func() error { _, err := c.Renew(ctx, nil); return err },
 	} {
 		if err := call(); !errors.Is(err, tokenkit.ErrInvalidInput) || errors.Is(err, tokenkit.ErrTransport) {
 			t.Errorf("%s: got %v, want ErrInvalidInput", name, err)

@@ -124,7 +124,10 @@ func setupOracle(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := c.Source(oracle.SourceRequest{Credentials: &oracle.Credentials{Username: "ci-bot", Password: tokenkit.Secret(pw + wrong)}}, cfg)
+	src, err := c.RefreshTokenSource(oracle.RefreshTokenRequest{Credentials: &oracle.Credentials{Username: "ci-bot", Password: tokenkit.Secret(pw + wrong)}}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return f, src, []string{pw, pw + wrong}
 }
 

@@ -90,7 +90,9 @@ FILE.recovered-TIME and the command exits 1.`},
 						if err != nil {
 							return err
 						}
-						req.AccessToken = tokenkit.NewBearerToken(at.Reveal(), time.Time{})
+						if req.AccessToken, err = c.NewAccessToken(tokenkit.HeldToken{Value: at}); err != nil {
+							return err
+						}
 					default:
 						return usagef("%s: --grant must be password, refresh-token or access-token", cc.path)
 					}
@@ -111,7 +113,17 @@ FILE.recovered-TIME and the command exits 1.`},
 						callCtx, done = finishDespiteSignal(ctx, e, 2*time.Minute)
 						defer done()
 					}
-					t, err := c.RequestToken(callCtx, req)
+					// The method of the grant, which errors name.
+					var t *oracle.AccessToken
+					var err error
+					switch *grant {
+					case "password":
+						t, err = c.ExchangePassword(callCtx, *req.Credentials)
+					case "refresh-token":
+						t, err = c.ExchangeRefreshToken(callCtx, req.RefreshToken)
+					default:
+						t, err = c.RenewAccessToken(callCtx, req.AccessToken)
+					}
 					if err != nil {
 						keep.discard()
 						return err
@@ -141,7 +153,11 @@ FILE.recovered-TIME and the command exits 1.`},
 					if err != nil {
 						return err
 					}
-					u, err := c.CurrentUser(ctx, tokenkit.StaticSource(tokenkit.NewBearerToken(at.Reveal(), time.Time{})),
+					tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: at})
+					if err != nil {
+						return err
+					}
+					u, err := c.CurrentUser(ctx, tokenkit.StaticSource(tok),
 						oracle.UserQuery{Groups: *groups, AppRoles: *roles, RealmUserGUID: *guid, CustomAttributes: attrs})
 					if err != nil {
 						return err

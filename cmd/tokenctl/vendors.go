@@ -89,9 +89,11 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		if err != nil {
 			return nil, err
 		}
-		// The Refresher signs in with the password first, then uses the
-		// refresh token it got: a second Exchange is a refresh.
-		b.signIn = c.NewRefresher(oracle.SourceRequest{Credentials: &oracle.Credentials{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}})
+		// The refresh-token flow signs in with the password first, then
+		// uses the refresh token it got: a second Exchange is a refresh.
+		if b.signIn, err = c.RefreshTokenExchanger(oracle.RefreshTokenRequest{Credentials: &oracle.Credentials{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}}); err != nil {
+			return nil, err
+		}
 		b.signInHow = "signed in with HTTP Basic"
 		b.manage = oracleVerbs(c)
 	case "cgscan":
@@ -146,7 +148,11 @@ func canvusVerbs(c *canvus.Client) manageFunc {
 // it.
 func oracleVerbs(c *oracle.Client) manageFunc {
 	return func(auth tokenkit.TokenSource, _ tokenkit.Token) (verbs, error) {
-		return verbs{issuer: &oracle.SessionIssuer{Client: c, Auth: auth}, checker: c, renewer: c}, nil
+		tokens, err := c.Tokens(auth)
+		if err != nil {
+			return verbs{}, err
+		}
+		return verbs{issuer: tokens, checker: c, renewer: c}, nil
 	}
 }
 

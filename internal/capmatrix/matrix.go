@@ -89,8 +89,8 @@ var Matrix = []Row{
 		List:     by("*Manager"),
 	}},
 	{"oracle", [numVerbs]Cell{
-		Exchange: by("*PasswordExchanger", "*Refresher"),
-		Issue:    by("*SessionIssuer (no name, lifetime or scopes)"),
+		Exchange: by("*passwordExchanger (Client.PasswordExchanger)", "*refresher (Client.RefreshTokenExchanger)"),
+		Issue:    by("*Tokens (no name, lifetime or scopes)"),
 		Renew:    by("*Client"),
 		Check:    by("*Client (/me)"),
 		Revoke:   no("the API has no revoke or logout call: a token lives until it expires"),

@@ -43,9 +43,15 @@ var adapters = map[string]map[string]any{
 		"*Session": (*commvault.Session)(nil), "*AccessTokenSource": (*commvault.AccessTokenSource)(nil),
 	},
 	"oracle": {
-		"*Client": (*oracle.Client)(nil), "*AccessToken": (*oracle.AccessToken)(nil),
-		"*PasswordExchanger": (*oracle.PasswordExchanger)(nil), "*Refresher": (*oracle.Refresher)(nil),
-		"*SessionIssuer": (*oracle.SessionIssuer)(nil),
+		"*Client": (*oracle.Client)(nil), "*AccessToken": (*oracle.AccessToken)(nil), "*Tokens": (*oracle.Tokens)(nil),
+		// The exchangers are unexported: built only by the Client's
+		// <Flow>Exchanger methods.
+		"*passwordExchanger": oracleExchanger(func(c *oracle.Client) (tokenkit.Exchanger, error) {
+			return c.PasswordExchanger(oracle.Credentials{Username: "u", Password: "p"})
+		}),
+		"*refresher": oracleExchanger(func(c *oracle.Client) (tokenkit.Exchanger, error) {
+			return c.RefreshTokenExchanger(oracle.RefreshTokenRequest{RefreshToken: "r"})
+		}),
 	},
 	"cgscan": {
 		"*Client": (*cgscan.Client)(nil), "*AccessToken": (*cgscan.AccessToken)(nil), "*Session": (*cgscan.Session)(nil),
@@ -86,6 +92,20 @@ func cgscanExchanger() tokenkit.Exchanger {
 		panic(err)
 	}
 	ex, err := c.SignInExchanger(cgscan.SignInRequest{Username: "u", Password: "p"})
+	if err != nil {
+		panic(err)
+	}
+	return ex
+}
+
+// oracleExchanger returns the exchanger build makes on an Oracle client,
+// for its dynamic type.
+func oracleExchanger(build func(*oracle.Client) (tokenkit.Exchanger, error)) any {
+	c, err := oracle.New("https://ocm.example.test")
+	if err != nil {
+		panic(err)
+	}
+	ex, err := build(c)
 	if err != nil {
 		panic(err)
 	}

@@ -66,6 +66,8 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 	must(err)
 	ocLive, err := occ.ExchangePassword(ctx, oracle.Credentials{Username: "ada", Password: "s3cret"})
 	must(err)
+	ocTokens, err := occ.Tokens(tokenkit.StaticSource(ocLive))
+	must(err)
 
 	cgFake := cgscantest.New(t)
 	cgFake.AddUser(cgscantest.User{Username: "alice", Password: "secret123"})
@@ -100,7 +102,7 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 		{name: "commvault", checker: cvc, issuer: cvm, issueOp: "CreateAccessToken", calls: cvFake.Calls,
 			live: cvLive, dead: commvault.NewAccessToken("bogus", ""),
 			fail: func(f fakekit.Fault) { cvFake.FailNext(1, f) }},
-		{name: "oracle", checker: occ, issuer: &oracle.SessionIssuer{Client: occ, Auth: tokenkit.StaticSource(ocLive)}, issueOp: "GetAccessToken", calls: ocFake.Calls,
+		{name: "oracle", checker: occ, issuer: ocTokens, issueOp: "GetAccessToken", calls: ocFake.Calls,
 			live: ocLive, dead: tokenkit.NewBearerToken("bogus", time.Time{}),
 			fail: func(f fakekit.Fault) { ocFake.FailNext(1, f) }},
 		{name: "cgscan", checker: cgc, issuer: cgi, issueOp: "GenerateAccessToken", calls: cgFake.Calls,

@@ -505,10 +505,8 @@ func (s *suite) oracle() *vendor {
 		creds[g] = oracle.Credentials{Username: user, Password: tokenkit.Secret(pw)}
 		gc := must(oracle.New(fs.base, s.options(s.newGauge(fmt.Sprintf("oracle Source %d", g)))...))
 		cr := creds[g]
-		srcs[g] = gc.Source(oracle.SourceRequest{
-			Credentials:    &cr,
-			OnRefreshToken: func(rt tokenkit.Secret) { s.secrets.add("Oracle refresh token", rt.Reveal()) },
-		}, s.sourceConfig(onToken))
+		// Save (onToken) sees every token with the refresh token it carries.
+		srcs[g] = must(gc.RefreshTokenSource(oracle.RefreshTokenRequest{Credentials: &cr}, s.sourceConfig(onToken)))
 		hcs[g] = s.httpClient(srcs[g])
 	}
 	meURL := fs.base + "/system/api/v1/me"

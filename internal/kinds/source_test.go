@@ -77,18 +77,18 @@ func TestWrongCredentialSources(t *testing.T) {
 		}, 0},
 		{"oracle PasswordSource", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f, c := oracleFake(t, clock)
-			return c.PasswordSource(oracle.Credentials{Username: "ada", Password: wrong}), f.TotalCalls, nil
+			return must(c.PasswordSource(oracle.Credentials{Username: "ada", Password: wrong}, tokenkit.SourceConfig{})), f.TotalCalls, nil
 		}, 0},
-		{"oracle Source (password)", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
+		{"oracle RefreshTokenSource (password)", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f, c := oracleFake(t, clock)
-			return c.Source(oracle.SourceRequest{Credentials: &oracle.Credentials{Username: "ada", Password: wrong}}), f.TotalCalls, nil
+			return must(c.RefreshTokenSource(oracle.RefreshTokenRequest{Credentials: &oracle.Credentials{Username: "ada", Password: wrong}}, tokenkit.SourceConfig{})), f.TotalCalls, nil
 		}, 0},
-		{"oracle Source (revoked refresh token)", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
+		{"oracle RefreshTokenSource (revoked refresh token)", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f, c := oracleFake(t, clock)
 			rt := f.IssueRefreshToken("ada")
 			f.RevokeRefreshToken(rt)
-			return c.Source(oracle.SourceRequest{RefreshToken: tokenkit.Secret(rt)}), f.TotalCalls, nil
-		}, tokenkit.KindInvalidInput}, // the refused refresh token is dropped: later fetches have nothing to send
+			return must(c.RefreshTokenSource(oracle.RefreshTokenRequest{RefreshToken: tokenkit.Secret(rt)}, tokenkit.SourceConfig{})), f.TotalCalls, nil
+		}, 0}, // the refused refresh token is the error of every later fetch too
 		{"csp APITokenSource", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f := csptest.New(t)
 			f.SetClock(clock.Now)

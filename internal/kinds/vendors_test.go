@@ -303,10 +303,10 @@ var oracleVendor = vendor{
 				return err
 			}},
 			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
-				src := c.PasswordSource(oracle.Credentials{Username: "ada", Password: wrongPassword})
+				src := must(c.PasswordSource(oracle.Credentials{Username: "ada", Password: wrongPassword}, tokenkit.SourceConfig{}))
 				_, err := c.CurrentUser(ctx, src, oracle.UserQuery{})
 				return err
-			}, check: checkViaSource("GetCurrentUser", "GetAccessToken")},
+			}, check: checkViaSource("CurrentUser", "ExchangePassword")},
 			caseLocked: {want: tokenkit.KindLocked, run: func(t *testing.T, ctx context.Context) error {
 				_, err := c.ExchangePassword(ctx, oracle.Credentials{Username: "bob", Password: password})
 				return err

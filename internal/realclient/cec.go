@@ -28,7 +28,7 @@ import (
 //     the saved one and posts again with Basic (sites/bin/resource.js
 //     refreshOAuthToken).
 //
-// server is the instance URL (oracle.New's base URL). The replay fails t on
+// server is the instance URL (the origin oracle.New takes). The replay fails t on
 // the first answer cec would refuse and returns the access token it ends
 // with.
 func CEC(t testing.TB, c *http.Client, server, username, password string) string {

@@ -56,14 +56,15 @@ func Example_withSDK() {
 	fake.SetClock(func() time.Time { return now })
 
 	c, _ := oracle.New(fake.URL(), tokenkit.WithClock(func() time.Time { return now }))
-	r := c.NewRefresher(oracle.SourceRequest{
+	r, _ := c.RefreshTokenExchanger(oracle.RefreshTokenRequest{
 		Credentials:  &oracle.Credentials{Username: "ci-bot", Password: "pw"},
 		RefreshToken: tokenkit.Secret(fake.IssueRefreshToken("ci-bot")),
 	})
-	_, err := r.Exchange(context.Background()) // refresh, rotated
-	fmt.Println(err, fake.RefreshTokenActive(r.RefreshToken().Reveal()))
+	tok, err := r.Exchange(context.Background()) // refresh, rotated
+	held := tok.(*oracle.AccessToken).RefreshToken
+	fmt.Println(err, fake.RefreshTokenActive(held.Reveal()))
 
-	fake.RevokeRefreshToken(r.RefreshToken().Reveal())
+	fake.RevokeRefreshToken(held.Reveal())
 	_, err = r.Exchange(context.Background()) // refused, then Basic
 	fmt.Println(err, fake.Calls("GetAccessToken"), fake.Applied("GetAccessToken"))
 	// Output:

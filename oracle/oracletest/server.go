@@ -99,8 +99,8 @@ func NewServer() *Server {
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
-// URL returns the base URL of the fake, without a trailing slash. Use it as
-// the instance URL (in place of https://<instance>).
+// URL returns the origin of the fake (http://127.0.0.1:PORT), without a
+// trailing slash: what oracle.New takes in place of https://<instance>.
 func (s *Server) URL() string { return s.kit.URL() }
 
 // Client returns the http.Client of the underlying httptest server, which is
@@ -189,15 +189,20 @@ func (s *Server) SetIssueRefreshTokens(on bool) {
 // User is an OCM user of the fake: the Basic credentials it accepts and the
 // details GET /system/api/v1/me returns.
 type User struct {
-	// Username and Password are the Basic credentials; both required.
+	// Username is the user name of the Basic credentials; required, and
+	// without ':'.
 	Username string
+	// Password is the password of the Basic credentials; required.
 	Password string
 	// Email defaults to Username@example.com (or Username when it holds an
 	// "@").
 	Email string
-	// FirstName, MiddleName and LastName are the user's names. LastName
-	// defaults to Username.
-	FirstName, MiddleName, LastName string
+	// FirstName is the user's given name.
+	FirstName string
+	// MiddleName is the user's middle name.
+	MiddleName string
+	// LastName is the user's family name; it defaults to Username.
+	LastName string
 	// Locale defaults to "en".
 	Locale string
 	// RealmUserGUID is returned with includeRealmUserGUID=true. Default: a
@@ -218,7 +223,9 @@ type User struct {
 
 // Group is an IDCS group of a User.
 type Group struct {
-	ID          string
+	// ID is the group's id, returned as id.
+	ID string
+	// DisplayName is the group's name, returned as displayName.
 	DisplayName string
 }
 

@@ -177,6 +177,8 @@ type loginExchanger struct {
 	last *LoginToken
 }
 
+var _ tokenkit.Exchanger = (*loginExchanger)(nil)
+
 // String describes the exchanger without its credentials or token.
 func (e *loginExchanger) String() string {
 	return fmt.Sprintf("canvus.LoginExchanger{email: %q, password: %t, token: %t}",

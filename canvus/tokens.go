@@ -126,7 +126,10 @@ func (t *Tokens) user(ctx context.Context, op string) (int64, error) {
 	}
 	tok, err := t.auth.Token(ctx)
 	if err != nil {
-		return 0, err
+		return 0, t.c.tx.SourceError(op, err)
+	}
+	if tok == nil {
+		return 0, t.c.tx.InvalidInput(op, "auth gave no token")
 	}
 	id, err = t.c.userOf(ctx, op, tok, true)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokenkit/tokenkit/canvus/canvustest"
 	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
@@ -98,6 +99,11 @@ func (h *fakeHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A base URL that ends in "/" joined with "/<vendor>/..." is routed too.
 	trimmed := "/" + strings.TrimLeft(p, "/")
 	f := h.cur.Load()
+	// The Canvus client takes the origin and adds /api/v1 itself.
+	if trimmed == canvustest.APIPath || strings.HasPrefix(trimmed, canvustest.APIPath+"/") {
+		f.canvus.Handler().ServeHTTP(w, r)
+		return
+	}
 	for _, v := range vendorNames() {
 		prefix := "/" + v
 		if trimmed != prefix && !strings.HasPrefix(trimmed, prefix+"/") {
@@ -115,7 +121,7 @@ func (h *fakeHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdl.ServeHTTP(w, r2)
 		return
 	}
-	http.Error(w, "tokenctl fake: no vendor here; the vendors are under /csp, /commvault, /canvus, /oracle and /cgscan, the control API under /_fake/", http.StatusNotFound)
+	http.Error(w, "tokenctl fake: no vendor here; the vendors are under /csp, /commvault, /canvus (and /api/v1), /oracle and /cgscan, the control API under /_fake/", http.StatusNotFound)
 }
 
 // loopbackOnly refuses a control request that does not come from a loopback

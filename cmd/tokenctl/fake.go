@@ -27,7 +27,7 @@ it listens it prints one line per vendor on standard output,
 
   csp http://127.0.0.1:PORT/csp
   commvault http://127.0.0.1:PORT/commvault/commandcenter/api
-  canvus http://127.0.0.1:PORT/canvus/api/v1
+  canvus http://127.0.0.1:PORT
   oracle http://127.0.0.1:PORT/oracle
   cgscan http://127.0.0.1:PORT/cgscan
 
@@ -137,7 +137,13 @@ func serveFakes(ctx context.Context, e *env, addr string, s seed) error {
 	defer fakes.Close()
 	for _, v := range vendorNames() {
 		_, apiPath := fakes.cur.Load().handler(v)
-		fmt.Fprintf(e.stdout, "%s http://%s/%s%s\n", v, host, v, apiPath)
+		base := fmt.Sprintf("http://%s/%s%s", host, v, apiPath)
+		if v == "canvus" {
+			// canvus.New takes the origin and adds /api/v1 itself: the
+			// host serves the Canvus fake there too.
+			base = "http://" + host
+		}
+		fmt.Fprintf(e.stdout, "%s %s\n", v, base)
 	}
 	srv := &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,

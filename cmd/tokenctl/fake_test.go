@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenkit/tokenkit/canvus/canvustest"
 )
 
 // buildTokenctl builds the command into a temporary directory.
@@ -95,7 +97,7 @@ func TestFakeServer(t *testing.T) {
 
 	t.Run("csp", func(t *testing.T) { fakeCSPLifecycle(t, urls["csp"]) })
 	t.Run("commvault", func(t *testing.T) { fakeCommvaultLifecycle(t, urls["commvault"]) })
-	t.Run("canvus", func(t *testing.T) { fakeCanvusLifecycle(t, urls["canvus"]) })
+	t.Run("canvus", func(t *testing.T) { fakeCanvusLifecycle(t, urls["canvus"]+canvustest.APIPath) }) // the origin: the API is under /api/v1
 	t.Run("oracle", func(t *testing.T) { fakeOracleLifecycle(t, urls["oracle"]) })
 	t.Run("cgscan", func(t *testing.T) { fakeCGScanLifecycle(t, urls["cgscan"]) })
 

@@ -120,7 +120,9 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		if err != nil {
 			return nil, err
 		}
-		b.signIn = &canvus.LoginExchanger{Client: c, Credentials: canvus.Credentials{Email: cr.user.email(), Password: tokenkit.Secret(cr.user.Password)}}
+		if b.signIn, err = c.LoginExchanger(canvus.Credentials{Email: cr.user.email(), Password: tokenkit.Secret(cr.user.Password)}); err != nil {
+			return nil, err
+		}
 		b.signInHow = "signed in with email and password"
 		b.refreshHow = "prolonged the login with its token (rotated)"
 		b.manage = func(auth tokenkit.TokenSource, first tokenkit.Token) (managed, error) {
@@ -128,7 +130,10 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 			if !ok {
 				return managed{}, fmt.Errorf("canvus: sign-in returned a %T", first)
 			}
-			t := c.Tokens(login.User.ID, auth)
+			t, err := c.Tokens(auth) // the user is the login token's
+			if err != nil {
+				return managed{}, err
+			}
 			return managed{issuer: t, lister: t, revoker: t,
 				probe: c.BaseURL() + "/users/" + strconv.FormatInt(login.User.ID, 10) + "/access-tokens"}, nil
 		}

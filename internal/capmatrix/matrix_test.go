@@ -56,9 +56,20 @@ var adapters = map[string]map[string]any{
 		"*AccessTokenRevoker": (*cgscan.AccessTokenRevoker)(nil),
 	},
 	"canvus": {
-		"*Client": (*canvus.Client)(nil), "*Tokens": (*canvus.Tokens)(nil), "*LoginExchanger": (*canvus.LoginExchanger)(nil),
+		"*Client": (*canvus.Client)(nil), "*Tokens": (*canvus.Tokens)(nil), "*loginExchanger": canvusLoginExchanger(),
 		"*AccessToken": (*canvus.AccessToken)(nil), "*LoginToken": (*canvus.LoginToken)(nil),
 	},
+}
+
+// canvusLoginExchanger is what canvus.Client.LoginExchanger returns, an
+// unexported type.
+func canvusLoginExchanger() any {
+	c, _ := canvus.New("https://canvus.example.com")
+	ex, err := c.LoginExchanger(canvus.Credentials{Token: "t"})
+	if err != nil {
+		panic(err)
+	}
+	return ex
 }
 
 // typeNames strips the parenthesised notes of a Cell's By.

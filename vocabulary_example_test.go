@@ -217,16 +217,17 @@ func fiveFakes() ([]Vendor, func()) {
 
 	caFake := canvustest.NewServer()
 	closers = append(closers, caFake.Close)
-	bot := caFake.AddUser(canvustest.User{Email: "bot@example.com", Password: "correct horse", Name: "Bot"})
+	caFake.AddUser(canvustest.User{Email: "bot@example.com", Password: "correct horse", Name: "Bot"})
 	cac, _ := canvus.New(caFake.URL())
-	caTokens := cac.Tokens(bot.ID, cac.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: "correct horse"}))
+	caSession, _ := cac.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: "correct horse"}, tokenkit.SourceConfig{})
+	caTokens, _ := cac.Tokens(caSession) // the user is the session's
 
 	vendors := []Vendor{
 		{Name: "csp", Checker: cspc, Exchanger: cspEx},
 		{Name: "commvault", Issuer: cvm, Renewer: cvc, Checker: cvc, Revoker: cvm, Lister: cvm},
 		{Name: "oracle", Issuer: ocTokens, Renewer: occ, Checker: occ},
 		{Name: "cgscan", Issuer: cgTokens, Checker: cgc, Revoker: cgTokens},
-		{Name: "canvus", Issuer: caTokens, Checker: caTokens, Revoker: caTokens, Lister: caTokens},
+		{Name: "canvus", Issuer: caTokens, Checker: cac, Revoker: caTokens, Lister: caTokens},
 	}
 	return vendors, func() {
 		for _, c := range closers {

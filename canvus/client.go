@@ -2,9 +2,9 @@ package canvus
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +18,7 @@ import (
 const vendor = "canvus"
 
 // APIPath is the path under which a Canvus Server serves its REST API. New
-// appends it to a base URL that has no path.
+// appends it to the origin it is given.
 const APIPath = "/api/v1"
 
 // Defaults of the options of this package.
@@ -41,24 +41,22 @@ type Client struct {
 	opts vendorOptions
 }
 
-// New returns a client for the Canvus Server API at base, such as
-// "https://canvus.example.com/api/v1". A base without a path gets APIPath
-// appended; any other path (a proxy prefix) is kept as given, and a trailing
-// slash is ignored. base must be https (plain http is accepted only for a
-// loopback host, such as a canvustest fake).
+// New returns a client for the Canvus Server at base, its origin such as
+// "https://canvus.example.com" (a trailing slash is ignored). The client
+// adds the API path, APIPath, itself; a base with a path is an error of
+// kind tokenkit.KindConfig that names the origin to give. base must be https
+// (plain http is accepted only for a loopback host, such as a canvustest
+// fake).
 //
 // New accepts the shared options of package tokenkit (tokenkit.WithHTTPClient,
 // tokenkit.WithLogger, tokenkit.WithRetryMax, …) and this package's own
-// (WithSessionLifetime, WithTimeZone, WithMaxFrameBytes, WithBareSubscribe,
-// WithStreamIdleTimeout). The clock of tokenkit.WithClock stamps login-token
-// expiries and drives the refresh of a LoginSource.
+// (WithPresentation, WithSessionLifetime, WithTimeZone, WithMaxFrameBytes,
+// WithBareSubscribe, WithStreamIdleTimeout). The clock of tokenkit.WithClock
+// stamps login-token expiries and drives the refresh of a LoginSource.
 func New(base string, opts ...tokenkit.Option) (*Client, error) {
-	u, err := httpx.BaseURL(vendor, base)
+	u, err := httpx.Origin(vendor, base, APIPath)
 	if err != nil {
 		return nil, err
-	}
-	if u.Path == "" {
-		u.Path = APIPath
 	}
 	s, err := httpx.Apply(vendor, opts)
 	if err != nil {
@@ -73,7 +71,8 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	return &Client{base: u.String(), api: generated, tx: tx, opts: vo}, nil
 }
 
-// BaseURL returns the normalised API base URL the client calls.
+// BaseURL returns the API base URL the client calls: the origin given to
+// New followed by APIPath.
 func (c *Client) BaseURL() string { return c.base }
 
 type vendorOptions struct {
@@ -82,6 +81,9 @@ type vendorOptions struct {
 	maxFrame        int
 	bareSubscribe   bool
 	idleTimeout     time.Duration
+	// presentations are how tokens of this client are sent (never empty
+	// after vendorSettings).
+	presentations []tokenkit.Presentation
 }
 
 func vendorSettings(s *config.Settings) vendorOptions {
@@ -95,7 +97,45 @@ func vendorSettings(s *config.Settings) vendorOptions {
 	if v.maxFrame == 0 {
 		v.maxFrame = DefaultMaxFrameBytes
 	}
+	if len(v.presentations) == 0 {
+		v.presentations = []tokenkit.Presentation{PrivateToken()}
+	}
 	return v
+}
+
+// PrivateToken is "Private-Token: <token>", how Canvus takes a login token
+// or an access token (vendor docs, users/ and access-tokens/): the default
+// presentation of this package's tokens.
+func PrivateToken() tokenkit.Presentation { return tokenkit.Presentation{Header: privateTokenHeader} }
+
+// WithPresentation sets how the client's tokens are sent, overriding the
+// default PrivateToken(): each presentation given is set on every request
+// (for example a proxy in front of the server that wants tokenkit.Bearer()
+// as well as PrivateToken()). Every p must pass p.Validate; no presentation
+// at all, or the same header twice, is an error of kind tokenkit.KindConfig
+// from New. It applies to the tokens this client returns (Login, Create,
+// NewAccessToken); a token Import rebuilds uses PrivateToken().
+func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
+	ps := slices.Clone(p)
+	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
+		if len(ps) == 0 {
+			s.Fail(httpx.OptionError(vendor, "WithPresentation needs at least one presentation"))
+			return
+		}
+		for i, x := range ps {
+			if err := x.Validate(); err != nil {
+				s.Fail(httpx.OptionError(vendor, "WithPresentation: %v", err))
+				return
+			}
+			for _, y := range ps[:i] {
+				if strings.EqualFold(x.Header, y.Header) {
+					s.Fail(httpx.OptionError(vendor, "WithPresentation: header %s given twice", x.Header))
+					return
+				}
+			}
+		}
+		config.UpdateVendor(s, func(v *vendorOptions) { v.presentations = ps })
+	})
 }
 
 // WithSessionLifetime sets how long a login token is taken to live after a
@@ -252,25 +292,26 @@ func parseErrorBody(body []byte) (*ErrorResponse, bool) {
 	return r, true
 }
 
-// Operation names, as the operationIds of openapi/canvus.yaml.
+// Operation names, as tokenkit.Error.Op reports them: the exported method
+// the caller called. (The fake's vocabulary, canvustest.Op…, stays the
+// operationIds of openapi/canvus.yaml.)
 const (
-	opServerInfo = "GetServerInfo"
-	opLogin      = "Login"
-	opLogout     = "Logout"
-	opList       = "ListAccessTokens"
-	opCreate     = "CreateAccessToken"
-	opGet        = "GetAccessToken"
-	opRename     = "RenameAccessToken"
-	opDelete     = "DeleteAccessToken"
+	opServerInfo     = "ServerInfo"
+	opLogin          = "Login"
+	opLogout         = "Logout"
+	opTokens         = "Tokens"
+	opNewAccessToken = "NewAccessToken"
+	opCheck          = "Check"
+	opListInfo       = "ListInfo"
+	opList           = "List"
+	opGet            = "Get"
+	opCreate         = "Create"
+	opIssue          = "Issue"
+	opRename         = "Rename"
+	opDelete         = "Delete"
+	opRevoke         = "Revoke"
+	opSubscribe      = "Subscribe"
+	opSubscribeToken = "SubscribeToken"
+	opLoginExchanger = "LoginExchanger"
+	opLoginSource    = "LoginSource"
 )
-
-// run runs one operation through the shared transport and returns its 2xx
-// answer with the Op that made it (for decoding errors that name the
-// attempts and scrub what was sent).
-func (c *Client) run(ctx context.Context, name string, class httpx.Class, auth tokenkit.TokenSource, send httpx.Send) (*httpx.Result, *httpx.Op, error) {
-	// The shared transport attaches auth's token per attempt and, after a
-	// 401, invalidates it and resends once with a fresh one.
-	op := &httpx.Op{Name: name, Class: class, Auth: auth}
-	res, err := httpx.Run(ctx, c.tx, op, send)
-	return res, op, err
-}

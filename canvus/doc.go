@@ -6,29 +6,41 @@
 // The shortest working use, a bot that signs in once and creates a
 // never-expiring access token for later runs:
 //
-//	c, err := canvus.New("https://canvus.example.com/api/v1")
+//	c, err := canvus.New("https://canvus.example.com") // the origin; the client adds /api/v1
 //	if err != nil { … }
 //	login, err := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: tokenkit.Secret(os.Getenv("CANVUS_PASSWORD"))})
 //	if err != nil { … }
-//	pat, err := c.Tokens(login.User.ID, tokenkit.StaticSource(login)).Create(ctx, "nightly bot")
+//	toks, err := c.Tokens(tokenkit.StaticSource(login)) // the login's user
+//	if err != nil { … }
+//	pat, err := toks.Create(ctx, "nightly bot")
 //	// pat.Value() is shown only now; send it as Private-Token from then on:
 //	hc := tokenkit.NewClient(tokenkit.StaticSource(pat), nil)
 //
-// A long-running program uses LoginSource instead of tokenkit.StaticSource(login): the
-// session is prolonged before it expires (with the token form of Login),
-// and a token the server refuses is replaced.
+// A long-running program uses c.LoginSource(cr, tokenkit.SourceConfig{})
+// instead of tokenkit.StaticSource(login): the session is prolonged before
+// it expires (with the token form of Login), and a token the server refuses
+// is replaced. A token you already hold is wrapped with c.NewAccessToken.
 //
 // # Tokens and interfaces
 //
 // A LoginToken lives for the server's session lifetime; an AccessToken never
-// expires. Both implement tokenkit.Token and are sent as "Private-Token".
+// expires. Both implement tokenkit.Token and are sent as "Private-Token"
+// (PrivateToken(); WithPresentation chooses otherwise).
 // Tokens implements tokenkit.Issuer (Create; a Lifetime or Scopes is refused,
-// since Canvus tokens have neither), tokenkit.Revoker (Delete),
+// since Canvus tokens have neither), tokenkit.Revoker (Delete) and
 // tokenkit.Lister (List: name and creation time are reported, last use is
-// not) and tokenkit.Checker (an authenticated list, as Canvus has no
-// /users/me); LoginExchanger implements tokenkit.Exchanger. There is no
-// tokenkit.Renewer: access tokens never expire, and a login is renewed by
-// logging in again, which a LoginSource does.
+// not); Client implements tokenkit.Checker (an authenticated list of the
+// token's own user, as Canvus has no /users/me), and LoginExchanger returns
+// a tokenkit.Exchanger. There is no tokenkit.Renewer: access tokens never
+// expire, and a login is renewed by logging in again, which a LoginSource
+// does.
+//
+// Canvus paths name the user ({id} in /users/{id}/access-tokens) and the
+// API has no /users/me, so Client.Tokens finds the user once, on first use:
+// a login token carries it, an access token from Create or Import too, and
+// a held access token whose user is unknown is asked for with the token
+// form of sign-in (see Client.Tokens). Tokens.ForUser names the user, as an
+// administrator managing another user's tokens does.
 // Token ids are long base64 strings that may contain '/', '+' and '=':
 // they are percent-encoded in paths.
 //
@@ -67,8 +79,9 @@
 //
 // # Errors and retries
 //
-// Every failure is a *tokenkit.Error; the server's body is reachable as an
-// *ErrorResponse with errors.As. Reads (list, get, subscribe), renames,
+// Every failure is a *tokenkit.Error whose Op is the method you called
+// ("Login", "Check", "Issue", "List", …); the server's body is reachable as
+// an *ErrorResponse with errors.As. Reads (list, get, subscribe), renames,
 // deletions and sign-outs are retried like GETs after transport errors,
 // 408, 429 and 5xx. Login and Create change state, so they are retried only
 // when the request never reached the server or the server answered 429: a

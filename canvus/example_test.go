@@ -15,7 +15,7 @@ import (
 )
 
 // exampleServer is a fake Canvus Server with one user, standing in for
-// https://canvus.example.com/api/v1.
+// https://canvus.example.com (New adds /api/v1).
 func exampleServer() (*canvustest.Server, canvustest.User) {
 	fake := canvustest.NewServer()
 	u := fake.AddUser(canvustest.User{Email: "bot@example.com", Password: "correct horse", Name: "Bot"})
@@ -53,13 +53,14 @@ func ExampleClient_Login() {
 // Create a personal access token: its secret is returned only this once, and
 // it never expires. Use it as Private-Token from then on.
 func ExampleTokens_Create() {
-	fake, bot := exampleServer()
+	fake, _ := exampleServer()
 	defer fake.Close()
 	ctx := context.Background()
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
 
-	pat, err := c.Tokens(bot.ID, tokenkit.StaticSource(login)).Create(ctx, "nightly export")
+	toks, _ := c.Tokens(tokenkit.StaticSource(login)) // the login's user
+	pat, err := toks.Create(ctx, "nightly export")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -91,7 +92,8 @@ func ExampleTokens_ListInfo() {
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
 
-	infos, err := c.Tokens(bot.ID, tokenkit.StaticSource(login)).ListInfo(ctx)
+	toks, _ := c.Tokens(tokenkit.StaticSource(login))
+	infos, err := toks.ListInfo(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -112,7 +114,7 @@ func ExampleTokens_Rename() {
 	ctx := context.Background()
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
-	toks := c.Tokens(bot.ID, tokenkit.StaticSource(login))
+	toks, _ := c.Tokens(tokenkit.StaticSource(login))
 
 	got, err := toks.Get(ctx, seeded.ID)
 	if err != nil {
@@ -135,27 +137,28 @@ func ExampleTokens_Rename() {
 // Tokens implements the tokenkit interfaces, so code written once against
 // them manages Canvus tokens too.
 func ExampleTokens_List() {
-	fake, bot := exampleServer()
+	fake, _ := exampleServer()
 	defer fake.Close()
 	ctx := context.Background()
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
 
+	toks, _ := c.Tokens(tokenkit.StaticSource(login))
 	var m interface {
 		tokenkit.Issuer
 		tokenkit.Lister
 		tokenkit.Revoker
-		tokenkit.Checker
-	} = c.Tokens(bot.ID, tokenkit.StaticSource(login))
+	} = toks
+	var checker tokenkit.Checker = c
 	tok, _ := m.Issue(ctx, tokenkit.IssueRequest{Name: "generic"})
 	list, _ := m.List(ctx)
 	fmt.Println(len(list), list[0].Name, tok.Expiry().IsZero(), list[0].ID == tokenkit.IDOf(tok))
 	// Canvus reports no last use: a zero LastUsedAt is "unknown", not "never".
 	fmt.Println(list[0].Reported, list[0].Reported.Has(tokenkit.FieldLastUsedAt))
-	_, err := m.Check(ctx, tok)
+	_, err := checker.Check(ctx, tok)
 	fmt.Println(err)
 	fmt.Println(m.Revoke(ctx, tokenkit.IDOf(tok)))
-	_, err = m.Check(ctx, tok)
+	_, err = checker.Check(ctx, tok)
 	fmt.Println(tokenkit.Rejected(err))
 	// Canvus tokens never expire: asking for a lifetime is refused.
 	_, err = m.Issue(ctx, tokenkit.IssueRequest{Name: "short", Lifetime: time.Hour})
@@ -172,13 +175,13 @@ func ExampleTokens_List() {
 // Watch a user's tokens change. The first event is the current state; the
 // loop ends when the context does.
 func ExampleTokens_Subscribe() {
-	fake, bot := exampleServer()
+	fake, _ := exampleServer()
 	defer fake.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
-	toks := c.Tokens(bot.ID, tokenkit.StaticSource(login))
+	toks, _ := c.Tokens(tokenkit.StaticSource(login))
 
 	for ev, err := range toks.Subscribe(ctx) {
 		if err != nil {
@@ -218,7 +221,7 @@ func ExampleTokens_SubscribeToken() {
 	defer cancel()
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
-	toks := c.Tokens(bot.ID, tokenkit.StaticSource(login))
+	toks, _ := c.Tokens(tokenkit.StaticSource(login))
 
 	for ev, err := range toks.SubscribeToken(ctx, seeded.ID) {
 		if err != nil {
@@ -241,14 +244,18 @@ func ExampleTokens_SubscribeToken() {
 // A long-running program: the source prolongs the session before it expires
 // and replaces a token the server refuses.
 func ExampleClient_LoginSource() {
-	fake, bot := exampleServer()
+	fake, _ := exampleServer()
 	defer fake.Close()
 	ctx := context.Background()
 	c, _ := canvus.New(fake.URL())
-	src := c.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: "correct horse"})
-	toks := c.Tokens(bot.ID, src)
+	src, err := c.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: "correct horse"}, tokenkit.SourceConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	toks, _ := c.Tokens(src)
 
-	_, err := toks.ListInfo(ctx)
+	_, err = toks.ListInfo(ctx)
 	fmt.Println(err)
 	_ = c.Logout(ctx, src.Cached()) // the session ends elsewhere
 	_, err = toks.ListInfo(ctx)     // 401, a new session, success
@@ -299,16 +306,86 @@ func ExampleErrorResponse() {
 	c, _ := canvus.New(fake.URL())
 	login, _ := c.Login(ctx, canvus.Credentials{Email: "eve@example.com", Password: "pw"})
 
-	_, err := c.Tokens(bot.ID, tokenkit.StaticSource(login)).ListInfo(ctx) // someone else's tokens
+	eves, _ := c.Tokens(tokenkit.StaticSource(login))
+	bots, _ := eves.ForUser(bot.ID)
+	_, err := bots.ListInfo(ctx) // someone else's tokens
 	var er *canvus.ErrorResponse
 	fmt.Println(errors.Is(err, tokenkit.ErrForbidden), errors.As(err, &er), er.Text())
 	fmt.Println(err)
 	// Output:
 	// true true Permission denied
-	// canvus: ListAccessTokens: HTTP 403: Permission denied
+	// canvus: ListInfo: HTTP 403: Permission denied
 }
 
 func fakeTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339, s)
 	return t
+}
+
+// Wrap an access token you already hold (from the environment, a vault, an
+// earlier run). Tokens finds its user once, by signing in with it: Canvus
+// has no /users/me.
+func ExampleClient_NewAccessToken() {
+	fake, bot := exampleServer()
+	defer fake.Close()
+	seeded := fake.AddAccessToken(canvustest.AccessToken{UserID: bot.ID, Description: "from the vault"})
+	ctx := context.Background()
+	c, _ := canvus.New(fake.URL())
+
+	pat, err := c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(seeded.Plain), ID: seeded.ID})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	toks, _ := c.Tokens(tokenkit.StaticSource(pat))
+	list, err := toks.List(ctx)
+	fmt.Println(len(list), list[0].Name, err)
+	id, _ := toks.UserID(ctx)
+	fmt.Println(id == bot.ID)
+
+	// Canvus access tokens have no refresh token and never expire.
+	_, err = c.NewAccessToken(tokenkit.HeldToken{Value: "v", RefreshToken: "r"})
+	fmt.Println(errors.Is(err, tokenkit.ErrInvalidInput))
+	// Output:
+	// 1 from the vault <nil>
+	// true
+	// true
+}
+
+// Check whether a token still works, for tokenkit.Checker. The token must
+// say whose it is (a login token does; set UserID on a held access token).
+func ExampleClient_Check() {
+	fake, bot := exampleServer()
+	defer fake.Close()
+	seeded := fake.AddAccessToken(canvustest.AccessToken{UserID: bot.ID, Description: "probe"})
+	ctx := context.Background()
+	c, _ := canvus.New(fake.URL())
+	pat, _ := c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(seeded.Plain)})
+	pat.UserID = bot.ID
+
+	res, err := c.Check(ctx, pat)
+	fmt.Println(res.Subject, err)
+	toks, _ := c.Tokens(tokenkit.StaticSource(pat))
+	_ = toks.Revoke(ctx, seeded.ID)
+	_, err = c.Check(ctx, pat)
+	fmt.Println(tokenkit.Rejected(err))
+	// Output:
+	// 1000 <nil>
+	// true
+}
+
+// A proxy in front of the server that wants a Bearer token as well: every
+// token of the client is sent both ways.
+func ExampleWithPresentation() {
+	c, err := canvus.New("https://canvus.example.com", canvus.WithPresentation(canvus.PrivateToken(), tokenkit.Bearer()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	pat, _ := c.NewAccessToken(tokenkit.HeldToken{Value: "pat-value"})
+	r, _ := http.NewRequest("GET", c.BaseURL()+"/canvases", nil)
+	pat.SetAuthHeader(r)
+	fmt.Println(r.Header.Get("Private-Token"), r.Header.Get("Authorization"))
+	// Output:
+	// pat-value Bearer pat-value
 }

@@ -37,7 +37,7 @@ func TestTokenLifecycleAgainstFake(t *testing.T) {
 		t.Fatalf("created %v", pat)
 	}
 	// The new token authenticates on its own, and never expires.
-	byPAT := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(pat))
+	byPAT := tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(pat))
 	infos, err := byPAT.ListInfo(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestTokenKitInterfaces(t *testing.T) {
 	if !tok.Expiry().IsZero() {
 		t.Fatal("canvus access tokens never expire")
 	}
-	var checker tokenkit.Checker = toks
+	var checker tokenkit.Checker = w.c
 	if res, err := checker.Check(ctx, tok); err != nil || res.Subject == "" {
 		t.Fatalf("Check of a live token: %+v %v", res, err)
 	}
@@ -136,7 +136,10 @@ func TestTokenKitInterfaces(t *testing.T) {
 	if _, err := issuer.Issue(ctx, tokenkit.IssueRequest{}); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Fatalf("Issue without a name: %v", err)
 	}
-	var ex tokenkit.Exchanger = &canvus.LoginExchanger{Client: w.c, Credentials: canvus.Credentials{Email: aliceEmail, Password: alicePass}}
+	ex, err := w.c.LoginExchanger(canvus.Credentials{Email: aliceEmail, Password: alicePass})
+	if err != nil {
+		t.Fatal(err)
+	}
 	lt, err := ex.Exchange(ctx)
 	if err != nil || lt.Value() == "" {
 		t.Fatalf("exchange: %v", err)
@@ -208,10 +211,10 @@ func TestLoginWithTokenRotates(t *testing.T) {
 		t.Fatal("the token form must answer a new token for the same user")
 	}
 	// The old token is gone, the new one works.
-	if _, err := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(first)).ListInfo(ctx); !errors.Is(err, tokenkit.ErrUnauthorized) {
+	if _, err := tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(first)).ListInfo(ctx); !errors.Is(err, tokenkit.ErrUnauthorized) {
 		t.Fatalf("rotated-away token still works: %v", err)
 	}
-	if _, err := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(second)).ListInfo(ctx); err != nil {
+	if _, err := tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(second)).ListInfo(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Without rotation the same token comes back, prolonged.
@@ -254,7 +257,7 @@ func TestLoginExchangerProlongsThenFallsBack(t *testing.T) {
 	w := newWorld(t, tokenkit.WithClock(clk.Now))
 	w.fake.SetClock(clk.Now)
 	ctx := context.Background()
-	e := &canvus.LoginExchanger{Client: w.c, Credentials: canvus.Credentials{Email: aliceEmail, Password: alicePass}}
+	e := loginVia(t, w.c, canvus.Credentials{Email: aliceEmail, Password: alicePass})
 	lastLoginKeys := func() []string {
 		reqs := w.fake.Requests()
 		return keys(reqs[len(reqs)-1].JSON)
@@ -300,18 +303,73 @@ func TestLoginExchangerProlongsThenFallsBack(t *testing.T) {
 	}
 	_ = third
 	// With a token only and no password, a refused token is an error.
-	e2 := &canvus.LoginExchanger{Client: w.c, Credentials: canvus.Credentials{Token: "stale"}}
-	if _, err := e2.Exchange(ctx); !errors.Is(err, tokenkit.ErrInvalidCredential) {
+	e2 := loginVia(t, w.c, canvus.Credentials{Token: "stale"})
+	if _, err := e2.Login(ctx); !errors.Is(err, tokenkit.ErrInvalidCredential) {
 		t.Fatalf("stale token: %v", err)
 	}
+}
+
+// TestLoginExchangerBacksOffOnRateLimit: a 429 to the token form of sign-in
+// is returned, not answered with a password sign-in that would double the
+// requests to a server that asked for fewer; the next exchange prolongs the
+// same token.
+func TestLoginExchangerBacksOffOnRateLimit(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	w := newWorld(t, tokenkit.WithClock(clk.Now), tokenkit.WithRetryMax(0))
+	w.fake.SetClock(clk.Now)
+	ctx := context.Background()
+	e := loginVia(t, w.c, canvus.Credentials{Email: aliceEmail, Password: alicePass})
+	if _, err := e.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour)
+	w.fake.FailNextOp(canvustest.OpLogin, 1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
+	calls := w.fake.Calls(canvustest.OpLogin)
+	_, err := e.Login(ctx)
+	if !errors.Is(err, tokenkit.ErrRateLimited) {
+		t.Fatalf("rate-limited refresh: %v", err)
+	}
+	if got := w.fake.Calls(canvustest.OpLogin) - calls; got != 1 {
+		t.Fatalf("a rate-limited refresh made %d sign-ins, want 1 (no password fallback)", got)
+	}
+	calls = w.fake.Calls(canvustest.OpLogin)
+	if _, err := e.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reqs := w.fake.Requests()
+	if got := keys(reqs[len(reqs)-1].JSON); w.fake.Calls(canvustest.OpLogin)-calls != 1 || !slices.Equal(got, []string{"token"}) {
+		t.Fatalf("after the rate limit: %d sign-ins, last sent %v", w.fake.Calls(canvustest.OpLogin)-calls, got)
+	}
+}
+
+// loginExchanger is the concrete view of what Client.LoginExchanger
+// returns, for tests that look at the login token.
+type loginExchanger struct{ tokenkit.Exchanger }
+
+func (e loginExchanger) Login(ctx context.Context) (*canvus.LoginToken, error) {
+	tok, err := e.Exchange(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tok.(*canvus.LoginToken), nil
+}
+
+func loginVia(t testing.TB, c *canvus.Client, cr canvus.Credentials) loginExchanger {
+	t.Helper()
+	ex, err := c.LoginExchanger(cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loginExchanger{ex}
 }
 
 func TestLoginSourceReplacesRefusedToken(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	src := w.c.LoginSource(canvus.Credentials{Email: aliceEmail, Password: alicePass})
-	toks := w.c.Tokens(w.alice.ID, src)
+	src := loginSource(t, w.c, canvus.Credentials{Email: aliceEmail, Password: alicePass}, tokenkit.SourceConfig{})
+	toks := tokensFor(t, w.c, w.alice.ID, src)
 	if _, err := toks.ListInfo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +387,7 @@ func TestLoginSourceReplacesRefusedToken(t *testing.T) {
 		t.Fatal("the refused token must have been replaced")
 	}
 	// A source that cannot do better keeps the server's first answer.
-	bad := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken("bogus")))
+	bad := tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(held("bogus")))
 	before := w.fake.Calls(canvustest.OpListAccessTokens)
 	if _, err := bad.ListInfo(ctx); !errors.Is(err, tokenkit.ErrUnauthorized) {
 		t.Fatal(err)
@@ -361,7 +419,7 @@ func TestPermissions(t *testing.T) {
 	}
 
 	// Bob may not touch Alice's tokens.
-	bobOnAlice := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(bobLogin))
+	bobOnAlice := tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(bobLogin))
 	if _, err := bobOnAlice.ListInfo(ctx); !errors.Is(err, tokenkit.ErrForbidden) {
 		t.Fatalf("list: %v", err)
 	}
@@ -373,7 +431,7 @@ func TestPermissions(t *testing.T) {
 		t.Fatalf("delete: %v", err)
 	}
 	// The admin may.
-	adminOnAlice := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(adminLogin))
+	adminOnAlice := tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(adminLogin))
 	infos, err := adminOnAlice.ListInfo(ctx)
 	if err != nil || len(infos) != 1 {
 		t.Fatalf("admin list: %v %v", infos, err)
@@ -384,7 +442,7 @@ func TestPermissions(t *testing.T) {
 	if err := adminOnAlice.Delete(ctx, pat.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.c.Tokens(99999, tokenkit.StaticSource(adminLogin)).ListInfo(ctx); !errors.Is(err, tokenkit.ErrNotFound) {
+	if _, err := tokensFor(t, w.c, 99999, tokenkit.StaticSource(adminLogin)).ListInfo(ctx); !errors.Is(err, tokenkit.ErrNotFound) {
 		t.Fatalf("unknown user: %v", err)
 	}
 }
@@ -406,7 +464,7 @@ func TestBase64IDRoundTrip(t *testing.T) {
 			}
 			ctx := context.Background()
 			w.fake.AddAccessToken(canvustest.AccessToken{UserID: w.alice.ID, ID: id, Description: "slashy"})
-			toks := c.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken(w.fake.NewSession(w.alice.ID))))
+			toks := tokensFor(t, c, w.alice.ID, tokenkit.StaticSource(held(w.fake.NewSession(w.alice.ID))))
 			got, err := toks.Get(ctx, id)
 			if err != nil || got.ID != id || got.Description != "slashy" {
 				t.Fatalf("get: %+v %v", got, err)
@@ -568,7 +626,7 @@ func TestServerInfoAndLegacyErrors(t *testing.T) {
 		t.Fatal("server-info needs no token and must not get one")
 	}
 	w.fake.SetLegacyErrors(true)
-	_, err = w.c.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken("bogus"))).ListInfo(ctx)
+	_, err = tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(held("bogus"))).ListInfo(ctx)
 	var er *canvus.ErrorResponse
 	if !errors.Is(err, tokenkit.ErrUnauthorized) || !errors.As(err, &er) || er.LegacyMessage != "401 Unauthorized" || er.Text() != "401 Unauthorized" {
 		t.Fatalf("legacy error: %v", err)
@@ -595,7 +653,7 @@ func TestTimeZoneOption(t *testing.T) {
 	}
 	// The default reads zone-less times as UTC: three hours off here.
 	def := newClient(t, w.fake.URL())
-	got2, err := def.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken(w.fake.NewSession(w.alice.ID)))).Get(context.Background(), "tz")
+	got2, err := tokensFor(t, def, w.alice.ID, tokenkit.StaticSource(held(w.fake.NewSession(w.alice.ID)))).Get(context.Background(), "tz")
 	if err != nil || got2.CreatedAt.Sub(created) != 3*time.Hour || got2.CreatedAt.Location() != time.UTC {
 		t.Fatalf("default zone: %v %v", got2, err)
 	}
@@ -605,19 +663,35 @@ func TestInvalidInputNeverSends(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	tokSrc := tokenkit.StaticSource(canvus.NewAccessToken("x"))
+	tokSrc := tokenkit.StaticSource(held("x"))
 	for name, call := range map[string]func() error{
-		"no user":         func() error { _, err := w.c.Tokens(0, tokSrc).ListInfo(ctx); return err },
-		"no auth":         func() error { _, err := w.c.Tokens(1, nil).ListInfo(ctx); return err },
-		"empty id":        func() error { _, err := w.c.Tokens(1, tokSrc).Get(ctx, " "); return err },
-		"dot-dot id":      func() error { return w.c.Tokens(1, tokSrc).Delete(ctx, "..") },
-		"no description":  func() error { _, err := w.c.Tokens(1, tokSrc).Create(ctx, ""); return err },
-		"blank rename":    func() error { _, err := w.c.Tokens(1, tokSrc).Rename(ctx, "a", "  "); return err },
-		"zero Tokens":     func() error { _, err := (&canvus.Tokens{}).ListInfo(ctx); return err },
-		"no credentials":  func() error { _, err := w.c.Login(ctx, canvus.Credentials{}); return err },
-		"exchanger no c":  func() error { _, err := (&canvus.LoginExchanger{}).Exchange(ctx); return err },
-		"static nil":      func() error { _, err := w.c.Tokens(1, tokenkit.StaticSource(nil)).ListInfo(ctx); return err },
-		"subscribe no id": func() error { return firstErr(w.c.Tokens(1, tokSrc).SubscribeToken(ctx, "")) },
+		"user 0":         func() error { _, err := tokensFor(t, w.c, 0, tokSrc).ForUser(0); return err },
+		"no auth":        func() error { _, err := w.c.Tokens(nil); return err },
+		"empty id":       func() error { _, err := tokensFor(t, w.c, 1, tokSrc).Get(ctx, " "); return err },
+		"dot-dot id":     func() error { return tokensFor(t, w.c, 1, tokSrc).Delete(ctx, "..") },
+		"no description": func() error { _, err := tokensFor(t, w.c, 1, tokSrc).Create(ctx, ""); return err },
+		"blank rename":   func() error { _, err := tokensFor(t, w.c, 1, tokSrc).Rename(ctx, "a", "  "); return err },
+		"zero Tokens":    func() error { _, err := (&canvus.Tokens{}).ListInfo(ctx); return err },
+		"nil Tokens":     func() error { _, err := (*canvus.Tokens)(nil).ListInfo(ctx); return err },
+		"no credentials": func() error { _, err := w.c.Login(ctx, canvus.Credentials{}); return err },
+		"exchanger":      func() error { _, err := w.c.LoginExchanger(canvus.Credentials{Email: aliceEmail}); return err },
+		"source": func() error {
+			_, err := w.c.LoginSource(canvus.Credentials{Password: "pw"}, tokenkit.SourceConfig{})
+			return err
+		},
+		"both forms": func() error {
+			_, err := w.c.LoginSource(canvus.Credentials{Email: "e", Password: "p", Token: "t"}, tokenkit.SourceConfig{})
+			return err
+		},
+		"static nil":      func() error { _, err := tokensFor(t, w.c, 1, tokenkit.StaticSource(nil)).ListInfo(ctx); return err },
+		"subscribe no id": func() error { return firstErr(tokensFor(t, w.c, 1, tokSrc).SubscribeToken(ctx, "")) },
+		"foreign token": func() error {
+			_, err := tokensFor(t, w.c, 0, tokenkit.StaticSource(foreign{})).ListInfo(ctx)
+			return err
+		},
+		"check unknown": func() error { _, err := w.c.Check(ctx, held("x")); return err },
+		"check foreign": func() error { _, err := w.c.Check(ctx, foreign{}); return err },
+		"check nil":     func() error { _, err := w.c.Check(ctx, nil); return err },
 	} {
 		err := call()
 		if name == "static nil" {
@@ -647,21 +721,29 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"zero":       {tokenkit.Option{}},
 		"csp option": {csp.WithVerification()},
 		"retry max":  {tokenkit.WithRetryMax(-1)},
+		"no pres":    {canvus.WithPresentation()},
+		"bad pres":   {canvus.WithPresentation(tokenkit.Presentation{Header: "Bad Header"})},
+		"reserved":   {canvus.WithPresentation(tokenkit.Presentation{Header: "Cookie"})},
+		"duplicate":  {canvus.WithPresentation(canvus.PrivateToken(), tokenkit.Presentation{Header: "private-token", Prefix: "x "})},
 	} {
 		if _, err := canvus.New(host, opts...); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	for _, base := range []string{"", "http://canvus.example.com", "ftp://x", "https://u:p@x"} {
+	for _, base := range []string{"", "http://canvus.example.com", "ftp://x", "https://u:p@x",
+		"https://canvus.example.com/api/v1", "https://proxy.example.com/canvus/v1"} {
 		if _, err := canvus.New(base); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("base %q accepted", base)
 		}
 	}
+	// A base with a path is refused with the origin to give instead.
+	if _, err := canvus.New("https://canvus.example.com/api/v1/"); err == nil || !strings.Contains(err.Error(), "https://canvus.example.com;") {
+		t.Errorf("base with the API path: %v", err)
+	}
 	for base, want := range map[string]string{
-		"https://canvus.example.com":          "https://canvus.example.com/api/v1",
-		"https://canvus.example.com/":         "https://canvus.example.com/api/v1",
-		"https://canvus.example.com/api/v1/":  "https://canvus.example.com/api/v1",
-		"https://proxy.example.com/canvus/v1": "https://proxy.example.com/canvus/v1",
+		"https://canvus.example.com":       "https://canvus.example.com/api/v1",
+		"https://canvus.example.com/":      "https://canvus.example.com/api/v1",
+		"https://canvus.example.com:8443/": "https://canvus.example.com:8443/api/v1",
 	} {
 		c, err := canvus.New(base)
 		if err != nil || c.BaseURL() != want {
@@ -681,7 +763,7 @@ func TestLoginSourceRefreshesAhead(t *testing.T) {
 	ctx := context.Background()
 	var rotated []string
 	var mu sync.Mutex
-	src := w.c.LoginSource(canvus.Credentials{Email: aliceEmail, Password: alicePass}, tokenkit.SourceConfig{
+	src := loginSource(t, w.c, canvus.Credentials{Email: aliceEmail, Password: alicePass}, tokenkit.SourceConfig{
 		Save: func(_ context.Context, tok tokenkit.Token) error {
 			mu.Lock()
 			rotated = append(rotated, tok.Value())

@@ -60,7 +60,7 @@ func FuzzDecoding(f *testing.F) {
 		if login != nil {
 			checkToken(t, login, login.Value(), body)
 		}
-		toks := c.Tokens(1, tokenkit.StaticSource(canvus.NewAccessToken(pat)))
+		toks := tokensFor(t, c, 1, tokenkit.StaticSource(held(pat)))
 		list, err := toks.ListInfo(ctx)
 		check(t, status, list != nil, err, secrets)
 		for _, in := range list {

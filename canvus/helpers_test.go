@@ -86,7 +86,7 @@ func (w *world) login(t *testing.T, email, pass string) (*canvus.LoginToken, *ca
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tok, w.c.Tokens(tok.User.ID, tokenkit.StaticSource(tok))
+	return tok, tokensFor(t, w.c, tok.User.ID, tokenkit.StaticSource(tok))
 }
 
 // newMocked returns a client whose requests go to an httpmock transport.
@@ -94,7 +94,7 @@ func newMocked(t *testing.T, opts ...tokenkit.Option) (*canvus.Client, *httpmock
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	opts = append([]tokenkit.Option{tokenkit.WithHTTPClient(&http.Client{Transport: mt})}, opts...)
-	return newClient(t, host+"/api/v1", opts...), mt
+	return newClient(t, host, opts...), mt
 }
 
 const host = "https://canvus.test"
@@ -217,5 +217,50 @@ func responderClient(t *testing.T, fake *canvustest.Server, opts ...tokenkit.Opt
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(fake.Responder())
 	opts = append([]tokenkit.Option{tokenkit.WithHTTPClient(&http.Client{Transport: mt})}, opts...)
-	return newClient(t, host+"/api/v1", opts...), mt
+	return newClient(t, host, opts...), mt
 }
+
+// tokensFor returns c's Tokens of user uid (when positive) authenticated by
+// src.
+func tokensFor(t testing.TB, c *canvus.Client, uid int64, src tokenkit.TokenSource) *canvus.Tokens {
+	t.Helper()
+	toks, err := c.Tokens(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid > 0 {
+		if toks, err = toks.ForUser(uid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return toks
+}
+
+// held wraps a token value as an *AccessToken of unknown user.
+func held(v string) *canvus.AccessToken {
+	c, err := canvus.New(host)
+	if err != nil {
+		panic(err)
+	}
+	tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(v)})
+	if err != nil {
+		panic(err)
+	}
+	return tok
+}
+
+func loginSource(t testing.TB, c *canvus.Client, cr canvus.Credentials, cfg tokenkit.SourceConfig) *tokenkit.Source {
+	t.Helper()
+	src, err := c.LoginSource(cr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// foreign is a token of no canvus type: whose it is cannot be told.
+type foreign struct{}
+
+func (foreign) Value() string                 { return "foreign-token-value" }
+func (foreign) Expiry() time.Time             { return time.Time{} }
+func (foreign) SetAuthHeader(r *http.Request) { r.Header.Set("Private-Token", "foreign-token-value") }

@@ -36,7 +36,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	toks := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(login))
+	toks := tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(login))
 	pat, err := toks.Create(ctx, "leaky")
 	if err != nil {
 		t.Fatal(err)
@@ -45,13 +45,23 @@ func TestNoSecretLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := w.c.LoginSource(cr)
+	src := loginSource(t, w.c, cr, tokenkit.SourceConfig{})
 	if _, err := src.Token(ctx); err != nil {
 		t.Fatal(err)
 	}
 	fromSrc := src.Cached()
-	ex := &canvus.LoginExchanger{Client: w.c, Credentials: cr}
-	record(login, *login, pat, *pat, rotated, cr, &cr, ex, w.c, toks, src, fromSrc)
+	ex, err := w.c.LoginExchanger(cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ex.Exchange(ctx); err != nil { // it now holds a login token
+		t.Fatal(err)
+	}
+	held, err := w.c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(pat.Value()), ID: pat.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(held, *held, login, *login, pat, *pat, rotated, cr, &cr, ex, w.c, toks, src, fromSrc)
 	// The fake's own types print redacted; they hold the test's fixtures and
 	// are not meant to survive the encoders (see leaktest.RecordPrinted).
 	rec.RecordPrinted(canvustest.User{Email: aliceEmail, Password: alicePass},
@@ -66,7 +76,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	_, err1 := toks.ListInfo(ctx)
 	_, err2 := w.c.Login(ctx, canvus.Credentials{Email: aliceEmail, Password: alicePass + "-wrong"})
 	_, err3 := w.c.Login(ctx, canvus.Credentials{Token: tokenkit.Secret(login.Value())}) // rotated away
-	err4 := firstErr(w.c.Tokens(w.alice.ID, tokenkit.StaticSource(login)).Subscribe(ctx))
+	err4 := firstErr(tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(login)).Subscribe(ctx))
 	errs(err1, err2, err3, err4)
 
 	// A server that echoes what it was sent, in error bodies and in an error
@@ -79,7 +89,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	mt.RegisterResponder("GET", host+"/api/v1/users/1/access-tokens", jsonResponder(200, "[]\n"+streamEcho+"\n"))
 	mt.RegisterResponder("POST", host+"/api/v1/users/1/access-tokens", jsonResponder(200, `{"id":"x","plain_token":"`+pat.Value()+`","created_at":"never"}`))
 	_, err5 := c.Login(ctx, cr)
-	echoToks := c.Tokens(1, tokenkit.StaticSource(pat))
+	echoToks := tokensFor(t, c, 1, tokenkit.StaticSource(pat))
 	_, err6 := echoToks.Create(ctx, "x")
 	var streamErrs []error
 	for _, err := range echoToks.Subscribe(ctx) {

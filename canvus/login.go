@@ -18,16 +18,26 @@ import (
 
 // User is a Canvus user as Login returns it.
 type User struct {
-	ID       int64
-	Name     string
-	Email    string
-	Admin    bool
+	// ID is the user's id, an integer (the {id} of the access-token
+	// paths).
+	ID int64
+	// Name is the user's display name.
+	Name string
+	// Email is the address the user signs in with.
+	Email string
+	// Admin reports an administrator, who may manage any user's tokens.
+	Admin bool
+	// Approved reports that an administrator approved the account.
 	Approved bool
-	Blocked  bool
+	// Blocked reports a blocked user, who cannot sign in.
+	Blocked bool
 	// State is the resource state, "normal" for a live user.
 	State string
-	// CreatedAt and LastLogin are zero when absent or unreadable.
+	// CreatedAt is when the account was created; zero when absent or
+	// unreadable.
 	CreatedAt time.Time
+	// LastLogin is the user's latest sign-in; zero when absent or
+	// unreadable.
 	LastLogin time.Time
 }
 
@@ -35,9 +45,13 @@ type User struct {
 // existing login token, whose lifetime the server prolongs and which it may
 // replace by a new one).
 type Credentials struct {
-	Email    string
+	// Email is the user's address, given with Password.
+	Email string
+	// Password is the user's password, given with Email.
 	Password tokenkit.Secret
-	Token    tokenkit.Secret
+	// Token is an existing login token, given instead of Email and
+	// Password.
+	Token tokenkit.Secret
 	// Remember asks for a longer session ("extends the session lifetime";
 	// by how much is undocumented, so the expiry tokenkit computes stays
 	// that of WithSessionLifetime).
@@ -56,21 +70,45 @@ func (cr Credentials) hasPassword() bool { return cr.Email != "" && cr.Password 
 // server refuses, gives a *tokenkit.Error matching
 // tokenkit.ErrInvalidCredential.
 func (c *Client) Login(ctx context.Context, cr Credentials) (*LoginToken, error) {
-	var body api.LoginJSONRequestBody
+	if err := c.checkCredentials(opLogin, cr); err != nil {
+		return nil, err
+	}
+	return c.login(ctx, opLogin, cr)
+}
+
+// checkCredentials is the validation Login, LoginExchanger and LoginSource
+// share: email and password, or a token, never both and never neither.
+func (c *Client) checkCredentials(op string, cr Credentials) error {
 	switch {
 	case cr.Token != "" && (cr.Email != "" || cr.Password != ""):
-		return nil, c.tx.InvalidInput(opLogin, "give either email and password or a token, not both")
-	case cr.Token != "":
+		return c.tx.InvalidInput(op, "Credentials: give either Email and Password or Token, not both")
+	case cr.Token != "" || cr.hasPassword():
+		return nil
+	case cr.Email != "":
+		return c.tx.InvalidInput(op, "Credentials.Password is required with Email")
+	case cr.Password != "":
+		return c.tx.InvalidInput(op, "Credentials.Email is required with Password")
+	}
+	return c.tx.InvalidInput(op, "Credentials: Email and Password, or Token, are required")
+}
+
+// login signs in with valid credentials; name is the method the caller
+// called.
+func (c *Client) login(ctx context.Context, name string, cr Credentials) (*LoginToken, error) {
+	var body api.LoginJSONRequestBody
+	if cr.Token != "" {
 		body.Token = ptr.To(cr.Token.Reveal())
-	case cr.hasPassword():
+	} else {
 		body.Email, body.Password = ptr.To(cr.Email), ptr.To(cr.Password.Reveal())
-	default:
-		return nil, c.tx.InvalidInput(opLogin, "email and password, or a token, are required")
 	}
 	if cr.Remember {
 		body.Remember = ptr.To(true)
 	}
-	res, op, err := c.run(ctx, opLogin, httpx.Mutating, nil, func(ctx context.Context) (*http.Response, error) {
+	// Sign-in creates a session and the token form may rotate the token:
+	// mutating. Run, not Call: an answer without a token is reported with
+	// its (scrubbed) body.
+	op := &httpx.Op{Name: name, Class: httpx.Mutating}
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.Login(ctx, body)
 	})
 	if err != nil {
@@ -85,6 +123,7 @@ func (c *Client) Login(ctx context.Context, cr Credentials) (*LoginToken, error)
 	}
 	return &LoginToken{
 		value:     tokenkit.Secret(dto.Token),
+		pres:      c.opts.presentations,
 		User:      c.user(dto.User),
 		ExpiresAt: c.tx.Now().Add(c.opts.sessionLifetime),
 		Remember:  cr.Remember,
@@ -112,7 +151,7 @@ func (c *Client) Logout(ctx context.Context, tok tokenkit.Token) error {
 		return c.tx.InvalidInput(opLogout, "no token to sign out")
 	}
 	body := api.LogoutJSONRequestBody{Token: ptr.To(t.Value())}
-	_, _, err = c.run(ctx, opLogout, httpx.Idempotent, src, func(ctx context.Context) (*http.Response, error) {
+	_, err = httpx.Run(ctx, c.tx, &httpx.Op{Name: opLogout, Class: httpx.Idempotent, Auth: src}, func(ctx context.Context) (*http.Response, error) {
 		return c.api.Logout(ctx, body)
 	})
 	if afterRetry(err, http.StatusUnauthorized) {
@@ -129,59 +168,55 @@ func afterRetry(err error, status int) bool {
 	return errors.As(err, &te) && te.StatusCode == status && te.Attempts > 1
 }
 
-// LoginExchanger is a tokenkit.Exchanger that signs in with Credentials.
-// Once it holds a login token that has not expired, it prolongs that token
-// with the token form of Login, and takes the token the server answers
-// (which may be new); if the server refuses, it signs in with the email and
-// password again, when it has them. It is safe for concurrent use.
-type LoginExchanger struct {
-	Client      *Client
-	Credentials Credentials
+// loginExchanger signs in with Credentials (see Client.LoginExchanger).
+type loginExchanger struct {
+	c  *Client
+	cr Credentials
 
 	mu   sync.Mutex
 	last *LoginToken
 }
 
-var _ tokenkit.Exchanger = (*LoginExchanger)(nil)
+var _ tokenkit.Exchanger = (*loginExchanger)(nil)
 
 // String describes the exchanger without its credentials or token.
-func (e *LoginExchanger) String() string {
+func (e *loginExchanger) String() string {
 	return fmt.Sprintf("canvus.LoginExchanger{email: %q, password: %t, token: %t}",
-		e.Credentials.Email, e.Credentials.Password != "", e.Credentials.Token != "")
+		e.cr.Email, e.cr.Password != "", e.cr.Token != "")
 }
 
 // Format writes String for every verb: fmt would otherwise print the login
 // token it holds field by field.
-func (e *LoginExchanger) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.String()) }
+func (e *loginExchanger) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.String()) }
 
 // Exchange returns a fresh login token.
-func (e *LoginExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	return httpx.AsToken(e.Login(ctx))
+func (e *loginExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
+	return httpx.AsToken(e.login(ctx))
 }
 
-// Login is Exchange with the concrete type.
-func (e *LoginExchanger) Login(ctx context.Context) (*LoginToken, error) {
-	if e.Client == nil {
-		return nil, &tokenkit.Error{Vendor: vendor, Op: opLogin, Message: "LoginExchanger has no Client", Err: tokenkit.ErrInvalidInput}
-	}
-	cr := e.Credentials
+func (e *loginExchanger) login(ctx context.Context) (*LoginToken, error) {
+	cr := e.cr
 	e.mu.Lock()
 	prev := e.last
 	e.mu.Unlock()
-	if prev != nil && e.Client.tx.Now().Before(prev.ExpiresAt) {
-		t, err := e.Client.Login(ctx, Credentials{Token: prev.value, Remember: cr.Remember})
+	if prev != nil && e.c.tx.Now().Before(prev.ExpiresAt) {
+		t, err := e.c.login(ctx, opLogin, Credentials{Token: prev.value, Remember: cr.Remember})
 		if err == nil {
 			e.remember(t)
 			return t, nil
 		}
-		if !cr.hasPassword() || ctx.Err() != nil {
+		// Only a refused token is worth the password: a rate limit, a
+		// server error or a broken connection would refuse the password
+		// sign-in just the same, doubling the requests to a server that
+		// asked for fewer. The Source backs off and tries again.
+		if !cr.hasPassword() || !tokenkit.Rejected(err) || ctx.Err() != nil {
 			return nil, err
 		}
 	}
 	if cr.hasPassword() {
 		cr.Token = ""
 	}
-	t, err := e.Client.Login(ctx, cr)
+	t, err := e.c.login(ctx, opLogin, cr)
 	if err != nil {
 		return nil, err
 	}
@@ -189,26 +224,54 @@ func (e *LoginExchanger) Login(ctx context.Context) (*LoginToken, error) {
 	return t, nil
 }
 
-func (e *LoginExchanger) remember(t *LoginToken) {
+func (e *loginExchanger) remember(t *LoginToken) {
 	e.mu.Lock()
 	e.last = t
 	e.mu.Unlock()
 }
 
+// LoginExchanger returns a tokenkit.Exchanger that signs in with cr, for
+// tokenkit.NewSource or your own cache. Once it holds a login token that has
+// not expired, it prolongs that token with the token form of Login and takes
+// the token the server answers (which may be new); if the server refuses
+// that token (tokenkit.Rejected), it signs in with the email and password
+// again, when cr has them. Any other failure, such as a 429, is returned as
+// it is, so that the caller backs off instead of doubling the requests. Its
+// errors name the operation "Login". cr is checked first: an invalid cr (no
+// email and password or token, or both) is an error matching
+// tokenkit.ErrInvalidInput naming the field. The exchanger is safe for
+// concurrent use.
+func (c *Client) LoginExchanger(cr Credentials) (tokenkit.Exchanger, error) {
+	return c.loginExchanger(opLoginExchanger, cr)
+}
+
+func (c *Client) loginExchanger(op string, cr Credentials) (*loginExchanger, error) {
+	if err := c.checkCredentials(op, cr); err != nil {
+		return nil, err
+	}
+	return &loginExchanger{c: c, cr: cr}, nil
+}
+
 // LoginSource returns a cached, refresh-ahead tokenkit.Source of login
-// tokens for cr (see LoginExchanger for how it refreshes). Pass it to
-// Tokens, tokenkit.NewClient or tokenkit.Transport. With the default 24-hour
-// session the token is refreshed about 15 minutes before it expires while
-// requests keep using it. cfg may be omitted; the first one given is used.
-func (c *Client) LoginSource(cr Credentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
-	e := &LoginExchanger{Client: c, Credentials: cr}
-	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig("LoginSource", firstConfig(cfg)))
+// tokens for cr (see LoginExchanger for how it refreshes and how cr is
+// checked). Pass it to Tokens, tokenkit.NewClient or tokenkit.Transport.
+// With the default 24-hour session the token is refreshed about 15 minutes
+// before it expires while requests keep using it. cfg configures the Source;
+// its zero value is fine.
+func (c *Client) LoginSource(cr Credentials, cfg tokenkit.SourceConfig) (*tokenkit.Source, error) {
+	e, err := c.loginExchanger(opLoginSource, cr)
+	if err != nil {
+		return nil, err
+	}
+	return tokenkit.NewSource(e.Exchange, c.tx.SourceConfig(opLoginSource, cfg)), nil
 }
 
 // ServerInfo describes a Canvus Server. The public docs do not list the
 // fields; these are what public clients read.
 type ServerInfo struct {
-	Version  string
+	// Version is the server's version, such as "3.1.0".
+	Version string
+	// ServerID is the server's id, a UUID.
 	ServerID string
 	// API lists the API versions the server supports.
 	API []string
@@ -221,13 +284,9 @@ type ServerInfo struct {
 // ServerInfo fetches GET /server-info, which needs no token: a cheap check
 // that the base URL points at a reachable Canvus Server.
 func (c *Client) ServerInfo(ctx context.Context) (*ServerInfo, error) {
-	res, op, err := c.run(ctx, opServerInfo, httpx.Idempotent, nil, func(ctx context.Context) (*http.Response, error) {
+	dto, err := httpx.Call[api.ServerInfo](ctx, c.tx, &httpx.Op{Name: opServerInfo, Class: httpx.Idempotent}, func(ctx context.Context) (*http.Response, error) {
 		return c.api.GetServerInfo(ctx)
 	})
-	if err != nil {
-		return nil, err
-	}
-	dto, err := httpx.Decode[api.ServerInfo](c.tx, op, res)
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,7 @@ func (t EventType) String() string {
 
 // Event is one change seen on a subscription.
 type Event struct {
+	// Type says what the event reports.
 	Type EventType
 	// Token is the token the event is about, as the subscription now knows
 	// it: an update may carry only some fields, and those it lacks keep
@@ -100,8 +101,8 @@ var (
 // Keep-alive lines are skipped. The client's per-attempt timeout bounds only
 // the wait for the response headers, never the stream.
 func (t *Tokens) Subscribe(ctx context.Context) iter.Seq2[Event, error] {
-	return t.subscribe(ctx, opList, false, "", func(ctx context.Context, editors []api.RequestEditorFn) (*http.Response, error) {
-		return t.c.api.ListAccessTokens(ctx, t.userID, &api.ListAccessTokensParams{Subscribe: ptr.To(true)}, editors...)
+	return t.subscribe(ctx, opSubscribe, false, "", func(ctx context.Context, uid int64, editors []api.RequestEditorFn) (*http.Response, error) {
+		return t.c.api.ListAccessTokens(ctx, uid, &api.ListAccessTokensParams{Subscribe: ptr.To(true)}, editors...)
 	})
 }
 
@@ -110,13 +111,13 @@ func (t *Tokens) Subscribe(ctx context.Context) iter.Seq2[Event, error] {
 // the token, then an Updated event per change and a Deleted event when it is
 // deleted. It behaves like Subscribe.
 func (t *Tokens) SubscribeToken(ctx context.Context, id string) iter.Seq2[Event, error] {
-	return t.subscribe(ctx, opGet, true, id, func(ctx context.Context, editors []api.RequestEditorFn) (*http.Response, error) {
+	return t.subscribe(ctx, opSubscribeToken, true, id, func(ctx context.Context, uid int64, editors []api.RequestEditorFn) (*http.Response, error) {
 		editors = append(editors, escapeTokenID(id))
-		return t.c.api.GetAccessToken(ctx, t.userID, id, &api.GetAccessTokenParams{Subscribe: ptr.To(true)}, editors...)
+		return t.c.api.GetAccessToken(ctx, uid, id, &api.GetAccessTokenParams{Subscribe: ptr.To(true)}, editors...)
 	})
 }
 
-type openFunc func(ctx context.Context, editors []api.RequestEditorFn) (*http.Response, error)
+type openFunc func(ctx context.Context, uid int64, editors []api.RequestEditorFn) (*http.Response, error)
 
 // bareSubscribe rewrites "subscribe=true" as the bare "subscribe" of the
 // vendor docs (WithBareSubscribe).
@@ -127,14 +128,17 @@ func bareSubscribe(_ context.Context, r *http.Request) error {
 
 func (t *Tokens) subscribe(ctx context.Context, name string, single bool, id string, open openFunc) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
+		var uid int64
 		var err error
 		if single {
-			err = t.checkID(name, id)
+			uid, err = t.userFor(ctx, name, id)
 		} else {
-			err = t.check(name)
+			uid, err = t.user(ctx, name)
 		}
 		if err != nil {
-			yield(Event{}, err)
+			if ctx.Err() == nil || tokenkit.KindOf(err) == tokenkit.KindInvalidInput {
+				yield(Event{}, err)
+			}
 			return
 		}
 		c := t.c
@@ -148,7 +152,7 @@ func (t *Tokens) subscribe(ctx context.Context, name string, single bool, id str
 		}
 		op := &httpx.Op{Name: name, Class: httpx.Idempotent, Auth: t.auth, Stream: true}
 		resp, err := httpx.Open(sctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
-			return open(ctx, editors)
+			return open(ctx, uid, editors)
 		})
 		if err != nil {
 			if ctx.Err() == nil {

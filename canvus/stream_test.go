@@ -37,7 +37,7 @@ func TestSubscribeSeesOtherClientsChanges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			aliceToks := c.Tokens(w.alice.ID, tokenkit.StaticSource(login))
+			aliceToks := tokensFor(t, c, w.alice.ID, tokenkit.StaticSource(login))
 			seeded, err := aliceToks.Create(ctx, "seeded")
 			if err != nil {
 				t.Fatal(err)
@@ -50,7 +50,7 @@ func TestSubscribeSeesOtherClientsChanges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			otherToks := other.Tokens(w.alice.ID, tokenkit.StaticSource(otherLogin))
+			otherToks := tokensFor(t, other, w.alice.ID, tokenkit.StaticSource(otherLogin))
 			runtime.GC()
 			baseline := runtime.NumGoroutine()
 
@@ -295,7 +295,7 @@ func streamMock(t *testing.T, body io.Reader, opts ...tokenkit.Option) *canvus.T
 			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
 				Body: io.NopCloser(body), Request: req}, nil
 		})
-	return c.Tokens(7, tokenkit.StaticSource(canvus.NewAccessToken("tok-abcdef")))
+	return tokensFor(t, c, 7, tokenkit.StaticSource(held("tok-abcdef")))
 }
 
 // infinite yields 'x' forever, without a newline.
@@ -407,7 +407,7 @@ func TestStreamFrameDecoding(t *testing.T) {
 func TestStreamOpenFailures(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	bad := w.c.Tokens(w.alice.ID, tokenkit.StaticSource(canvus.NewAccessToken("bogus")))
+	bad := tokensFor(t, w.c, w.alice.ID, tokenkit.StaticSource(held("bogus")))
 	var errs []error
 	for _, err := range bad.Subscribe(context.Background()) {
 		errs = append(errs, err)

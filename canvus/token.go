@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -16,12 +17,25 @@ import (
 // privateTokenHeader is how Canvus takes a token (docs users/; seed 004).
 const privateTokenHeader = "Private-Token"
 
+// present sets value on r as each of ps says, or as PrivateToken() when ps
+// is empty (a token built without a client, such as by Import).
+func present(r *http.Request, ps []tokenkit.Presentation, value string) {
+	if len(ps) == 0 {
+		PrivateToken().Set(r, value)
+		return
+	}
+	for _, p := range ps {
+		p.Set(r, value)
+	}
+}
+
 // LoginToken is a Canvus login token, as Login returns it: it authenticates
 // as the user who signed in, is sent as "Private-Token", and lives for the
 // server's session lifetime (see WithSessionLifetime). It implements
 // tokenkit.Token. Printing or logging it never shows the token.
 type LoginToken struct {
 	value tokenkit.Secret
+	pres  []tokenkit.Presentation
 
 	// User is the signed-in user, as the server returned it.
 	User User
@@ -40,8 +54,9 @@ func (t *LoginToken) Value() string { return t.value.Reveal() }
 // Expiry returns ExpiresAt.
 func (t *LoginToken) Expiry() time.Time { return t.ExpiresAt }
 
-// SetAuthHeader sets "Private-Token: <token>".
-func (t *LoginToken) SetAuthHeader(r *http.Request) { r.Header.Set(privateTokenHeader, t.Value()) }
+// SetAuthHeader sets the token as the client's presentation says
+// ("Private-Token: <token>" unless WithPresentation chose otherwise).
+func (t *LoginToken) SetAuthHeader(r *http.Request) { present(r, t.pres, t.Value()) }
 
 // String describes the token without its value.
 func (t LoginToken) String() string {
@@ -66,11 +81,12 @@ func (t LoginToken) LogValue() slog.Value {
 
 // AccessToken is a personal access token with its secret: what
 // Tokens.Create returns (the only time Canvus shows the secret) or what
-// NewAccessToken wraps. It is sent as "Private-Token" and never expires
-// unless it is deleted. It implements tokenkit.Token. Printing or logging it
-// never shows the token.
+// Client.NewAccessToken wraps. It is sent as "Private-Token" (or as
+// WithPresentation says) and never expires unless it is deleted. It
+// implements tokenkit.Token. Printing or logging it never shows the token.
 type AccessToken struct {
 	value tokenkit.Secret
+	pres  []tokenkit.Presentation
 
 	// ID is the token's id, a long base64 string (not a secret).
 	ID string
@@ -79,15 +95,33 @@ type AccessToken struct {
 	// CreatedAt is when the token was created, read in the zone set with
 	// WithTimeZone (default UTC). Zero if unknown.
 	CreatedAt time.Time
-	// UserID is the owner, when known.
+	// UserID is the owner, when known: Create and Import set it, and
+	// NewAccessToken cannot (a held token does not name its user). Set it
+	// on a token you wrap to let Client.Check and Client.Tokens use it
+	// instead of asking the server.
 	UserID int64
 }
 
 var _ tokenkit.Token = (*AccessToken)(nil)
 
-// NewAccessToken wraps the value of an access token you already hold, for
-// example one read from the environment, as a tokenkit.Token.
-func NewAccessToken(value string) *AccessToken { return &AccessToken{value: tokenkit.Secret(value)} }
+// NewAccessToken wraps a personal access token you already hold, for
+// example one read from the environment, as an *AccessToken sent with the
+// client's presentation. h.Value is required; h.ID, the token's id (the one
+// Tokens.Revoke takes), is kept when given. Canvus access tokens have no
+// refresh token and never expire, so an h.RefreshToken or a non-zero
+// h.Expiry is an error matching tokenkit.ErrInvalidInput that names the
+// field. The owner is unknown (UserID 0) until you set it.
+func (c *Client) NewAccessToken(h tokenkit.HeldToken) (*AccessToken, error) {
+	switch {
+	case strings.TrimSpace(h.Value.Reveal()) == "":
+		return nil, c.tx.InvalidInput(opNewAccessToken, "Value: the token is required")
+	case h.RefreshToken != "":
+		return nil, c.tx.InvalidInput(opNewAccessToken, "RefreshToken: Canvus access tokens have no refresh token")
+	case !h.Expiry.IsZero():
+		return nil, c.tx.InvalidInput(opNewAccessToken, "Expiry: Canvus access tokens never expire")
+	}
+	return &AccessToken{value: h.Value, pres: c.opts.presentations, ID: h.ID}, nil
+}
 
 // Value returns the token.
 func (t *AccessToken) Value() string { return t.value.Reveal() }
@@ -100,8 +134,9 @@ var _ tokenkit.Identified = (*AccessToken)(nil)
 // Expiry returns the zero time: access tokens never expire (seed 004).
 func (t *AccessToken) Expiry() time.Time { return time.Time{} }
 
-// SetAuthHeader sets "Private-Token: <token>".
-func (t *AccessToken) SetAuthHeader(r *http.Request) { r.Header.Set(privateTokenHeader, t.Value()) }
+// SetAuthHeader sets the token as the client's presentation says
+// ("Private-Token: <token>" unless WithPresentation chose otherwise).
+func (t *AccessToken) SetAuthHeader(r *http.Request) { present(r, t.pres, t.Value()) }
 
 // Info returns the token's description without its secret.
 func (t *AccessToken) Info() AccessTokenInfo {

@@ -30,7 +30,7 @@ const (
 // operation, with the vendor docs' own examples as answers.
 func TestWireEveryOperation(t *testing.T) {
 	t.Parallel()
-	pat := tokenkit.StaticSource(canvus.NewAccessToken(patValue))
+	pat := tokenkit.StaticSource(held(patValue))
 	slashy := "ab/c+d=="
 	for _, tc := range []struct {
 		name                 string
@@ -67,11 +67,11 @@ func TestWireEveryOperation(t *testing.T) {
 			}, "/users/login", `{"token":"z_Ttm-old"}`, ""},
 		{"logout", "POST", "/users/logout", `{"msg":"Logged out successfully"}`,
 			func(c *canvus.Client) error {
-				return c.Logout(context.Background(), canvus.NewAccessToken("login-token-value-1"))
+				return c.Logout(context.Background(), held("login-token-value-1"))
 			}, "/users/logout", `{"token":"login-token-value-1"}`, "login-token-value-1"},
 		{"list", "GET", "/users/1001/access-tokens", "[" + tokenJSON + "]",
 			func(c *canvus.Client) error {
-				l, err := c.Tokens(1001, pat).ListInfo(context.Background())
+				l, err := tokensFor(t, c, 1001, pat).ListInfo(context.Background())
 				if err == nil && (len(l) != 1 || l[0].ID != seedID || l[0].CreatedAt.Hour() != 6) {
 					return errors.New("bad list")
 				}
@@ -79,13 +79,13 @@ func TestWireEveryOperation(t *testing.T) {
 			}, "/users/1001/access-tokens", "", patValue},
 		{"get", "GET", "/users/1001/access-tokens/" + seedID, tokenJSON,
 			func(c *canvus.Client) error {
-				_, err := c.Tokens(1001, pat).Get(context.Background(), seedID)
+				_, err := tokensFor(t, c, 1001, pat).Get(context.Background(), seedID)
 				return err
 			},
 			"/users/1001/access-tokens/" + seedID, "", patValue},
 		{"create", "POST", "/users/1001/access-tokens", createdJSON,
 			func(c *canvus.Client) error {
-				tok, err := c.Tokens(1001, pat).Create(context.Background(), "Second token")
+				tok, err := tokensFor(t, c, 1001, pat).Create(context.Background(), "Second token")
 				if err == nil && (tok.Value() != "QbhGvPSeh0hLSgfJb120I6by4ao1J5RRd59XmNOQq2g" || tok.CreatedAt.Minute() != 38) {
 					return errors.New("bad token")
 				}
@@ -93,18 +93,20 @@ func TestWireEveryOperation(t *testing.T) {
 			}, "/users/1001/access-tokens", `{"description":"Second token"}`, patValue},
 		{"rename", "PATCH", "/users/1001/access-tokens/ab%2Fc%2Bd%3D%3D", tokenJSON,
 			func(c *canvus.Client) error {
-				_, err := c.Tokens(1001, pat).Rename(context.Background(), slashy, "Updated description")
+				_, err := tokensFor(t, c, 1001, pat).Rename(context.Background(), slashy, "Updated description")
 				return err
 			}, "/users/1001/access-tokens/ab%2Fc%2Bd%3D%3D", `{"description":"Updated description"}`, patValue},
 		{"delete", "DELETE", "/users/1001/access-tokens/ab%2Fc%2Bd%3D%3D", ``,
-			func(c *canvus.Client) error { return c.Tokens(1001, pat).Delete(context.Background(), slashy) },
+			func(c *canvus.Client) error { return tokensFor(t, c, 1001, pat).Delete(context.Background(), slashy) },
 			"/users/1001/access-tokens/ab%2Fc%2Bd%3D%3D", "", patValue},
 		{"subscribe", "GET", "/users/1001/access-tokens", "[]\n",
-			func(c *canvus.Client) error { return firstNonEnd(c.Tokens(1001, pat).Subscribe(context.Background())) },
+			func(c *canvus.Client) error {
+				return firstNonEnd(tokensFor(t, c, 1001, pat).Subscribe(context.Background()))
+			},
 			"/users/1001/access-tokens?subscribe=true", "", patValue},
 		{"subscribe token", "GET", "/users/1001/access-tokens/ab%2Fc%2Bd%3D%3D", tokenJSON + "\n",
 			func(c *canvus.Client) error {
-				return firstNonEnd(c.Tokens(1001, pat).SubscribeToken(context.Background(), slashy))
+				return firstNonEnd(tokensFor(t, c, 1001, pat).SubscribeToken(context.Background(), slashy))
 			},
 			"/users/1001/access-tokens/ab%2Fc%2Bd%3D%3D?subscribe=true", "", patValue},
 	} {
@@ -112,7 +114,7 @@ func TestWireEveryOperation(t *testing.T) {
 			t.Parallel()
 			c, mt := newMocked(t)
 			rec := &wiretest.Recorder{}
-			mt.RegisterResponder(tc.method, "=~^"+host+"/api/v1", rec.Wrap(jsonResponder(200, tc.answer)))
+			mt.RegisterResponder(tc.method, "=~^"+host, rec.Wrap(jsonResponder(200, tc.answer)))
 			if err := tc.call(c); err != nil {
 				t.Fatal(err)
 			}
@@ -121,8 +123,8 @@ func TestWireEveryOperation(t *testing.T) {
 				t.Fatalf("%d attempts, want 1", len(reqs))
 			}
 			r := reqs[0]
-			if r.Method != tc.method || r.URL != host+"/api/v1"+tc.wantURL {
-				t.Errorf("request %s %s, want %s %s", r.Method, r.URL, tc.method, host+"/api/v1"+tc.wantURL)
+			if r.Method != tc.method || r.URL != host+canvus.APIPath+tc.wantURL {
+				t.Errorf("request %s %s, want %s %s", r.Method, r.URL, tc.method, host+canvus.APIPath+tc.wantURL)
 			}
 			if r.Body != tc.wantBody {
 				t.Errorf("body %q, want %q", r.Body, tc.wantBody)
@@ -156,7 +158,7 @@ func TestWireBareSubscribe(t *testing.T) {
 	c, mt := newMocked(t, canvus.WithBareSubscribe())
 	rec := &wiretest.Recorder{}
 	mt.RegisterResponder("GET", "=~^"+host, rec.Wrap(jsonResponder(200, "[]\n")))
-	_ = firstNonEnd(c.Tokens(1, tokenkit.StaticSource(canvus.NewAccessToken("t"))).Subscribe(context.Background()))
+	_ = firstNonEnd(tokensFor(t, c, 1, tokenkit.StaticSource(held("t"))).Subscribe(context.Background()))
 	if got := rec.All()[0].URL; got != host+"/api/v1/users/1/access-tokens?subscribe" {
 		t.Fatalf("url %q", got)
 	}
@@ -165,7 +167,7 @@ func TestWireBareSubscribe(t *testing.T) {
 // TestWireAttempts pins how often each class of operation is tried.
 func TestWireAttempts(t *testing.T) {
 	t.Parallel()
-	pat := tokenkit.StaticSource(canvus.NewAccessToken(patValue))
+	pat := tokenkit.StaticSource(held(patValue))
 	busy := jsonResponder(503, `{"msg":"busy"}`)
 	limited := jsonResponder(429, `{"msg":"slow down"}`).HeaderAdd(http.Header{"Retry-After": {"0"}})
 	broken := httpmock.NewErrorResponder(errors.New("connection reset by peer"))
@@ -179,27 +181,42 @@ func TestWireAttempts(t *testing.T) {
 		wantErr  error
 	}{
 		{"create not retried after 503", "POST", busy, createdJSON,
-			func(c *canvus.Client) error { _, err := c.Tokens(1, pat).Create(context.Background(), "d"); return err }, 1, tokenkit.ErrServer},
+			func(c *canvus.Client) error {
+				_, err := tokensFor(t, c, 1, pat).Create(context.Background(), "d")
+				return err
+			}, 1, tokenkit.ErrServer},
 		{"create not retried after a reset", "POST", broken, createdJSON,
-			func(c *canvus.Client) error { _, err := c.Tokens(1, pat).Create(context.Background(), "d"); return err }, 1, tokenkit.ErrTransport},
+			func(c *canvus.Client) error {
+				_, err := tokensFor(t, c, 1, pat).Create(context.Background(), "d")
+				return err
+			}, 1, tokenkit.ErrTransport},
 		{"create retried after 429", "POST", limited, createdJSON,
-			func(c *canvus.Client) error { _, err := c.Tokens(1, pat).Create(context.Background(), "d"); return err }, 2, nil},
+			func(c *canvus.Client) error {
+				_, err := tokensFor(t, c, 1, pat).Create(context.Background(), "d")
+				return err
+			}, 2, nil},
 		{"login not retried after 503", "POST", busy, loginJSON,
 			func(c *canvus.Client) error {
 				_, err := c.Login(context.Background(), canvus.Credentials{Email: "a", Password: "b"})
 				return err
 			}, 1, tokenkit.ErrServer},
 		{"list retried after 503", "GET", busy, "[]",
-			func(c *canvus.Client) error { _, err := c.Tokens(1, pat).ListInfo(context.Background()); return err }, 2, nil},
+			func(c *canvus.Client) error {
+				_, err := tokensFor(t, c, 1, pat).ListInfo(context.Background())
+				return err
+			}, 2, nil},
 		{"get retried after a reset", "GET", broken, tokenJSON,
-			func(c *canvus.Client) error { _, err := c.Tokens(1, pat).Get(context.Background(), "x"); return err }, 2, nil},
+			func(c *canvus.Client) error {
+				_, err := tokensFor(t, c, 1, pat).Get(context.Background(), "x")
+				return err
+			}, 2, nil},
 		{"rename retried after 503", "PATCH", busy, tokenJSON,
 			func(c *canvus.Client) error {
-				_, err := c.Tokens(1, pat).Rename(context.Background(), "x", "y")
+				_, err := tokensFor(t, c, 1, pat).Rename(context.Background(), "x", "y")
 				return err
 			}, 2, nil},
 		{"delete retried after 503", "DELETE", busy, "",
-			func(c *canvus.Client) error { return c.Tokens(1, pat).Delete(context.Background(), "x") }, 2, nil},
+			func(c *canvus.Client) error { return tokensFor(t, c, 1, pat).Delete(context.Background(), "x") }, 2, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -280,7 +297,7 @@ func TestStatusCheckedBeforeDecoding(t *testing.T) {
 
 func TestCreateAnswerChecks(t *testing.T) {
 	t.Parallel()
-	pat := tokenkit.StaticSource(canvus.NewAccessToken(patValue))
+	pat := tokenkit.StaticSource(held(patValue))
 	for name, body := range map[string]string{
 		"no plain_token": `{"id":"a","description":"d","created_at":"2021-07-02T09:38:36.193"}`,
 		"bad created_at": `{"id":"a","description":"d","created_at":"July 2nd","plain_token":"p-123"}`,
@@ -290,7 +307,7 @@ func TestCreateAnswerChecks(t *testing.T) {
 			t.Parallel()
 			c, mt := newMocked(t)
 			mt.RegisterResponder("POST", host+"/api/v1/users/1/access-tokens", jsonResponder(200, body))
-			if tok, err := c.Tokens(1, pat).Create(context.Background(), "d"); tok != nil || !errors.Is(err, tokenkit.ErrInvalidResponse) {
+			if tok, err := tokensFor(t, c, 1, pat).Create(context.Background(), "d"); tok != nil || !errors.Is(err, tokenkit.ErrInvalidResponse) {
 				t.Fatalf("%v %v", tok, err)
 			}
 		})
@@ -299,14 +316,14 @@ func TestCreateAnswerChecks(t *testing.T) {
 	c, mt := newMocked(t)
 	mt.RegisterResponder("POST", host+"/api/v1/users/1/access-tokens",
 		jsonResponder(201, `{"id":"a","description":"d","created_at":"2021-07-02T09:38:36.193+02:00","plain_token":"p-123"}`))
-	tok, err := c.Tokens(1, pat).Create(context.Background(), "d")
+	tok, err := tokensFor(t, c, 1, pat).Create(context.Background(), "d")
 	if err != nil || tok.CreatedAt.UTC().Hour() != 7 {
 		t.Fatalf("%v %v", tok, err)
 	}
 	// A list entry with a bad created_at fails the list rather than
 	// inventing a date.
 	mt.RegisterResponder("GET", host+"/api/v1/users/1/access-tokens", jsonResponder(200, `[{"id":"a","description":"d","created_at":"soon"}]`))
-	if _, err := c.Tokens(1, pat).ListInfo(context.Background()); !errors.Is(err, tokenkit.ErrInvalidResponse) {
+	if _, err := tokensFor(t, c, 1, pat).ListInfo(context.Background()); !errors.Is(err, tokenkit.ErrInvalidResponse) {
 		t.Fatal(err)
 	}
 }

@@ -75,7 +75,7 @@ type vendor struct {
 var vendors = []vendor{
 	{"csp", true, 2, setupCSP},
 	{"commvault", true, 2, setupCommvault},
-	{"canvus", true, 4, setupCanvus},
+	{"canvus", true, 2, setupCanvus}, // a 429 on the token form backs off: no password fallback
 	{"oracle", true, 2, setupOracle},
 	{"cgscan", false, 2, setupCgscan},
 }
@@ -113,7 +113,11 @@ func setupCanvus(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, c.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: tokenkit.Secret(pw + wrong)}, cfg), []string{pw, pw + wrong}
+	src, err := c.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: tokenkit.Secret(pw + wrong)}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, src, []string{pw, pw + wrong}
 }
 
 func setupOracle(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, wrong string) (fake, *tokenkit.Source, []string) {

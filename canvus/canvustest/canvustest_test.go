@@ -58,7 +58,7 @@ func TestLoginValidation(t *testing.T) {
 	t.Parallel()
 	fake := canvustest.New(t)
 	fake.AddUser(canvustest.User{Email: "x@y", Password: "right"})
-	u := fake.URL() + "/users/login"
+	u := fake.URL() + canvustest.APIPath + "/users/login"
 	hc := fake.Client()
 	const shape = "Login request must have either email and password or token"
 	for _, tc := range []struct {
@@ -96,16 +96,16 @@ func TestSessionsAndTokenLogin(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	u := fake.AddUser(canvustest.User{Email: "x@y", Password: "pw"})
 	hc := fake.Client()
-	list := fake.URL() + fmt.Sprintf("/users/%d/access-tokens", u.ID)
+	list := fake.URL() + canvustest.APIPath + fmt.Sprintf("/users/%d/access-tokens", u.ID)
 
-	r := do(t, hc, "POST", fake.URL()+"/users/login", "", `{"email":"x@y","password":"pw"}`)
+	r := do(t, hc, "POST", fake.URL()+canvustest.APIPath+"/users/login", "", `{"email":"x@y","password":"pw"}`)
 	tok := r.body["token"].(string)
 	user := r.body["user"].(map[string]any)
 	if user["id"].(float64) != float64(u.ID) || user["last_login"] != "2025-03-15T09:00:00.000Z" {
 		t.Fatalf("user %v", user)
 	}
 	advance(23 * time.Hour)
-	r = do(t, hc, "POST", fake.URL()+"/users/login", "", `{"token":"`+tok+`"}`)
+	r = do(t, hc, "POST", fake.URL()+canvustest.APIPath+"/users/login", "", `{"token":"`+tok+`"}`)
 	rotated, _ := r.body["token"].(string)
 	if r.status != 200 || rotated == "" || rotated == tok {
 		t.Fatalf("token login: %d %s", r.status, r.raw)
@@ -133,7 +133,7 @@ func TestPermissionsAndRouting(t *testing.T) {
 	bob := fake.AddUser(canvustest.User{Email: "b@x", Password: "pw"})
 	admin := fake.AddUser(canvustest.User{Email: "root@x", Password: "pw", Admin: true})
 	hc := fake.Client()
-	aliceList := fake.URL() + fmt.Sprintf("/users/%d/access-tokens", alice.ID)
+	aliceList := fake.URL() + canvustest.APIPath + fmt.Sprintf("/users/%d/access-tokens", alice.ID)
 	if r := do(t, hc, "GET", aliceList, fake.NewSession(bob.ID), ""); r.status != 403 || r.body["msg"] != "Permission denied" {
 		t.Fatalf("bob on alice: %d %s", r.status, r.raw)
 	}
@@ -165,7 +165,7 @@ func TestPermissionsAndRouting(t *testing.T) {
 		{"PUT", fmt.Sprintf("/users/%d/access-tokens", alice.ID), 404, "Not found"},
 		{"GET", "/nothing", 404, "Not found"},
 	} {
-		r := do(t, hc, tc.method, fake.URL()+tc.path, fake.NewSession(admin.ID), "")
+		r := do(t, hc, tc.method, fake.URL()+canvustest.APIPath+tc.path, fake.NewSession(admin.ID), "")
 		if r.status != tc.status || r.body["msg"] != tc.msg {
 			t.Errorf("%s %s: %d %s", tc.method, tc.path, r.status, r.raw)
 		}
@@ -221,7 +221,7 @@ func TestSubscribeStreams(t *testing.T) {
 			seeded := fake.AddAccessToken(canvustest.AccessToken{UserID: alice.ID, Description: "seed"})
 			tok := fake.NewSession(alice.ID)
 			hc := fake.Client()
-			base := fake.URL()
+			base := fake.URL() + canvustest.APIPath
 			if tc.transport == "httpmock" {
 				mt := httpmock.NewMockTransport()
 				mt.RegisterNoResponder(fake.Responder())
@@ -301,7 +301,7 @@ func TestFaults(t *testing.T) {
 	fake := canvustest.New(t)
 	alice := fake.AddUser(canvustest.User{Email: "a@x", Password: "pw"})
 	tok := fake.NewSession(alice.ID)
-	list := fake.URL() + fmt.Sprintf("/users/%d/access-tokens", alice.ID)
+	list := fake.URL() + canvustest.APIPath + fmt.Sprintf("/users/%d/access-tokens", alice.ID)
 	hc := fake.Client()
 
 	fake.FailNext(1, fakes.Fault{Status: 429, RetryAfter: "7"})
@@ -353,8 +353,8 @@ func TestFakeTypesNeverPrintSecrets(t *testing.T) {
 	u := fake.AddUser(canvustest.User{Email: "a@x", Password: "hunter2-password"})
 	at := fake.AddAccessToken(canvustest.AccessToken{UserID: u.ID, Plain: "plain-token-value-1"})
 	tok := fake.NewSession(u.ID)
-	do(t, fake.Client(), "POST", fake.URL()+"/users/login", "", `{"email":"a@x","password":"hunter2-password"}`)
-	do(t, fake.Client(), "GET", fake.URL()+"/users/1000/access-tokens", tok, "")
+	do(t, fake.Client(), "POST", fake.URL()+canvustest.APIPath+"/users/login", "", `{"email":"a@x","password":"hunter2-password"}`)
+	do(t, fake.Client(), "GET", fake.URL()+canvustest.APIPath+"/users/1000/access-tokens", tok, "")
 	var out strings.Builder
 	for _, v := range []any{u, &u, at, &at, fake.Requests()} {
 		for _, f := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
@@ -407,7 +407,7 @@ func TestStatusAudit(t *testing.T) {
 	srv := canvustest.New(t)
 	srv.AddUser(canvustest.User{Email: "ada@example.com", Password: "pw"})
 	post := func(path, token, body string) (int, string, map[string]any) {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL()+path, strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL()+canvustest.APIPath+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		if token != "" {
 			req.Header.Set("Private-Token", token)

@@ -4,10 +4,11 @@
 // instead of a real server:
 //
 //	fake := canvustest.New(t)
-//	alice := fake.AddUser(canvustest.User{Email: "alice@example.com", Password: "pw"})
-//	c, _ := canvus.New(fake.URL())
+//	fake.AddUser(canvustest.User{Email: "alice@example.com", Password: "pw"})
+//	c, _ := canvus.New(fake.URL()) // the fake's origin; the client adds /api/v1
 //	login, err := c.Login(ctx, canvus.Credentials{Email: "alice@example.com", Password: "pw"})
-//	pat, err := c.Tokens(alice.ID, tokenkit.StaticSource(login)).Create(ctx, "ci bot")
+//	toks, err := c.Tokens(tokenkit.StaticSource(login))
+//	pat, err := toks.Create(ctx, "ci bot")
 //
 // # What it models
 //

@@ -14,7 +14,7 @@ import (
 func Example() {
 	fake := canvustest.NewServer() // in a test: fake := canvustest.New(t)
 	defer fake.Close()
-	alice := fake.AddUser(canvustest.User{Email: "alice@example.com", Password: "pw-alice"})
+	fake.AddUser(canvustest.User{Email: "alice@example.com", Password: "pw-alice"})
 	c, _ := canvus.New(fake.URL())
 	ctx := context.Background()
 	login, err := c.Login(ctx, canvus.Credentials{Email: "alice@example.com", Password: "pw-alice"})
@@ -22,7 +22,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	toks := c.Tokens(alice.ID, tokenkit.StaticSource(login))
+	toks, _ := c.Tokens(tokenkit.StaticSource(login)) // the user is the login's
 	pat, err := toks.Create(ctx, "ci bot")
 	if err != nil {
 		fmt.Println(err)

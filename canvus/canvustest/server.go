@@ -109,9 +109,10 @@ func NewServer() *Server {
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
-// URL returns the API base URL of the fake, the httptest server's URL
-// followed by /api/v1. Pass it to canvus.New.
-func (s *Server) URL() string { return s.kit.URL() + APIPath }
+// URL returns the origin of the fake, the httptest server's URL, which
+// serves the API under APIPath as a Canvus Server does. Pass it to
+// canvus.New, which adds the API path itself.
+func (s *Server) URL() string { return s.kit.URL() }
 
 // Client returns the http.Client of the underlying httptest server.
 func (s *Server) Client() *http.Client { return s.kit.Client() }

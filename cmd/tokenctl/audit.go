@@ -42,7 +42,9 @@ per vendor instance with its base URL and where its credential comes from:
 credential: {"env": NAME} or {"file": PATH}. Commvault takes a login session (QSDK …),
 an access token, or a pair file written by commvault token create --save (audit
 only: Commvault lets only a login session delete tokens, so sweep needs one). Canvus
-takes a login token or an access token, and needs user_id.
+takes a login token or an access token; user_id names the user (a login token,
+"session": true, needs it; for an access token tokenctl finds it by signing in with
+the token once, as Canvus has no /users/me).
 
 The token tokenctl is authenticated with is never revoked. A Commvault login session
 is not in the list; with a pair file its id is known; otherwise, and for Canvus, say
@@ -255,11 +257,10 @@ func newSource(e *env, cc *cmdCtx, v profileVendor) (*source, error) {
 		if err != nil {
 			return nil, err
 		}
-		uid, err := strconv.ParseInt(v.UserID, 10, 64)
-		if err != nil || uid <= 0 {
-			return nil, usagef("%s: %s: canvus needs user_id (a positive number)", cc.path, v.Name)
+		t, err := canvusProfileTokens(cc, c, v, cred)
+		if err != nil {
+			return nil, err
 		}
-		t := c.Tokens(uid, tokenkit.StaticSource(canvus.NewAccessToken(cred.Reveal())))
 		var l tokenkit.Lister = t
 		var r tokenkit.Revoker = t
 		s.list = func(ctx context.Context) ([]auditToken, error) {

@@ -40,7 +40,18 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 		if err != nil {
 			return nil, err
 		}
-		return c.Tokens(id, tokenkit.StaticSource(canvus.NewAccessToken(s.Reveal()))), nil
+		// The token may be a login token, which the token form of sign-in
+		// (how the library finds an unknown user) may replace: name the
+		// user instead.
+		tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: s})
+		if err != nil {
+			return nil, err
+		}
+		t, err := c.Tokens(tokenkit.StaticSource(tok))
+		if err != nil {
+			return nil, err
+		}
+		return t.ForUser(id)
 	}
 	return group("canvus", "MultiTaction Canvus: log in, create, list, get, rename, delete and watch access tokens",
 		"Base URL: --url or $CANVUS_URL, e.g. https://canvus.example.com (/api/v1 is added).",
@@ -78,7 +89,11 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 					if err != nil {
 						return err
 					}
-					if err := c.Logout(ctx, canvus.NewAccessToken(s.Reveal())); err != nil {
+					tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: s})
+					if err != nil {
+						return err
+					}
+					if err := c.Logout(ctx, tok); err != nil {
 						return err
 					}
 					fmt.Fprintln(e.stderr, "logged out")
@@ -252,4 +267,32 @@ $CANVUS_USER_ID (tokenctl canvus login -o json shows it).`
 				}),
 		),
 	)
+}
+
+// canvusProfileTokens returns the Tokens of an audit or rotate profile entry
+// authenticated by cred: of user_id when given; otherwise the library finds
+// the user of the access token by signing in with it once (Canvus has no
+// /users/me). A login token ("session": true) needs user_id, since signing
+// in with it may replace it.
+func canvusProfileTokens(cc *cmdCtx, c *canvus.Client, v profileVendor, cred tokenkit.Secret) (*canvus.Tokens, error) {
+	tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: cred})
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.Tokens(tokenkit.StaticSource(tok))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case v.UserID != "":
+		uid, err := strconv.ParseInt(v.UserID, 10, 64)
+		if err != nil || uid <= 0 {
+			return nil, usagef("%s: %s: user_id must be a positive number", cc.path, v.Name)
+		}
+		tok.UserID = uid // Check then needs no sign-in either
+		return t.ForUser(uid)
+	case v.Session:
+		return nil, usagef("%s: %s: canvus needs user_id with a login token (\"session\": true): signing in with it to find the user could replace it", cc.path, v.Name)
+	}
+	return t, nil
 }

@@ -292,7 +292,8 @@ func TestAuditProfileErrors(t *testing.T) {
 		"no scheme":       {`{"vendors": [{"vendor": "commvault", "url": "cc.example.com", "credential": {"env": "X"}}]}`, "add a scheme"},
 		"no credential":   {`{"vendors": [{"vendor": "commvault", "url": "https://cc.example.com"}]}`, "no credential"},
 		"unset variable":  {`{"vendors": [{"vendor": "commvault", "url": "https://cc.example.com", "credential": {"env": "NOPE"}}]}`, "$NOPE is not set"},
-		"canvus no user":  {`{"vendors": [{"vendor": "canvus", "url": "https://c.example.com", "credential": {"env": "T"}}]}`, "needs user_id"},
+		"canvus no user":  {`{"vendors": [{"vendor": "canvus", "url": "https://c.example.com", "credential": {"env": "T"}, "session": true}]}`, "needs user_id"},
+		"canvus bad user": {`{"vendors": [{"vendor": "canvus", "url": "https://c.example.com", "credential": {"env": "T"}, "user_id": "me"}]}`, "user_id must be a positive number"},
 		"bad policy":      {`{"policy": {"max_age": "soon"}, "vendors": [{"vendor": "csp"}]}`, "policy.max_age"},
 		"duplicate names": {`{"vendors": [{"vendor": "csp"}, {"vendor": "csp"}]}`, "give each a name"},
 	} {

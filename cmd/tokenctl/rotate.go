@@ -88,13 +88,14 @@ func newRotator(e *env, cc *cmdCtx, v profileVendor) (*rotator, error) {
 		if err != nil {
 			return nil, err
 		}
-		var uid int64
-		fmt.Sscan(v.UserID, &uid)
-		t := c.Tokens(uid, tokenkit.StaticSource(canvus.NewAccessToken(cred.Reveal())))
+		t, err := canvusProfileTokens(cc, c, v, cred)
+		if err != nil {
+			return nil, err
+		}
 		r.issue = func(ctx context.Context, name string) (tokenkit.Token, error) {
 			return t.Issue(ctx, tokenkit.IssueRequest{Name: name})
 		}
-		r.check = t
+		r.check = c // the issued token knows its user
 	default:
 		return nil, usagef("%s: %s: tokenctl cannot rotate %s tokens yet", cc.path, v.Name, v.Vendor)
 	}

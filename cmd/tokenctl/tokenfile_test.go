@@ -127,7 +127,11 @@ func TestTokenFilesRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pat, err := c.Tokens(u.ID, tokenkit.StaticSource(login)).Create(ctx, "svc")
+		toks, err := c.Tokens(tokenkit.StaticSource(login))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pat, err := toks.Create(ctx, "svc")
 		if err != nil {
 			t.Fatal(err)
 		}

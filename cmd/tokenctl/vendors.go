@@ -81,7 +81,9 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		if err != nil {
 			return nil, err
 		}
-		b.signIn = &canvus.LoginExchanger{Client: c, Credentials: canvus.Credentials{Email: cr.user.email(), Password: tokenkit.Secret(cr.user.Password)}}
+		if b.signIn, err = c.LoginExchanger(canvus.Credentials{Email: cr.user.email(), Password: tokenkit.Secret(cr.user.Password)}); err != nil {
+			return nil, err
+		}
 		b.signInHow = "signed in with email and password"
 		b.manage = canvusVerbs(c)
 	case "oracle":
@@ -132,15 +134,15 @@ func commvaultVerbs(c *commvault.Client) manageFunc {
 	}
 }
 
-// canvusVerbs: Canvus's Tokens work on the signed-in user's tokens.
+// canvusVerbs: Canvus's Tokens work on the signed-in user's tokens (the
+// login token names its user).
 func canvusVerbs(c *canvus.Client) manageFunc {
-	return func(auth tokenkit.TokenSource, first tokenkit.Token) (verbs, error) {
-		login, ok := first.(*canvus.LoginToken)
-		if !ok {
-			return verbs{}, fmt.Errorf("canvus: sign-in returned a %T", first)
+	return func(auth tokenkit.TokenSource, _ tokenkit.Token) (verbs, error) {
+		t, err := c.Tokens(auth)
+		if err != nil {
+			return verbs{}, err
 		}
-		t := c.Tokens(login.User.ID, auth)
-		return verbs{issuer: t, lister: t, revoker: t, checker: t}, nil
+		return verbs{issuer: t, lister: t, revoker: t, checker: c}, nil
 	}
 }
 

@@ -196,7 +196,10 @@ func operations() []operation {
 	// Canvus.
 	cnc := func(base string, hc *http.Client) *canvus.Client { return must(canvus.New(base, options(hc)...)) }
 	tokens := func(base string, hc *http.Client) *canvus.Tokens {
-		return cnc(base, hc).Tokens(1, tokenkit.StaticSource(canvus.NewAccessToken(canaryToken)))
+		c := cnc(base, hc)
+		pat := must(c.NewAccessToken(tokenkit.HeldToken{Value: secret(canaryToken)}))
+		pat.UserID = 1 // no sign-in to find the user
+		return must(c.Tokens(tokenkit.StaticSource(pat)))
 	}
 	add("canvus", "Login", func(ctx context.Context, base string, hc *http.Client) error {
 		_, err := cnc(base, hc).Login(ctx, canvus.Credentials{Email: "a@b.c", Password: secret(canaryPassword)})
@@ -207,7 +210,8 @@ func operations() []operation {
 		return err
 	})
 	add("canvus", "Logout", func(ctx context.Context, base string, hc *http.Client) error {
-		return cnc(base, hc).Logout(ctx, canvus.NewAccessToken(canaryToken))
+		c := cnc(base, hc)
+		return c.Logout(ctx, must(c.NewAccessToken(tokenkit.HeldToken{Value: secret(canaryToken)})))
 	})
 	add("canvus", "ServerInfo", func(ctx context.Context, base string, hc *http.Client) error {
 		_, err := cnc(base, hc).ServerInfo(ctx)

@@ -105,10 +105,10 @@ var Matrix = []Row{
 		List:     no("no list call: a user has one access token"),
 	}},
 	{"canvus", [numVerbs]Cell{
-		Exchange: by("*LoginExchanger"),
+		Exchange: by("*loginExchanger (from Client.LoginExchanger)"),
 		Issue:    by("*Tokens (no lifetime or scopes)"),
 		Renew:    no("access tokens never expire; a login is renewed by logging in again (a Source does)"),
-		Check:    by("*Tokens (an authenticated list)"),
+		Check:    by("*Client (an authenticated list of the token's own user)"),
 		Revoke:   by("*Tokens"),
 		List:     by("*Tokens"),
 	}},

@@ -58,7 +58,7 @@ var adapters = map[string]map[string]any{
 		"*Tokens": (*cgscan.Tokens)(nil), "*signInExchanger": cgscanExchanger(),
 	},
 	"canvus": {
-		"*Client": (*canvus.Client)(nil), "*Tokens": (*canvus.Tokens)(nil), "*LoginExchanger": (*canvus.LoginExchanger)(nil),
+		"*Client": (*canvus.Client)(nil), "*Tokens": (*canvus.Tokens)(nil), "*loginExchanger": canvusLoginExchanger(),
 		"*AccessToken": (*canvus.AccessToken)(nil), "*LoginToken": (*canvus.LoginToken)(nil),
 	},
 }
@@ -106,6 +106,17 @@ func oracleExchanger(build func(*oracle.Client) (tokenkit.Exchanger, error)) any
 		panic(err)
 	}
 	ex, err := build(c)
+	if err != nil {
+		panic(err)
+	}
+	return ex
+}
+
+// canvusLoginExchanger is what canvus.Client.LoginExchanger returns, an
+// unexported type.
+func canvusLoginExchanger() any {
+	c, _ := canvus.New("https://canvus.example.com")
+	ex, err := c.LoginExchanger(canvus.Credentials{Token: "t"})
 	if err != nil {
 		panic(err)
 	}

@@ -86,9 +86,15 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 	bot := caFake.AddUser(canvustest.User{Email: "bot@example.com", Password: "correct horse", Name: "Bot"})
 	cac, err := canvus.New(caFake.URL(), noRetry)
 	must(err)
-	caTokens := cac.Tokens(bot.ID, cac.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: "correct horse"}))
+	caSession, err := cac.LoginSource(canvus.Credentials{Email: "bot@example.com", Password: "correct horse"}, tokenkit.SourceConfig{})
+	must(err)
+	caTokens, err := cac.Tokens(caSession)
+	must(err)
 	caLive, err := caTokens.Issue(ctx, tokenkit.IssueRequest{Name: "live"})
 	must(err)
+	caDead, err := cac.NewAccessToken(tokenkit.HeldToken{Value: "bogus"})
+	must(err)
+	caDead.UserID = bot.ID // Check needs the token's user: Canvus has no /users/me
 
 	return []vendorUnderTest{
 		{name: "csp", checker: cspc, calls: cspFake.Calls,
@@ -108,8 +114,8 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 		{name: "cgscan", checker: cgc, issuer: cgi, issueOp: "GenerateAccessToken", calls: cgFake.Calls,
 			live: cgLive, dead: cgDead,
 			fail: func(f fakekit.Fault) { cgFake.FailNext(1, f) }},
-		{name: "canvus", checker: caTokens, issuer: caTokens, issueOp: "CreateAccessToken", calls: caFake.Calls,
-			live: caLive, dead: canvus.NewAccessToken("bogus"),
+		{name: "canvus", checker: cac, issuer: caTokens, issueOp: "CreateAccessToken", calls: caFake.Calls,
+			live: caLive, dead: caDead,
 			fail: func(f fakekit.Fault) { caFake.FailNext(1, f) }},
 	}
 }

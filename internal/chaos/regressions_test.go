@@ -24,13 +24,13 @@ import (
 // attempt's clock now starts once the token is attached.
 func TestSlowTokenFetchIsNotAnAttemptTimeout(t *testing.T) {
 	f := canvustest.New(t)
-	u := f.AddUser(canvustest.User{Email: "a@example.com", Password: "pw-0123456789"})
+	f.AddUser(canvustest.User{Email: "a@example.com", Password: "pw-0123456789"})
 	slow := must(canvus.New(f.URL(), tokenkit.WithAttemptTimeout(5*time.Second)))
-	src := slow.LoginSource(canvus.Credentials{Email: "a@example.com", Password: "pw-0123456789"})
+	src := must(slow.LoginSource(canvus.Credentials{Email: "a@example.com", Password: "pw-0123456789"}, tokenkit.SourceConfig{}))
 	c := must(canvus.New(f.URL(), tokenkit.WithAttemptTimeout(200*time.Millisecond), tokenkit.WithRetryMax(0)))
 
 	f.FailNext(1, fakes.Fault{Delay: 500 * time.Millisecond}) // the sign-in is slow, then succeeds
-	_, err := c.Tokens(u.ID, src).Create(context.Background(), "bot")
+	_, err := must(c.Tokens(src)).Create(context.Background(), "bot")
 	if errors.Is(err, tokenkit.ErrOutcomeUnknown) {
 		t.Fatalf("a slow sign-in made Create report an unknown outcome: %v", err)
 	}

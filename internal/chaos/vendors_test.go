@@ -408,11 +408,11 @@ func (s *suite) canvus() *vendor {
 		email := fmt.Sprintf("chaos%d@example.com", g)
 		u := f.AddUser(canvustest.User{Email: email, Password: pw})
 		gc := must(canvus.New(fs.base, s.options(s.newGauge(fmt.Sprintf("canvus LoginSource %d", g)), extra...)...))
-		srcs[g] = gc.LoginSource(canvus.Credentials{Email: email, Password: tokenkit.Secret(pw)},
-			s.sourceConfig(func(t tokenkit.Token) { s.secrets.addToken("Canvus login token", t) }))
+		srcs[g] = must(gc.LoginSource(canvus.Credentials{Email: email, Password: tokenkit.Secret(pw)},
+			s.sourceConfig(func(t tokenkit.Token) { s.secrets.addToken("Canvus login token", t) })))
 		hcs[g] = s.httpClient(srcs[g])
-		tokens[g] = c.Tokens(u.ID, srcs[g])
-		listURL[g] = fs.base + "/users/" + strconv.FormatInt(u.ID, 10) + "/access-tokens"
+		tokens[g] = must(c.Tokens(srcs[g]))
+		listURL[g] = fs.base + canvus.APIPath + "/users/" + strconv.FormatInt(u.ID, 10) + "/access-tokens"
 	}
 
 	op := func(ctx context.Context, w int, rng *rand.Rand) {
@@ -425,7 +425,7 @@ func (s *suite) canvus() *vendor {
 				s.secrets.addToken("Canvus access token", tok)
 				ids[g].push(tok.ID)
 			}
-			s.tally(ctx, name, canvustest.OpCreateAccessToken, err)
+			s.tally(ctx, name, canvustest.OpCreateAccessToken, canvusAsFakeOp(err, "Create", canvustest.OpCreateAccessToken))
 			s.finish(ctx, name, "Create", start, tok != nil, err, direct)
 		case 1:
 			id, ok := ids[g].take(rng, false)
@@ -461,6 +461,18 @@ func (s *suite) canvus() *vendor {
 		canvustest.OpCreateAccessToken: func() counts { return s.counted(name, canvustest.OpCreateAccessToken) },
 	}
 	return v
+}
+
+// canvusAsFakeOp relabels an error of the SDK method (its Op) with the
+// fake's operation id, which the suite tallies by.
+func canvusAsFakeOp(err error, method, op string) error {
+	var te *tokenkit.Error
+	if errors.As(err, &te) && te.Op == method {
+		c := *te
+		c.Op = op
+		return &c
+	}
+	return err
 }
 
 // ---- Oracle ----------------------------------------------------------------

@@ -35,7 +35,7 @@ func TestSourceFetchTimeoutIsNotTheCallersCancellation(t *testing.T) {
 			f := canvustest.New(t)
 			f.AddUser(canvustest.User{Email: "alice@example.com", Password: password})
 			c := must(canvus.New(f.URL(), options()...))
-			return c.LoginSource(canvus.Credentials{Email: "alice@example.com", Password: password}, cfg), f.FailNext
+			return must(c.LoginSource(canvus.Credentials{Email: "alice@example.com", Password: password}, cfg)), f.FailNext
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -59,7 +59,7 @@ func TestWrongCredentialSources(t *testing.T) {
 			f.SetClock(clock.Now)
 			f.AddUser(canvustest.User{Email: "alice@example.com", Password: password})
 			c := must(canvus.New(f.URL(), tokenkit.WithClock(clock.Now)))
-			return c.LoginSource(canvus.Credentials{Email: "alice@example.com", Password: wrong}), f.TotalCalls, nil
+			return must(c.LoginSource(canvus.Credentials{Email: "alice@example.com", Password: wrong}, tokenkit.SourceConfig{})), f.TotalCalls, nil
 		}, 0},
 		{"cgscan SignInSource", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f := cgscantest.New(t)

@@ -431,9 +431,10 @@ var canvusVendor = vendor{
 	},
 	cases: func(t *testing.T, _ *fixture) map[string]cell {
 		f := canvustest.New(t)
-		alice := f.AddUser(canvustest.User{Email: "alice@example.com", Password: password})
+		f.AddUser(canvustest.User{Email: "alice@example.com", Password: password})
 		f.AddUser(canvustest.User{Email: "bob@example.com", Password: password, Blocked: true})
 		c := must(canvus.New(f.URL(), options()...))
+		tokens := func(src tokenkit.TokenSource) *canvus.Tokens { return must(c.Tokens(src)) }
 		login := func(t *testing.T, ctx context.Context) *canvus.LoginToken {
 			tok, err := c.Login(ctx, canvus.Credentials{Email: "alice@example.com", Password: password})
 			if err != nil {
@@ -447,10 +448,10 @@ var canvusVendor = vendor{
 				return err
 			}},
 			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
-				src := c.LoginSource(canvus.Credentials{Email: "alice@example.com", Password: wrongPassword})
-				_, err := c.Tokens(alice.ID, src).Create(ctx, "never")
+				src := must(c.LoginSource(canvus.Credentials{Email: "alice@example.com", Password: wrongPassword}, tokenkit.SourceConfig{}))
+				_, err := tokens(src).Create(ctx, "never")
 				return err
-			}, check: checkViaSource("CreateAccessToken", "Login")},
+			}, check: checkViaSource("Create", "Login")},
 			// A blocked user is Canvus's locked account: the password is
 			// right, and only an administrator can let the user in again.
 			caseLocked: {want: tokenkit.KindLocked, run: func(t *testing.T, ctx context.Context) error {
@@ -462,20 +463,20 @@ var canvusVendor = vendor{
 				if err := c.Logout(ctx, tok); err != nil {
 					t.Fatal(err)
 				}
-				_, err := c.Tokens(alice.ID, tokenkit.StaticSource(tok)).ListInfo(ctx)
+				_, err := tokens(tokenkit.StaticSource(tok)).ListInfo(ctx)
 				return err
 			}},
 			caseNotFoundStatus: {want: tokenkit.KindNotFound, run: func(t *testing.T, ctx context.Context) error {
-				_, err := c.Tokens(alice.ID, tokenkit.StaticSource(login(t, ctx))).Get(ctx, "bm8tc3VjaC10b2tlbg==")
+				_, err := tokens(tokenkit.StaticSource(login(t, ctx))).Get(ctx, "bm8tc3VjaC10b2tlbg==")
 				return err
 			}},
 			caseNotFoundStatus + " (delete)": {want: tokenkit.KindNotFound, run: func(t *testing.T, ctx context.Context) error {
-				return c.Tokens(alice.ID, tokenkit.StaticSource(login(t, ctx))).Delete(ctx, "bm8tc3VjaC10b2tlbg==")
+				return tokens(tokenkit.StaticSource(login(t, ctx))).Delete(ctx, "bm8tc3VjaC10b2tlbg==")
 			}},
 			caseLostAnswer: {want: tokenkit.KindOutcomeUnknown, run: func(t *testing.T, ctx context.Context) error {
 				tok := login(t, ctx)
 				f.FailNext(1, fakes.Fault{DropAfterApply: true})
-				_, err := c.Tokens(alice.ID, tokenkit.StaticSource(tok)).Create(ctx, "lost")
+				_, err := tokens(tokenkit.StaticSource(tok)).Create(ctx, "lost")
 				return err
 			}, check: func(t *testing.T, err error) {
 				calls(t, f, canvustest.OpCreateAccessToken, 1)

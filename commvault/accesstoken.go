@@ -472,4 +472,3 @@ func salvageRenewal(body []byte) *api.RenewedAccessToken {
 	}
 	return r
 }
-

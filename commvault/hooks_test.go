@@ -7,7 +7,9 @@ import "context"
 // they can test its serialisation directly.
 
 // NewRotatorForTest returns a rotator of c whose current pair is cur.
-func NewRotatorForTest(c *Client, cur *AccessToken) *rotator { return c.newRotator("RenewAccessToken", cur) }
+func NewRotatorForTest(c *Client, cur *AccessToken) *rotator {
+	return c.newRotator("RenewAccessToken", cur)
+}
 
 // Renew is renew.
 func (r *rotator) Renew(ctx context.Context, seen *AccessToken) (*AccessToken, error) {

@@ -94,15 +94,20 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		b.na["list"] = "the CSP API has no call that lists tokens"
 		b.na["revoke"] = "CSP documents no revoke or logout endpoint"
 	case "commvault":
-		c, err := commvault.New(base, opts...)
+		c, err := newCommvault(base, opts)
 		if err != nil {
 			return nil, err
 		}
-		b.signIn = &commvault.LoginExchanger{Client: c, Credentials: commvault.Credentials{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}}
+		if b.signIn, err = c.SessionExchanger(commvault.Credentials{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}); err != nil {
+			return nil, err
+		}
 		b.signInHow = "logged in"
-		b.refreshHow = "renewed the pair with its refresh token (Rotator)"
+		b.refreshHow = "renewed the pair with its refresh token (AccessTokenExchanger)"
 		b.manage = func(auth tokenkit.TokenSource, _ tokenkit.Token) (managed, error) {
-			m := &commvault.Manager{Client: c, Auth: auth}
+			m, err := c.Tokens(auth)
+			if err != nil {
+				return managed{}, err
+			}
 			return managed{
 				issuer: m, lister: m, revoker: m,
 				probe: c.BaseURL() + "/V4/AccessToken",
@@ -111,7 +116,7 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 					if !ok {
 						return nil, fmt.Errorf("commvault: cannot renew a %T", issued)
 					}
-					return c.NewRotator(pair, nil), nil
+					return c.AccessTokenExchanger(commvault.AccessTokenRequest{Initial: pair})
 				},
 			}, nil
 		}

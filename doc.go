@@ -50,7 +50,7 @@
 //	| vendor | exchange | issue | renew | check | revoke | list |
 //	|---|---|---|---|---|---|---|
 //	| csp | yes: *APITokenExchanger, *ClientCredentialsExchanger | no: no documented call creates an API token | no: exchange the API token again (a Source does) | yes: *Client (local JWT verification: no introspection call exists) | no: no documented revoke call | no: no documented list call |
-//	| commvault | yes: *LoginExchanger, *Rotator | yes: *Manager | yes: *Client (one renewal; *Rotator serialises them) | yes: *Client (WhoAmI) | yes: *Manager | yes: *Manager |
+//	| commvault | yes: *Client.SessionExchanger, *Client.AccessTokenExchanger | yes: *Tokens | yes: *Client (one renewal; AccessTokenExchanger serialises them) | yes: *Client (WhoAmI) | yes: *Tokens | yes: *Tokens |
 //	| oracle | yes: *PasswordExchanger, *Refresher | yes: *SessionIssuer (no name, lifetime or scopes) | yes: *Client | yes: *Client (/me) | no: the API has no revoke or logout call: a token lives until it expires | no: the API has no list call |
 //	| cgscan | yes: *PasswordExchanger | yes: *AccessTokenIssuer (no name, lifetime or scopes) | no: no renew call: tokens do not expire; Issue replaces the token | yes: *Client (check_token) | yes: *AccessTokenRevoker (the current token only) | no: no list call: a user has one access token |
 //	| canvus | yes: *LoginExchanger | yes: *Tokens (no lifetime or scopes) | no: access tokens never expire; a login is renewed by logging in again (a Source does) | yes: *Tokens (an authenticated list) | yes: *Tokens | yes: *Tokens |

@@ -207,8 +207,6 @@ func ExampleClient_NewAccessToken() {
 // reached with WithAPIPath. A full API URL, as earlier versions took, is
 // refused with the origin to give instead.
 func ExampleWithAPIPath() {
-	fake := commvaulttest.NewServer()
-	defer fake.Close()
 	c, _ := commvault.New("https://cc.example.com", commvault.WithAPIPath(commvaulttest.LegacyBasePath))
 	fmt.Println(c.BaseURL())
 	_, err := commvault.New("https://cc.example.com/commandcenter/api")

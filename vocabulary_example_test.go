@@ -199,7 +199,8 @@ func fiveFakes() ([]Vendor, func()) {
 	closers = append(closers, cvFake.Close)
 	cvFake.AddUser(commvaulttest.User{Name: "admin", Password: "s3cret"})
 	cvc, _ := commvault.New(cvFake.URL())
-	cvm := &commvault.Manager{Client: cvc, Auth: cvc.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"})}
+	cvSessions, _ := cvc.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"}, tokenkit.SourceConfig{})
+	cvm, _ := cvc.Tokens(cvSessions)
 
 	ocFake := oracletest.NewServer()
 	closers = append(closers, ocFake.Close)

@@ -91,23 +91,35 @@ func (c *Client) typeField(opName string, t TokenType) (*api.TokenType, error) {
 // after the request may have reached the server; such a failure matches
 // ErrOutcomeUnknown (list the tokens to find out).
 func (c *Client) CreateAccessToken(ctx context.Context, auth tokenkit.TokenSource, req CreateRequest) (*AccessToken, error) {
-	const opName = "CreateAccessToken"
+	return c.createAccessToken(ctx, "CreateAccessToken", auth, req)
+}
+
+// checkCreate validates a CreateRequest but for its name, which
+// AccessTokenRequest.Create uses as a prefix.
+func (c *Client) checkCreate(opName string, req CreateRequest) error {
+	if req.Type == TokenTypeCustom && len(req.APIEndpoints) == 0 {
+		return c.tx.InvalidInput(opName, "CreateRequest.APIEndpoints: a CUSTOM token needs APIEndpoints")
+	}
+	if req.UserID < 0 {
+		return c.tx.InvalidInput(opName, "CreateRequest.UserID: negative user id")
+	}
+	_, err := c.typeField(opName, req.Type)
+	return err
+}
+
+// createAccessToken is CreateAccessToken under the name of the method the
+// caller called.
+func (c *Client) createAccessToken(ctx context.Context, opName string, auth tokenkit.TokenSource, req CreateRequest) (*AccessToken, error) {
 	if auth == nil {
 		return nil, c.tx.InvalidInput(opName, "no login session")
 	}
 	if strings.TrimSpace(req.Name) == "" {
-		return nil, c.tx.InvalidInput(opName, "token name is required")
+		return nil, c.tx.InvalidInput(opName, "CreateRequest.Name: token name is required")
 	}
-	if req.Type == TokenTypeCustom && len(req.APIEndpoints) == 0 {
-		return nil, c.tx.InvalidInput(opName, "a CUSTOM token needs APIEndpoints")
-	}
-	if req.UserID < 0 {
-		return nil, c.tx.InvalidInput(opName, "negative user id")
-	}
-	typ, err := c.typeField(opName, req.Type)
-	if err != nil {
+	if err := c.checkCreate(opName, req); err != nil {
 		return nil, err
 	}
+	typ, _ := c.typeField(opName, req.Type) // checked by checkCreate
 	body := api.CreateAccessTokenJSONRequestBody{
 		TokenName:               req.Name,
 		TokenType:               typ,
@@ -126,7 +138,8 @@ func (c *Client) CreateAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 	if req.UserID > 0 {
 		body.UserId = ptr.To(req.UserID)
 	}
-	res, op, err := c.run(ctx, opName, httpx.Mutating, auth, func(ctx context.Context) (*http.Response, error) {
+	op := &httpx.Op{Name: opName, Class: httpx.Mutating, Auth: auth}
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateAccessToken(ctx, body)
 	})
 	if err != nil {
@@ -153,7 +166,7 @@ func (c *Client) CreateAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 		ExpiresAt:        epoch(ti.TokenExpiryTimestamp),
 		RefreshExpiresAt: epoch(ti.RefreshTokenExpiryTimestamp),
 		RenewableUntil:   epoch(ti.RenewableUntilTimestamp),
-		Presentation:     c.opts.presentation,
+		present:          c.opts.presentation,
 	}
 	if t.Type == TokenTypeDefault {
 		t.Type = TokenTypeAll // "(0)DEFAULT is ALL(2)"
@@ -165,7 +178,12 @@ func (c *Client) CreateAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 // /V4/AccessToken?userId=), without their secrets. userID 0 sends no userId:
 // the session's own tokens.
 func (c *Client) ListAccessTokens(ctx context.Context, auth tokenkit.TokenSource, userID int64) ([]AccessTokenInfo, error) {
-	const opName = "ListAccessTokens"
+	return c.listAccessTokens(ctx, "ListAccessTokens", auth, userID)
+}
+
+// listAccessTokens is ListAccessTokens under the name of the method the
+// caller called.
+func (c *Client) listAccessTokens(ctx context.Context, opName string, auth tokenkit.TokenSource, userID int64) ([]AccessTokenInfo, error) {
 	if auth == nil {
 		return nil, c.tx.InvalidInput(opName, "no login session")
 	}
@@ -176,7 +194,8 @@ func (c *Client) ListAccessTokens(ctx context.Context, auth tokenkit.TokenSource
 	if userID > 0 {
 		params.UserId = ptr.To(userID)
 	}
-	res, op, err := c.run(ctx, opName, httpx.Idempotent, auth, func(ctx context.Context) (*http.Response, error) {
+	op := &httpx.Op{Name: opName, Class: httpx.Idempotent, Auth: auth}
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.ListAccessTokens(ctx, params)
 	})
 	if err != nil {
@@ -243,7 +262,8 @@ func (c *Client) UpdateAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 		body.AllowedIPs = ptr.To(slices.Clone(req.AllowedIPs))
 	}
 	sid := strconv.FormatInt(id, 10)
-	res, op, err := c.run(ctx, opName, httpx.Idempotent, auth, func(ctx context.Context) (*http.Response, error) {
+	op := &httpx.Op{Name: opName, Class: httpx.Idempotent, Auth: auth}
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.UpdateAccessToken(ctx, sid, body)
 	})
 	if err != nil {
@@ -281,7 +301,12 @@ func (c *Client) UpdateAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 // (errorCode != 0, for example an unknown id) is a *tokenkit.Error with
 // Commvault's code and message.
 func (c *Client) DeleteAccessToken(ctx context.Context, auth tokenkit.TokenSource, id int64) error {
-	const opName = "DeleteAccessToken"
+	return c.deleteAccessToken(ctx, "DeleteAccessToken", auth, id)
+}
+
+// deleteAccessToken is DeleteAccessToken under the name of the method the
+// caller called.
+func (c *Client) deleteAccessToken(ctx context.Context, opName string, auth tokenkit.TokenSource, id int64) error {
 	if auth == nil {
 		return c.tx.InvalidInput(opName, "no login session")
 	}
@@ -289,7 +314,8 @@ func (c *Client) DeleteAccessToken(ctx context.Context, auth tokenkit.TokenSourc
 		return c.tx.InvalidInput(opName, "token id must be positive")
 	}
 	sid := strconv.FormatInt(id, 10)
-	res, op, err := c.run(ctx, opName, httpx.Idempotent, auth, func(ctx context.Context) (*http.Response, error) {
+	op := &httpx.Op{Name: opName, Class: httpx.Idempotent, Auth: auth}
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.DeleteAccessToken(ctx, sid)
 	})
 	if err != nil {
@@ -311,18 +337,19 @@ func (e *notRenewable) Is(target error) bool {
 // WithRenewPresentation says.
 type renewHeader struct {
 	value tokenkit.Secret
-	p     Presentation
+	ps    []tokenkit.Presentation
 }
 
 func (h renewHeader) Value() string                 { return h.value.Reveal() }
 func (h renewHeader) Expiry() time.Time             { return time.Time{} }
-func (h renewHeader) SetAuthHeader(r *http.Request) { h.p.set(r, h.Value()) }
+func (h renewHeader) SetAuthHeader(r *http.Request) { present(r, h.ps, h.Value()) }
 
 // RenewAccessToken renews a pair (POST /V4/AccessToken/Renew) and returns
 // the new pair; the old refresh token is spent. This is the raw call: it does
 // not stop you from renewing the same pair twice, which makes Commvault delete
-// the whole token chain. Use a Rotator (or AccessTokenSource), which
-// serialises renewals and refuses to replay a pair.
+// the whole token chain. Use an AccessTokenSource (or
+// AccessTokenExchanger), which serialises renewals and refuses to replay a
+// pair.
 //
 // The call is never resent after the request may have reached the server; a
 // renewal whose answer was lost matches ErrOutcomeUnknown, and so do a
@@ -333,7 +360,12 @@ func (h renewHeader) SetAuthHeader(r *http.Request) { h.p.set(r, h.Value()) }
 // past its renewable-until time, is refused before sending with
 // ErrNotRenewable.
 func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*AccessToken, error) {
-	const opName = "RenewAccessToken"
+	return c.renewAccessToken(ctx, "RenewAccessToken", tok)
+}
+
+// renewAccessToken is RenewAccessToken under the name of the method the
+// caller called.
+func (c *Client) renewAccessToken(ctx context.Context, opName string, tok *AccessToken) (*AccessToken, error) {
 	if tok == nil {
 		return nil, c.tx.InvalidInput(opName, "no access token")
 	}
@@ -348,11 +380,11 @@ func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*Acces
 		return nil, &tokenkit.Error{Vendor: vendor, Op: opName, Message: "not sent", Err: err}
 	}
 	body := api.RenewAccessTokenJSONRequestBody{AccessToken: tok.Value(), RefreshToken: tok.RefreshToken.Reveal()}
-	var auth tokenkit.TokenSource
-	if c.opts.renewPresentation != PresentNone {
-		auth = tokenkit.StaticSource(renewHeader{value: tok.value, p: c.opts.renewPresentation})
+	op := &httpx.Op{Name: opName, Class: httpx.Mutating}
+	if len(c.opts.renewPresentation) > 0 {
+		op.Auth = tokenkit.StaticSource(renewHeader{value: tok.value, ps: c.opts.renewPresentation})
 	}
-	res, op, err := c.run(ctx, opName, httpx.Mutating, auth, func(ctx context.Context) (*http.Response, error) {
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.RenewAccessToken(ctx, body)
 	})
 	if err != nil {
@@ -391,7 +423,7 @@ func (c *Client) RenewAccessToken(ctx context.Context, tok *AccessToken) (*Acces
 	if t := epoch(r.RenewableUntilTimestamp); !t.IsZero() {
 		n.RenewableUntil = t
 	}
-	n.Presentation = c.opts.presentation
+	n.present = c.opts.presentation
 	return &n, nil
 }
 
@@ -439,76 +471,4 @@ func salvageRenewal(body []byte) *api.RenewedAccessToken {
 		return nil // valid JSON that did not decode is not salvaged: its types are wrong
 	}
 	return r
-}
-
-// Manager manages the access tokens of one user under a login session
-// through the vendor-neutral interfaces tokenkit.Issuer, tokenkit.Lister and
-// tokenkit.Revoker.
-type Manager struct {
-	// Client sends the calls; required.
-	Client *Client
-	// Auth supplies the login session; required. A SessionSource logs in
-	// again by itself when the session expires.
-	Auth tokenkit.TokenSource
-	// UserID is whose tokens List lists; zero sends none (the session's
-	// own).
-	UserID int64
-	// Template is the CreateRequest Issue starts from: its Type,
-	// AllowedIPs, UserID, … apply to every issued token.
-	Template CreateRequest
-}
-
-var (
-	_ tokenkit.Issuer  = (*Manager)(nil)
-	_ tokenkit.Lister  = (*Manager)(nil)
-	_ tokenkit.Revoker = (*Manager)(nil)
-)
-
-// Issue creates an access token. Name becomes the token name; Scopes, if
-// any, make it a CUSTOM token limited to those API endpoints; Lifetime, if
-// set, becomes the renewable-until time of a renewable type, or the expiry of
-// an MS_SCIM or OneTouch token. The result is an *AccessToken.
-func (m *Manager) Issue(ctx context.Context, req tokenkit.IssueRequest) (tokenkit.Token, error) {
-	cr := m.Template
-	cr.Name = req.Name
-	cr.APIEndpoints = append([]string(nil), cr.APIEndpoints...)
-	if len(req.Scopes) > 0 {
-		cr.Type = TokenTypeCustom
-		cr.APIEndpoints = append([]string(nil), req.Scopes...)
-	}
-	if req.Lifetime < 0 {
-		return nil, m.Client.tx.InvalidInput("CreateAccessToken", "negative lifetime")
-	}
-	if req.Lifetime > 0 {
-		until := m.Client.tx.Now().Add(req.Lifetime)
-		if cr.Type.Renewable() {
-			cr.RenewableUntil = until
-		} else {
-			cr.ExpiresAt = until
-		}
-	}
-	return httpx.AsToken(m.Client.CreateAccessToken(ctx, m.Auth, cr))
-}
-
-// List lists the tokens of UserID.
-func (m *Manager) List(ctx context.Context) ([]tokenkit.TokenInfo, error) {
-	list, err := m.Client.ListAccessTokens(ctx, m.Auth, m.UserID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]tokenkit.TokenInfo, 0, len(list))
-	for _, i := range list {
-		out = append(out, i.TokenInfo())
-	}
-	return out, nil
-}
-
-// Revoke deletes the token with this id (the decimal accessTokenId, as
-// TokenInfo.ID gives it).
-func (m *Manager) Revoke(ctx context.Context, id string) error {
-	n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-	if err != nil || n <= 0 {
-		return m.Client.tx.InvalidInput("DeleteAccessToken", "token id %q is not a positive integer", id)
-	}
-	return m.Client.DeleteAccessToken(ctx, m.Auth, n)
 }

@@ -19,9 +19,9 @@ var (
 // *AccessToken.
 func (c *Client) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.CheckResult, error) {
 	if tok == nil {
-		return nil, c.tx.InvalidInput("WhoAmI", "no token to check")
+		return nil, c.tx.InvalidInput("Check", "no token to check")
 	}
-	u, err := c.WhoAmI(ctx, tokenkit.StaticSource(tok))
+	u, err := c.whoAmI(ctx, "Check", tokenkit.StaticSource(tok))
 	if err != nil {
 		return nil, err
 	}
@@ -29,17 +29,17 @@ func (c *Client) Check(ctx context.Context, tok tokenkit.Token) (*tokenkit.Check
 }
 
 // Renew renews an *AccessToken pair, for tokenkit.Renewer, and returns the
-// new pair; the old one is spent. It makes one renewal the way a Rotator
-// does (detached from ctx once sent, so that giving up cannot turn it into a
-// renewal of unknown outcome) but, unlike a Rotator, does not serialise
-// renewals across calls: renewing the same pair twice makes Commvault delete
-// the whole chain, so a pair that several goroutines share belongs in a
-// Rotator (or an AccessTokenSource). Any other token is an error matching
-// tokenkit.ErrInvalidInput.
+// new pair; the old one is spent. The renewal runs detached from ctx once
+// sent (bounded by DefaultRenewTimeout), so that giving up cannot turn it
+// into a renewal of unknown outcome; but Renew does not serialise renewals
+// across calls: renewing the same pair twice makes Commvault delete the
+// whole chain, so a pair that several goroutines share belongs in an
+// AccessTokenSource (or AccessTokenExchanger). Any other token is an error
+// matching tokenkit.ErrInvalidInput.
 func (c *Client) Renew(ctx context.Context, tok tokenkit.Token) (tokenkit.Token, error) {
 	at, ok := tok.(*AccessToken)
 	if !ok || at == nil {
-		return nil, c.tx.InvalidInput("RenewAccessToken", "only a *commvault.AccessToken can be renewed, got %T", tok)
+		return nil, c.tx.InvalidInput("Renew", "only a *commvault.AccessToken can be renewed, got %T", tok)
 	}
-	return httpx.AsToken(c.NewRotator(at, nil).Renew(ctx, at))
+	return httpx.AsToken(c.newRotator("Renew", at).renew(ctx, at))
 }

@@ -2,7 +2,10 @@ package commvault
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -25,24 +28,49 @@ type Client struct {
 	opts vendorOptions
 }
 
-// New returns a client for the Command Center REST API at base, the full
-// API base URL: usually "https://<CommandCenterHost>/commandcenter/api"; a
-// host still on the legacy path works with
-// "https://<webserver>/webconsole/api". A trailing slash is ignored. base must
-// be https (plain http is accepted only for a loopback host, such as a
-// commvaulttest fake).
+// DefaultAPIPath is the API root New adds to the origin unless WithAPIPath
+// names another: "https://<CommandCenterHost>/commandcenter/api", the base of
+// every curl example of Commvault's API reference.
+const DefaultAPIPath = "/commandcenter/api"
+
+// LegacyAPIPath is the older Web Console root, "/webconsole/api", which
+// older clients still use; from 2024E Commvault redirects it to
+// /commandcenter/api (and this client never follows a redirect), so give it
+// with WithAPIPath only for a server that still serves it.
+const LegacyAPIPath = "/webconsole/api"
+
+// New returns a client for the Command Center REST API of the host at base,
+// the product's origin: "https://commandcenter.example.com" (a trailing "/"
+// is allowed). The client adds the API path itself, DefaultAPIPath
+// ("/commandcenter/api") unless WithAPIPath names another. A base with a path
+// (such as the full API base URL "https://host/commandcenter/api" that
+// earlier versions of this package took) is an error of kind
+// tokenkit.KindConfig naming the origin to give instead. base must be https
+// (plain http is accepted only for a loopback host, such as a commvaulttest
+// fake).
 //
 // New accepts the shared options of package tokenkit (tokenkit.WithHTTPClient,
 // tokenkit.WithLogger, tokenkit.WithRetryMax, …) and this package's own
-// (WithPresentation, WithRenewPresentation, WithTokenTypeNames). The clock of
-// tokenkit.WithClock stamps session and token expiries, decides whether a
-// token can still be renewed and drives the sources' refresh decisions.
+// (WithAPIPath, WithPresentation, WithRenewPresentation,
+// WithTokenTypeNames). The clock of tokenkit.WithClock stamps session and
+// token expiries, decides whether a token can still be renewed and drives
+// the sources' refresh decisions.
 func New(base string, opts ...tokenkit.Option) (*Client, error) {
-	u, err := httpx.BaseURL(vendor, base)
+	s, err := httpx.Apply(vendor, opts)
 	if err != nil {
 		return nil, err
 	}
-	s, err := httpx.Apply(vendor, opts)
+	vo := config.Vendor[vendorOptions](s)
+	if vo.apiPath == "" {
+		vo.apiPath = DefaultAPIPath
+	}
+	if len(vo.presentation) == 0 {
+		vo.presentation = []tokenkit.Presentation{Authtoken()}
+	}
+	if !vo.renewSet {
+		vo.renewPresentation = []tokenkit.Presentation{Authtoken()}
+	}
+	u, err := httpx.Origin(vendor, base, vo.apiPath)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +79,7 @@ func New(base string, opts ...tokenkit.Option) (*Client, error) {
 	if err != nil {
 		return nil, httpx.OptionError(vendor, "invalid base URL")
 	}
-	return &Client{base: u.String(), api: generated, tx: tx, opts: config.Vendor[vendorOptions](s)}, nil
+	return &Client{base: u.String(), api: generated, tx: tx, opts: vo}, nil
 }
 
 // acceptJSON asks for JSON: Command Center also serves XML, and Commvault's
@@ -61,82 +89,125 @@ func acceptJSON(_ context.Context, r *http.Request) error {
 	return nil
 }
 
-// BaseURL returns the normalised API base URL the client calls.
+// BaseURL returns the API base URL the client calls: the origin given to New
+// followed by the API path.
 func (c *Client) BaseURL() string { return c.base }
 
-// Presentation is how a token is sent on a request.
-type Presentation int
-
-const (
-	// PresentAuthtoken sends "Authtoken: <token>", as the Command Center
-	// OpenAPI pages declare for every operation and Commvault's own MCP
-	// server does for access tokens (the default).
-	PresentAuthtoken Presentation = iota
-	// PresentBearer sends "Authorization: Bearer <token>", as the access-token
-	// documentation describes.
-	PresentBearer
-	// PresentNone sends no header. It is valid only for the renew call
-	// (WithRenewPresentation), where the access token travels in the body
-	// anyway, as Commvault's MCP server sends it.
-	PresentNone
-)
-
-// String names the presentation.
-func (p Presentation) String() string {
-	switch p {
-	case PresentAuthtoken:
-		return "Authtoken"
-	case PresentBearer:
-		return "Bearer"
-	case PresentNone:
-		return "none"
-	}
-	return "unknown"
-}
-
-// set presents value on r.
-func (p Presentation) set(r *http.Request, value string) {
-	switch p {
-	case PresentBearer:
-		r.Header.Set("Authorization", "Bearer "+value)
-	case PresentNone:
-	default:
-		r.Header.Set("Authtoken", value)
-	}
-}
+// Authtoken is "Authtoken: <token>", the header the Command Center OpenAPI
+// pages declare for every operation and Commvault's own MCP server uses for
+// access tokens: the default presentation of access tokens and of the renew
+// call, and how a QSDK login session is always sent.
+func Authtoken() tokenkit.Presentation { return tokenkit.Presentation{Header: "Authtoken"} }
 
 type vendorOptions struct {
-	presentation      Presentation
-	renewPresentation Presentation
+	apiPath           string
+	presentation      []tokenkit.Presentation
+	renewPresentation []tokenkit.Presentation
+	renewSet          bool // WithRenewPresentation was given (it may give none)
 	typeNames         bool
 }
 
-// WithPresentation sets how the access tokens this client creates and renews
-// present themselves in SetAuthHeader: PresentAuthtoken (the default) or
-// PresentBearer. The public documentation disagrees on which one a server
-// accepts (openapi/commvault.yaml, x-unverified); both are in use.
-func WithPresentation(p Presentation) tokenkit.Option {
-	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if p != PresentAuthtoken && p != PresentBearer {
-			s.Fail(httpx.OptionError(vendor, "WithPresentation: want PresentAuthtoken or PresentBearer"))
+// WithAPIPath selects the API root the client adds to the origin given to
+// New, instead of DefaultAPIPath ("/commandcenter/api"). Commvault documents
+// two roots on the same host: "/commandcenter/api" and the older Web Console
+// "/webconsole/api" (LegacyAPIPath), which from 2024E redirects to the
+// first ("Available Web Services for REST API", Commvault documentation
+// 2024E; see the API reference notes, vendors-commvault-canvus A.0). p must
+// be an absolute path without a query, fragment, "." or ".." segment or
+// "//"; a trailing "/" is dropped. Anything else makes New fail with an
+// error of kind tokenkit.KindConfig.
+func WithAPIPath(p string) tokenkit.Option {
+	return httpx.VendorOption(vendor, "WithAPIPath", func(s *config.Settings) {
+		clean, err := apiPath(p)
+		if err != nil {
+			s.Fail(httpx.OptionError(vendor, "WithAPIPath: %v", err))
 			return
 		}
-		config.UpdateVendor(s, func(v *vendorOptions) { v.presentation = p })
+		config.UpdateVendor(s, func(v *vendorOptions) { v.apiPath = clean })
 	})
 }
 
-// WithRenewPresentation sets which header carries the current access token
-// on POST /V4/AccessToken/Renew: PresentAuthtoken (the default, as the
-// OpenAPI page's example and a field report have it), PresentBearer (as the
-// documentation page shows) or PresentNone (as Commvault's MCP server does).
-// The body carries the token in every case.
-func WithRenewPresentation(p Presentation) tokenkit.Option {
-	return httpx.VendorOption(vendor, "WithRenewPresentation", func(s *config.Settings) {
-		if p < PresentAuthtoken || p > PresentNone {
-			s.Fail(httpx.OptionError(vendor, "WithRenewPresentation: unknown Presentation"))
+// apiPath validates a WithAPIPath argument and drops a trailing "/".
+func apiPath(p string) (string, error) {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return "", fmt.Errorf("path %q is not absolute: want a path such as %q", p, DefaultAPIPath)
+	case strings.ContainsAny(p, "?#"):
+		return "", fmt.Errorf("path %q has a query or fragment", p)
+	case strings.Contains(p, "//"):
+		return "", fmt.Errorf("path %q has an empty segment (\"//\")", p)
+	case strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' || r == '%' }):
+		return "", fmt.Errorf("path %q has a space, control character, backslash or escape", p)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return "", fmt.Errorf("path %q has a %q segment", p, seg)
+		}
+	}
+	clean := strings.TrimRight(p, "/")
+	if clean == "" {
+		return "", fmt.Errorf("path %q names no API root: want a path such as %q", p, DefaultAPIPath)
+	}
+	return clean, nil
+}
+
+// presentations validates the arguments of WithPresentation and
+// WithRenewPresentation: each one sendable, no header twice.
+func presentations(name string, ps []tokenkit.Presentation) ([]tokenkit.Presentation, error) {
+	for i, p := range ps {
+		if err := p.Validate(); err != nil {
+			return nil, httpx.OptionError(vendor, "%s: %v", name, err)
+		}
+		for _, q := range ps[:i] {
+			if strings.EqualFold(p.Header, q.Header) {
+				return nil, httpx.OptionError(vendor, "%s: header %s given twice", name, p.Header)
+			}
+		}
+	}
+	return slices.Clone(ps), nil
+}
+
+// WithPresentation sets how the access tokens this client creates, renews
+// and wraps (NewAccessToken) present themselves in SetAuthHeader: each of
+// ps in turn, so that WithPresentation(Authtoken(), tokenkit.Bearer())
+// sends both headers. The default is Authtoken(); tokenkit.Bearer() sends
+// "Authorization: Bearer <token>", as the access-token documentation
+// describes. The public documentation disagrees on which one a server
+// accepts (openapi/commvault.yaml, x-unverified); both are in use. Each
+// presentation must pass tokenkit.Presentation.Validate; none at all, or a
+// header given twice, makes New fail with an error of kind
+// tokenkit.KindConfig. Login sessions are not affected: a QSDK session is
+// always sent as Authtoken.
+func WithPresentation(ps ...tokenkit.Presentation) tokenkit.Option {
+	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
+		if len(ps) == 0 {
+			s.Fail(httpx.OptionError(vendor, "WithPresentation: no presentation: want Authtoken(), tokenkit.Bearer() or both"))
 			return
 		}
-		config.UpdateVendor(s, func(v *vendorOptions) { v.renewPresentation = p })
+		v, err := presentations("WithPresentation", ps)
+		if err != nil {
+			s.Fail(err)
+			return
+		}
+		config.UpdateVendor(s, func(o *vendorOptions) { o.presentation = v })
+	})
+}
+
+// WithRenewPresentation sets which headers carry the current access token
+// on POST /V4/AccessToken/Renew: by default Authtoken() (as the OpenAPI
+// page's example and a field report have it); tokenkit.Bearer() as the
+// documentation page shows. WithRenewPresentation() with no argument sends
+// no header at all, as Commvault's MCP server does. The body carries the
+// token in every case. Each presentation must pass
+// tokenkit.Presentation.Validate, and no header may be given twice.
+func WithRenewPresentation(ps ...tokenkit.Presentation) tokenkit.Option {
+	return httpx.VendorOption(vendor, "WithRenewPresentation", func(s *config.Settings) {
+		v, err := presentations("WithRenewPresentation", ps)
+		if err != nil {
+			s.Fail(err)
+			return
+		}
+		config.UpdateVendor(s, func(o *vendorOptions) { o.renewPresentation, o.renewSet = v, true })
 	})
 }
 
@@ -148,21 +219,11 @@ func WithTokenTypeNames() tokenkit.Option {
 	return httpx.VendorOption(vendor, "WithTokenTypeNames", func(s *config.Settings) { config.UpdateVendor(s, func(v *vendorOptions) { v.typeNames = true }) })
 }
 
-// run sends one operation and returns its 2xx answer. When auth is a
-// tokenkit.Invalidator (a SessionSource, an AccessTokenSource) and the server
-// answers 401, the rejected token is invalidated and the request is sent once
-// more with a fresh one (the shared transport does both): a 401 means the
-// server did not act, so this is safe even for operations that create state.
-// For Mutating operations the shared
-// transport marks a request that may have reached the server without an
-// answer coming back with tokenkit.ErrOutcomeUnknown.
-func (c *Client) run(ctx context.Context, name string, class httpx.Class, auth tokenkit.TokenSource, send httpx.Send) (*httpx.Result, *httpx.Op, error) {
-	op := &httpx.Op{Name: name, Class: class, Auth: auth}
-	res, err := httpx.Run(ctx, c.tx, op, send)
-	if err != nil {
-		return nil, op, err
+// present sets every presentation of ps on r.
+func present(r *http.Request, ps []tokenkit.Presentation, value string) {
+	for _, p := range ps {
+		p.Set(r, value)
 	}
-	return res, op, nil
 }
 
 // epoch decodes Commvault's epoch seconds, clamped like every vendor's

@@ -7,14 +7,20 @@
 // The shortest working use, a long-running program calling Commvault's
 // REST API with an access token that stays fresh:
 //
-//	c, err := commvault.New("https://commandcenter.example.com/commandcenter/api")
+//	c, err := commvault.New("https://commandcenter.example.com") // the origin: the client adds /commandcenter/api
 //	if err != nil { … }
-//	src, err := c.AccessTokenSource(commvault.SourceConfig{
+//	src, err := c.AccessTokenSource(commvault.AccessTokenRequest{
 //		Credentials: &commvault.Credentials{Username: "svc-backup", Password: tokenkit.Secret(os.Getenv("CV_PASSWORD"))},
-//		OnRotate:    func(t *commvault.AccessToken) { save(t) }, // persist every new pair before it is used
+//	}, tokenkit.SourceConfig{
+//		Save: func(ctx context.Context, t tokenkit.Token) error { return store(ctx, t) }, // persist every new pair before it is used
 //	})
 //	if err != nil { … }
 //	httpClient := tokenkit.NewClient(src, nil) // every request carries "Authtoken: <access token>"
+//
+// New takes the product's origin; the API path is "/commandcenter/api"
+// unless WithAPIPath selects the older "/webconsole/api". A URL that already
+// has the API path (what earlier versions of this package took) is refused
+// with an error naming the origin to give.
 //
 // # Sessions and access tokens
 //
@@ -23,12 +29,20 @@
 // token manage access tokens. Every such call takes its session as a
 // tokenkit.TokenSource: a *Session (which is its own source) or a
 // SessionSource, which logs in again when the session expires or is answered
-// with 401. Manager adapts the calls to tokenkit.Issuer, tokenkit.Lister and
-// tokenkit.Revoker; LoginExchanger and Rotator are tokenkit.Exchangers;
-// Client is a tokenkit.Checker (WhoAmI) and a tokenkit.Renewer (one renewal
-// of a pair; a Rotator serialises renewals of a shared pair).
+// with 401. Client.Tokens adapts the calls to tokenkit.Issuer,
+// tokenkit.Lister and tokenkit.Revoker; SessionExchanger and
+// AccessTokenExchanger are the tokenkit.Exchangers of the two flows, and
+// SessionSource and AccessTokenSource their cached sources; Client is a
+// tokenkit.Checker (WhoAmI) and a tokenkit.Renewer (one renewal of a pair).
+// NewAccessToken and NewSession wrap tokens obtained elsewhere.
 // WhoAmI checks any session or access token you were given and names its
 // user (POST /WhoAmI, the check Commvault's Python SDK makes).
+//
+// Errors name the method you called (tokenkit.Error.Op): "Issue" from
+// Tokens.Issue, "Check" from Check, "CreateAccessToken" from
+// CreateAccessToken; the calls an exchanger or source makes on its own are
+// named after the methods that make the same call ("Login",
+// "RenewAccessToken", "CreateAccessToken", "RenewLogin").
 //
 // Login sends the documented body only. Commvault's Python SDK also sends
 // mode 4 and clientType 30, and its Terraform provider mode 5; what these
@@ -41,12 +55,14 @@
 // and using a spent pair makes Commvault delete the whole create-and-renew
 // chain. So: RenewAccessToken is never resent after its request may have
 // reached the server (a lost answer is an error matching ErrOutcomeUnknown);
-// a Rotator serialises renewals of one pair into one call, replaces the pair
-// atomically, calls OnRotate with the new pair before anyone uses it, and
-// refuses to renew a pair whose last renewal had an unknown outcome;
-// AccessTokenSource builds on it and on tokenkit.Source, renews ahead of
-// expiry, and falls back to creating a new token under a login session when
-// the pair cannot be renewed.
+// an AccessTokenExchanger keeps the chain's newest pair itself, serialises
+// renewals of it into one call, and refuses to renew a pair whose last
+// renewal had an unknown outcome; AccessTokenSource builds on it and on
+// tokenkit.Source, renews ahead of expiry, hands every new pair to
+// SourceConfig.Save before anyone uses it (a failed Save holds the pair,
+// unlost and unused, and saves it again instead of renewing), and falls back
+// to creating a new token under a login session when the pair cannot be
+// renewed.
 //
 // # Errors
 //
@@ -67,11 +83,16 @@
 // better-supported choice and lets you override it:
 //
 //   - The header an access token is presented in: the docs say
-//     Authorization: Bearer, the OpenAPI pages Authtoken. Default Authtoken;
-//     WithPresentation(PresentBearer) switches.
+//     Authorization: Bearer, the OpenAPI pages Authtoken. Default
+//     Authtoken(); WithPresentation(tokenkit.Bearer()) switches, and
+//     WithPresentation(Authtoken(), tokenkit.Bearer()) sends both.
 //   - The header of the renew call: the docs page Bearer, the OpenAPI page
-//     Authtoken, Commvault's MCP server none. Default Authtoken;
-//     WithRenewPresentation.
+//     Authtoken, Commvault's MCP server none. Default Authtoken();
+//     WithRenewPresentation(tokenkit.Bearer()), or WithRenewPresentation()
+//     for none.
+//   - The API root: "/commandcenter/api" (every curl example of the API
+//     reference); from 2024E "/webconsole/api" redirects there, and older
+//     servers and clients still use it: WithAPIPath(LegacyAPIPath).
 //   - The wire form of tokenType: the OpenAPI page lists names, Commvault's
 //     Python SDK sends integers. Default integers; WithTokenTypeNames. Answers
 //     are decoded in either form.
@@ -79,7 +100,7 @@
 //     enableIPAllowListFeature, userId) are sent only when set.
 //   - The SaaS login answer {"data":{"authToken"}} is accepted; its token is
 //     presented as Authorization: Bearer ("added to the bearer token"),
-//     which is unverified against a SaaS tenant (Session.Presentation).
+//     which is unverified against a SaaS tenant.
 //   - No token lifetime is assumed: expiries come from the answers'
 //     timestamps, which are epoch seconds.
 //   - Delete has no vendor reference page; its path, method and answer come

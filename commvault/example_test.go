@@ -38,7 +38,7 @@ func ExampleClient_Login() {
 		fmt.Println(err)
 		return
 	}
-	r, _ := http.NewRequest("GET", fake.URL()+"/Client", nil)
+	r, _ := http.NewRequest("GET", fake.URL()+"/commandcenter/api/Client", nil)
 	s.SetAuthHeader(r)
 	fmt.Println(s.UserName, s.Email, strings.HasPrefix(r.Header.Get("Authtoken"), "QSDK "))
 	fmt.Println(s) // printing never shows the token
@@ -136,8 +136,8 @@ func ExampleClient_DeleteAccessToken() {
 	// <nil> false
 }
 
-// Renew a pair with the raw call. Prefer a Rotator: renewing the same pair
-// twice makes Commvault delete the whole chain.
+// Renew a pair with the raw call. Prefer an AccessTokenSource: renewing the
+// same pair twice makes Commvault delete the whole chain.
 func ExampleClient_RenewAccessToken() {
 	fake, c := exampleFake()
 	defer fake.Close()
@@ -154,30 +154,66 @@ func ExampleClient_RenewAccessToken() {
 	// true 1 false
 }
 
-// A Rotator renews one chain safely: concurrent renewals of a pair become
-// one call, and each new pair is persisted before anyone uses it.
-func ExampleClient_NewRotator() {
+// An AccessTokenExchanger keeps one chain: each Exchange renews the current
+// pair, and a renewal whose answer is lost is never replayed.
+func ExampleClient_AccessTokenExchanger() {
 	fake, c := exampleFake()
 	defer fake.Close()
 	ctx := context.Background()
 	s, _ := c.Login(ctx, commvault.Credentials{Username: "admin", Password: "s3cret"})
 	pair, _ := c.CreateAccessToken(ctx, s, commvault.CreateRequest{Name: "ci"})
 
-	rot := c.NewRotator(pair, func(t *commvault.AccessToken) {
-		fmt.Println("persist the new pair of token", t.ID) // write it to your secret store here
-	})
-	a, _ := rot.Renew(ctx, pair)
-	b, _ := rot.Renew(ctx, pair) // pair was already renewed: no second call
-	fmt.Println(a == b, fake.Calls("RenewAccessToken"))
+	ex, err := c.AccessTokenExchanger(commvault.AccessTokenRequest{Initial: pair})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	renewed, _ := ex.Exchange(ctx) // persist it before using it
+	fmt.Println(fake.ValidAccessToken(renewed.Value()), fake.Calls("RenewAccessToken"))
 
-	// A renewal whose answer is lost is never replayed.
 	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
-	_, err := rot.Renew(ctx, a)
+	_, err = ex.Exchange(ctx)
 	fmt.Println(errors.Is(err, tokenkit.ErrOutcomeUnknown), fake.ChainInvalidations())
+	_, err = ex.Exchange(ctx) // not sent: the pair may be spent
+	fmt.Println(err != nil, fake.Calls("RenewAccessToken"), fake.ChainInvalidations())
 	// Output:
-	// persist the new pair of token 501
 	// true 1
 	// true 0
+	// true 2 0
+}
+
+// Wrap an access token you already hold, such as one from Command Center's
+// UI; it presents itself as the client's WithPresentation says.
+func ExampleClient_NewAccessToken() {
+	fake, c := exampleFake(commvault.WithPresentation(tokenkit.Bearer()))
+	defer fake.Close()
+	tok, err := c.NewAccessToken(tokenkit.HeldToken{Value: "value-from-the-ui", ID: "42"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, _ := http.NewRequest("GET", fake.URL()+"/commandcenter/api/Client", nil)
+	tok.SetAuthHeader(r)
+	fmt.Println(tok.TokenID(), r.Header.Get("Authorization"))
+
+	_, err = c.NewAccessToken(tokenkit.HeldToken{Value: "value-from-the-ui", ID: "not-a-number"})
+	fmt.Println(errors.Is(err, tokenkit.ErrInvalidInput))
+	// Output:
+	// 42 Bearer value-from-the-ui
+	// true
+}
+
+// New takes the origin; a server still on the older Web Console root is
+// reached with WithAPIPath. A full API URL, as earlier versions took, is
+// refused with the origin to give instead.
+func ExampleWithAPIPath() {
+	c, _ := commvault.New("https://cc.example.com", commvault.WithAPIPath(commvaulttest.LegacyBasePath))
+	fmt.Println(c.BaseURL())
+	_, err := commvault.New("https://cc.example.com/commandcenter/api")
+	fmt.Println(errors.Is(err, tokenkit.ErrConfig))
+	// Output:
+	// https://cc.example.com/webconsole/api
+	// true
 }
 
 // A long-running program: the source creates a token on first use (logging
@@ -191,10 +227,17 @@ func ExampleClient_AccessTokenSource() {
 	}))
 	defer api.Close()
 
-	src, err := c.AccessTokenSource(commvault.SourceConfig{
+	src, err := c.AccessTokenSource(commvault.AccessTokenRequest{
 		Credentials: &commvault.Credentials{Username: "admin", Password: "s3cret"},
 		Create:      commvault.CreateRequest{Name: "reporting"},
-		OnRotate:    func(t *commvault.AccessToken) { fmt.Println("persist token", t.ID) },
+	}, tokenkit.SourceConfig{
+		// Save sees every new pair before anyone uses it: write its
+		// tokenkit.Export where the next run finds it (ImportAccessToken
+		// reads it back into AccessTokenRequest.Initial).
+		Save: func(_ context.Context, t tokenkit.Token) error {
+			fmt.Println("persist token", tokenkit.IDOf(t))
+			return nil
+		},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -217,13 +260,14 @@ func ExampleClient_AccessTokenSource() {
 	// logins: 1 creates: 1
 }
 
-// A session source logs in when needed and again after a 401; Manager
+// A session source logs in when needed and again after a 401; Tokens
 // exposes the vendor-neutral Issuer, Lister and Revoker.
-func ExampleManager() {
+func ExampleClient_Tokens() {
 	fake, c := exampleFake()
 	defer fake.Close()
 	ctx := context.Background()
-	m := &commvault.Manager{Client: c, Auth: c.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"})}
+	sessions, _ := c.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"}, tokenkit.SourceConfig{})
+	m, _ := c.Tokens(sessions)
 	tok, _ := m.Issue(ctx, tokenkit.IssueRequest{Name: "scoped", Scopes: []string{"/Job"}})
 	infos, _ := m.List(ctx)
 	fmt.Println(tok.(*commvault.AccessToken).Type, len(infos), infos[0].Name, infos[0].Scopes)
@@ -265,7 +309,8 @@ func ExampleClient_Check() {
 	fake, c := exampleFake()
 	defer fake.Close()
 	ctx := context.Background()
-	m := &commvault.Manager{Client: c, Auth: c.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"})}
+	sessions, _ := c.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"}, tokenkit.SourceConfig{})
+	m, _ := c.Tokens(sessions)
 	var (
 		checker tokenkit.Checker = c
 		renewer tokenkit.Renewer = c

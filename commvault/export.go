@@ -1,6 +1,7 @@
 package commvault
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -32,7 +33,9 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	e.Attrs["id"] = strconv.FormatInt(t.ID, 10)
 	e.Attrs["user_id"] = strconv.FormatInt(t.UserID, 10)
 	e.Attrs["type"] = strconv.Itoa(int(t.Type))
-	e.Attrs["presentation"] = strconv.Itoa(int(t.Presentation))
+	if len(t.present) > 0 {
+		e.Attrs["presentation"] = encodePresentation(t.present)
+	}
 	if t.Name != "" {
 		e.Attrs["name"] = t.Name
 	}
@@ -51,7 +54,9 @@ func (s *Session) Export() (*tokenkit.Exported, error) {
 			e.Attrs[k] = v
 		}
 	}
-	e.Attrs["presentation"] = strconv.Itoa(int(s.Presentation))
+	if s.present.Header != "" {
+		e.Attrs["presentation"] = encodePresentation([]tokenkit.Presentation{s.present})
+	}
 	if s.timeout > 0 {
 		e.Attrs["timeout"] = s.timeout.String()
 	}
@@ -70,9 +75,11 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, _ := strconv.Atoi(e.Attrs["presentation"])
 		s := &Session{value: v, UserName: e.Attrs["user_name"], UserGUID: e.Attrs["user_guid"], Email: e.Attrs["email"],
-			DeviceID: e.Attrs["device_id"], ExpiresAt: e.Expiry, Presentation: Presentation(p)}
+			DeviceID: e.Attrs["device_id"], ExpiresAt: e.Expiry}
+		if ps := decodePresentation(e.Attrs["presentation"]); len(ps) > 0 {
+			s.present = ps[0]
+		}
 		s.timeout, _ = time.ParseDuration(e.Attrs["timeout"])
 		return s, nil
 	}
@@ -88,17 +95,46 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := NewAccessToken(v, e.Secrets["refresh_token"])
+	t := &AccessToken{value: v, RefreshToken: e.Secrets["refresh_token"], Type: TokenTypeAll}
 	t.ID, _ = strconv.ParseInt(e.Attrs["id"], 10, 64)
 	t.UserID, _ = strconv.ParseInt(e.Attrs["user_id"], 10, 64)
 	if ty, err := strconv.Atoi(e.Attrs["type"]); err == nil && TokenType(ty).valid() {
 		t.Type = TokenType(ty)
 	}
-	p, _ := strconv.Atoi(e.Attrs["presentation"])
-	t.Presentation = Presentation(p)
+	t.present = decodePresentation(e.Attrs["presentation"])
 	t.Name = e.Attrs["name"]
 	t.ExpiresAt = e.Expiry
 	t.RefreshExpiresAt = e.Time("refresh_expires_at")
 	t.RenewableUntil = e.Time("renewable_until")
 	return t, nil
+}
+
+// encodePresentation writes how a token is presented, as JSON: the header
+// names and prefixes, never a token.
+func encodePresentation(ps []tokenkit.Presentation) string {
+	b, _ := json.Marshal(ps) // a slice of string pairs cannot fail
+	return string(b)
+}
+
+// decodePresentation reads encodePresentation's form, and the integers
+// earlier versions wrote (0 Authtoken, 1 Authorization: Bearer, 2 none).
+// Anything it cannot read, or a presentation that does not validate, gives
+// nil: the token is then presented as Authtoken, the default.
+func decodePresentation(attr string) []tokenkit.Presentation {
+	switch attr {
+	case "", "0", "2":
+		return nil
+	case "1":
+		return []tokenkit.Presentation{tokenkit.Bearer()}
+	}
+	var ps []tokenkit.Presentation
+	if json.Unmarshal([]byte(attr), &ps) != nil {
+		return nil
+	}
+	for _, p := range ps {
+		if p.Validate() != nil {
+			return nil
+		}
+	}
+	return ps
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -296,7 +297,7 @@ func TestReloginOn401(t *testing.T) {
 	t.Parallel()
 	fake, c := newFake(t, nil)
 	ctx := context.Background()
-	sessions := c.SessionSource(creds)
+	sessions := sessionSource(t, c, creds)
 	tok := create(t, c, sessions, commvault.CreateRequest{Name: "first"})
 	cached := sessions.Cached().(*commvault.Session)
 	if err := c.Logout(ctx, cached); err != nil {
@@ -318,7 +319,7 @@ func TestSessionSourceUsesRenewLogin(t *testing.T) {
 	fake, c := newFake(t, clk)
 	cr := creds
 	cr.DeviceID = "device-7"
-	src := c.SessionSource(cr)
+	src := sessionSource(t, c, cr)
 	ctx := context.Background()
 	if _, err := c.ListAccessTokens(ctx, src, 0); err != nil {
 		t.Fatal(err)
@@ -327,7 +328,7 @@ func TestSessionSourceUsesRenewLogin(t *testing.T) {
 	if _, err := c.ListAccessTokens(ctx, src, 0); err != nil {
 		t.Fatal(err)
 	}
-	if fake.Calls("Login") != 1 || fake.Applied("RenewLoginToken") != 1 {
+	if fake.Calls("Login") != 1 || fake.Applied(commvaulttest.OpRenewLoginToken) != 1 {
 		t.Fatalf("logins %d, renewals %d", fake.Calls("Login"), fake.Applied("RenewLoginToken"))
 	}
 }
@@ -345,10 +346,11 @@ func TestSaaSLoginAgainstFake(t *testing.T) {
 	create(t, c, s, commvault.CreateRequest{Name: "saas"})
 }
 
-func TestManagerInterfaces(t *testing.T) {
+func TestTokensInterfaces(t *testing.T) {
 	t.Parallel()
 	fake, c := newFake(t, nil)
-	m := &commvault.Manager{Client: c, Auth: c.SessionSource(creds), Template: commvault.CreateRequest{AllowedIPs: []string{"10.0.0.0/8"}}}
+	m := tokens(t, c, sessionSource(t, c, creds))
+	m.Template = commvault.CreateRequest{AllowedIPs: []string{"10.0.0.0/8"}}
 	var (
 		issuer  tokenkit.Issuer  = m
 		lister  tokenkit.Lister  = m
@@ -373,9 +375,43 @@ func TestManagerInterfaces(t *testing.T) {
 	if err := revoker.Revoke(ctx, "abc"); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Fatalf("bad id: %v", err)
 	}
-	var ex tokenkit.Exchanger = &commvault.LoginExchanger{Client: c, Credentials: creds}
+	// Each verb's error names the method the caller called.
+	fake.FailNext(3, fakes.Fault{Status: 400}) // never retried
+	for want, call := range map[string]func() error{
+		"Issue":  func() error { _, err := issuer.Issue(ctx, tokenkit.IssueRequest{Name: "x"}); return err },
+		"List":   func() error { _, err := lister.List(ctx); return err },
+		"Revoke": func() error { return revoker.Revoke(ctx, "999") },
+	} {
+		var te *tokenkit.Error
+		if err := call(); !errors.As(err, &te) || te.Op != want {
+			t.Errorf("%s: Op of %v, want %s", want, err, want)
+		}
+	}
+	fake.ClearFaults()
+	if _, err := issuer.Issue(ctx, tokenkit.IssueRequest{}); !errors.Is(err, tokenkit.ErrInvalidInput) || !strings.Contains(err.Error(), "IssueRequest.Name") {
+		t.Fatalf("an unnamed token: %v", err)
+	}
+	if _, err := c.Tokens(nil); !errors.Is(err, tokenkit.ErrInvalidInput) {
+		t.Fatalf("Tokens(nil): %v", err)
+	}
+	var zero commvault.Tokens // not built by Client.Tokens: an error, not a panic
+	if _, err := zero.List(ctx); !errors.Is(err, tokenkit.ErrInvalidInput) {
+		t.Fatalf("zero Tokens: %v", err)
+	}
+	ex, err := c.SessionExchanger(creds)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s, err := ex.Exchange(ctx); err != nil || !fake.ValidSession(s.Value()) {
 		t.Fatalf("login exchange: %v", err)
+	}
+	for _, bad := range []commvault.Credentials{{Password: "p"}, {Username: "u"}, {Username: "u", Password: "p", Timeout: -time.Second}} {
+		if _, err := c.SessionExchanger(bad); !errors.Is(err, tokenkit.ErrInvalidInput) {
+			t.Errorf("SessionExchanger(%v): %v", bad, err)
+		}
+		if _, err := c.SessionSource(bad, tokenkit.SourceConfig{}); !errors.Is(err, tokenkit.ErrInvalidInput) {
+			t.Errorf("SessionSource(%v): %v", bad, err)
+		}
 	}
 }
 
@@ -429,7 +465,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		fake.AddUser(commvaulttest.User{Name: user, Password: password})
 		mt := httpmock.NewMockTransport()
 		mt.RegisterNoResponder(fake.Responder())
-		c, err := commvault.New("https://cv.example.test/webconsole/api", tokenkit.WithHTTPClient(&http.Client{Transport: mt}), fastRetries())
+		c, err := commvault.New("https://cv.example.test", commvault.WithAPIPath(commvaulttest.LegacyBasePath), tokenkit.WithHTTPClient(&http.Client{Transport: mt}), fastRetries())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -439,4 +475,58 @@ func TestFaultsAgainstFake(t *testing.T) {
 			t.Fatalf("got %v after %d calls", err, fake.Calls("ListAccessTokens"))
 		}
 	})
+}
+
+// The vendor-neutral verbs on Client name themselves in their errors, and
+// wrapping a held token validates every field.
+func TestCheckRenewAndHeldTokens(t *testing.T) {
+	t.Parallel()
+	fake, c := newFake(t, nil)
+	ctx := context.Background()
+	pair := create(t, c, login(t, c), commvault.CreateRequest{Name: "held"})
+
+	held, err := c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(pair.Value()), RefreshToken: pair.RefreshToken, ID: pair.TokenID()})
+	if err != nil || held.ID != pair.ID || held.Type != commvault.TokenTypeAll {
+		t.Fatalf("NewAccessToken: %v %v", held, err)
+	}
+	if res, err := c.Check(ctx, held); err != nil || res.Subject != user {
+		t.Fatalf("Check: %v %v", res, err)
+	}
+	renewed, err := c.Renew(ctx, held)
+	if err != nil || !fake.ValidAccessToken(renewed.Value()) || tokenkit.IDOf(renewed) != pair.TokenID() {
+		t.Fatalf("Renew: %v", err)
+	}
+	var te *tokenkit.Error
+	if _, err := c.Check(ctx, held); !tokenkit.Rejected(err) || !errors.As(err, &te) || te.Op != "Check" {
+		t.Fatalf("Check of a spent token: %v", err)
+	}
+	if _, err := c.Renew(ctx, held); !errors.As(err, &te) || te.Op != "Renew" {
+		t.Fatalf("Renew of a spent pair: %v", err)
+	}
+	if _, err := c.Renew(ctx, login(t, c)); !errors.Is(err, tokenkit.ErrInvalidInput) || !errors.As(err, &te) || te.Op != "Renew" {
+		t.Fatalf("Renew of a session: %v", err)
+	}
+
+	for name, h := range map[string]tokenkit.HeldToken{
+		"Value": {},
+		"ID":    {Value: "v", ID: "x1"},
+		"ID ":   {Value: "v", ID: "-3"},
+	} {
+		if _, err := c.NewAccessToken(h); !errors.Is(err, tokenkit.ErrInvalidInput) || !strings.Contains(err.Error(), "HeldToken."+strings.TrimSpace(name)) {
+			t.Errorf("NewAccessToken without a valid %s: %v", name, err)
+		}
+	}
+	s, err := c.NewSession(tokenkit.HeldToken{Value: "abc"})
+	if err != nil || s.Value() != "QSDK abc" {
+		t.Fatalf("NewSession: %v %v", s, err)
+	}
+	for name, h := range map[string]tokenkit.HeldToken{
+		"Value":        {Value: " "},
+		"RefreshToken": {Value: "abc", RefreshToken: "r"},
+		"ID":           {Value: "abc", ID: "7"},
+	} {
+		if _, err := c.NewSession(h); !errors.Is(err, tokenkit.ErrInvalidInput) || !strings.Contains(err.Error(), "HeldToken."+name) {
+			t.Errorf("NewSession with a bad %s: %v", name, err)
+		}
+	}
 }

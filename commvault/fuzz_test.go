@@ -57,7 +57,7 @@ func FuzzDecoding(f *testing.F) {
 		mt := httpmock.NewMockTransport()
 		mt.RegisterNoResponder(httpmock.NewStringResponder(status, body).HeaderSet(http.Header{"Content-Type": {ctype}}))
 		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		c, err := commvault.New("https://cv.test/commandcenter/api", tokenkit.WithHTTPClient(&http.Client{Transport: mt}),
+		c, err := commvault.New("https://cv.test", tokenkit.WithHTTPClient(&http.Client{Transport: mt}),
 			tokenkit.WithRetryMax(0), tokenkit.WithClock(func() time.Time { return now }))
 		if err != nil {
 			t.Fatal(err)
@@ -66,9 +66,9 @@ func FuzzDecoding(f *testing.F) {
 		// Each call must mask the secrets it sent, whatever the body echoes.
 		// (The plain password is never sent, only its Base64 form.)
 		loginSecrets, sessionSecrets, pairSecrets := []string{b64}, []string{session}, []string{access, refresh}
-		sess := commvault.NewSession(session)
+		sess := heldSession(session)
 		sess.DeviceID = "d"
-		pair := commvault.NewAccessToken(access, refresh)
+		pair := heldPair(access, refresh)
 		inband := reportsFailure(body)
 
 		s, err := c.Login(ctx, commvault.Credentials{Username: "u", Password: password})

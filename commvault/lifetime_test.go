@@ -39,7 +39,7 @@ func TestEpochSecondsClamped(t *testing.T) {
 				`"tokenExpiryTimestamp":%d,"refreshTokenExpiryTimestamp":%[1]d,"renewableUntilTimestamp":%[1]d}}`, tc.epoch)
 			rec := register(mt, "POST", host+"/V4/AccessToken", jsonResponder(200, body))
 			renew := register(mt, "POST", host+"/V4/AccessToken/Renew", jsonResponder(500, `{}`))
-			tok, err := c.CreateAccessToken(context.Background(), commvault.NewSession("QSDK sess"), commvault.CreateRequest{Name: "ci"})
+			tok, err := c.CreateAccessToken(context.Background(), heldSession("QSDK sess"), commvault.CreateRequest{Name: "ci"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,7 +51,7 @@ func TestEpochSecondsClamped(t *testing.T) {
 			if !tc.want.IsZero() && !tc.want.After(now) {
 				return // a real, past expiry: renewing is right
 			}
-			src, err := c.AccessTokenSource(commvault.SourceConfig{Initial: tok})
+			src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: tok}, tokenkit.SourceConfig{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -58,8 +58,7 @@ func TestLostRenewIsNeverReplayed(t *testing.T) {
 			}
 			ctx := context.Background()
 			pair := create(t, c, login(t, c), commvault.CreateRequest{Name: "lost"})
-			var persisted []*commvault.AccessToken
-			rot := c.NewRotator(pair, func(t *commvault.AccessToken) { persisted = append(persisted, t) })
+			rot := commvault.NewRotatorForTest(c, pair)
 
 			fake.FailNext(1, fakes.Fault{DropAfterApply: true})
 			tok, err := rot.Renew(ctx, pair)
@@ -72,12 +71,12 @@ func TestLostRenewIsNeverReplayed(t *testing.T) {
 				if _, err := rot.Renew(ctx, pair); !errors.Is(err, tokenkit.ErrOutcomeUnknown) {
 					t.Fatalf("second renew: %v", err)
 				}
-				if _, err := rot.Exchange(ctx); !errors.Is(err, tokenkit.ErrOutcomeUnknown) {
-					t.Fatalf("exchange: %v", err)
+				if _, err := rot.Renew(ctx, nil); !errors.Is(err, tokenkit.ErrOutcomeUnknown) {
+					t.Fatalf("renew of the current pair: %v", err)
 				}
 			}
-			if !errors.Is(rot.Err(), tokenkit.ErrOutcomeUnknown) || rot.Current() != pair || len(persisted) != 0 {
-				t.Fatalf("rotator state: err %v, current changed %t, persisted %d", rot.Err(), rot.Current() != pair, len(persisted))
+			if !errors.Is(rot.Err(), tokenkit.ErrOutcomeUnknown) || rot.Current() != pair {
+				t.Fatalf("rotator state: err %v, current changed %t", rot.Err(), rot.Current() != pair)
 			}
 			if got := fake.Applied("RenewAccessToken"); got != 1 {
 				t.Fatalf("renewals applied = %d, want 1", got)
@@ -95,8 +94,8 @@ func TestLostRenewIsNeverReplayed(t *testing.T) {
 			// A new chain clears the state.
 			fresh := create(t, c, login(t, c), commvault.CreateRequest{Name: "fresh"})
 			rot.Replace(fresh)
-			if _, err := rot.Renew(ctx, fresh); err != nil || rot.Err() != nil || len(persisted) != 2 {
-				t.Fatalf("after Replace: %v, %v, persisted %d", err, rot.Err(), len(persisted))
+			if renewed, err := rot.Renew(ctx, fresh); err != nil || rot.Err() != nil || rot.Current() != renewed {
+				t.Fatalf("after Replace: %v, %v", err, rot.Err())
 			}
 		})
 	}
@@ -110,14 +109,13 @@ func TestSourceRecoversFromALostRenewal(t *testing.T) {
 	fake, c := newFake(t, clk)
 	initial := create(t, c, login(t, c), commvault.CreateRequest{Name: "svc"})
 	var mu sync.Mutex
-	var persisted []*commvault.AccessToken
-	src, err := c.AccessTokenSource(commvault.SourceConfig{
-		Initial:     initial,
-		Credentials: &creds,
-		OnRotate: func(t *commvault.AccessToken) {
+	var persisted []tokenkit.Token
+	src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: initial, Credentials: &creds}, tokenkit.SourceConfig{
+		Save: func(_ context.Context, t tokenkit.Token) error {
 			mu.Lock()
 			persisted = append(persisted, t)
 			mu.Unlock()
+			return nil
 		},
 	})
 	if err != nil {
@@ -138,7 +136,7 @@ func TestSourceRecoversFromALostRenewal(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(persisted) != 1 || persisted[0] != at || src.Rotator().Current() != at || src.Rotator().Err() != nil {
+	if len(persisted) != 1 || persisted[0] != tokenkit.Token(at) {
 		t.Fatalf("persisted %d", len(persisted))
 	}
 }
@@ -151,8 +149,7 @@ func TestConcurrentRenewalsMakeOneCall(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t, nil)
 		pair := create(t, c, login(t, c), commvault.CreateRequest{Name: "busy"})
-		persists := 0
-		rot := c.NewRotator(pair, func(*commvault.AccessToken) { persists++ })
+		rot := commvault.NewRotatorForTest(c, pair)
 		fake.FailNext(1, fakes.Fault{Delay: 20 * time.Millisecond}) // keep the call in flight while the others arrive
 		results := make([]*commvault.AccessToken, 50)
 		var wg sync.WaitGroup
@@ -174,8 +171,8 @@ func TestConcurrentRenewalsMakeOneCall(t *testing.T) {
 				t.Fatal("every caller must get the one new pair")
 			}
 		}
-		if persists != 1 || rot.Current() != results[0] || fake.ChainInvalidations() != 0 {
-			t.Fatalf("persists %d", persists)
+		if rot.Current() != results[0] || fake.ChainInvalidations() != 0 {
+			t.Fatal("the new pair must be current")
 		}
 	})
 	t.Run("source", func(t *testing.T) {
@@ -183,7 +180,7 @@ func TestConcurrentRenewalsMakeOneCall(t *testing.T) {
 		clk := newClock()
 		fake, c := newFake(t, clk)
 		pair := create(t, c, login(t, c), commvault.CreateRequest{Name: "busy"})
-		src, err := c.AccessTokenSource(commvault.SourceConfig{Initial: pair})
+		src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: pair}, tokenkit.SourceConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,9 +209,8 @@ func TestConcurrentRenewalsMakeOneCall(t *testing.T) {
 	})
 }
 
-// OnRotate runs the moment the new pair is issued, before any caller gets
-// it.
-func TestOnRotateRunsBeforeUse(t *testing.T) {
+// Save runs the moment the new pair is issued, before any caller gets it.
+func TestSaveRunsBeforeUse(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
 	fake, c := newFake(t, clk)
@@ -222,11 +218,11 @@ func TestOnRotateRunsBeforeUse(t *testing.T) {
 	var events []string
 	var mu sync.Mutex
 	log := func(s string) { mu.Lock(); events = append(events, s); mu.Unlock() }
-	src, err := c.AccessTokenSource(commvault.SourceConfig{
-		Initial: pair,
-		OnRotate: func(t *commvault.AccessToken) {
+	src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: pair}, tokenkit.SourceConfig{
+		Save: func(_ context.Context, t tokenkit.Token) error {
 			// The renewal is applied: the old pair is already spent.
 			log(fmt.Sprintf("persist old-valid=%t new-valid=%t", fake.ValidAccessToken(pair.Value()), fake.ValidAccessToken(t.Value())))
+			return nil
 		},
 	})
 	if err != nil {
@@ -244,12 +240,78 @@ func TestOnRotateRunsBeforeUse(t *testing.T) {
 	}
 }
 
+// A Save that fails loses no pair: the renewed pair is not handed out, no
+// second renewal is sent (it would spend the unsaved pair, and renewing the
+// old one would delete the chain), and the next Token saves the same pair
+// again; once saved it is served, and its Export holds both tokens.
+func TestSaveFailureKeepsTheRenewedPair(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	fake, c := newFake(t, clk)
+	pair := create(t, c, login(t, c), commvault.CreateRequest{Name: "unsaved"})
+	var (
+		mu    sync.Mutex
+		saves []tokenkit.Token
+		fail  = true
+	)
+	src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: pair}, tokenkit.SourceConfig{
+		FailureBackoff: -1, // retry at once: the test moves no clock
+		Save: func(_ context.Context, t tokenkit.Token) error {
+			mu.Lock()
+			defer mu.Unlock()
+			saves = append(saves, t)
+			if fail {
+				return errors.New("disk full")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(31 * time.Minute) // expired: the next Token renews
+	ctx := context.Background()
+	for range 3 {
+		tok, err := src.Token(ctx)
+		if tok != nil || !errors.Is(err, tokenkit.ErrNotSaved) {
+			t.Fatalf("an unsaved pair must not be served: (%v, %v)", tok, err)
+		}
+	}
+	if n := fake.Calls("RenewAccessToken"); n != 1 {
+		t.Fatalf("renew calls = %d while the new pair is unsaved, want 1", n)
+	}
+	mu.Lock()
+	fail = false
+	mu.Unlock()
+	tok, err := src.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(saves) != 4 {
+		t.Fatalf("saves = %d, want 4", len(saves))
+	}
+	for _, s := range saves {
+		if s != saves[0] {
+			t.Fatal("every Save must get the same, first renewed pair")
+		}
+	}
+	if tok != saves[0] || !fake.ValidAccessToken(tok.Value()) || fake.Calls("RenewAccessToken") != 1 || fake.ChainInvalidations() != 0 {
+		t.Fatalf("served %v; renew calls %d, invalidations %d", tok, fake.Calls("RenewAccessToken"), fake.ChainInvalidations())
+	}
+	e, err := tokenkit.Export(tok)
+	if err != nil || e.Secrets["refresh_token"] == "" || e.Secrets["refresh_token"] == pair.RefreshToken {
+		t.Fatalf("the saved form must hold the new refresh token: %v", err)
+	}
+}
+
 func TestSourceRenewsAheadOfExpiry(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
 	fake, c := newFake(t, clk)
 	pair := create(t, c, login(t, c), commvault.CreateRequest{Name: "ahead"})
-	src, err := c.AccessTokenSource(commvault.SourceConfig{Initial: pair, Source: tokenkit.SourceConfig{Jitter: -1}})
+	src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: pair}, tokenkit.SourceConfig{Jitter: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +339,7 @@ func TestSourceFallsBackToCreating(t *testing.T) {
 		clk := newClock()
 		fake, c := newFake(t, clk)
 		pair := create(t, c, login(t, c), commvault.CreateRequest{Name: "short", RenewableUntil: clk.Now().Add(time.Hour)})
-		src, err := c.AccessTokenSource(commvault.SourceConfig{Initial: pair, Credentials: &creds, Create: commvault.CreateRequest{Name: "svc"}})
+		src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: pair, Credentials: &creds, Create: commvault.CreateRequest{Name: "svc"}}, tokenkit.SourceConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,7 +364,7 @@ func TestSourceFallsBackToCreating(t *testing.T) {
 		if err := c.DeleteAccessToken(context.Background(), s, pair.ID); err != nil {
 			t.Fatal(err)
 		}
-		src, err := c.AccessTokenSource(commvault.SourceConfig{Initial: pair, Credentials: &creds})
+		src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: pair, Credentials: &creds}, tokenkit.SourceConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +377,7 @@ func TestSourceFallsBackToCreating(t *testing.T) {
 	t.Run("no pair at all", func(t *testing.T) {
 		t.Parallel()
 		fake, c := newFake(t, nil)
-		src, err := c.AccessTokenSource(commvault.SourceConfig{Credentials: &creds, Create: commvault.CreateRequest{Name: "svc", Type: commvault.TokenTypeCustom, APIEndpoints: []string{"/Job"}}})
+		src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Credentials: &creds, Create: commvault.CreateRequest{Name: "svc", Type: commvault.TokenTypeCustom, APIEndpoints: []string{"/Job"}}}, tokenkit.SourceConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -334,7 +396,7 @@ func TestSourceFallsBackToCreating(t *testing.T) {
 		clk := newClock()
 		_, c := newFake(t, clk)
 		pair := create(t, c, login(t, c), commvault.CreateRequest{Name: "short", RenewableUntil: clk.Now().Add(time.Hour)})
-		src, err := c.AccessTokenSource(commvault.SourceConfig{Initial: pair})
+		src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: pair}, tokenkit.SourceConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,8 +404,28 @@ func TestSourceFallsBackToCreating(t *testing.T) {
 		if _, err := src.Token(context.Background()); !errors.Is(err, commvault.ErrNotRenewable) {
 			t.Fatalf("got %v", err)
 		}
-		if _, err := c.AccessTokenSource(commvault.SourceConfig{}); !errors.Is(err, tokenkit.ErrInvalidInput) {
-			t.Fatalf("empty config: %v", err)
+		for name, req := range map[string]commvault.AccessTokenRequest{
+			"empty":                    {},
+			"both ways to log in":      {Credentials: &creds, Session: login(t, c)},
+			"no password":              {Credentials: &commvault.Credentials{Username: user}},
+			"empty initial":            {Initial: &commvault.AccessToken{}},
+			"create unused":            {Initial: pair, Create: commvault.CreateRequest{Name: "svc"}},
+			"custom without endpoints": {Credentials: &creds, Create: commvault.CreateRequest{Type: commvault.TokenTypeCustom}},
+			"unknown type":             {Credentials: &creds, Create: commvault.CreateRequest{Type: commvault.TokenType(42)}},
+		} {
+			if _, err := c.AccessTokenSource(req, tokenkit.SourceConfig{}); !errors.Is(err, tokenkit.ErrInvalidInput) {
+				t.Errorf("AccessTokenSource, %s: %v", name, err)
+			}
+			if _, err := c.AccessTokenExchanger(req); !errors.Is(err, tokenkit.ErrInvalidInput) {
+				t.Errorf("AccessTokenExchanger, %s: %v", name, err)
+			}
+		}
+		other := create(t, c, login(t, c), commvault.CreateRequest{Name: "other"})
+		if _, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: pair}, tokenkit.SourceConfig{Initial: other}); !errors.Is(err, tokenkit.ErrInvalidInput) {
+			t.Fatalf("a second initial token: %v", err)
+		}
+		if _, err := c.AccessTokenSource(commvault.AccessTokenRequest{Initial: pair}, tokenkit.SourceConfig{Initial: pair}); err != nil {
+			t.Fatalf("the same initial token twice: %v", err)
 		}
 	})
 }
@@ -354,7 +436,7 @@ func TestSourceFallsBackToCreating(t *testing.T) {
 func TestTransportWithSource(t *testing.T) {
 	t.Parallel()
 	fake, c := newFake(t, nil)
-	src, err := c.AccessTokenSource(commvault.SourceConfig{Credentials: &creds})
+	src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Credentials: &creds}, tokenkit.SourceConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

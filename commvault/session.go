@@ -75,12 +75,27 @@ func (cr Credentials) LogValue() slog.Value {
 // locked account one matching ErrAccountLocked instead, whose
 // *ErrorResponse has RemainingLockTime.
 func (c *Client) Login(ctx context.Context, cr Credentials) (*Session, error) {
-	const opName = "Login"
-	if strings.TrimSpace(cr.Username) == "" || cr.Password == "" {
-		return nil, c.tx.InvalidInput(opName, "user name and password are required")
+	return c.login(ctx, "Login", cr)
+}
+
+// checkCredentials validates cr for Login, SessionExchanger,
+// SessionSource and AccessTokenRequest.Credentials.
+func (c *Client) checkCredentials(opName string, cr Credentials) error {
+	switch {
+	case strings.TrimSpace(cr.Username) == "":
+		return c.tx.InvalidInput(opName, "Credentials.Username: no user name")
+	case cr.Password == "":
+		return c.tx.InvalidInput(opName, "Credentials.Password: no password")
+	case cr.Timeout < 0:
+		return c.tx.InvalidInput(opName, "Credentials.Timeout: negative session timeout")
 	}
-	if cr.Timeout < 0 {
-		return nil, c.tx.InvalidInput(opName, "negative session timeout")
+	return nil
+}
+
+// login is Login under the name of the method the caller called.
+func (c *Client) login(ctx context.Context, opName string, cr Credentials) (*Session, error) {
+	if err := c.checkCredentials(opName, cr); err != nil {
+		return nil, err
 	}
 	body := api.LoginJSONRequestBody{
 		Username: cr.Username,
@@ -97,14 +112,15 @@ func (c *Client) Login(ctx context.Context, cr Credentials) (*Session, error) {
 	}
 	timeout := DefaultSessionTimeout
 	if cr.Timeout > 0 {
-		minutes := (cr.Timeout + time.Minute - 1) / time.Minute
-		if minutes > 1<<31-1 {
-			return nil, c.tx.InvalidInput(opName, "session timeout too long")
+		minutes := cr.Timeout / time.Minute // at most 1.6e8: fits an int32
+		if cr.Timeout%time.Minute != 0 {
+			minutes++
 		}
 		body.Timeout = ptr.To(int32(minutes))
 		timeout = minutes * time.Minute
 	}
-	res, op, err := c.run(ctx, opName, httpx.Mutating, nil, func(ctx context.Context) (*http.Response, error) {
+	op := &httpx.Op{Name: opName, Class: httpx.Mutating}
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.Login(ctx, body)
 	})
 	if err != nil {
@@ -132,15 +148,15 @@ func (c *Client) Login(ctx context.Context, cr Credentials) (*Session, error) {
 	case strings.TrimSpace(ptr.Deref(r.Token)) != "":
 		s.value = tokenkit.Secret(strings.TrimSpace(*r.Token))
 	case r.Data != nil && strings.TrimSpace(ptr.Deref(r.Data.AuthToken)) != "":
-		s.value, s.Presentation = tokenkit.Secret(strings.TrimSpace(*r.Data.AuthToken)), PresentBearer
+		s.value, s.present = tokenkit.Secret(strings.TrimSpace(*r.Data.AuthToken)), tokenkit.Bearer()
 	case r.Data != nil && strings.TrimSpace(ptr.Deref(r.Data.Token)) != "":
-		s.value, s.Presentation = tokenkit.Secret(strings.TrimSpace(*r.Data.Token)), PresentBearer
+		s.value, s.present = tokenkit.Secret(strings.TrimSpace(*r.Data.Token)), tokenkit.Bearer()
 	case strings.TrimSpace(ptr.Deref(r.AuthToken)) != "":
-		s.value, s.Presentation = tokenkit.Secret(strings.TrimSpace(*r.AuthToken)), PresentBearer
+		s.value, s.present = tokenkit.Secret(strings.TrimSpace(*r.AuthToken)), tokenkit.Bearer()
 	}
 	if s.value != "" && !ptr.Deref(r.IsAccountLocked) {
 		if strings.HasPrefix(s.Value(), "QSDK ") {
-			s.Presentation = PresentAuthtoken
+			s.present = tokenkit.Presentation{}
 		}
 		return s, nil
 	}
@@ -174,7 +190,11 @@ func (c *Client) loginError(op *httpx.Op, res *httpx.Result) *tokenkit.Error {
 // renewal is a *tokenkit.Error matching tokenkit.ErrInvalidCredential. Like
 // Login it is never resent after the request may have reached the server.
 func (c *Client) RenewLogin(ctx context.Context, s *Session) (*Session, error) {
-	const opName = "RenewLoginToken"
+	return c.renewLogin(ctx, "RenewLogin", s)
+}
+
+// renewLogin is RenewLogin under the name of the method the caller called.
+func (c *Client) renewLogin(ctx context.Context, opName string, s *Session) (*Session, error) {
 	if s == nil || s.value == "" {
 		return nil, c.tx.InvalidInput(opName, "no session to renew")
 	}
@@ -182,7 +202,8 @@ func (c *Client) RenewLogin(ctx context.Context, s *Session) (*Session, error) {
 		return nil, c.tx.InvalidInput(opName, "the session has no DeviceID: log in with Credentials.DeviceID to renew it")
 	}
 	body := api.RenewLoginTokenJSONRequestBody{DeviceId: s.DeviceID, SessionId: s.Value()}
-	res, op, err := c.run(ctx, opName, httpx.Mutating, tokenkit.StaticSource(s), func(ctx context.Context) (*http.Response, error) {
+	op := &httpx.Op{Name: opName, Class: httpx.Mutating, Auth: tokenkit.StaticSource(s)}
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.RenewLoginToken(ctx, body)
 	})
 	if err != nil {
@@ -207,7 +228,7 @@ func (c *Client) RenewLogin(ctx context.Context, s *Session) (*Session, error) {
 	n.value = tokenkit.Secret(v)
 	n.ExpiresAt = c.tx.Now().Add(timeout)
 	if strings.HasPrefix(v, "QSDK ") {
-		n.Presentation = PresentAuthtoken
+		n.present = tokenkit.Presentation{}
 	}
 	return &n, nil
 }
@@ -221,7 +242,8 @@ func (c *Client) Logout(ctx context.Context, s *Session) error {
 	if s == nil || s.value == "" {
 		return c.tx.InvalidInput(opName, "no session to log out")
 	}
-	res, op, err := c.run(ctx, opName, httpx.Idempotent, tokenkit.StaticSource(s), func(ctx context.Context) (*http.Response, error) {
+	op := &httpx.Op{Name: opName, Class: httpx.Idempotent, Auth: tokenkit.StaticSource(s)}
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.Logout(ctx, func(_ context.Context, r *http.Request) error {
 			r.Header.Set("Accept", "text/plain, application/json") // the answer is text/plain
 			return nil
@@ -237,30 +259,37 @@ func (c *Client) Logout(ctx context.Context, s *Session) error {
 	return c.checked(op, res, true)
 }
 
-// LoginExchanger is a tokenkit.Exchanger that logs in with its Credentials:
-// every Exchange is a new session.
-type LoginExchanger struct {
-	Client      *Client
-	Credentials Credentials
+// SessionExchanger returns a tokenkit.Exchanger of login sessions: every
+// Exchange is a new session (Login), or, when cr.DeviceID is set and the
+// exchanger already has a session, first a RenewLogin of the last one. cr is
+// validated up front: a missing user name or password, or a negative
+// Timeout, is an error matching tokenkit.ErrInvalidInput that names the
+// field.
+func (c *Client) SessionExchanger(cr Credentials) (tokenkit.Exchanger, error) {
+	return c.sessionExchanger("SessionExchanger", cr)
 }
 
-var _ tokenkit.Exchanger = (*LoginExchanger)(nil)
-
-// Exchange calls Login.
-func (e *LoginExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
-	return httpx.AsToken(e.Client.Login(ctx, e.Credentials))
+// SessionSource returns a cached tokenkit.Source of login sessions around
+// SessionExchanger(cr): it logs in on first use, logs in again (or, when
+// cr.DeviceID is set, first tries RenewLogin) when the session is about to
+// expire, and after a 401 once the rejected session is invalidated
+// (operations of this package do that themselves). Pass it as the auth of
+// Tokens, CreateAccessToken, ListAccessTokens, UpdateAccessToken and
+// DeleteAccessToken. cfg tunes the cache (its zero value gives the
+// defaults); cr is validated as SessionExchanger does.
+func (c *Client) SessionSource(cr Credentials, cfg tokenkit.SourceConfig) (*tokenkit.Source, error) {
+	ex, err := c.sessionExchanger("SessionSource", cr)
+	if err != nil {
+		return nil, err
+	}
+	return tokenkit.NewSource(ex.Exchange, c.tx.SourceConfig("SessionSource", cfg)), nil
 }
 
-// SessionSource returns a cached tokenkit.Source of login sessions: it logs
-// in on first use, logs in again (or, when cr.DeviceID is set, first tries
-// RenewLogin) when the session is about to expire, and after a 401 once the
-// rejected session is invalidated (operations of this package do that
-// themselves). Pass it as the auth of CreateAccessToken, ListAccessTokens,
-// UpdateAccessToken and DeleteAccessToken. cfg may be omitted; the first one
-// given is used.
-func (c *Client) SessionSource(cr Credentials, cfg ...tokenkit.SourceConfig) *tokenkit.Source {
-	st := &sessionState{c: c, cr: cr}
-	return tokenkit.NewSource(st.fetch, c.tx.SourceConfig("SessionSource", firstConfig(cfg)))
+func (c *Client) sessionExchanger(opName string, cr Credentials) (*sessionState, error) {
+	if err := c.checkCredentials(opName, cr); err != nil {
+		return nil, err
+	}
+	return &sessionState{c: c, cr: cr}, nil
 }
 
 type sessionState struct {
@@ -271,12 +300,13 @@ type sessionState struct {
 	last *Session
 }
 
-func (st *sessionState) fetch(ctx context.Context) (tokenkit.Token, error) {
+// Exchange logs in, or renews the last session when it can.
+func (st *sessionState) Exchange(ctx context.Context) (tokenkit.Token, error) {
 	st.mu.Lock()
 	last := st.last
 	st.mu.Unlock()
 	if last != nil && last.DeviceID != "" {
-		if s, err := st.c.RenewLogin(ctx, last); err == nil {
+		if s, err := st.c.renewLogin(ctx, "RenewLogin", last); err == nil {
 			st.remember(s)
 			return s, nil
 		} else if errors.Is(err, tokenkit.ErrOutcomeUnknown) {
@@ -285,7 +315,7 @@ func (st *sessionState) fetch(ctx context.Context) (tokenkit.Token, error) {
 			st.remember(nil)
 		}
 	}
-	s, err := st.c.Login(ctx, st.cr)
+	s, err := st.c.login(ctx, "Login", st.cr)
 	if err != nil {
 		return nil, err
 	}
@@ -298,3 +328,15 @@ func (st *sessionState) remember(s *Session) {
 	st.last = s
 	st.mu.Unlock()
 }
+
+// String describes the exchanger without the password.
+func (st *sessionState) String() string {
+	return "commvault.SessionExchanger{" + st.cr.String() + "}"
+}
+
+// GoString is String, for %#v.
+func (st *sessionState) GoString() string { return st.String() }
+
+// Format writes String for every verb: fmt cannot call the Credentials'
+// own Format on an unexported field, so the exchanger formats itself.
+func (st *sessionState) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, st.String()) }

@@ -7,121 +7,174 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/tokenkit/tokenkit"
 )
 
-// SourceConfig configures AccessTokenSource. At least one of Initial,
-// Credentials and Session is required.
-type SourceConfig struct {
-	// Initial is the pair to start from: the last one OnRotate persisted in
-	// an earlier run. Only ever the latest one: an older pair makes Commvault
-	// delete the whole chain.
+// AccessTokenRequest is what AccessTokenExchanger and AccessTokenSource
+// need to keep a V4 access token: a pair to start from, a way to log in and
+// create a new one, or both. At least one of Initial, Credentials and
+// Session is required; Credentials and Session exclude each other.
+type AccessTokenRequest struct {
+	// Initial is the pair to start from: the last one an earlier run saved
+	// (SourceConfig.Save, then ImportAccessToken). Only ever the latest one:
+	// an older pair makes Commvault delete the whole chain.
 	Initial *AccessToken
-	// Credentials, if set, let the source log in and create a new token when
-	// there is no pair or it cannot be renewed (past renewableUntil, refresh
-	// token expired or refused, a renewal of unknown outcome). The login
-	// session is cached and logged in again when it expires or is answered
-	// with 401.
+	// Credentials, if set, let the exchanger log in and create a new token
+	// when there is no pair or it cannot be renewed (past renewableUntil,
+	// refresh token expired or refused, a renewal of unknown outcome). The
+	// login session is cached and logged in again when it expires or is
+	// answered with 401.
 	Credentials *Credentials
-	// Session supplies login sessions for creating tokens when Credentials
-	// is not set (a SessionSource, or a *Session, which cannot log in again).
+	// Session supplies login sessions for creating tokens, instead of
+	// Credentials: a SessionSource, or a *Session (which cannot log in
+	// again).
 	Session tokenkit.TokenSource
-	// Create describes the tokens the source creates. Name is a prefix: each
-	// token is named Name-<UTC time>-<random>, because Commvault refuses a
-	// name the user already has (default prefix "tokenkit"). The zero Type
-	// creates ALL tokens.
+	// Create describes the tokens the exchanger creates. Name is a prefix:
+	// each token is named Name-<UTC time>-<random>, because Commvault
+	// refuses a name the user already has (default prefix "tokenkit"). The
+	// zero Type creates ALL tokens. Setting it without Credentials or
+	// Session is an error, since no token would ever be created.
 	Create CreateRequest
-	// OnRotate is called with every new pair, renewed or created, before
-	// the source hands it out: persist it here (both tokens and the
-	// times). It must not call the source.
-	OnRotate func(*AccessToken)
-	// Source tunes the cache: clock, refresh window, jitter, logger. Its
-	// Initial is set from Initial; its OnToken, if set, runs after OnRotate.
-	Source tokenkit.SourceConfig
 }
 
-// AccessTokenSource is a cached, refresh-ahead source of V4 access tokens
-// for long-running programs: a tokenkit.Source whose fetch renews the current
-// pair through a Rotator and falls back to creating a new token under a login
-// session. Pass it to tokenkit.NewClient or tokenkit.Transport; a 401 from the
+// AccessTokenExchanger returns a tokenkit.Exchanger that keeps one V4
+// access token chain: each Exchange renews the current pair (starting from
+// req.Initial) and, when the pair cannot be renewed (no pair yet, past
+// renewableUntil, refresh token expired or refused, or an earlier renewal's
+// answer was lost) and req.Credentials or req.Session is set, creates a new
+// token under a login session. The exchanger keeps the newest pair itself,
+// the moment it is issued: renewals are serialised (one renew call however
+// many goroutines ask), a pair is never renewed twice, and a renewal is
+// never resent after its request may have reached the server. Persist every
+// pair Exchange returns before using it; AccessTokenSource does that through
+// SourceConfig.Save.
+//
+// req is validated up front: a request with none of Initial, Credentials
+// and Session, with both Credentials and Session, with invalid Credentials
+// or an invalid Create is an error matching tokenkit.ErrInvalidInput that
+// names the field.
+func (c *Client) AccessTokenExchanger(req AccessTokenRequest) (tokenkit.Exchanger, error) {
+	return c.accessExchanger("AccessTokenExchanger", req, tokenkit.SourceConfig{})
+}
+
+// AccessTokenSource returns a cached tokenkit.Source around
+// AccessTokenExchanger(req), for long-running programs: it hands out the
+// current access token while it is valid and, ahead of its expiry (a fifth
+// of the lifetime, at most 15 minutes, with jitter), renews it while callers
+// keep using it, falling back to creating a new token as the exchanger does.
+// Pass it to tokenkit.NewClient or tokenkit.Transport; a 401 from the
 // downstream API invalidates the token and the next request renews it.
-type AccessTokenSource struct {
-	*tokenkit.Source
-	rot *Rotator
-}
-
-// Rotator returns the Rotator that holds the current pair (for Current and
-// Err).
-func (s *AccessTokenSource) Rotator() *Rotator { return s.rot }
-
-// AccessTokenSource returns a source that hands out the current access
-// token while it is valid and, ahead of its expiry (a fifth of the lifetime,
-// at most 15 minutes, with jitter), renews it while callers keep using it.
-// When the pair cannot be renewed (no pair yet, past renewableUntil, refresh
-// token expired or refused, or an earlier renewal's answer was lost) and
-// Credentials or Session is set, it creates a new token with a login session,
-// logging in again after a 401. Renewals are never retried after the request
-// may have reached the server, and OnRotate sees every new pair before it is
-// used.
-func (c *Client) AccessTokenSource(cfg SourceConfig) (*AccessTokenSource, error) {
-	if cfg.Initial == nil && cfg.Credentials == nil && cfg.Session == nil {
-		return nil, c.tx.InvalidInput("AccessTokenSource", "need an initial access token, credentials or a session source")
+//
+// Renewing spends the old pair, so persist every new one with cfg.Save (its
+// tokenkit.Export holds both tokens; ImportAccessToken reads it back into
+// req.Initial next time). A Save that fails loses nothing: the source hands
+// the new pair to no one, its callers get an error matching
+// tokenkit.ErrNotSaved, and the next Token call saves the same pair again
+// instead of renewing. The source starts from req.Initial; cfg.Initial must
+// be nil or that same pair. cfg's Clock and Logger also serve the login
+// sessions of req.Credentials.
+func (c *Client) AccessTokenSource(req AccessTokenRequest, cfg tokenkit.SourceConfig) (*tokenkit.Source, error) {
+	const opName = "AccessTokenSource"
+	if cfg.Initial != nil && (req.Initial == nil || cfg.Initial != tokenkit.Token(req.Initial)) {
+		return nil, c.tx.InvalidInput(opName, "SourceConfig.Initial: give the pair to start from as AccessTokenRequest.Initial")
 	}
-	if cfg.Create.Name == "" {
-		cfg.Create.Name = "tokenkit"
+	sc := c.tx.SourceConfig(opName, cfg)
+	ex, err := c.accessExchanger(opName, req, tokenkit.SourceConfig{Clock: sc.Clock, Logger: sc.Logger})
+	if err != nil {
+		return nil, err
 	}
-	sc := c.tx.SourceConfig("AccessTokenSource", cfg.Source)
-	st := &accessState{c: c, create: cfg.Create, session: cfg.Session}
-	if cfg.Credentials != nil {
-		st.session = c.SessionSource(*cfg.Credentials, tokenkit.SourceConfig{Clock: sc.Clock, Logger: sc.Logger})
-	}
-	st.rot = c.NewRotator(cfg.Initial, cfg.OnRotate)
 	sc.Initial = nil
-	if cfg.Initial != nil {
-		sc.Initial = cfg.Initial
+	if req.Initial != nil {
+		sc.Initial = req.Initial
 	}
-	return &AccessTokenSource{Source: tokenkit.NewSource(st.fetch, sc), rot: st.rot}, nil
+	return tokenkit.NewSource(ex.Exchange, sc), nil
 }
 
-type accessState struct {
+// accessExchanger validates req and builds the exchanger; sessionCfg
+// configures the SessionSource of req.Credentials.
+func (c *Client) accessExchanger(opName string, req AccessTokenRequest, sessionCfg tokenkit.SourceConfig) (*accessExchanger, error) {
+	switch {
+	case req.Initial == nil && req.Credentials == nil && req.Session == nil:
+		return nil, c.tx.InvalidInput(opName, "AccessTokenRequest: need Initial, Credentials or Session")
+	case req.Credentials != nil && req.Session != nil:
+		return nil, c.tx.InvalidInput(opName, "AccessTokenRequest: Credentials and Session both set: give one way to log in")
+	case req.Initial != nil && req.Initial.value == "":
+		return nil, c.tx.InvalidInput(opName, "AccessTokenRequest.Initial: no access token")
+	case req.Credentials == nil && req.Session == nil && createSet(req.Create):
+		return nil, c.tx.InvalidInput(opName, "AccessTokenRequest.Create: no Credentials or Session to create tokens with")
+	}
+	if err := c.checkCreate(opName, req.Create); err != nil {
+		return nil, err
+	}
+	ex := &accessExchanger{c: c, opName: opName, create: req.Create, session: req.Session}
+	if strings.TrimSpace(ex.create.Name) == "" {
+		ex.create.Name = "tokenkit"
+	}
+	if req.Credentials != nil {
+		s, err := c.SessionSource(*req.Credentials, sessionCfg)
+		if err != nil {
+			var te *tokenkit.Error
+			if errors.As(err, &te) {
+				te.Op = opName
+				te.Message = strings.Replace(te.Message, "Credentials.", "AccessTokenRequest.Credentials.", 1)
+			}
+			return nil, err
+		}
+		ex.session = s
+	}
+	ex.rot = c.newRotator("RenewAccessToken", req.Initial)
+	return ex, nil
+}
+
+// createSet reports whether any field of r is set.
+func createSet(r CreateRequest) bool {
+	return r.Name != "" || r.Type != TokenTypeDefault || !r.RenewableUntil.IsZero() || !r.ExpiresAt.IsZero() ||
+		len(r.APIEndpoints) > 0 || len(r.AllowedIPs) > 0 || r.EnableIPAllowList || r.UserID != 0
+}
+
+// accessExchanger is the tokenkit.Exchanger of AccessTokenExchanger.
+type accessExchanger struct {
 	c       *Client
-	rot     *Rotator
+	opName  string
+	rot     *rotator
 	session tokenkit.TokenSource
 	create  CreateRequest
 }
 
-func (st *accessState) fetch(ctx context.Context) (tokenkit.Token, error) {
-	cur := st.rot.Current()
+// Exchange renews the current pair, or creates a new token when it cannot.
+func (ex *accessExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
+	cur := ex.rot.current()
 	var cause error
 	switch {
 	case cur == nil:
 		cause = errors.New("no access token yet")
-	case st.rot.Err() != nil:
-		cause = st.rot.Err()
-	case !cur.CanRenew(st.c.tx.Now()):
+	case ex.rot.err() != nil:
+		cause = ex.rot.err()
+	case !cur.CanRenew(ex.c.tx.Now()):
 		cause = &notRenewable{"the access token cannot be renewed (no refresh token, or past its renewable-until time)"}
 	default:
-		tok, err := st.rot.Renew(ctx, cur)
+		tok, err := ex.rot.renew(ctx, cur)
 		if err == nil {
 			return tok, nil
 		}
-		if st.session == nil || !replaceable(err) {
+		if ex.session == nil || !replaceable(err) {
 			return nil, err
 		}
 		cause = err
 	}
-	if st.session == nil {
-		return nil, &tokenkit.Error{Vendor: vendor, Op: "AccessTokenSource",
+	if ex.session == nil {
+		return nil, &tokenkit.Error{Vendor: vendor, Op: ex.opName,
 			Message: "no renewable access token and no login credentials to create one", Err: cause}
 	}
-	req := st.create
-	req.Name = st.name()
-	tok, err := st.c.CreateAccessToken(ctx, st.session, req)
+	req := ex.create
+	req.Name = ex.name()
+	tok, err := ex.c.createAccessToken(ctx, "CreateAccessToken", ex.session, req)
 	if err != nil {
 		return nil, err
 	}
-	st.rot.Replace(tok)
+	ex.rot.replace(tok)
 	return tok, nil
 }
 
@@ -137,19 +190,28 @@ func replaceable(err error) bool {
 	return !k.Retryable() && k != tokenkit.KindCanceled
 }
 
-func (st *accessState) name() string {
+func (ex *accessExchanger) name() string {
 	var b [3]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return st.create.Name + "-" + st.c.tx.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return ex.create.Name + "-" + ex.c.tx.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
-// String describes the source without any secret.
-func (s *AccessTokenSource) String() string {
-	return "commvault.AccessTokenSource{" + s.rot.String() + "}"
+// String describes the exchanger's current pair without its secrets.
+func (ex *accessExchanger) String() string {
+	s := "commvault.AccessTokenExchanger{current: "
+	if cur := ex.rot.current(); cur == nil {
+		s += "none"
+	} else {
+		s += cur.String()
+	}
+	if ex.rot.err() != nil {
+		s += ", outcome of the last renewal unknown"
+	}
+	return s + "}"
 }
 
 // GoString is String, for %#v.
-func (s *AccessTokenSource) GoString() string { return s.String() }
+func (ex *accessExchanger) GoString() string { return ex.String() }
 
-// Format writes String for every verb, so that no verb prints a token.
-func (s *AccessTokenSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+// Format writes String for every verb, so that no verb prints the pair.
+func (ex *accessExchanger) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, ex.String()) }

@@ -145,11 +145,11 @@ type Session struct {
 	// Credentials.Timeout says otherwise). Commvault extends a session on
 	// every use, so this is a lower bound.
 	ExpiresAt time.Time
-	// Presentation is how SetAuthHeader sends the session: Authtoken for a
-	// QSDK token, Authorization: Bearer for a SaaS authToken (documented as
-	// "added to the bearer token"; unverified).
-	Presentation Presentation
 
+	// present is how SetAuthHeader sends the session: Authtoken for a QSDK
+	// token (the zero value), Authorization: Bearer for a SaaS authToken
+	// (documented as "added to the bearer token"; unverified).
+	present tokenkit.Presentation
 	timeout time.Duration // the inactivity timeout asked for at login
 }
 
@@ -158,27 +158,23 @@ var (
 	_ tokenkit.TokenSource = (*Session)(nil)
 )
 
-// NewSession wraps a QSDK session token you already hold, for example one
-// read from the environment. A value without the "QSDK " prefix gets it, as
-// Commvault's Python SDK does with pasted tokens. (A SaaS authToken, which is
-// presented as Authorization: Bearer, can be used as
-// tokenkit.StaticSource(tokenkit.NewBearerToken(value, time.Time{})).)
-func NewSession(value tokenkit.Secret) *Session {
-	v := strings.TrimSpace(value.Reveal())
-	if v != "" && !strings.HasPrefix(v, "QSDK ") {
-		v = "QSDK " + v
-	}
-	return &Session{value: tokenkit.Secret(v)}
-}
-
 // Value returns the session token, with its "QSDK " prefix.
 func (s *Session) Value() string { return s.value.Reveal() }
 
 // Expiry returns ExpiresAt.
 func (s *Session) Expiry() time.Time { return s.ExpiresAt }
 
-// SetAuthHeader presents the session as its Presentation says.
-func (s *Session) SetAuthHeader(r *http.Request) { s.Presentation.set(r, s.Value()) }
+// SetAuthHeader presents the session: "Authtoken: QSDK …" for a QSDK
+// session, "Authorization: Bearer …" for a SaaS authToken.
+func (s *Session) SetAuthHeader(r *http.Request) { s.presentation().Set(r, s.Value()) }
+
+// presentation is how the session is sent; the zero value is Authtoken.
+func (s *Session) presentation() tokenkit.Presentation {
+	if s.present.Header == "" {
+		return Authtoken()
+	}
+	return s.present
+}
 
 // Token returns the session itself, so that a *Session is a
 // tokenkit.TokenSource that never refreshes.
@@ -207,8 +203,8 @@ func (s Session) LogValue() slog.Value {
 // or logging it never shows either token.
 //
 // Treat an AccessToken as read-only once issued: renewing returns a new one.
-// Renewing the same pair twice makes Commvault delete the whole chain; use a
-// Rotator or AccessTokenSource, which never do.
+// Renewing the same pair twice makes Commvault delete the whole chain; an
+// AccessTokenSource or AccessTokenExchanger never does.
 type AccessToken struct {
 	value tokenkit.Secret
 
@@ -234,9 +230,10 @@ type AccessToken struct {
 	// RenewableUntil is the end of the chain: no renewal after it
 	// (renewableUntilTimestamp); zero if not sent.
 	RenewableUntil time.Time
-	// Presentation is how SetAuthHeader sends the token (see
-	// WithPresentation).
-	Presentation Presentation
+
+	// present is how SetAuthHeader sends the token: the client's
+	// WithPresentation; empty means Authtoken.
+	present []tokenkit.Presentation
 }
 
 var (
@@ -244,17 +241,11 @@ var (
 	_ tokenkit.TokenSource = (*AccessToken)(nil)
 )
 
-// NewAccessToken rebuilds a pair persisted by an earlier run; set the other
-// fields (ID, ExpiresAt, RenewableUntil, …) from what you stored. Only ever
-// restore the pair most recently issued: an older one kills the chain.
-func NewAccessToken(access, refresh tokenkit.Secret) *AccessToken {
-	return &AccessToken{value: access, RefreshToken: refresh, Type: TokenTypeAll}
-}
-
 // Value returns the access token.
 func (t *AccessToken) Value() string { return t.value.Reveal() }
 
-// TokenID returns ID in decimal: the id Manager.Revoke and TokenInfo.ID use.
+// TokenID returns ID in decimal: the id Tokens.Revoke takes and
+// TokenInfo.ID gives.
 func (t *AccessToken) TokenID() string { return strconv.FormatInt(t.ID, 10) }
 
 var _ tokenkit.Identified = (*AccessToken)(nil)
@@ -262,13 +253,14 @@ var _ tokenkit.Identified = (*AccessToken)(nil)
 // Expiry returns ExpiresAt.
 func (t *AccessToken) Expiry() time.Time { return t.ExpiresAt }
 
-// SetAuthHeader presents the token as its Presentation says.
+// SetAuthHeader presents the token as the client's WithPresentation says
+// (by default "Authtoken: <token>").
 func (t *AccessToken) SetAuthHeader(r *http.Request) {
-	p := t.Presentation
-	if p == PresentNone {
-		p = PresentAuthtoken
+	if len(t.present) == 0 {
+		Authtoken().Set(r, t.Value())
+		return
 	}
-	p.set(r, t.Value())
+	present(r, t.present, t.Value())
 }
 
 // Token returns the token itself, so that an *AccessToken is a
@@ -327,16 +319,31 @@ func (t AccessToken) LogValue() slog.Value {
 // AccessTokenInfo describes an access token without its secrets, as
 // ListAccessTokens and UpdateAccessToken return it.
 type AccessTokenInfo struct {
-	ID             int64
-	UserID         int64
-	Name           string
-	Type           TokenType
-	CreatedAt      time.Time // zero if not sent
-	LastUsedAt     time.Time // zero if never used or not sent
-	ExpiresAt      time.Time // tokenExpiryTimestamp; zero if not sent
-	RenewableUntil time.Time // zero if not sent
-	APIEndpoints   []string
-	AllowedIPs     []string
+	// ID is the accessTokenId, the id UpdateAccessToken and
+	// DeleteAccessToken take.
+	ID int64
+	// UserID is the owner's user id.
+	UserID int64
+	// Name is the token's name.
+	Name string
+	// Type is the token's type; TokenTypeUnknown when the answer had none
+	// this package knows.
+	Type TokenType
+	// CreatedAt is when the token was created; zero if not sent.
+	CreatedAt time.Time
+	// LastUsedAt is when the token was last used; zero if never used or not
+	// sent.
+	LastUsedAt time.Time
+	// ExpiresAt is when the access token expires (tokenExpiryTimestamp);
+	// zero if not sent.
+	ExpiresAt time.Time
+	// RenewableUntil is the end of the create-and-renew chain; zero if not
+	// sent.
+	RenewableUntil time.Time
+	// APIEndpoints are the endpoints a CUSTOM token may call.
+	APIEndpoints []string
+	// AllowedIPs is the token's IP allow-list, if the server reports one.
+	AllowedIPs []string
 }
 
 // reported is what Commvault reports of every listed token: name, creation,

@@ -35,11 +35,16 @@ type User struct {
 // makes it fetch a fresh token and the check is sent once more, as for every
 // call of this package. The call changes nothing and is retried like a GET.
 func (c *Client) WhoAmI(ctx context.Context, auth tokenkit.TokenSource) (*User, error) {
-	const opName = "WhoAmI"
+	return c.whoAmI(ctx, "WhoAmI", auth)
+}
+
+// whoAmI is WhoAmI under the name of the method the caller called.
+func (c *Client) whoAmI(ctx context.Context, opName string, auth tokenkit.TokenSource) (*User, error) {
 	if auth == nil {
 		return nil, c.tx.InvalidInput(opName, "no token to check")
 	}
-	res, op, err := c.run(ctx, opName, httpx.Idempotent, auth, func(ctx context.Context) (*http.Response, error) {
+	op := &httpx.Op{Name: opName, Class: httpx.Idempotent, Auth: auth}
+	res, err := httpx.Run(ctx, c.tx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.WhoAmI(ctx)
 	})
 	if err != nil {

@@ -22,7 +22,12 @@ import (
 	"github.com/tokenkit/tokenkit/oracle"
 )
 
-const host = "https://cv.test/commandcenter/api"
+// origin is what the tests give commvault.New; host is the API base the
+// client calls under it.
+const (
+	origin = "https://cv.test"
+	host   = origin + "/commandcenter/api"
+)
 
 func newMocked(t *testing.T, opts ...tokenkit.Option) (*commvault.Client, *httpmock.MockTransport) {
 	t.Helper()
@@ -31,7 +36,7 @@ func newMocked(t *testing.T, opts ...tokenkit.Option) (*commvault.Client, *httpm
 		tokenkit.WithHTTPClient(&http.Client{Transport: mt}),
 		tokenkit.WithRetryWait(time.Millisecond, 2*time.Millisecond),
 	}, opts...)
-	c, err := commvault.New(host, opts...)
+	c, err := commvault.New(origin, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +112,7 @@ func TestLoginWire(t *testing.T) {
 
 	// Minimal body: no optional field, and the server's default timeout.
 	rec2 := register(mt, "POST", "https://cv2.test/webconsole/api/Login", jsonResponder(200, `{"token":"QSDK 1"}`))
-	c2, _ := commvault.New("https://cv2.test/webconsole/api/", tokenkit.WithHTTPClient(&http.Client{Transport: mt}), fixed())
+	c2, _ := commvault.New("https://cv2.test/", commvault.WithAPIPath(commvault.LegacyAPIPath), tokenkit.WithHTTPClient(&http.Client{Transport: mt}), fixed())
 	s2, err := c2.Login(context.Background(), commvault.Credentials{Username: "u", Password: "p"})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +202,7 @@ func TestRenewLoginWire(t *testing.T) {
 	t.Parallel()
 	c, mt := newMocked(t)
 	rec := register(mt, "POST", host+"/RenewLoginToken", jsonResponder(200, `{"token":"QSDK new","error":{}}`))
-	old := commvault.NewSession("old-hex") // the QSDK prefix is added
+	old := heldSession("old-hex") // the QSDK prefix is added
 	old.DeviceID = "dev-1"
 	s, err := c.RenewLogin(context.Background(), old)
 	if err != nil {
@@ -216,7 +221,7 @@ func TestRenewLoginWire(t *testing.T) {
 	if !errors.Is(err, tokenkit.ErrInvalidCredential) || !errors.As(err, &te) || te.Message != "Session expired beyond renewal" {
 		t.Fatalf("got %v", err)
 	}
-	if _, err := c.RenewLogin(context.Background(), commvault.NewSession("x")); !errors.Is(err, tokenkit.ErrInvalidInput) {
+	if _, err := c.RenewLogin(context.Background(), heldSession("x")); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Fatalf("a session without DeviceID cannot be renewed: %v", err)
 	}
 }
@@ -225,7 +230,7 @@ func TestLogoutWire(t *testing.T) {
 	t.Parallel()
 	c, mt := newMocked(t)
 	rec := register(mt, "POST", host+"/Logout", httpmock.NewStringResponder(200, "User logged out").HeaderSet(http.Header{"Content-Type": {"text/plain"}}))
-	if err := c.Logout(context.Background(), commvault.NewSession("QSDK abc")); err != nil {
+	if err := c.Logout(context.Background(), heldSession("QSDK abc")); err != nil {
 		t.Fatal(err)
 	}
 	r := rec.Only(t)
@@ -242,7 +247,7 @@ func TestLogoutWire(t *testing.T) {
 		{200, "Invalid authorization token provided.", tokenkit.ErrInvalidCredential},
 	} {
 		mt.RegisterResponder("POST", host+"/Logout", httpmock.NewStringResponder(tc.status, tc.body))
-		err := c.Logout(context.Background(), commvault.NewSession("QSDK abc"))
+		err := c.Logout(context.Background(), heldSession("QSDK abc"))
 		var te *tokenkit.Error
 		if !errors.Is(err, tc.want) || !errors.As(err, &te) || te.Message == "" {
 			t.Fatalf("%d %q: got %v", tc.status, tc.body, err)
@@ -286,7 +291,7 @@ func TestCreateAccessTokenWire(t *testing.T) {
 			t.Parallel()
 			c, mt := newMocked(t, tc.opts...)
 			rec := register(mt, "POST", host+"/V4/AccessToken", jsonResponder(200, createdBody))
-			tok, err := c.CreateAccessToken(context.Background(), commvault.NewSession("QSDK sess"), tc.req)
+			tok, err := c.CreateAccessToken(context.Background(), heldSession("QSDK sess"), tc.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -311,7 +316,7 @@ func TestCreateRefusedBeforeSending(t *testing.T) {
 	t.Parallel()
 	c, mt := newMocked(t)
 	names, _ := newMocked(t, commvault.WithTokenTypeNames())
-	s := commvault.NewSession("QSDK s")
+	s := heldSession("QSDK s")
 	for _, tc := range []struct {
 		c   *commvault.Client
 		req commvault.CreateRequest
@@ -338,12 +343,12 @@ func TestCreateIsNeverResentAfterItMayHaveArrived(t *testing.T) {
 	t.Parallel()
 	c, mt := newMocked(t)
 	rec := register(mt, "POST", host+"/V4/AccessToken", jsonResponder(502, `<html>bad gateway</html>`))
-	_, err := c.CreateAccessToken(context.Background(), commvault.NewSession("QSDK s"), commvault.CreateRequest{Name: "x"})
+	_, err := c.CreateAccessToken(context.Background(), heldSession("QSDK s"), commvault.CreateRequest{Name: "x"})
 	if !errors.Is(err, tokenkit.ErrServer) || len(rec.All()) != 1 {
 		t.Fatalf("got %v after %d attempts", err, len(rec.All()))
 	}
 	rec2 := register(mt, "POST", host+"/V4/AccessToken", httpmock.NewErrorResponder(io.ErrUnexpectedEOF))
-	_, err = c.CreateAccessToken(context.Background(), commvault.NewSession("QSDK s"), commvault.CreateRequest{Name: "x"})
+	_, err = c.CreateAccessToken(context.Background(), heldSession("QSDK s"), commvault.CreateRequest{Name: "x"})
 	if !errors.Is(err, tokenkit.ErrOutcomeUnknown) || !errors.Is(err, tokenkit.ErrTransport) || len(rec2.All()) != 1 {
 		t.Fatalf("got %v after %d attempts", err, len(rec2.All()))
 	}
@@ -354,8 +359,8 @@ func TestCreateIsNeverResentAfterItMayHaveArrived(t *testing.T) {
 // message, never a zero value.
 func TestFailuresInside200(t *testing.T) {
 	t.Parallel()
-	s := commvault.NewSession("QSDK s")
-	pair := commvault.NewAccessToken("AT", "RT")
+	s := heldSession("QSDK s")
+	pair := heldPair("AT", "RT")
 	for _, tc := range []struct {
 		name, method, path, body string
 		call                     func(*commvault.Client) (any, error)
@@ -418,7 +423,7 @@ func TestListWire(t *testing.T) {
 		`{"accessTokenId":2,"userId":7,"tokenName":"b","createdTime":1777600001,"tokenType":"CUSTOM","apiEndpoints":["/Job"],"lastUsedTime":1777600100,"allowedIPs":["10.0.0.1"]},` +
 		`{"accessTokenId":3,"tokenType":"SOMETHING_NEW"}],"error":{"errorCode":0}}`
 	rec := register(mt, "GET", host+"/V4/AccessToken", jsonResponder(200, body))
-	s := commvault.NewSession("QSDK s")
+	s := heldSession("QSDK s")
 	list, err := c.ListAccessTokens(context.Background(), s, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -452,7 +457,7 @@ func TestUpdateAndDeleteWire(t *testing.T) {
 	until := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	rec := register(mt, "PUT", host+"/V4/AccessToken/42", jsonResponder(200,
 		`{"error":{"errorCode":0},"tokenInfo":{"accessTokenId":42,"tokenName":"renamed","tokenType":3,"renewableUntilTimestamp":`+itoa(until.Unix())+`}}`))
-	s := commvault.NewSession("QSDK s")
+	s := heldSession("QSDK s")
 	info, err := c.UpdateAccessToken(context.Background(), s, 42, commvault.UpdateRequest{
 		Name: "renamed", Type: commvault.TokenTypeCustom, APIEndpoints: []string{"/Job"}, RenewableUntil: until, AllowedIPs: []string{},
 	})
@@ -494,14 +499,14 @@ func TestRenewWire(t *testing.T) {
 		auth, bear string
 	}{
 		{"default Authtoken", nil, "AT-1", ""},
-		{"Bearer", []tokenkit.Option{commvault.WithRenewPresentation(commvault.PresentBearer)}, "", "Bearer AT-1"},
-		{"no header", []tokenkit.Option{commvault.WithRenewPresentation(commvault.PresentNone)}, "", ""},
+		{"Bearer", []tokenkit.Option{commvault.WithRenewPresentation(tokenkit.Bearer())}, "", "Bearer AT-1"},
+		{"no header", []tokenkit.Option{commvault.WithRenewPresentation()}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := newMocked(t, append(tc.opts, fixed())...)
 			rec := register(mt, "POST", host+"/V4/AccessToken/Renew", jsonResponder(200, renewedBody))
-			old := commvault.NewAccessToken("AT-1", "RT-1")
+			old := heldPair("AT-1", "RT-1")
 			old.ID, old.Name = 77, "ci"
 			tok, err := c.RenewAccessToken(context.Background(), old)
 			if err != nil {
@@ -524,7 +529,7 @@ func TestRenewWire(t *testing.T) {
 
 func TestRenewFailures(t *testing.T) {
 	t.Parallel()
-	pair := func() *commvault.AccessToken { return commvault.NewAccessToken("AT-1", "RT-1") }
+	pair := func() *commvault.AccessToken { return heldPair("AT-1", "RT-1") }
 	t.Run("5xx is not retried", func(t *testing.T) {
 		t.Parallel()
 		c, mt := newMocked(t)
@@ -598,8 +603,8 @@ func TestRenewFailures(t *testing.T) {
 	t.Run("not renewable: refused before sending", func(t *testing.T) {
 		t.Parallel()
 		c, mt := newMocked(t, fixed())
-		scim := commvault.NewAccessToken("AT", "")
-		past := commvault.NewAccessToken("AT", "RT")
+		scim := heldPair("AT", "")
+		past := heldPair("AT", "RT")
 		past.RenewableUntil = t0.Add(-time.Second)
 		for _, tok := range []*commvault.AccessToken{scim, past} {
 			_, err := c.RenewAccessToken(context.Background(), tok)
@@ -620,11 +625,12 @@ func TestAccessTokenPresentation(t *testing.T) {
 		auth, bear string
 	}{
 		{nil, "AT-1", ""},
-		{[]tokenkit.Option{commvault.WithPresentation(commvault.PresentBearer)}, "", "Bearer AT-1"},
+		{[]tokenkit.Option{commvault.WithPresentation(tokenkit.Bearer())}, "", "Bearer AT-1"},
+		{[]tokenkit.Option{commvault.WithPresentation(commvault.Authtoken(), tokenkit.Bearer())}, "AT-1", "Bearer AT-1"},
 	} {
 		c, mt := newMocked(t, tc.opts...)
 		register(mt, "POST", host+"/V4/AccessToken", jsonResponder(200, createdBody))
-		tok, err := c.CreateAccessToken(context.Background(), commvault.NewSession("s"), commvault.CreateRequest{Name: "ci"})
+		tok, err := c.CreateAccessToken(context.Background(), heldSession("s"), commvault.CreateRequest{Name: "ci"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -643,21 +649,56 @@ func TestNewValidation(t *testing.T) {
 		opts []tokenkit.Option
 	}{
 		{"", nil},
-		{"http://cv.example.com/commandcenter/api", nil},
-		{"https://u:p@cv.example.com/commandcenter/api", nil},
-		{host, []tokenkit.Option{commvault.WithPresentation(commvault.PresentNone)}},
-		{host, []tokenkit.Option{commvault.WithRenewPresentation(commvault.Presentation(7))}},
-		{host, []tokenkit.Option{tokenkit.WithClock(nil)}},
-		{host, []tokenkit.Option{{}}},
-		{host, []tokenkit.Option{csp.WithVerification(), oracle.WithRefreshTokenRotation(false)}},
+		{"http://cv.example.com", nil},
+		{"https://u:p@cv.example.com", nil},
+		// The full API base URL earlier versions took: a path is refused.
+		{"https://cv.example.com/commandcenter/api", nil},
+		{"https://cv.example.com/webconsole/api", nil},
+		{origin, []tokenkit.Option{commvault.WithPresentation()}},
+		{origin, []tokenkit.Option{commvault.WithPresentation(tokenkit.Presentation{})}},
+		{origin, []tokenkit.Option{commvault.WithPresentation(tokenkit.Presentation{Header: "Content-Length"})}},
+		{origin, []tokenkit.Option{commvault.WithPresentation(commvault.Authtoken(), tokenkit.Presentation{Header: "authtoken", Prefix: "x "})}},
+		{origin, []tokenkit.Option{commvault.WithRenewPresentation(tokenkit.Presentation{Header: "Bad Header"})}},
+		{origin, []tokenkit.Option{commvault.WithRenewPresentation(tokenkit.Bearer(), tokenkit.Bearer())}},
+		{origin, []tokenkit.Option{commvault.WithAPIPath("")}},
+		{origin, []tokenkit.Option{commvault.WithAPIPath("/")}},
+		{origin, []tokenkit.Option{commvault.WithAPIPath("commandcenter/api")}},
+		{origin, []tokenkit.Option{commvault.WithAPIPath("/commandcenter/api?x=1")}},
+		{origin, []tokenkit.Option{commvault.WithAPIPath("/commandcenter/api#f")}},
+		{origin, []tokenkit.Option{commvault.WithAPIPath("/commandcenter/../api")}},
+		{origin, []tokenkit.Option{commvault.WithAPIPath("/commandcenter//api")}},
+		{origin, []tokenkit.Option{commvault.WithAPIPath("/command center/api")}},
+		{origin, []tokenkit.Option{commvault.WithAPIPath("https://other.example.com/api")}},
+		{origin, []tokenkit.Option{tokenkit.WithClock(nil)}},
+		{origin, []tokenkit.Option{{}}},
+		{origin, []tokenkit.Option{csp.WithVerification(), oracle.WithRefreshTokenRotation(false)}},
 	} {
 		if _, err := commvault.New(tc.base, tc.opts...); !errors.Is(err, tokenkit.ErrConfig) {
 			t.Errorf("New(%q): got %v, want ErrConfig", tc.base, err)
 		}
 	}
-	c, err := commvault.New("https://cv.example.com/webconsole/api//")
-	if err != nil || c.BaseURL() != "https://cv.example.com/webconsole/api" {
-		t.Fatalf("legacy base: %v %v", c, err)
+	_, err := commvault.New("https://cv.example.com/commandcenter/api")
+	if err == nil || !strings.Contains(err.Error(), "give the origin, https://cv.example.com;") {
+		t.Fatalf("a base with a path must name the origin to give: %v", err)
+	}
+	for _, tc := range []struct{ base, path, want string }{
+		{"https://cv.example.com", "", "https://cv.example.com/commandcenter/api"},
+		{"https://cv.example.com/", "", "https://cv.example.com/commandcenter/api"},
+		{"https://cv.example.com", commvault.LegacyAPIPath, "https://cv.example.com/webconsole/api"},
+		{"https://cv.example.com:8443", "/webconsole/api/", "https://cv.example.com:8443/webconsole/api"},
+	} {
+		var opts []tokenkit.Option
+		if tc.path != "" {
+			opts = append(opts, commvault.WithAPIPath(tc.path))
+		}
+		c, err := commvault.New(tc.base, opts...)
+		if err != nil || c.BaseURL() != tc.want {
+			t.Errorf("New(%q, WithAPIPath(%q)): %v %v, want %s", tc.base, tc.path, c, err, tc.want)
+		}
+	}
+	c, err := commvault.New("https://cv.example.com/")
+	if err != nil {
+		t.Fatal(err)
 	}
 	if _, err := c.Login(context.Background(), commvault.Credentials{Username: "u"}); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Fatalf("missing password: %v", err)

@@ -102,7 +102,11 @@ func setupCommvault(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceCon
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, c.SessionSource(commvault.Credentials{Username: "admin", Password: tokenkit.Secret(pw + wrong)}, cfg), []string{pw, pw + wrong}
+	src, err := c.SessionSource(commvault.Credentials{Username: "admin", Password: tokenkit.Secret(pw + wrong)}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, src, []string{pw, pw + wrong}
 }
 
 func setupCanvus(t *testing.T, opts []tokenkit.Option, cfg tokenkit.SourceConfig, wrong string) (fake, *tokenkit.Source, []string) {

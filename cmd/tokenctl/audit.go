@@ -33,7 +33,7 @@ per vendor instance with its base URL and where its credential comes from:
   {"policy": {"max_age": "90d", "max_idle": "30d", "expires_within": "7d"},
    "vendors": [
      {"name": "cv-prod", "vendor": "commvault",
-      "url": "https://cc.example.com/commandcenter/api",
+      "url": "https://cc.example.com",
       "credential": {"env": "COMMVAULT_TOKEN"}},
      {"name": "canvus", "vendor": "canvus", "url": "https://canvus.example.com",
       "user_id": "1000", "credential": {"file": "/run/secrets/canvus-token"},
@@ -194,9 +194,24 @@ func newSource(e *env, cc *cmdCtx, v profileVendor) (*source, error) {
 	}
 	switch v.Vendor {
 	case "commvault":
-		c, err := commvault.New(v.URL, cc.clientOptions(e)...)
+		c, err := newCommvault(v.URL, cc.clientOptions(e))
 		if err != nil {
 			return nil, err
+		}
+		held := func(h tokenkit.HeldToken, session bool) (tokenkit.Token, error) {
+			var (
+				t   tokenkit.Token
+				err error
+			)
+			if session {
+				t, err = c.NewSession(h)
+			} else {
+				t, err = c.NewAccessToken(h)
+			}
+			if err != nil {
+				return nil, usagef("%s: %s: %v", cc.path, v.Name, err)
+			}
+			return t, nil
 		}
 		var auth tokenkit.Token
 		switch val := cred.Reveal(); {
@@ -216,15 +231,22 @@ func newSource(e *env, cc *cmdCtx, v profileVendor) (*source, error) {
 			if err := json.Unmarshal([]byte(val), &p); err != nil || p.AccessToken == "" {
 				return nil, usagef("%s: %s: the credential looks like a pair file but has no access_token", cc.path, v.Name)
 			}
-			auth = commvault.NewAccessToken(tokenkit.Secret(p.AccessToken), tokenkit.Secret(p.RefreshToken))
+			if auth, err = held(tokenkit.HeldToken{Value: tokenkit.Secret(p.AccessToken), RefreshToken: tokenkit.Secret(p.RefreshToken)}, false); err != nil {
+				return nil, err
+			}
 			if p.ID > 0 && s.self == "" {
 				s.self, s.selfKnown = strconv.FormatInt(p.ID, 10), true
 			}
 			s.noRevoke = commvaultNoRevoke
 		case strings.HasPrefix(val, "QSDK "):
-			auth, s.selfKnown = commvault.NewSession(cred), true
+			if auth, err = held(tokenkit.HeldToken{Value: cred}, true); err != nil {
+				return nil, err
+			}
+			s.selfKnown = true
 		default:
-			auth = commvault.NewAccessToken(cred, "")
+			if auth, err = held(tokenkit.HeldToken{Value: cred}, false); err != nil {
+				return nil, err
+			}
 			s.noRevoke = commvaultNoRevoke
 		}
 		var uid int64
@@ -234,7 +256,11 @@ func newSource(e *env, cc *cmdCtx, v profileVendor) (*source, error) {
 			}
 		}
 		src := tokenkit.StaticSource(auth)
-		m := &commvault.Manager{Client: c, Auth: src, UserID: uid}
+		m, err := c.Tokens(src)
+		if err != nil {
+			return nil, err
+		}
+		m.UserID = uid
 		s.list = func(ctx context.Context) ([]auditToken, error) {
 			list, err := c.ListAccessTokens(ctx, src, uid)
 			if err != nil {

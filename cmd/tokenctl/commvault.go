@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
@@ -76,23 +77,41 @@ func parseID(cc *cmdCtx, s string) (int64, error) {
 	return id, nil
 }
 
+// newCommvault builds the Commvault client of a --url, $COMMVAULT_URL or
+// profile url. commvault.New takes the origin and adds the API path; tokenctl
+// also takes the full API base URL it took before (and tokenctl fake
+// prints), such as https://cc.example.com/commandcenter/api: the path is
+// then the API path (commvault.WithAPIPath), exactly as given, so an old URL
+// keeps calling the same endpoints. An origin alone gets /commandcenter/api.
+func newCommvault(base string, opts []tokenkit.Option) (*commvault.Client, error) {
+	if u, err := url.Parse(strings.TrimSpace(base)); err == nil && u.Host != "" && strings.Trim(u.Path, "/") != "" && u.RawQuery == "" && u.Fragment == "" {
+		opts = append(slices.Clip(opts), commvault.WithAPIPath(u.Path))
+		u.Path, u.RawPath = "", ""
+		base = u.String()
+	}
+	return commvault.New(base, opts...)
+}
+
+// commvaultSession wraps a session token read by the token commands.
+func commvaultSession(c *commvault.Client, s tokenkit.Secret) (*commvault.Session, error) {
+	return c.NewSession(tokenkit.HeldToken{Value: s})
+}
+
 func commvaultCommand() *command {
-	v := vendorCmd[*commvault.Client]{envURL: "COMMVAULT_URL", example: "https://cc.example.com/commandcenter/api",
-		client: noFlags(func(base string, opts []tokenkit.Option) (*commvault.Client, error) {
-			return commvault.New(base, opts...)
-		})}
+	v := vendorCmd[*commvault.Client]{envURL: "COMMVAULT_URL", example: "https://cc.example.com",
+		client: noFlags(newCommvault)}
 	session := &secretSpec{what: "login session token", env: "COMMVAULT_TOKEN"}
 	// sessionOf reads the session the token commands run under.
-	sessionOf := func(e *env, cc *cmdCtx) (*commvault.Session, error) {
+	sessionOf := func(e *env, cc *cmdCtx, c *commvault.Client) (*commvault.Session, error) {
 		s, err := e.readToken(cc)
 		if err != nil {
 			return nil, err
 		}
-		return commvault.NewSession(s), nil
+		return commvaultSession(c, s)
 	}
 	sessionDesc := "The login session comes from $COMMVAULT_TOKEN: export COMMVAULT_TOKEN=$(tokenctl commvault login --user NAME)."
 	return group("commvault", "Commvault Command Center: log in, create, list, update, renew and delete V4 access tokens",
-		"Base URL: --url or $COMMVAULT_URL, the full API base, e.g. https://cc.example.com/commandcenter/api.",
+		"Base URL: --url or $COMMVAULT_URL, the Command Center origin, e.g. https://cc.example.com (the API path\n/commandcenter/api is added), or the full API base URL, e.g. https://cc.example.com/webconsole/api,\nwhose path is then used as given.",
 		v.leaf(leafSpec{name: "login", secret: &secretSpec{what: "password", env: "COMMVAULT_PASSWORD"},
 			summary: "log in and print the session token (QSDK …) alone"},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
@@ -123,7 +142,7 @@ func commvaultCommand() *command {
 		v.leaf(leafSpec{name: "logout", secret: session, summary: "end a login session"},
 			func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
 				return func(ctx context.Context, c *commvault.Client, _ []string) error {
-					s, err := sessionOf(e, cc)
+					s, err := sessionOf(e, cc, c)
 					if err != nil {
 						return err
 					}
@@ -166,7 +185,7 @@ func commvaultCommand() *command {
 						if tt == commvault.TokenTypeCustom && len(endpoints) == 0 {
 							return usagef("%s: --type custom needs at least one --endpoint", cc.path)
 						}
-						s, err := sessionOf(e, cc)
+						s, err := sessionOf(e, cc, c)
 						if err != nil {
 							return err
 						}
@@ -194,11 +213,16 @@ func commvaultCommand() *command {
 				func(fs *flag.FlagSet, e *env, cc *cmdCtx) leafRun[*commvault.Client] {
 					userID := fs.Int64("user-id", 0, "list this user's tokens (default: the session's)")
 					return func(ctx context.Context, c *commvault.Client, _ []string) error {
-						s, err := sessionOf(e, cc)
+						s, err := sessionOf(e, cc, c)
 						if err != nil {
 							return err
 						}
-						var l tokenkit.Lister = &commvault.Manager{Client: c, Auth: s, UserID: *userID}
+						m, err := c.Tokens(s)
+						if err != nil {
+							return err
+						}
+						m.UserID = *userID
+						var l tokenkit.Lister = m
 						list, err := l.List(ctx)
 						if err != nil {
 							return err
@@ -242,7 +266,7 @@ func commvaultCommand() *command {
 						if req.Name == "" && req.Type == 0 && ru.IsZero() && ex.IsZero() && req.APIEndpoints == nil && req.AllowedIPs == nil {
 							return usagef("%s: nothing to change: pass --name, --type, --endpoint, --allowed-ip, --renewable-until or --expires", cc.path)
 						}
-						s, err := sessionOf(e, cc)
+						s, err := sessionOf(e, cc, c)
 						if err != nil {
 							return err
 						}
@@ -281,7 +305,7 @@ spent pair is used again, so renew never loses the new pair:
 						if *save == "" {
 							return usagef("%s: refusing to renew without a place to keep the new pair: renewing spends the refresh token, so the new one would be lost; pass --save FILE (or the pair file itself with --secret-file FILE)", cc.path)
 						}
-						pair, err := readCommvaultPair(e, cc)
+						pair, err := readCommvaultPair(e, cc, c)
 						if err != nil {
 							return err
 						}
@@ -289,32 +313,20 @@ spent pair is used again, so renew never loses the new pair:
 						if err != nil {
 							return err
 						}
-						var (
-							mu      sync.Mutex
-							saveErr error
-							saved   bool
-						)
-						// OnRotate runs the moment the answer is decoded, before
-						// the Rotator hands the pair to anyone.
-						rot := c.NewRotator(pair, func(t *commvault.AccessToken) {
-							err := keep.save(e, cc, "new token pair", t)
-							mu.Lock()
-							saveErr, saved = err, true
-							mu.Unlock()
-						})
+						// Renew runs the call detached from callCtx once sent
+						// (bounded by DefaultRenewTimeout) and returns the new
+						// pair the moment its answer is decoded; it is written
+						// before anything else happens with it.
 						callCtx, done := finishDespiteSignal(ctx, e, commvault.DefaultRenewTimeout+30*time.Second)
-						t, err := rot.Renew(callCtx, nil)
+						renewed, err := c.Renew(callCtx, pair)
 						done()
-						mu.Lock()
-						defer mu.Unlock()
 						if err != nil {
-							if !saved {
-								keep.discard()
-							}
+							keep.discard()
 							return err
 						}
-						if saveErr != nil {
-							return saveErr
+						t := renewed.(*commvault.AccessToken)
+						if err := keep.save(e, cc, "new token pair", t); err != nil {
+							return err
 						}
 						return commvaultTokenOut(e, cc, t)
 					}
@@ -325,11 +337,14 @@ spent pair is used again, so renew never loses the new pair:
 						if _, err := parseID(cc, args[0]); err != nil {
 							return err
 						}
-						s, err := sessionOf(e, cc)
+						s, err := sessionOf(e, cc, c)
 						if err != nil {
 							return err
 						}
-						m := &commvault.Manager{Client: c, Auth: s}
+						m, err := c.Tokens(s)
+						if err != nil {
+							return err
+						}
 						info := tokenkit.TokenInfo{ID: args[0]}
 						if cc.json() {
 							// What is deleted, described before it is gone.
@@ -354,7 +369,7 @@ spent pair is used again, so renew never loses the new pair:
 
 // readCommvaultPair reads the pair to renew: a JSON file as --save writes
 // it, or the two environment variables.
-func readCommvaultPair(e *env, cc *cmdCtx) (*commvault.AccessToken, error) {
+func readCommvaultPair(e *env, cc *cmdCtx, c *commvault.Client) (*commvault.AccessToken, error) {
 	s, err := e.readSecret(cc)
 	if err != nil {
 		return nil, err
@@ -365,7 +380,7 @@ func readCommvaultPair(e *env, cc *cmdCtx) (*commvault.AccessToken, error) {
 		if at == "" {
 			return nil, usagef("%s: no access token: set $COMMVAULT_ACCESS_TOKEN with $COMMVAULT_REFRESH_TOKEN, or pass the pair file of create --save with --secret-file", cc.path)
 		}
-		return commvault.NewAccessToken(at, s), nil
+		return commvaultHeldPair(c, cc, at, s)
 	}
 	if ex, ok := decodeToken(v); ok {
 		t, err := commvault.ImportAccessToken(ex)
@@ -381,7 +396,10 @@ func readCommvaultPair(e *env, cc *cmdCtx) (*commvault.AccessToken, error) {
 	if p.AccessToken == "" || p.RefreshToken == "" {
 		return nil, usagef("%s: the token pair needs access_token and refresh_token", cc.path)
 	}
-	t := commvault.NewAccessToken(tokenkit.Secret(p.AccessToken), tokenkit.Secret(p.RefreshToken))
+	t, err := commvaultHeldPair(c, cc, tokenkit.Secret(p.AccessToken), tokenkit.Secret(p.RefreshToken))
+	if err != nil {
+		return nil, err
+	}
 	t.ID, t.Name = p.ID, p.Name
 	t.ExpiresAt, t.RefreshExpiresAt, t.RenewableUntil = time.Time(p.ExpiresAt), time.Time(p.RefreshExpiresAt), time.Time(p.RenewableUntil)
 	return t, nil
@@ -397,4 +415,14 @@ func jsonErr(err error) string {
 		return fmt.Sprintf("field %s has the wrong type", te.Field)
 	}
 	return "cannot decode"
+}
+
+// commvaultHeldPair wraps an access token and its refresh token as the client
+// presents them.
+func commvaultHeldPair(c *commvault.Client, cc *cmdCtx, access, refresh tokenkit.Secret) (*commvault.AccessToken, error) {
+	t, err := c.NewAccessToken(tokenkit.HeldToken{Value: access, RefreshToken: refresh})
+	if err != nil {
+		return nil, usagef("%s: %v", cc.path, err)
+	}
+	return t, nil
 }

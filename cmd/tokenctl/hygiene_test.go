@@ -464,7 +464,7 @@ func TestRotate(t *testing.T) {
 		t.Errorf("the rollback deleted %d tokens, want the new one", d)
 	}
 	old := readPair(t, oldPair)
-	if st, body := do(t, "GET", f.urls["commvault"]+"/V4/AccessToken", map[string]string{"Authtoken": old.AccessToken}, nil); st != 200 {
+	if st, body := do(t, "GET", f.urls["commvault"]+"/commandcenter/api/V4/AccessToken", map[string]string{"Authtoken": old.AccessToken}, nil); st != 200 {
 		t.Errorf("the old token no longer works: %d %v", st, body)
 	}
 

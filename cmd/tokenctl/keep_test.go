@@ -90,7 +90,11 @@ func stillRenewable(t *testing.T, f *renewFixture, p commvaultPair) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.RenewAccessToken(context.Background(), commvault.NewAccessToken(tokenkit.Secret(p.AccessToken), tokenkit.Secret(p.RefreshToken))); err != nil {
+	pair, err := c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(p.AccessToken), RefreshToken: tokenkit.Secret(p.RefreshToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RenewAccessToken(context.Background(), pair); err != nil {
 		t.Fatalf("the pair cannot be renewed: %v", err)
 	}
 	if n := f.fake.ChainInvalidations(); n != 0 {

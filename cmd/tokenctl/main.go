@@ -6,7 +6,7 @@
 //	tokenctl fake                                    # serve the fakes; prints one base URL per vendor
 //	export CSP_API_TOKEN=…                           # secrets come from the environment,
 //	tokenctl csp exchange                            # a file (--secret-file) or standard input
-//	tokenctl commvault token list --url https://cc.example.com/commandcenter/api
+//	tokenctl commvault token list --url https://cc.example.com
 //
 // Secrets are never accepted as flags, where the process list shows them.
 // Commands that produce a token print it alone on standard output, so that

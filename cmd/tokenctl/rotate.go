@@ -64,12 +64,20 @@ func newRotator(e *env, cc *cmdCtx, v profileVendor) (*rotator, error) {
 	r := &rotator{revoke: src.revoke, list: src.list}
 	switch v.Vendor {
 	case "commvault":
-		c, err := commvault.New(v.URL, cc.clientOptions(e)...)
+		c, err := newCommvault(v.URL, cc.clientOptions(e))
 		if err != nil {
 			return nil, err
 		}
-		session := tokenkit.StaticSource(commvault.NewSession(cred))
-		var is tokenkit.Issuer = &commvault.Manager{Client: c, Auth: session}
+		s, err := commvaultSession(c, cred)
+		if err != nil {
+			return nil, usagef("%s: %s: %v", cc.path, v.Name, err)
+		}
+		session := tokenkit.StaticSource(s)
+		m, err := c.Tokens(session)
+		if err != nil {
+			return nil, err
+		}
+		var is tokenkit.Issuer = m
 		r.issue = func(ctx context.Context, name string) (tokenkit.Token, error) {
 			return is.Issue(ctx, tokenkit.IssueRequest{Name: name})
 		}

@@ -69,11 +69,13 @@ func newBundle(vendor, base string, cr credentials, opts ...tokenkit.Option) (*b
 		b.manage = cspVerbs(c)
 		b.signInHow = "exchanged the API token"
 	case "commvault":
-		c, err := commvault.New(base, opts...)
+		c, err := newCommvault(base, opts)
 		if err != nil {
 			return nil, err
 		}
-		b.signIn = &commvault.LoginExchanger{Client: c, Credentials: commvault.Credentials{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}}
+		if b.signIn, err = c.SessionExchanger(commvault.Credentials{Username: cr.user.Name, Password: tokenkit.Secret(cr.user.Password)}); err != nil {
+			return nil, err
+		}
 		b.signInHow = "logged in"
 		b.manage = commvaultVerbs(c)
 	case "canvus":
@@ -129,7 +131,10 @@ func cspVerbs(c *csp.Client) manageFunc {
 // commvaultVerbs: Commvault does every verb; renewing a pair spends it.
 func commvaultVerbs(c *commvault.Client) manageFunc {
 	return func(auth tokenkit.TokenSource, _ tokenkit.Token) (verbs, error) {
-		m := &commvault.Manager{Client: c, Auth: auth}
+		m, err := c.Tokens(auth)
+		if err != nil {
+			return verbs{}, err
+		}
 		return verbs{issuer: m, lister: m, revoker: m, checker: c, renewer: c}, nil
 	}
 }

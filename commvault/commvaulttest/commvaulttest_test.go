@@ -56,7 +56,7 @@ func newClient(t *testing.T) (*client, *commvaulttest.Server, *clock) {
 	clk := &clock{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	srv.SetClock(clk.Now)
 	srv.AddUser(commvaulttest.User{Name: "alice", Password: "wonderland"})
-	return &client{t: t, srv: srv, http: srv.Client(), base: srv.URL()}, srv, clk
+	return &client{t: t, srv: srv, http: srv.Client(), base: srv.URL() + commvaulttest.BasePath}, srv, clk
 }
 
 func (c *client) do(method, path string, headers map[string]string, body string) reply {
@@ -289,7 +289,7 @@ func TestRoutingAndValidation(t *testing.T) {
 		t.Fatalf("bad JSON: %d", r.status)
 	}
 	// The legacy path serves the same state.
-	legacy := &client{t: t, srv: srv, http: srv.Client(), base: srv.LegacyURL()}
+	legacy := &client{t: t, srv: srv, http: srv.Client(), base: srv.URL() + commvaulttest.LegacyBasePath}
 	s := legacy.login("alice", "wonderland")
 	if !srv.ValidSession(s) || srv.Calls("Login") != 3 || srv.Applied("Login") != 1 || srv.Calls("") != 2 {
 		t.Fatalf("legacy path: calls %d, unrouted %d", srv.Calls("Login"), srv.Calls(""))
@@ -384,7 +384,7 @@ func TestCVPySDKWire(t *testing.T) {
 	t.Parallel()
 	srv := commvaulttest.New(t)
 	srv.AddUser(commvaulttest.User{Name: "ada", Password: "pw-ada"})
-	if got := realclient.CVPySDK(t, srv.Client(), srv.URL(), "ada", "pw-ada"); got != "ada" {
+	if got := realclient.CVPySDK(t, srv.Client(), srv.URL()+commvaulttest.BasePath, "ada", "pw-ada"); got != "ada" {
 		t.Fatalf("who_am_i read %q", got)
 	}
 	reqs := srv.Requests()
@@ -402,10 +402,10 @@ func TestCVPySDKWire(t *testing.T) {
 	srv2 := commvaulttest.New(t)
 	srv2.SetRenewFailuresInBand(true)
 	srv2.AddUser(commvaulttest.User{Name: "ada", Password: "pw-ada"})
-	realclient.CVPySDK(t, srv2.Client(), srv2.URL(), "ada", "pw-ada")
+	realclient.CVPySDK(t, srv2.Client(), srv2.URL()+commvaulttest.BasePath, "ada", "pw-ada")
 
 	// GET /v2/whoami, the MCP server's check: 401 for an unknown token.
-	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/v2/whoami", nil)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL()+commvaulttest.BasePath+"/v2/whoami", nil)
 	req.Header.Set("Authtoken", "nope")
 	resp, err := srv.Client().Do(req)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {

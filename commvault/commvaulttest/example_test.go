@@ -19,7 +19,7 @@ func Example() {
 	defer fake.Close()
 	fake.AddUser(commvaulttest.User{Name: "admin", Password: "s3cret"})
 	for _, pw := range []string{"s3cret", base64.StdEncoding.EncodeToString([]byte("s3cret"))} {
-		resp, err := fake.Client().Post(fake.URL()+"/Login", "application/json",
+		resp, err := fake.Client().Post(fake.URL()+commvaulttest.BasePath+"/Login", "application/json",
 			strings.NewReader(`{"username":"admin","password":"`+pw+`"}`))
 		if err != nil {
 			fmt.Println(err)
@@ -47,12 +47,12 @@ func Example_lostRenewal() {
 	ctx := context.Background()
 	s, _ := c.Login(ctx, commvault.Credentials{Username: "admin", Password: "s3cret"})
 	pair, _ := c.CreateAccessToken(ctx, s, commvault.CreateRequest{Name: "ci"})
-	rot := c.NewRotator(pair, nil)
+	ex, _ := c.AccessTokenExchanger(commvault.AccessTokenRequest{Initial: pair})
 
 	fake.FailNext(1, fakes.Fault{DropAfterApply: true})
-	_, err := rot.Renew(ctx, pair)
+	_, err := ex.Exchange(ctx)
 	fmt.Println(err != nil, fake.Applied("RenewAccessToken"), fake.ChainInvalidations())
-	_, _ = rot.Renew(ctx, pair) // refused without a request
+	_, _ = ex.Exchange(ctx) // refused without a request
 	fmt.Println(fake.Calls("RenewAccessToken"), fake.ChainInvalidations())
 	// Output:
 	// true 1 0

@@ -13,8 +13,9 @@ import (
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
-// Base paths the fake serves. URL returns the first; the legacy Web Console
-// path serves the same state.
+// API paths the fake serves, the same state under both: BasePath, which
+// commvault.New adds by default, and the legacy Web Console path, which a
+// client selects with commvault.WithAPIPath(LegacyBasePath).
 const (
 	BasePath       = "/commandcenter/api"
 	LegacyBasePath = "/webconsole/api"
@@ -140,13 +141,10 @@ func NewServer() *Server {
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
-// URL returns the API base URL of the fake, ending in /commandcenter/api:
-// pass it to commvault.New.
-func (s *Server) URL() string { return s.kit.URL() + BasePath }
-
-// LegacyURL returns the base URL on the legacy /webconsole/api path, which
-// serves the same state.
-func (s *Server) LegacyURL() string { return s.kit.URL() + LegacyBasePath }
+// URL returns the origin of the fake (http://127.0.0.1:PORT): pass it to
+// commvault.New, which adds the API path. Raw HTTP requests go to
+// URL()+BasePath (or URL()+LegacyBasePath).
+func (s *Server) URL() string { return s.kit.URL() }
 
 // Client returns the http.Client of the underlying httptest server.
 func (s *Server) Client() *http.Client { return s.kit.Client() }
@@ -319,17 +317,30 @@ func (s *Server) ChainInvalidations() int {
 
 // TokenState describes a live access token of the fake, without secrets.
 type TokenState struct {
-	ID             int64
-	UserID         int64
-	Name           string
-	Type           int
-	APIEndpoints   []string
-	AllowedIPs     []string
-	Created        time.Time
-	LastUsed       time.Time
-	Expires        time.Time
-	RefreshExpires time.Time // zero for types without a refresh token
-	RenewableUntil time.Time // zero for types without a refresh token
+	// ID is the token's accessTokenId.
+	ID int64
+	// UserID is the owner's user id.
+	UserID int64
+	// Name is the token's name.
+	Name string
+	// Type is the token type's code (0 DEFAULT … 5 Hyperscale).
+	Type int
+	// APIEndpoints are the endpoints a CUSTOM token may call.
+	APIEndpoints []string
+	// AllowedIPs is the token's IP allow-list.
+	AllowedIPs []string
+	// Created is when the token was created (a renewal keeps it).
+	Created time.Time
+	// LastUsed is when the token was last used; zero if never.
+	LastUsed time.Time
+	// Expires is when the access token expires.
+	Expires time.Time
+	// RefreshExpires is when the refresh token expires; zero for types
+	// without a refresh token.
+	RefreshExpires time.Time
+	// RenewableUntil is the end of the create-and-renew chain; zero for
+	// types without a refresh token.
+	RenewableUntil time.Time
 }
 
 // Tokens returns the live access tokens of a user (all users for 0), by id.

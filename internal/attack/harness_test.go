@@ -157,21 +157,24 @@ func operations() []operation {
 
 	// Commvault.
 	cvc := func(base string, hc *http.Client) *commvault.Client {
-		return must(commvault.New(base+"/commandcenter/api", options(hc)...))
+		return must(commvault.New(base, options(hc)...)) // the client adds /commandcenter/api
 	}
-	session := func() tokenkit.TokenSource { return tokenkit.StaticSource(commvault.NewSession(secret(canaryToken))) }
+	cvSession := func() *commvault.Session {
+		return must(must(commvault.New("https://held.invalid")).NewSession(tokenkit.HeldToken{Value: secret(canaryToken)}))
+	}
+	session := func() tokenkit.TokenSource { return tokenkit.StaticSource(cvSession()) }
 	add("commvault", "Login", func(ctx context.Context, base string, hc *http.Client) error {
 		_, err := cvc(base, hc).Login(ctx, commvault.Credentials{Username: "u", Password: secret(canaryPassword)})
 		return err
 	})
 	add("commvault", "RenewLogin", func(ctx context.Context, base string, hc *http.Client) error {
-		s := commvault.NewSession(secret(canaryToken))
+		s := cvSession()
 		s.DeviceID = "device-1"
 		_, err := cvc(base, hc).RenewLogin(ctx, s)
 		return err
 	})
 	add("commvault", "Logout", func(ctx context.Context, base string, hc *http.Client) error {
-		return cvc(base, hc).Logout(ctx, commvault.NewSession(secret(canaryToken)))
+		return cvc(base, hc).Logout(ctx, cvSession())
 	})
 	add("commvault", "CreateAccessToken", func(ctx context.Context, base string, hc *http.Client) error {
 		_, err := cvc(base, hc).CreateAccessToken(ctx, session(), commvault.CreateRequest{Name: "n"})
@@ -189,7 +192,9 @@ func operations() []operation {
 		return cvc(base, hc).DeleteAccessToken(ctx, session(), 7)
 	})
 	add("commvault", "RenewAccessToken", func(ctx context.Context, base string, hc *http.Client) error {
-		_, err := cvc(base, hc).RenewAccessToken(ctx, commvault.NewAccessToken(secret(canaryToken), secret(canaryRefresh)))
+		c := cvc(base, hc)
+		pair := must(c.NewAccessToken(tokenkit.HeldToken{Value: secret(canaryToken), RefreshToken: secret(canaryRefresh)}))
+		_, err := c.RenewAccessToken(ctx, pair)
 		return err
 	})
 

@@ -34,7 +34,9 @@ func (v Verb) String() string {
 // Cell is one vendor's answer for one verb: the types that implement it
 // (empty when the vendor cannot) or the reason it cannot.
 type Cell struct {
-	// By names the implementing types, e.g. "*Client".
+	// By names the implementing types, e.g. "*Client", or the methods that
+	// return an implementation of an unexported type, e.g.
+	// "*Client.SessionExchanger".
 	By []string
 	// Why says why the vendor cannot, when By is empty.
 	Why string
@@ -81,12 +83,12 @@ var Matrix = []Row{
 		List:     no("no documented list call"),
 	}},
 	{"commvault", [numVerbs]Cell{
-		Exchange: by("*LoginExchanger", "*Rotator"),
-		Issue:    by("*Manager"),
-		Renew:    by("*Client (one renewal; *Rotator serialises them)"),
+		Exchange: by("*Client.SessionExchanger", "*Client.AccessTokenExchanger"),
+		Issue:    by("*Tokens"),
+		Renew:    by("*Client (one renewal; AccessTokenExchanger serialises them)"),
 		Check:    by("*Client (WhoAmI)"),
-		Revoke:   by("*Manager"),
-		List:     by("*Manager"),
+		Revoke:   by("*Tokens"),
+		List:     by("*Tokens"),
 	}},
 	{"oracle", [numVerbs]Cell{
 		Exchange: by("*passwordExchanger (Client.PasswordExchanger)", "*refresher (Client.RefreshTokenExchanger)"),

@@ -38,9 +38,8 @@ var ifaces = [numVerbs]struct {
 var adapters = map[string]map[string]any{
 	"csp": cspAdapters(),
 	"commvault": {
-		"*Client": (*commvault.Client)(nil), "*Manager": (*commvault.Manager)(nil), "*Rotator": (*commvault.Rotator)(nil),
-		"*LoginExchanger": (*commvault.LoginExchanger)(nil), "*AccessToken": (*commvault.AccessToken)(nil),
-		"*Session": (*commvault.Session)(nil), "*AccessTokenSource": (*commvault.AccessTokenSource)(nil),
+		"*Client": (*commvault.Client)(nil), "*Tokens": (*commvault.Tokens)(nil),
+		"*AccessToken": (*commvault.AccessToken)(nil), "*Session": (*commvault.Session)(nil),
 	},
 	"oracle": {
 		"*Client": (*oracle.Client)(nil), "*AccessToken": (*oracle.AccessToken)(nil), "*Tokens": (*oracle.Tokens)(nil),
@@ -123,15 +122,52 @@ func canvusLoginExchanger() any {
 	return ex
 }
 
-// typeNames strips the parenthesised notes of a Cell's By.
+// typeNames strips the parenthesised notes of a Cell's By and leaves out
+// its constructors ("*Client.SessionExchanger").
 func typeNames(c Cell) []string {
 	var out []string
 	for _, b := range c.By {
 		name, _, _ := strings.Cut(b, " (")
-		out = append(out, name)
+		if !strings.Contains(name, ".") {
+			out = append(out, name)
+		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+// constructors lists the "*Type.Method" entries of a Cell's By: methods
+// that return an implementation whose type is unexported.
+func constructors(c Cell) []string {
+	var out []string
+	for _, b := range c.By {
+		if name, _, _ := strings.Cut(b, " ("); strings.Contains(name, ".") {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// TestMatrixConstructors checks each "*Type.Method" the table names: the
+// adapter type has the method, and its first result is the verb's
+// interface.
+func TestMatrixConstructors(t *testing.T) {
+	for _, r := range Matrix {
+		for _, v := range Verbs() {
+			for _, name := range constructors(r.Cells[v]) {
+				typ, method, _ := strings.Cut(name, ".")
+				val, ok := adapters[r.Vendor][typ]
+				if !ok {
+					t.Errorf("%s %s: %s is not in adapters", r.Vendor, v, typ)
+					continue
+				}
+				m, ok := reflect.TypeOf(val).MethodByName(method)
+				if !ok || m.Type.NumOut() == 0 || m.Type.Out(0) != ifaces[v].typ {
+					t.Errorf("%s %s: %s does not return a tokenkit.%s", r.Vendor, v, name, ifaces[v].name)
+				}
+			}
+		}
+	}
 }
 
 // TestMatrixMatchesTypes type-asserts every adapter of every vendor against

@@ -56,7 +56,12 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 	cvFake.AddUser(commvaulttest.User{Name: "admin", Password: "s3cret"})
 	cvc, err := commvault.New(cvFake.URL(), noRetry)
 	must(err)
-	cvm := &commvault.Manager{Client: cvc, Auth: cvc.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"})}
+	cvSessions, err := cvc.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"}, tokenkit.SourceConfig{})
+	must(err)
+	cvm, err := cvc.Tokens(cvSessions)
+	must(err)
+	cvDead, err := cvc.NewAccessToken(tokenkit.HeldToken{Value: "bogus"})
+	must(err)
 	cvLive, err := cvm.Issue(ctx, tokenkit.IssueRequest{Name: "live"})
 	must(err)
 
@@ -106,7 +111,7 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 				return c
 			}},
 		{name: "commvault", checker: cvc, issuer: cvm, issueOp: "CreateAccessToken", calls: cvFake.Calls,
-			live: cvLive, dead: commvault.NewAccessToken("bogus", ""),
+			live: cvLive, dead: cvDead,
 			fail: func(f fakekit.Fault) { cvFake.FailNext(1, f) }},
 		{name: "oracle", checker: occ, issuer: ocTokens, issueOp: "GetAccessToken", calls: ocFake.Calls,
 			live: ocLive, dead: tokenkit.NewBearerToken("bogus", time.Time{}),
@@ -181,7 +186,14 @@ func TestCommvaultHonoursLifetimeAndScopes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &commvault.Manager{Client: c, Auth: c.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"})}
+	sessions, err := c.SessionSource(commvault.Credentials{Username: "admin", Password: "s3cret"}, tokenkit.SourceConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Tokens(sessions)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tok, err := m.Issue(ctx, tokenkit.IssueRequest{Name: "narrow", Lifetime: time.Hour, Scopes: []string{"/Job"}})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -203,32 +204,28 @@ func (s *suite) commvault() *vendor {
 		s.secrets.add("Commvault refresh token", t.RefreshToken.Reveal())
 	}
 	c := must(commvault.New(fs.base, s.options(nil)...))
+	// A chain is one AccessTokenSource, started from a created pair: its
+	// Save sees every renewed pair (the renewals run detached from the
+	// callers, so Save counts those whose caller gave up too).
 	type chain struct {
-		mu       sync.Mutex // serialises replacing the chain
-		rot      *commvault.Rotator
-		rotated  int // OnRotate calls
-		replaced int // Replace calls
-		spent    map[error]bool
+		mu      sync.Mutex // serialises replacing the chain
+		src     *tokenkit.Source
+		rotated int  // Save calls: renewals that succeeded
+		unknown bool // a renewal of this chain had an unknown outcome
 	}
 	var (
-		srcs   [groups]*tokenkit.Source
-		hcs    [groups]*http.Client
-		chains [groups]*chain
-		ids    pool[int64]
-		cmu    sync.Mutex // guards the counters of every chain
+		srcs    [groups]*tokenkit.Source
+		hcs     [groups]*http.Client
+		chains  [groups]*chain
+		ids     pool[int64]
+		cmu     sync.Mutex // guards the counters of every chain
+		retired []*chain   // replaced chains, still counted
 	)
 	for g := range srcs {
 		gc := must(commvault.New(fs.base, s.options(s.newGauge(fmt.Sprintf("commvault SessionSource %d", g)))...))
-		srcs[g] = gc.SessionSource(creds, s.sourceConfig(func(t tokenkit.Token) { s.secrets.addToken("Commvault session", t) }))
+		srcs[g] = must(gc.SessionSource(creds, s.sourceConfig(func(t tokenkit.Token) { s.secrets.addToken("Commvault session", t) })))
 		hcs[g] = s.httpClient(srcs[g])
-		ch := &chain{spent: map[error]bool{}}
-		ch.rot = c.NewRotator(nil, func(t *commvault.AccessToken) {
-			addPair(t)
-			cmu.Lock()
-			ch.rotated++
-			cmu.Unlock()
-		})
-		chains[g] = ch
+		chains[g] = &chain{}
 	}
 	create := func(ctx context.Context, g int, prefix string) (*commvault.AccessToken, error) {
 		start := time.Now()
@@ -240,38 +237,64 @@ func (s *suite) commvault() *vendor {
 		s.finish(ctx, name, "CreateAccessToken", start, tok != nil, err, direct)
 		return tok, err
 	}
-	// replace starts a new chain when the current one may not be renewed.
-	replace := func(ctx context.Context, g int, force bool) {
-		ch := chains[g]
-		ch.mu.Lock()
-		defer ch.mu.Unlock()
-		if err := ch.rot.Err(); err != nil {
-			cmu.Lock()
-			ch.spent[err] = true
-			cmu.Unlock()
-		} else if !force && ch.rot.Current() != nil {
+	// replace starts a new chain when the current one (seen) may not be
+	// renewed, unless another call replaced it already.
+	replace := func(ctx context.Context, g int, seen *chain) {
+		cmu.Lock()
+		cur := chains[g]
+		cmu.Unlock()
+		cur.mu.Lock()
+		defer cur.mu.Unlock()
+		cmu.Lock()
+		replaced := chains[g] != cur // while this call waited for cur.mu
+		cmu.Unlock()
+		if replaced || (seen != nil && cur != seen) || (seen == nil && cur.src != nil) {
 			return
 		}
 		tok, err := create(ctx, g, "chaos-chain-")
 		if err != nil {
 			return
 		}
+		next := &chain{}
+		cfg := s.sourceConfig(func(t tokenkit.Token) {
+			addPair(t.(*commvault.AccessToken))
+			cmu.Lock()
+			next.rotated++
+			cmu.Unlock()
+		})
+		// A renewal of unknown outcome is seen by the fetch, whether or not
+		// its caller still waited.
+		cfg.Observer = tokenkit.ObserverFunc(func(ctx context.Context, e tokenkit.Event) context.Context {
+			if e.Type == tokenkit.EventFetchDone && errors.Is(e.Err, tokenkit.ErrOutcomeUnknown) {
+				cmu.Lock()
+				next.unknown = true
+				cmu.Unlock()
+			}
+			return ctx
+		})
+		next.src = must(c.AccessTokenSource(commvault.AccessTokenRequest{Initial: tok}, cfg))
 		cmu.Lock()
-		ch.replaced++
+		if cur.src != nil {
+			retired = append(retired, cur)
+		}
+		chains[g] = next
 		cmu.Unlock()
-		ch.rot.Replace(tok)
 	}
 	flightErrs := map[error]bool{} // renewals that failed with an invalid 2xx answer
 	renew := func(ctx context.Context, g int) {
+		cmu.Lock()
 		ch := chains[g]
-		cur := ch.rot.Current()
-		if cur == nil || ch.rot.Err() != nil {
-			replace(ctx, g, false)
+		cmu.Unlock()
+		if ch.src == nil {
+			replace(ctx, g, nil)
 			return
 		}
 		start := time.Now()
-		tok, err := ch.rot.Renew(ctx, cur)
-		s.finish(ctx, name, "Rotator.Renew", start, tok != nil, err, direct)
+		if cur := ch.src.Cached(); cur != nil {
+			ch.src.Invalidate(cur) // renew the pair this call holds
+		}
+		tok, err := ch.src.Token(ctx)
+		s.finish(ctx, name, "AccessTokenSource.Token", start, tok != nil, err, sourceToken)
 		if err != nil && s.sentOp(name, commvaulttest.OpRenewAccessToken, callOf(ctx)) > 0 {
 			// The call's own renewal failed (not a pair spent earlier):
 			// keep its error for lostInTransit.
@@ -283,13 +306,16 @@ func (s *suite) commvault() *vendor {
 		switch {
 		case err == nil:
 		case errors.Is(err, tokenkit.ErrOutcomeUnknown):
-			replace(ctx, g, false)
+			cmu.Lock()
+			ch.unknown = true
+			cmu.Unlock()
+			replace(ctx, g, ch)
 		case ownIs(err, commvaulttest.OpRenewAccessToken, tokenkit.ErrInvalidResponse) && errors.As(err, &te) && te.StatusCode/100 == 2:
 			cmu.Lock()
 			flightErrs[te] = true
 			cmu.Unlock()
 		case errors.Is(err, tokenkit.ErrInvalidCredential):
-			replace(ctx, g, true) // the chain is gone
+			replace(ctx, g, ch) // the chain is gone
 		}
 	}
 
@@ -314,7 +340,7 @@ func (s *suite) commvault() *vendor {
 			err := c.DeleteAccessToken(ctx, srcs[g], id)
 			s.finish(ctx, name, "DeleteAccessToken", start, true, err, direct)
 		case 4:
-			s.get(ctx, name, "Transport GET /V4/AccessToken", hcs[g], fs.base+"/V4/AccessToken")
+			s.get(ctx, name, "Transport GET /V4/AccessToken", hcs[g], c.BaseURL()+"/V4/AccessToken")
 		case 5:
 			tok, err := srcs[g].Token(ctx)
 			s.finish(ctx, name, "Source.Token", start, tok != nil, err, sourceToken)
@@ -331,12 +357,11 @@ func (s *suite) commvault() *vendor {
 		cmu.Lock()
 		defer cmu.Unlock()
 		var n counts
-		for _, ch := range chains {
-			if err := ch.rot.Err(); err != nil {
-				ch.spent[err] = true
+		for _, ch := range append(slices.Clone(retired), chains[:]...) {
+			n.ok += ch.rotated
+			if ch.unknown {
+				n.unknown++
 			}
-			n.ok += ch.rotated - ch.replaced
-			n.unknown += len(ch.spent)
 		}
 		n.invalid = len(flightErrs)
 		return n

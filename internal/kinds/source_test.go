@@ -44,11 +44,11 @@ func TestWrongCredentialSources(t *testing.T) {
 	sources := []source{
 		{"commvault SessionSource", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f, c := commvaultFake(t, clock)
-			return c.SessionSource(commvault.Credentials{Username: "alice", Password: wrong}), f.TotalCalls, commvaultNotLocked(f, c)
+			return must(c.SessionSource(commvault.Credentials{Username: "alice", Password: wrong}, tokenkit.SourceConfig{})), f.TotalCalls, commvaultNotLocked(f, c)
 		}, 0},
 		{"commvault AccessTokenSource", func(t *testing.T, clock *fakeClock) (tokenkit.TokenSource, func() int, func(*testing.T)) {
 			f, c := commvaultFake(t, clock)
-			src, err := c.AccessTokenSource(commvault.SourceConfig{Credentials: &commvault.Credentials{Username: "alice", Password: wrong}})
+			src, err := c.AccessTokenSource(commvault.AccessTokenRequest{Credentials: &commvault.Credentials{Username: "alice", Password: wrong}}, tokenkit.SourceConfig{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -145,7 +145,7 @@ var commvaultVendor = vendor{
 				return err
 			}},
 			caseWrongCredentialViaSource: {want: tokenkit.KindInvalidCredential, run: func(t *testing.T, ctx context.Context) error {
-				src := c.SessionSource(commvault.Credentials{Username: "alice", Password: wrongPassword})
+				src := must(c.SessionSource(commvault.Credentials{Username: "alice", Password: wrongPassword}, tokenkit.SourceConfig{}))
 				_, err := c.CreateAccessToken(ctx, src, commvault.CreateRequest{Name: "never"})
 				return err
 			}, check: checkViaSource("CreateAccessToken", "Login")},
@@ -186,8 +186,11 @@ var commvaultVendor = vendor{
 				_, err := c.UpdateAccessToken(ctx, tokenkit.StaticSource(login(t, ctx)), 999999, commvault.UpdateRequest{Name: "x"})
 				return err
 			}},
-			caseNotFoundIn200 + " (Manager.Revoke)": {want: tokenkit.KindNotFound, run: func(t *testing.T, ctx context.Context) error {
-				m := &commvault.Manager{Client: c, Auth: tokenkit.StaticSource(login(t, ctx))}
+			caseNotFoundIn200 + " (Tokens.Revoke)": {want: tokenkit.KindNotFound, run: func(t *testing.T, ctx context.Context) error {
+				m, err := c.Tokens(tokenkit.StaticSource(login(t, ctx)))
+				if err != nil {
+					t.Fatal(err)
+				}
 				return m.Revoke(ctx, "999999")
 			}},
 			caseLostAnswer: {want: tokenkit.KindOutcomeUnknown, run: func(t *testing.T, ctx context.Context) error {

@@ -37,8 +37,9 @@ import (
 //     delete a top-level errorCode, which must be present (user.py).
 //   - Logout is POST "{base}Logout" and returns the text of a 200.
 //
-// base is the API base URL without a trailing slash (what tokenkit's
-// commvault.New takes). The replay fails t on the first answer cvpysdk
+// base is the API base URL without a trailing slash: the origin followed by
+// the API path (commvaulttest's URL()+BasePath), as cvpysdk takes it;
+// tokenkit's commvault.New takes the origin alone. The replay fails t on the first answer cvpysdk
 // would refuse, and returns the name cvpysdk's who_am_i read.
 func CVPySDK(t testing.TB, c *http.Client, base, username, password string) string {
 	t.Helper()

@@ -346,7 +346,10 @@ func child(vendor string, open func() (tokenkit.Store, error)) error {
 		if err != nil {
 			return err
 		}
-		sessions := c.SessionSource(commvault.Credentials{Username: user, Password: password})
+		sessions, err := c.SessionSource(commvault.Credentials{Username: user, Password: password}, tokenkit.SourceConfig{})
+		if err != nil {
+			return err
+		}
 		rotating, importFn = true, commvault.Import
 		refresh = func(ctx context.Context, cur tokenkit.Token) (tokenkit.Token, error) {
 			return c.RenewAccessToken(ctx, cur.(*commvault.AccessToken))

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -557,3 +560,43 @@ func (s *Source) Cached() Token {
 	}
 	return nil
 }
+
+// String describes the Source without any secret: its vendor and name, and
+// whether a token is cached, held unsaved, and until when it is valid.
+func (s *Source) String() string {
+	var b strings.Builder
+	b.WriteString("tokenkit.Source{")
+	if s.cfg.Vendor != "" {
+		b.WriteString("vendor: " + strconv.Quote(s.cfg.Vendor) + ", ")
+	}
+	if s.cfg.Name != "" {
+		b.WriteString("name: " + strconv.Quote(s.cfg.Name) + ", ")
+	}
+	c := s.cur.Load()
+	switch {
+	case c == nil:
+		b.WriteString("cached: none")
+	case c.tok.Expiry().IsZero():
+		b.WriteString("cached: no expiry")
+	default:
+		b.WriteString("cached: expires " + c.tok.Expiry().UTC().Format(time.RFC3339))
+	}
+	s.mu.Lock()
+	unsaved := s.unsaved != nil
+	s.mu.Unlock()
+	if unsaved {
+		b.WriteString(", unsaved: 1")
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is String, for %#v.
+func (s *Source) GoString() string { return s.String() }
+
+// Format writes String for every verb, so that no verb prints the tokens
+// the Source holds.
+func (s *Source) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// LogValue is String, for log/slog.
+func (s *Source) LogValue() slog.Value { return slog.StringValue(s.String()) }

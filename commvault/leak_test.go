@@ -70,11 +70,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := tokens(t, c, s)
-	// src, a *tokenkit.Source, is not recorded: the root Source does not
-	// format itself yet, so %s of it prints its Initial pair (reported to
-	// the lead; the fix belongs in package tokenkit).
-	_ = src
-	record(s, *s, tok, *tok, renewed, *renewed, cr, &cr, commvault.CreateRequest{Name: "x"},
+	record(src, s, *s, tok, *tok, renewed, *renewed, cr, &cr, commvault.CreateRequest{Name: "x"},
 		login, srcEx, m, *m, rot, c,
 		commvault.AccessTokenRequest{Initial: renewed, Credentials: &cr})
 	// The fake's own types print redacted; they hold the test's fixtures and

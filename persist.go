@@ -87,6 +87,56 @@ func Export(tok Token) (*Exported, error) {
 	return x.Export()
 }
 
+// presentationsAttr is the attribute SetPresentations writes.
+const presentationsAttr = "presentations"
+
+// presentationJSON is one Presentation in the persisted form.
+type presentationJSON struct {
+	Header string `json:"header"`
+	Prefix string `json:"prefix"`
+}
+
+// SetPresentations records how the token is presented, in the attribute
+// "presentations": a JSON list of {"header", "prefix"} (never a token
+// value). Nothing is recorded for an empty list.
+func (e *Exported) SetPresentations(ps []Presentation) {
+	if len(ps) == 0 {
+		return
+	}
+	out := make([]presentationJSON, len(ps))
+	for i, p := range ps {
+		out[i] = presentationJSON(p)
+	}
+	b, _ := json.Marshal(out) // strings only: cannot fail
+	if e.Attrs == nil {
+		e.Attrs = map[string]string{}
+	}
+	e.Attrs[presentationsAttr] = string(b)
+}
+
+// Presentations reads what SetPresentations recorded: nil when nothing
+// was, and an error matching ErrExportFormat when the attribute is not such
+// a list or breaks the rule of ValidatePresentations, so that a file cannot
+// make a token replace a header such as Host.
+func (e *Exported) Presentations() ([]Presentation, error) {
+	attr, ok := e.Attrs[presentationsAttr]
+	if !ok {
+		return nil, nil
+	}
+	var in []presentationJSON
+	if err := json.Unmarshal([]byte(attr), &in); err != nil {
+		return nil, fmt.Errorf("%w: attribute %s is not a list of presentations", ErrExportFormat, presentationsAttr)
+	}
+	ps := make([]Presentation, len(in))
+	for i, p := range in {
+		ps[i] = Presentation(p)
+	}
+	if err := ValidatePresentations(ps...); err != nil {
+		return nil, fmt.Errorf("%w: attribute %s: %v", ErrExportFormat, presentationsAttr, err)
+	}
+	return ps, nil
+}
+
 // ImportFunc rebuilds a token from its persisted form; every vendor package
 // has one, named Import.
 type ImportFunc func(*Exported) (Token, error)

@@ -62,6 +62,26 @@ func (p Presentation) Set(r *http.Request, value string) {
 // "Authorization: Bearer <token>".
 func (p Presentation) String() string { return p.Header + ": " + p.Prefix + "<token>" }
 
+// ValidatePresentations is the rule of every vendor's WithPresentation: at
+// least one presentation, each valid (Validate), and no header twice (the
+// second would replace the first).
+func ValidatePresentations(ps ...Presentation) error {
+	if len(ps) == 0 {
+		return errors.New("presentation: none given")
+	}
+	for i, p := range ps {
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		for _, q := range ps[:i] {
+			if strings.EqualFold(p.Header, q.Header) {
+				return errors.New("presentation: the " + p.Header + " header is given twice")
+			}
+		}
+	}
+	return nil
+}
+
 // isTokenChar reports whether c may appear in a header name (RFC 9110 tchar).
 func isTokenChar(c byte) bool {
 	switch {

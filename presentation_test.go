@@ -1,8 +1,11 @@
 package tokenkit_test
 
 import (
+	"errors"
 	"net/http"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/tokenkit/tokenkit"
 )
@@ -31,5 +34,47 @@ func TestPresentation(t *testing.T) {
 	}
 	if err := (tokenkit.Presentation{Header: "csp-auth-token"}).Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestValidatePresentations(t *testing.T) {
+	if err := tokenkit.ValidatePresentations(); err == nil {
+		t.Error("none accepted")
+	}
+	if err := tokenkit.ValidatePresentations(tokenkit.Bearer(), tokenkit.Presentation{Header: "authorization", Prefix: "Basic "}); err == nil {
+		t.Error("the same header twice accepted")
+	}
+	if err := tokenkit.ValidatePresentations(tokenkit.Bearer(), tokenkit.Presentation{Header: "Host"}); err == nil {
+		t.Error("Host accepted")
+	}
+	if err := tokenkit.ValidatePresentations(tokenkit.Bearer(), tokenkit.Presentation{Header: "csp-auth-token"}); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestExportedPresentations(t *testing.T) {
+	e := tokenkit.NewExported("v", "k", time.Time{})
+	if ps, err := e.Presentations(); ps != nil || err != nil {
+		t.Fatalf("none recorded: (%v, %v)", ps, err)
+	}
+	want := []tokenkit.Presentation{tokenkit.Bearer(), {Header: "csp-auth-token"}}
+	e.SetPresentations(want)
+	b, err := e.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := tokenkit.DecodeExported(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Presentations()
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("round trip: (%v, %v)", got, err)
+	}
+	for _, bad := range []string{`{}`, `[{"header":"Host","prefix":""}]`, `[]`, `[{"header":"X","prefix":""},{"header":"x","prefix":""}]`} {
+		d.Attrs["presentations"] = bad
+		if _, err := d.Presentations(); !errors.Is(err, tokenkit.ErrExportFormat) {
+			t.Errorf("%s: err = %v", bad, err)
+		}
 	}
 }

@@ -50,11 +50,11 @@
 //
 //	| vendor | exchange | issue | renew | check | revoke | list |
 //	|---|---|---|---|---|---|---|
-//	| csp | yes: *apiTokenExchanger (Client.APITokenExchanger), *clientCredentialsExchanger (Client.ClientCredentialsExchanger) | no: no documented call creates an API token | no: exchange the API token again (a Source does) | yes: *Client (local JWT verification: no introspection call exists) | no: no documented revoke call | no: no documented list call |
+//	| csp | yes: *Client.APITokenExchanger, *Client.ClientCredentialsExchanger | no: no documented call creates an API token | no: exchange the API token again (a Source does) | yes: *Client (local JWT verification: no introspection call exists) | no: no documented revoke call | no: no documented list call |
 //	| commvault | yes: *Client.SessionExchanger, *Client.AccessTokenExchanger | yes: *Tokens | yes: *Client (one renewal; AccessTokenExchanger serialises them) | yes: *Client (WhoAmI) | yes: *Tokens | yes: *Tokens |
-//	| oracle | yes: *passwordExchanger (Client.PasswordExchanger), *refresher (Client.RefreshTokenExchanger) | yes: *Tokens (no name, lifetime or scopes) | yes: *Client | yes: *Client (/me) | no: the API has no revoke or logout call: a token lives until it expires | no: the API has no list call |
-//	| cgscan | yes: *signInExchanger (Client.SignInExchanger) | yes: *Tokens (no name, lifetime or scopes) | no: no renew call: tokens do not expire; Issue replaces the token | yes: *Client (check_token) | yes: *Tokens (the current token only) | no: no list call: a user has one access token |
-//	| canvus | yes: *loginExchanger (from Client.LoginExchanger) | yes: *Tokens (no lifetime or scopes) | no: access tokens never expire; a login is renewed by logging in again (a Source does) | yes: *Client (an authenticated list of the token's own user) | yes: *Tokens | yes: *Tokens |
+//	| oracle | yes: *Client.PasswordExchanger, *Client.RefreshTokenExchanger | yes: *Tokens (no name, lifetime or scopes) | yes: *Client | yes: *Client (/me) | no: the API has no revoke or logout call: a token lives until it expires | no: the API has no list call |
+//	| cgscan | yes: *Client.SignInExchanger | yes: *Tokens (no name, lifetime or scopes) | no: no renew call: tokens do not expire; Issue replaces the token | yes: *Client (check_token) | yes: *Tokens (the current token only) | no: no list call: a user has one access token |
+//	| canvus | yes: *Client.LoginExchanger | yes: *Tokens (no lifetime or scopes) | no: access tokens never expire; a login is renewed by logging in again (a Source does) | yes: *Client (an authenticated list of the token's own user) | yes: *Tokens | yes: *Tokens |
 //
 // Issue honours Lifetime and Scopes or fails with ErrInvalidInput naming the
 // field. Check's answer is in its error: nil (the token works), Rejected

@@ -42,6 +42,35 @@
 // GoString, Format and LogValue, and every log line and error passes one
 // redactor.
 //
+// # One design, five vendors
+//
+// Every vendor package is the same design with the vendor's own nouns
+// (internal/apicheck tests it):
+//
+//   - New(base, opts...) builds a *Client. base is the product's origin,
+//     scheme://host[:port], and nothing else; the client adds its API path
+//     (a base with a path is an error of kind KindConfig naming the origin
+//     to give). Options name their vendor: another vendor's option is an
+//     error too.
+//   - Each credential flow F has two methods with one request type:
+//     (*Client).FExchanger(req) returns a tokenkit.Exchanger, and
+//     (*Client).FSource(req, cfg) a cached *Source. Both refuse an invalid
+//     request at once, never at the first Token call.
+//   - SourceConfig.Save persists every new token before any caller sees it;
+//     a Save that fails keeps the token unused and unlost (ErrNotSaved), so a
+//     rotated refresh credential is never lost.
+//   - (*Client).NewAccessToken(HeldToken) wraps a token obtained elsewhere;
+//     what the vendor's tokens cannot carry is refused, never dropped.
+//   - (*Client).Tokens(auth) manages tokens (Issuer, Lister, Revoker, where
+//     the vendor can); (*Client) itself is the Checker and the Renewer.
+//   - WithPresentation(p...) says how a token travels (a Presentation:
+//     header and prefix, checked by ValidatePresentations); each package
+//     names the presentations its sources document as functions (Bearer
+//     here, csp.CSPAuthToken, commvault.Authtoken, canvus.PrivateToken,
+//     cgscan.LegacyBasic).
+//   - Import rebuilds a token from its Exported form.
+//   - Errors name the Go method the caller called (Error.Op).
+//
 // # Capabilities
 //
 // Which verb each vendor package implements, through which type, and why

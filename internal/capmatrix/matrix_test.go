@@ -51,7 +51,7 @@ var adapters = map[string]map[string]any{
 	},
 	"canvus": {
 		"*Client": (*canvus.Client)(nil), "*Tokens": (*canvus.Tokens)(nil),
-		"*AccessToken": (*canvus.AccessToken)(nil), "*LoginToken": (*canvus.LoginToken)(nil),
+		"*AccessToken": (*canvus.AccessToken)(nil), "*Session": (*canvus.Session)(nil),
 	},
 }
 

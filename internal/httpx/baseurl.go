@@ -9,11 +9,11 @@ import (
 	"github.com/tokenkit/tokenkit"
 )
 
-// BaseURL validates a vendor base URL: https, or plain http only to a
+// baseURL validates a vendor base URL: https, or plain http only to a
 // loopback host (a local fake or tunnel), so credentials never cross a network
 // in clear text. Trailing slashes are removed, so joining an operation path
 // never yields "//". A query or fragment is refused.
-func BaseURL(vendor, raw string) (*url.URL, error) {
+func baseURL(vendor, raw string) (*url.URL, error) {
 	bad := func(format string, args ...any) error { return OptionError(vendor, format, args...) }
 	if strings.TrimSpace(raw) == "" {
 		return nil, bad("empty base URL")
@@ -54,7 +54,7 @@ func BaseURL(vendor, raw string) (*url.URL, error) {
 // base with a path is refused with an error that names the origin to give
 // instead.
 func Origin(vendor, raw, apiPath string) (*url.URL, error) {
-	u, err := BaseURL(vendor, raw)
+	u, err := baseURL(vendor, raw)
 	if err != nil {
 		return nil, err
 	}

@@ -35,15 +35,7 @@ func TestExportKeepsPresentations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := e.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := tokenkit.DecodeExported(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := ImportAccessToken(d)
+		back, err := ImportAccessToken(exporttest.Reencode(t, e))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/tokenkit/tokenkit/cgscan"
 	"github.com/tokenkit/tokenkit/commvault"
 	"github.com/tokenkit/tokenkit/csp"
+	"github.com/tokenkit/tokenkit/internal/exporttest"
 	"github.com/tokenkit/tokenkit/oracle"
 )
 
@@ -32,44 +33,36 @@ const base = "http://127.0.0.1:1"
 var jwt = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none"}`)) + "." +
 	base64.RawURLEncoding.EncodeToString([]byte(`{"exp":4102444800,"sub":"u"}`)) + ".c2ln"
 
+// viaClient makes a newToken: New at base with the options, then wrap.
+func viaClient[C any](newClient func(string, ...tokenkit.Option) (C, error), extra []tokenkit.Option,
+	wrap func(C) (tokenkit.Token, error)) func(...tokenkit.Option) (tokenkit.Token, error) {
+	return func(o ...tokenkit.Option) (tokenkit.Token, error) {
+		c, err := newClient(base, append(slices.Clone(extra), o...)...)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(c)
+	}
+}
+
 func vendors() []vendorCase {
 	held := tokenkit.HeldToken{Value: "held-secret"}
 	return []vendorCase{
-		{"csp", csp.WithPresentation, func(o ...tokenkit.Option) (tokenkit.Token, error) {
-			c, err := csp.New(base, o...)
-			if err != nil {
-				return nil, err
-			}
+		{"csp", csp.WithPresentation, viaClient(csp.New, nil, func(c *csp.Client) (tokenkit.Token, error) {
 			return c.NewAccessToken(tokenkit.HeldToken{Value: tokenkit.Secret(jwt)})
-		}, csp.Import},
-		{"commvault", commvault.WithPresentation, func(o ...tokenkit.Option) (tokenkit.Token, error) {
-			c, err := commvault.New(base, o...)
-			if err != nil {
-				return nil, err
-			}
+		}), csp.Import},
+		{"commvault", commvault.WithPresentation, viaClient(commvault.New, nil, func(c *commvault.Client) (tokenkit.Token, error) {
 			return c.NewAccessToken(held)
-		}, commvault.Import},
-		{"oracle", oracle.WithPresentation, func(o ...tokenkit.Option) (tokenkit.Token, error) {
-			c, err := oracle.New(base, o...)
-			if err != nil {
-				return nil, err
-			}
+		}), commvault.Import},
+		{"oracle", oracle.WithPresentation, viaClient(oracle.New, nil, func(c *oracle.Client) (tokenkit.Token, error) {
 			return c.NewAccessToken(held)
-		}, oracle.Import},
-		{"cgscan", cgscan.WithPresentation, func(o ...tokenkit.Option) (tokenkit.Token, error) {
-			c, err := cgscan.New(base, append([]tokenkit.Option{cgscan.WithAPIKey("key-secret")}, o...)...)
-			if err != nil {
-				return nil, err
-			}
+		}), oracle.Import},
+		{"cgscan", cgscan.WithPresentation, viaClient(cgscan.New, []tokenkit.Option{cgscan.WithAPIKey("key-secret")}, func(c *cgscan.Client) (tokenkit.Token, error) {
 			return c.NewAccessToken(held)
-		}, cgscan.Import},
-		{"canvus", canvus.WithPresentation, func(o ...tokenkit.Option) (tokenkit.Token, error) {
-			c, err := canvus.New(base, o...)
-			if err != nil {
-				return nil, err
-			}
+		}), cgscan.Import},
+		{"canvus", canvus.WithPresentation, viaClient(canvus.New, nil, func(c *canvus.Client) (tokenkit.Token, error) {
 			return c.NewAccessToken(held)
-		}, canvus.Import},
+		}), canvus.Import},
 	}
 }
 
@@ -88,15 +81,7 @@ func exported(t *testing.T, v vendorCase) (tokenkit.Token, *tokenkit.Exported) {
 	if err != nil {
 		t.Fatalf("%s: Export: %v", v.name, err)
 	}
-	b, err := e.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := tokenkit.DecodeExported(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok, d
+	return tok, exporttest.Reencode(t, e)
 }
 
 func headers(tok tokenkit.Token) http.Header {

@@ -42,6 +42,35 @@
 // GoString, Format and LogValue, and every log line and error passes one
 // redactor.
 //
+// # One design, five vendors
+//
+// Every vendor package is the same design with the vendor's own nouns
+// (internal/apicheck tests it):
+//
+//   - New(base, opts...) builds a *Client. base is the product's origin,
+//     scheme://host[:port], and nothing else; the client adds its API path
+//     (a base with a path is an error of kind KindConfig naming the origin
+//     to give). Options name their vendor: another vendor's option is an
+//     error too.
+//   - Each credential flow F has two methods with one request type:
+//     (*Client).FExchanger(req) returns a tokenkit.Exchanger, and
+//     (*Client).FSource(req, cfg) a cached *Source. Both refuse an invalid
+//     request at once, never at the first Token call.
+//   - SourceConfig.Save persists every new token before any caller sees it;
+//     a Save that fails keeps the token unused and unlost (ErrNotSaved), so a
+//     rotated refresh credential is never lost.
+//   - (*Client).NewAccessToken(HeldToken) wraps a token obtained elsewhere;
+//     what the vendor's tokens cannot carry is refused, never dropped.
+//   - (*Client).Tokens(auth) manages tokens (Issuer, Lister, Revoker, where
+//     the vendor can); (*Client) itself is the Checker and the Renewer.
+//   - WithPresentation(p...) says how a token travels (a Presentation:
+//     header and prefix, checked by ValidatePresentations); each package
+//     names the presentations its sources document as functions (Bearer
+//     here, csp.CSPAuthToken, commvault.Authtoken, canvus.PrivateToken,
+//     cgscan.LegacyBasic).
+//   - Import rebuilds a token from its Exported form.
+//   - Errors name the Go method the caller called (Error.Op).
+//
 // # Capabilities
 //
 // Which verb each vendor package implements, through which type, and why
@@ -50,11 +79,11 @@
 //
 //	| vendor | exchange | issue | renew | check | revoke | list |
 //	|---|---|---|---|---|---|---|
-//	| csp | yes: *apiTokenExchanger (Client.APITokenExchanger), *clientCredentialsExchanger (Client.ClientCredentialsExchanger) | no: no documented call creates an API token | no: exchange the API token again (a Source does) | yes: *Client (local JWT verification: no introspection call exists) | no: no documented revoke call | no: no documented list call |
+//	| csp | yes: *Client.APITokenExchanger, *Client.ClientCredentialsExchanger | no: no documented call creates an API token | no: exchange the API token again (a Source does) | yes: *Client (local JWT verification: no introspection call exists) | no: no documented revoke call | no: no documented list call |
 //	| commvault | yes: *Client.SessionExchanger, *Client.AccessTokenExchanger | yes: *Tokens | yes: *Client (one renewal; AccessTokenExchanger serialises them) | yes: *Client (WhoAmI) | yes: *Tokens | yes: *Tokens |
-//	| oracle | yes: *passwordExchanger (Client.PasswordExchanger), *refresher (Client.RefreshTokenExchanger) | yes: *Tokens (no name, lifetime or scopes) | yes: *Client | yes: *Client (/me) | no: the API has no revoke or logout call: a token lives until it expires | no: the API has no list call |
-//	| cgscan | yes: *signInExchanger (Client.SignInExchanger) | yes: *Tokens (no name, lifetime or scopes) | no: no renew call: tokens do not expire; Issue replaces the token | yes: *Client (check_token) | yes: *Tokens (the current token only) | no: no list call: a user has one access token |
-//	| canvus | yes: *loginExchanger (from Client.LoginExchanger) | yes: *Tokens (no lifetime or scopes) | no: access tokens never expire; a login is renewed by logging in again (a Source does) | yes: *Client (an authenticated list of the token's own user) | yes: *Tokens | yes: *Tokens |
+//	| oracle | yes: *Client.PasswordExchanger, *Client.RefreshTokenExchanger | yes: *Tokens (no name, lifetime or scopes) | yes: *Client | yes: *Client (/me) | no: the API has no revoke or logout call: a token lives until it expires | no: the API has no list call |
+//	| cgscan | yes: *Client.SignInExchanger | yes: *Tokens (no name, lifetime or scopes) | no: no renew call: tokens do not expire; Issue replaces the token | yes: *Client (check_token) | yes: *Tokens (the current token only) | no: no list call: a user has one access token |
+//	| canvus | yes: *Client.LoginExchanger | yes: *Tokens (no lifetime or scopes) | no: access tokens never expire; a login is renewed by logging in again (a Source does) | yes: *Client (an authenticated list of the token's own user) | yes: *Tokens | yes: *Tokens |
 //
 // Issue honours Lifetime and Scopes or fails with ErrInvalidInput naming the
 // field. Check's answer is in its error: nil (the token works), Rejected

@@ -129,7 +129,7 @@ func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
 // WithSessionLifetime sets how long a login token is taken to live after a
 // successful Login (default DefaultSessionLifetime, 24 hours, from the older
 // vendor docs). The server does not say; set it to your server's session
-// lifetime, or shorter. LoginToken.Expiry and the refresh of a LoginSource
+// lifetime, or shorter. Session.Expiry and the refresh of a LoginSource
 // follow it.
 func WithSessionLifetime(d time.Duration) tokenkit.Option {
 	return httpx.VendorOption(vendor, "WithSessionLifetime", func(s *config.Settings) {

@@ -23,7 +23,7 @@
 //
 // # Tokens and interfaces
 //
-// A LoginToken lives for the server's session lifetime; an AccessToken never
+// A Session lives for the server's session lifetime; an AccessToken never
 // expires. Both implement tokenkit.Token and are sent as "Private-Token"
 // (PrivateToken(); WithPresentation chooses otherwise).
 // Tokens implements tokenkit.Issuer (Create; a Lifetime or Scopes is refused,
@@ -93,7 +93,7 @@
 // # Secrets
 //
 // Passwords, login tokens and access tokens never appear in errors, log
-// lines or fmt output: LoginToken, AccessToken and Credentials (whose secrets
+// lines or fmt output: Session, AccessToken and Credentials (whose secrets
 // are tokenkit.Secret) redact themselves, and everything the server echoes
 // back is scrubbed.
 //

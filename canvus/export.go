@@ -14,7 +14,7 @@ const (
 
 var (
 	_ tokenkit.Exportable = (*AccessToken)(nil)
-	_ tokenkit.Exportable = (*LoginToken)(nil)
+	_ tokenkit.Exportable = (*Session)(nil)
 )
 
 // Export returns the access token's persisted form (see tokenkit.Exported):
@@ -42,7 +42,7 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 
 // Export returns the login token's persisted form (see tokenkit.Exported),
 // with the user's id, name and email.
-func (t *LoginToken) Export() (*tokenkit.Exported, error) {
+func (t *Session) Export() (*tokenkit.Exported, error) {
 	e := tokenkit.NewExported(vendor, kindLoginToken, t.ExpiresAt)
 	e.Secrets["token"] = t.value
 	e.Attrs["user_id"] = strconv.FormatInt(t.User.ID, 10)
@@ -53,7 +53,7 @@ func (t *LoginToken) Export() (*tokenkit.Exported, error) {
 	return e, nil
 }
 
-// Import rebuilds an *AccessToken or a *LoginToken that Export saved. It
+// Import rebuilds an *AccessToken or a *Session that Export saved. It
 // returns an error matching tokenkit.ErrExportFormat for anything else; use
 // it as a tokenkit.ImportFunc.
 func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
@@ -71,7 +71,7 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 	uid, _ := strconv.ParseInt(e.Attrs["user_id"], 10, 64)
 	if e.Kind == kindLoginToken {
 		rem, _ := strconv.ParseBool(e.Attrs["remember"])
-		return &LoginToken{value: v, pres: ps, ExpiresAt: e.Expiry, Remember: rem,
+		return &Session{value: v, pres: ps, ExpiresAt: e.Expiry, Remember: rem,
 			User: User{ID: uid, Name: e.Attrs["user_name"], Email: e.Attrs["user_email"]}}, nil
 	}
 	return &AccessToken{value: v, pres: ps, ID: e.Attrs["id"], Description: e.Attrs["description"], UserID: uid, CreatedAt: e.Time("created_at")}, nil

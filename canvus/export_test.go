@@ -17,6 +17,6 @@ func exportSamples() []tokenkit.Token {
 	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	return []tokenkit.Token{
 		&AccessToken{value: "acc-secret", ID: "abc", Description: "bot", UserID: 3, CreatedAt: at},
-		&LoginToken{value: "acc-secret", ExpiresAt: at, Remember: true, User: User{ID: 3, Name: "n", Email: "e@example.com"}},
+		&Session{value: "acc-secret", ExpiresAt: at, Remember: true, User: User{ID: 3, Name: "n", Email: "e@example.com"}},
 	}
 }

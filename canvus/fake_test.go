@@ -347,12 +347,12 @@ func TestLoginExchangerBacksOffOnRateLimit(t *testing.T) {
 // returns, for tests that look at the login token.
 type loginExchanger struct{ tokenkit.Exchanger }
 
-func (e loginExchanger) Login(ctx context.Context) (*canvus.LoginToken, error) {
+func (e loginExchanger) Login(ctx context.Context) (*canvus.Session, error) {
 	tok, err := e.Exchange(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return tok.(*canvus.LoginToken), nil
+	return tok.(*canvus.Session), nil
 }
 
 func loginVia(t testing.TB, c *canvus.Client, cr canvus.Credentials) loginExchanger {
@@ -609,7 +609,7 @@ func TestLogout(t *testing.T) {
 	if err := w.c.Logout(ctx, nil); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Fatalf("nil token: %v", err)
 	}
-	if err := w.c.Logout(ctx, (*canvus.LoginToken)(nil)); !errors.Is(err, tokenkit.ErrInvalidInput) {
+	if err := w.c.Logout(ctx, (*canvus.Session)(nil)); !errors.Is(err, tokenkit.ErrInvalidInput) {
 		t.Fatalf("typed nil token: %v", err)
 	}
 }

@@ -80,7 +80,7 @@ func newClient(t *testing.T, base string, opts ...tokenkit.Option) *canvus.Clien
 }
 
 // login signs a user of the world in and returns their Tokens.
-func (w *world) login(t *testing.T, email, pass string) (*canvus.LoginToken, *canvus.Tokens) {
+func (w *world) login(t *testing.T, email, pass string) (*canvus.Session, *canvus.Tokens) {
 	t.Helper()
 	tok, err := w.c.Login(context.Background(), canvus.Credentials{Email: email, Password: tokenkit.Secret(pass)})
 	if err != nil {

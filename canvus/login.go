@@ -62,14 +62,14 @@ func (cr Credentials) hasPassword() bool { return cr.Email != "" && cr.Password 
 
 // Login signs in (POST /users/login) with an email and password, or
 // prolongs an existing token. The server may answer the token form with a
-// different token: the returned LoginToken is the one to use from then on.
+// different token: the returned Session is the one to use from then on.
 //
 // Sign-in creates a session, and the token form may rotate the token, so
 // Login is retried only when the request provably never reached the server
 // or the server answered 429. A wrong email or password, or a token the
 // server refuses, gives a *tokenkit.Error matching
 // tokenkit.ErrInvalidCredential.
-func (c *Client) Login(ctx context.Context, cr Credentials) (*LoginToken, error) {
+func (c *Client) Login(ctx context.Context, cr Credentials) (*Session, error) {
 	if err := c.checkCredentials(opLogin, cr); err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (c *Client) checkCredentials(op string, cr Credentials) error {
 
 // login signs in with valid credentials; name is the method the caller
 // called.
-func (c *Client) login(ctx context.Context, name string, cr Credentials) (*LoginToken, error) {
+func (c *Client) login(ctx context.Context, name string, cr Credentials) (*Session, error) {
 	var body api.LoginJSONRequestBody
 	if cr.Token != "" {
 		body.Token = ptr.To(cr.Token.Reveal())
@@ -121,7 +121,7 @@ func (c *Client) login(ctx context.Context, name string, cr Credentials) (*Login
 	if strings.TrimSpace(dto.Token) == "" || dto.User.Id <= 0 {
 		return nil, c.tx.InvalidResponse(op, res.Status, res.Body, errors.New("the answer lacks the token or the user id"))
 	}
-	return &LoginToken{
+	return &Session{
 		value:     tokenkit.Secret(dto.Token),
 		pres:      c.opts.presentations,
 		User:      c.user(dto.User),
@@ -174,7 +174,7 @@ type loginExchanger struct {
 	cr Credentials
 
 	mu   sync.Mutex
-	last *LoginToken
+	last *Session
 }
 
 var _ tokenkit.Exchanger = (*loginExchanger)(nil)
@@ -194,7 +194,7 @@ func (e *loginExchanger) Exchange(ctx context.Context) (tokenkit.Token, error) {
 	return httpx.AsToken(e.login(ctx))
 }
 
-func (e *loginExchanger) login(ctx context.Context) (*LoginToken, error) {
+func (e *loginExchanger) login(ctx context.Context) (*Session, error) {
 	cr := e.cr
 	e.mu.Lock()
 	prev := e.last
@@ -224,7 +224,7 @@ func (e *loginExchanger) login(ctx context.Context) (*LoginToken, error) {
 	return t, nil
 }
 
-func (e *loginExchanger) remember(t *LoginToken) {
+func (e *loginExchanger) remember(t *Session) {
 	e.mu.Lock()
 	e.last = t
 	e.mu.Unlock()

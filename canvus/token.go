@@ -29,11 +29,11 @@ func present(r *http.Request, ps []tokenkit.Presentation, value string) {
 	}
 }
 
-// LoginToken is a Canvus login token, as Login returns it: it authenticates
+// Session is a Canvus login token, as Login returns it: it authenticates
 // as the user who signed in, is sent as "Private-Token", and lives for the
 // server's session lifetime (see WithSessionLifetime). It implements
 // tokenkit.Token. Printing or logging it never shows the token.
-type LoginToken struct {
+type Session struct {
 	value tokenkit.Secret
 	pres  []tokenkit.Presentation
 
@@ -46,32 +46,32 @@ type LoginToken struct {
 	Remember bool
 }
 
-var _ tokenkit.Token = (*LoginToken)(nil)
+var _ tokenkit.Token = (*Session)(nil)
 
 // Value returns the token.
-func (t *LoginToken) Value() string { return t.value.Reveal() }
+func (t *Session) Value() string { return t.value.Reveal() }
 
 // Expiry returns ExpiresAt.
-func (t *LoginToken) Expiry() time.Time { return t.ExpiresAt }
+func (t *Session) Expiry() time.Time { return t.ExpiresAt }
 
 // SetAuthHeader sets the token as the client's presentation says
 // ("Private-Token: <token>" unless WithPresentation chose otherwise).
-func (t *LoginToken) SetAuthHeader(r *http.Request) { present(r, t.pres, t.Value()) }
+func (t *Session) SetAuthHeader(r *http.Request) { present(r, t.pres, t.Value()) }
 
 // String describes the token without its value.
-func (t LoginToken) String() string {
-	return fmt.Sprintf("canvus.LoginToken{value: %s, user: %d %q, remember: %t, expires: %s}",
+func (t Session) String() string {
+	return fmt.Sprintf("canvus.Session{value: %s, user: %d %q, remember: %t, expires: %s}",
 		redact.Mask, t.User.ID, t.User.Email, t.Remember, tokenfmt.Expiry(t.ExpiresAt))
 }
 
 // GoString is String, for %#v.
-func (t LoginToken) GoString() string { return t.String() }
+func (t Session) GoString() string { return t.String() }
 
 // Format writes String for every verb.
-func (t LoginToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+func (t Session) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
 
 // LogValue logs the user and expiry, never the value.
-func (t LoginToken) LogValue() slog.Value {
+func (t Session) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("value", redact.Mask),
 		slog.Int64("user", t.User.ID),

@@ -58,7 +58,7 @@ var (
 //
 // Canvus paths name the user, and Canvus has no /users/me (it answers
 // "User ID me is not an integer"), so the user is found on the first call
-// that needs it, once, from what auth's token says: a *LoginToken carries
+// that needs it, once, from what auth's token says: a *Session carries
 // its user, and an *AccessToken its UserID when Create or Import set it. An
 // *AccessToken whose user is unknown (one NewAccessToken wrapped) is asked
 // for with the token form of sign-in (POST /users/login {"token"}), the
@@ -149,7 +149,7 @@ func (t *Tokens) user(ctx context.Context, op string) (int64, error) {
 // names it.
 func (c *Client) userOf(ctx context.Context, op string, tok tokenkit.Token, ask bool) (int64, error) {
 	switch x := tok.(type) {
-	case *LoginToken:
+	case *Session:
 		if x != nil && x.User.ID > 0 {
 			return x.User.ID, nil
 		}
@@ -172,7 +172,7 @@ func (c *Client) userOf(ctx context.Context, op string, tok tokenkit.Token, ask 
 		}
 		return lt.User.ID, nil
 	}
-	return 0, c.tx.InvalidInput(op, "cannot tell whose token a %T is: use a *canvus.LoginToken or *canvus.AccessToken, or Tokens.ForUser", tok)
+	return 0, c.tx.InvalidInput(op, "cannot tell whose token a %T is: use a *canvus.Session or *canvus.AccessToken, or Tokens.ForUser", tok)
 }
 
 // valid refuses a Tokens that Client.Tokens did not build (a nil pointer or
@@ -273,7 +273,7 @@ func (i AccessTokenInfo) TokenInfo() tokenkit.TokenInfo {
 // could not tell.
 //
 // The path names the user, and Canvus has no /users/me: tok must say whose
-// it is, as a *LoginToken always does and an *AccessToken does when its
+// it is, as a *Session always does and an *AccessToken does when its
 // UserID is set (Create and Import set it; set it yourself on a token
 // NewAccessToken wrapped). The one call that names an unknown token's user
 // signs in with it, which a check must not do, so a token whose user is

@@ -339,9 +339,9 @@ func (c *Client) fetchKeys(ctx context.Context) (*keySet, error) {
 	return ks, nil
 }
 
-// VerifyOption adds a check to one Verify call. Build one with
-// RequireIssuer or RequireAudience.
-type VerifyOption func(*verifyChecks)
+// VerifyOption adds a check to one Verify call. It is opaque: build one
+// with RequireIssuer or RequireAudience; a zero VerifyOption adds nothing.
+type VerifyOption struct{ apply func(*verifyChecks) }
 
 type verifyChecks struct {
 	issuer    string
@@ -356,13 +356,13 @@ type verifyChecks struct {
 // token you trust before you pin one. An empty iss makes Verify fail with
 // tokenkit.ErrInvalidInput.
 func RequireIssuer(iss string) VerifyOption {
-	return func(v *verifyChecks) {
+	return VerifyOption{func(v *verifyChecks) {
 		if iss == "" {
 			v.invalid = "RequireIssuer with an empty issuer"
 			return
 		}
 		v.issuer = iss
-	}
+	}}
 }
 
 // RequireAudience makes Verify refuse a token whose aud claim names none of
@@ -370,13 +370,14 @@ func RequireIssuer(iss string) VerifyOption {
 // least one of all the audiences given. Without an audience, or with an
 // empty one, Verify fails with tokenkit.ErrInvalidInput.
 func RequireAudience(auds ...string) VerifyOption {
-	return func(v *verifyChecks) {
+	auds = slices.Clone(auds)
+	return VerifyOption{func(v *verifyChecks) {
 		if len(auds) == 0 || slices.Contains(auds, "") {
 			v.invalid = "RequireAudience without an audience, or with an empty one"
 			return
 		}
 		v.audiences = append(v.audiences, auds...)
-	}
+	}}
 }
 
 // Verify checks an access token the way a service that receives CSP tokens
@@ -415,8 +416,8 @@ func (c *Client) verify(ctx context.Context, op string, accessToken tokenkit.Sec
 	}
 	var want verifyChecks
 	for _, o := range checks {
-		if o != nil {
-			o(&want)
+		if o.apply != nil {
+			o.apply(&want)
 		}
 	}
 	if want.invalid != "" {

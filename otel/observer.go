@@ -48,8 +48,9 @@ const (
 	AttrErrorType     = attribute.Key("error.type")
 )
 
-// Option configures NewObserver.
-type Option func(*settings)
+// Option configures NewObserver. It is opaque: build one with
+// WithMeterProvider or WithTracerProvider; a zero Option changes nothing.
+type Option struct{ apply func(*settings) }
 
 type settings struct {
 	mp metric.MeterProvider
@@ -58,11 +59,15 @@ type settings struct {
 
 // WithMeterProvider records the metrics with mp instead of the global
 // MeterProvider.
-func WithMeterProvider(mp metric.MeterProvider) Option { return func(s *settings) { s.mp = mp } }
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return Option{func(s *settings) { s.mp = mp }}
+}
 
 // WithTracerProvider starts the spans with tp instead of the global
 // TracerProvider.
-func WithTracerProvider(tp trace.TracerProvider) Option { return func(s *settings) { s.tp = tp } }
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return Option{func(s *settings) { s.tp = tp }}
+}
 
 // Observer is a tokenkit.Observer that records OpenTelemetry metrics and
 // spans. Install it with tokenkit.WithObserver on a vendor client (its
@@ -93,7 +98,9 @@ type Observer struct {
 func NewObserver(opts ...Option) (*Observer, error) {
 	var s settings
 	for _, o := range opts {
-		o(&s)
+		if o.apply != nil {
+			o.apply(&s)
+		}
 	}
 	if s.mp == nil {
 		s.mp = otel.GetMeterProvider()

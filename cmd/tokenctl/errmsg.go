@@ -73,7 +73,7 @@ func explainCallError(err error, envURL, urlExample string, args []string) error
 	if te.StatusCode == 404 && tokenkit.KindOf(err) == tokenkit.KindNotFound {
 		where := "check --url (or $" + envURL + ")"
 		if urlExample != "" {
-			where += ": the API base looks like " + urlExample
+			where += ": the base URL is the product's origin, like " + urlExample
 		}
 		if len(args) == 0 {
 			return withHint(err, "HTTP 404 on a call that names no token usually means a wrong base URL; %s", where)

@@ -266,3 +266,94 @@ func TestNoInternalTypesInPublicAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestNoUnexportedTypesInPublicAPI: no exported function, method, field or
+// type definition of a public package mentions an unexported type of its
+// own package (a func(*verifyChecks) option), which no user can name, wrap
+// or write.
+func TestNoUnexportedTypesInPublicAPI(t *testing.T) {
+	fset := token.NewFileSet()
+	byDir := map[string][]*ast.File{}
+	for _, p := range publicFiles(t) {
+		f, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byDir[filepath.Dir(p)] = append(byDir[filepath.Dir(p)], f)
+	}
+	for _, files := range byDir {
+		hidden := map[string]bool{}
+		for _, f := range files {
+			for _, d := range f.Decls {
+				if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.TYPE {
+					for _, s := range g.Specs {
+						if ts := s.(*ast.TypeSpec); !ts.Name.IsExported() {
+							hidden[ts.Name.Name] = true
+						}
+					}
+				}
+			}
+		}
+		var mentions func(n ast.Node) string
+		mentions = func(n ast.Node) string {
+			var found string
+			ast.Inspect(n, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.SelectorExpr:
+					return false // another package's name
+				case *ast.Field:
+					found = mentions(n.Type) // not the parameter's name
+					return false
+				case *ast.Ident:
+					if hidden[n.Name] {
+						found = n.Name
+					}
+				}
+				return found == ""
+			})
+			return found
+		}
+		for _, f := range files {
+			for _, d := range f.Decls {
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if !d.Name.IsExported() || d.Recv != nil && !exportedRecv(d.Recv) {
+						continue
+					}
+					if m := mentions(d.Type); m != "" {
+						t.Errorf("%s: exported %s mentions the unexported %s", fset.Position(d.Pos()), d.Name.Name, m)
+					}
+				case *ast.GenDecl:
+					for _, s := range d.Specs {
+						ts, ok := s.(*ast.TypeSpec)
+						if !ok || !ts.Name.IsExported() {
+							continue
+						}
+						switch typ := ts.Type.(type) {
+						case *ast.StructType:
+							for _, fl := range typ.Fields.List {
+								exported := len(fl.Names) == 0
+								for _, n := range fl.Names {
+									exported = exported || n.IsExported()
+								}
+								if m := mentions(fl.Type); exported && m != "" {
+									t.Errorf("%s: an exported field of %s mentions the unexported %s", fset.Position(fl.Pos()), ts.Name.Name, m)
+								}
+							}
+						case *ast.InterfaceType:
+							for _, fl := range typ.Methods.List {
+								if m := mentions(fl.Type); len(fl.Names) > 0 && fl.Names[0].IsExported() && m != "" {
+									t.Errorf("%s: a method of %s mentions the unexported %s", fset.Position(fl.Pos()), ts.Name.Name, m)
+								}
+							}
+						default:
+							if m := mentions(typ); m != "" {
+								t.Errorf("%s: exported type %s is defined with the unexported %s", fset.Position(ts.Pos()), ts.Name.Name, m)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

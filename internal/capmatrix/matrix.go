@@ -75,7 +75,7 @@ func no(why string) Cell      { return Cell{Why: why} }
 // Matrix is the capability matrix, one row per vendor package.
 var Matrix = []Row{
 	{"csp", [numVerbs]Cell{
-		Exchange: by("*apiTokenExchanger (Client.APITokenExchanger)", "*clientCredentialsExchanger (Client.ClientCredentialsExchanger)"),
+		Exchange: by("*Client.APITokenExchanger", "*Client.ClientCredentialsExchanger"),
 		Issue:    no("no documented call creates an API token"),
 		Renew:    no("exchange the API token again (a Source does)"),
 		Check:    by("*Client (local JWT verification: no introspection call exists)"),
@@ -91,7 +91,7 @@ var Matrix = []Row{
 		List:     by("*Tokens"),
 	}},
 	{"oracle", [numVerbs]Cell{
-		Exchange: by("*passwordExchanger (Client.PasswordExchanger)", "*refresher (Client.RefreshTokenExchanger)"),
+		Exchange: by("*Client.PasswordExchanger", "*Client.RefreshTokenExchanger"),
 		Issue:    by("*Tokens (no name, lifetime or scopes)"),
 		Renew:    by("*Client"),
 		Check:    by("*Client (/me)"),
@@ -99,7 +99,7 @@ var Matrix = []Row{
 		List:     no("the API has no list call"),
 	}},
 	{"cgscan", [numVerbs]Cell{
-		Exchange: by("*signInExchanger (Client.SignInExchanger)"),
+		Exchange: by("*Client.SignInExchanger"),
 		Issue:    by("*Tokens (no name, lifetime or scopes)"),
 		Renew:    no("no renew call: tokens do not expire; Issue replaces the token"),
 		Check:    by("*Client (check_token)"),
@@ -107,7 +107,7 @@ var Matrix = []Row{
 		List:     no("no list call: a user has one access token"),
 	}},
 	{"canvus", [numVerbs]Cell{
-		Exchange: by("*loginExchanger (from Client.LoginExchanger)"),
+		Exchange: by("*Client.LoginExchanger"),
 		Issue:    by("*Tokens (no lifetime or scopes)"),
 		Renew:    no("access tokens never expire; a login is renewed by logging in again (a Source does)"),
 		Check:    by("*Client (an authenticated list of the token's own user)"),

@@ -33,93 +33,26 @@ var ifaces = [numVerbs]struct {
 }
 
 // adapters lists, per vendor, every exported type of the package that
-// could be an adapter: its client, tokens and adapter types. A type the
+// could be an adapter: its client, tokens and adapter types. Exchangers are
+// unexported in every vendor: the table names the *Client method that
+// builds one ("*Client.LoginExchanger"), whose declared result is
+// tokenkit.Exchanger (TestMatrixConstructors). A type the
 // package gains must be added here (TestEveryExportedTypeIsConsidered).
 var adapters = map[string]map[string]any{
-	"csp": cspAdapters(),
+	"csp": {"*Client": (*csp.Client)(nil), "*AccessToken": (*csp.AccessToken)(nil)},
 	"commvault": {
 		"*Client": (*commvault.Client)(nil), "*Tokens": (*commvault.Tokens)(nil),
 		"*AccessToken": (*commvault.AccessToken)(nil), "*Session": (*commvault.Session)(nil),
 	},
-	"oracle": {
-		"*Client": (*oracle.Client)(nil), "*AccessToken": (*oracle.AccessToken)(nil), "*Tokens": (*oracle.Tokens)(nil),
-		// The exchangers are unexported: built only by the Client's
-		// <Flow>Exchanger methods.
-		"*passwordExchanger": oracleExchanger(func(c *oracle.Client) (tokenkit.Exchanger, error) {
-			return c.PasswordExchanger(oracle.Credentials{Username: "u", Password: "p"})
-		}),
-		"*refresher": oracleExchanger(func(c *oracle.Client) (tokenkit.Exchanger, error) {
-			return c.RefreshTokenExchanger(oracle.RefreshTokenRequest{RefreshToken: "r"})
-		}),
-	},
+	"oracle": {"*Client": (*oracle.Client)(nil), "*AccessToken": (*oracle.AccessToken)(nil), "*Tokens": (*oracle.Tokens)(nil)},
 	"cgscan": {
 		"*Client": (*cgscan.Client)(nil), "*AccessToken": (*cgscan.AccessToken)(nil), "*Session": (*cgscan.Session)(nil),
-		"*Tokens": (*cgscan.Tokens)(nil), "*signInExchanger": cgscanExchanger(),
+		"*Tokens": (*cgscan.Tokens)(nil),
 	},
 	"canvus": {
-		"*Client": (*canvus.Client)(nil), "*Tokens": (*canvus.Tokens)(nil), "*loginExchanger": canvusLoginExchanger(),
-		"*AccessToken": (*canvus.AccessToken)(nil), "*LoginToken": (*canvus.LoginToken)(nil),
+		"*Client": (*canvus.Client)(nil), "*Tokens": (*canvus.Tokens)(nil),
+		"*AccessToken": (*canvus.AccessToken)(nil), "*Session": (*canvus.Session)(nil),
 	},
-}
-
-// cspAdapters lists csp's types; its exchangers are unexported, built only
-// by the client's APITokenExchanger and ClientCredentialsExchanger.
-func cspAdapters() map[string]any {
-	c, err := csp.New("https://csp.invalid") // no call is made
-	if err != nil {
-		panic(err)
-	}
-	api, err := c.APITokenExchanger(csp.APITokenRequest{APIToken: "x"})
-	if err != nil {
-		panic(err)
-	}
-	cc, err := c.ClientCredentialsExchanger(csp.ClientCredentials{ClientID: "x", ClientSecret: "y"})
-	if err != nil {
-		panic(err)
-	}
-	return map[string]any{
-		"*Client": (*csp.Client)(nil), "*AccessToken": (*csp.AccessToken)(nil),
-		"*apiTokenExchanger": api, "*clientCredentialsExchanger": cc,
-	}
-}
-
-// cgscanExchanger is the (unexported) exchanger type SignInExchanger
-// returns.
-func cgscanExchanger() tokenkit.Exchanger {
-	c, err := cgscan.New("https://portal.example.test", cgscan.WithAPIKey("k"))
-	if err != nil {
-		panic(err)
-	}
-	ex, err := c.SignInExchanger(cgscan.SignInRequest{Username: "u", Password: "p"})
-	if err != nil {
-		panic(err)
-	}
-	return ex
-}
-
-// oracleExchanger returns the exchanger build makes on an Oracle client,
-// for its dynamic type.
-func oracleExchanger(build func(*oracle.Client) (tokenkit.Exchanger, error)) any {
-	c, err := oracle.New("https://ocm.example.test")
-	if err != nil {
-		panic(err)
-	}
-	ex, err := build(c)
-	if err != nil {
-		panic(err)
-	}
-	return ex
-}
-
-// canvusLoginExchanger is what canvus.Client.LoginExchanger returns, an
-// unexported type.
-func canvusLoginExchanger() any {
-	c, _ := canvus.New("https://canvus.example.com")
-	ex, err := c.LoginExchanger(canvus.Credentials{Token: "t"})
-	if err != nil {
-		panic(err)
-	}
-	return ex
 }
 
 // typeNames strips the parenthesised notes of a Cell's By and leaves out
@@ -165,6 +98,19 @@ func TestMatrixConstructors(t *testing.T) {
 				if !ok || m.Type.NumOut() == 0 || m.Type.Out(0) != ifaces[v].typ {
 					t.Errorf("%s %s: %s does not return a tokenkit.%s", r.Vendor, v, name, ifaces[v].name)
 				}
+			}
+		}
+	}
+}
+
+// TestEveryExchangerIsInTheMatrix: every <Flow>Exchanger method of a
+// vendor's *Client is named in its exchange cell.
+func TestEveryExchangerIsInTheMatrix(t *testing.T) {
+	for _, r := range Matrix {
+		c := reflect.TypeOf(adapters[r.Vendor]["*Client"])
+		for i := range c.NumMethod() {
+			if m := c.Method(i).Name; strings.HasSuffix(m, "Exchanger") && !slices.Contains(constructors(r.Cells[Exchange]), "*Client."+m) {
+				t.Errorf("%s: (*Client).%s is not in the exchange cell", r.Vendor, m)
 			}
 		}
 	}
@@ -305,7 +251,10 @@ func assertions(t *testing.T, dir string) map[string][]string {
 				if !ok {
 					continue
 				}
-				if id, ok := star.X.(*ast.Ident); ok {
+				// Only exported types are the public API the table describes:
+				// an unexported exchanger is reached through the *Client
+				// method that returns it.
+				if id, ok := star.X.(*ast.Ident); ok && id.IsExported() {
 					out[sel.Sel.Name] = append(out[sel.Sel.Name], "*"+id.Name)
 				}
 			}

@@ -438,7 +438,7 @@ var canvusVendor = vendor{
 		f.AddUser(canvustest.User{Email: "bob@example.com", Password: password, Blocked: true})
 		c := must(canvus.New(f.URL(), options()...))
 		tokens := func(src tokenkit.TokenSource) *canvus.Tokens { return must(c.Tokens(src)) }
-		login := func(t *testing.T, ctx context.Context) *canvus.LoginToken {
+		login := func(t *testing.T, ctx context.Context) *canvus.Session {
 			tok, err := c.Login(ctx, canvus.Credentials{Email: "alice@example.com", Password: password})
 			if err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/exporttest"
 )
 
 func TestPresentation(t *testing.T) {
@@ -59,14 +60,7 @@ func TestExportedPresentations(t *testing.T) {
 	}
 	want := []tokenkit.Presentation{tokenkit.Bearer(), {Header: "csp-auth-token"}}
 	e.SetPresentations(want)
-	b, err := e.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := tokenkit.DecodeExported(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := exporttest.Reencode(t, e)
 	got, err := d.Presentations()
 	if err != nil || !slices.Equal(got, want) {
 		t.Fatalf("round trip: (%v, %v)", got, err)

@@ -114,25 +114,13 @@ func PrivateToken() tokenkit.Presentation { return tokenkit.Presentation{Header:
 // as well as PrivateToken()). Every p must pass p.Validate; no presentation
 // at all, or the same header twice, is an error of kind tokenkit.KindConfig
 // from New. It applies to the tokens this client returns (Login, Create,
-// NewAccessToken); a token Import rebuilds uses PrivateToken().
+// NewAccessToken); their Export records it and Import restores it.
 func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
 	ps := slices.Clone(p)
 	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if len(ps) == 0 {
-			s.Fail(httpx.OptionError(vendor, "WithPresentation needs at least one presentation"))
+		if err := tokenkit.ValidatePresentations(ps...); err != nil {
+			s.Fail(httpx.OptionError(vendor, "WithPresentation: %v", err))
 			return
-		}
-		for i, x := range ps {
-			if err := x.Validate(); err != nil {
-				s.Fail(httpx.OptionError(vendor, "WithPresentation: %v", err))
-				return
-			}
-			for _, y := range ps[:i] {
-				if strings.EqualFold(x.Header, y.Header) {
-					s.Fail(httpx.OptionError(vendor, "WithPresentation: header %s given twice", x.Header))
-					return
-				}
-			}
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.presentations = ps })
 	})

@@ -18,7 +18,11 @@ var (
 )
 
 // Export returns the access token's persisted form (see tokenkit.Exported):
-// the explicit way to save it. Import reads it back.
+// the explicit way to save it. Import reads it back. The token's
+// presentations (WithPresentation) go in the attribute presentations
+// (tokenkit.Exported.SetPresentations); Import refuses any that
+// WithPresentation would refuse, and a file without them gives a token
+// presented as PrivateToken().
 func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	e := tokenkit.NewExported(vendor, kindAccessToken, t.Expiry())
 	e.Secrets["token"] = t.value
@@ -32,6 +36,7 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 		e.Attrs["user_id"] = strconv.FormatInt(t.UserID, 10)
 	}
 	e.SetTime("created_at", t.CreatedAt)
+	e.SetPresentations(t.pres)
 	return e, nil
 }
 
@@ -44,6 +49,7 @@ func (t *Session) Export() (*tokenkit.Exported, error) {
 	e.Attrs["user_name"] = t.User.Name
 	e.Attrs["user_email"] = t.User.Email
 	e.Attrs["remember"] = strconv.FormatBool(t.Remember)
+	e.SetPresentations(t.pres)
 	return e, nil
 }
 
@@ -58,11 +64,15 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	ps, err := e.Presentations()
+	if err != nil {
+		return nil, err
+	}
 	uid, _ := strconv.ParseInt(e.Attrs["user_id"], 10, 64)
 	if e.Kind == kindLoginToken {
 		rem, _ := strconv.ParseBool(e.Attrs["remember"])
-		return &Session{value: v, ExpiresAt: e.Expiry, Remember: rem,
+		return &Session{value: v, pres: ps, ExpiresAt: e.Expiry, Remember: rem,
 			User: User{ID: uid, Name: e.Attrs["user_name"], Email: e.Attrs["user_email"]}}, nil
 	}
-	return &AccessToken{value: v, ID: e.Attrs["id"], Description: e.Attrs["description"], UserID: uid, CreatedAt: e.Time("created_at")}, nil
+	return &AccessToken{value: v, pres: ps, ID: e.Attrs["id"], Description: e.Attrs["description"], UserID: uid, CreatedAt: e.Time("created_at")}, nil
 }

@@ -252,20 +252,15 @@ func defaultPresentations() []tokenkit.Presentation {
 	return []tokenkit.Presentation{tokenkit.Bearer()}
 }
 
-// validPresentations checks a list of WithPresentation: at least one, each
-// valid, none the x-api-key header, no header twice.
+// validPresentations is WithPresentation's rule: tokenkit.ValidatePresentations,
+// and no presentation may replace the API key.
 func validPresentations(ps []tokenkit.Presentation) error {
-	if len(ps) == 0 {
-		return errors.New("at least one presentation is required")
+	if err := tokenkit.ValidatePresentations(ps...); err != nil {
+		return err
 	}
-	for i, p := range ps {
-		if err := validPresentation(p); err != nil {
+	for _, p := range ps {
+		if err := notAPIKey(p); err != nil {
 			return err
-		}
-		for _, q := range ps[:i] {
-			if strings.EqualFold(p.Header, q.Header) {
-				return fmt.Errorf("the header %s is given twice", p.Header)
-			}
 		}
 	}
 	return nil
@@ -276,6 +271,12 @@ func validPresentation(p tokenkit.Presentation) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
+	return notAPIKey(p)
+}
+
+// notAPIKey refuses a presentation in the x-api-key header: the token never
+// replaces the API key.
+func notAPIKey(p tokenkit.Presentation) error {
 	if strings.EqualFold(p.Header, apiKeyHeader) {
 		return errors.New("presentation: the token cannot replace the x-api-key header")
 	}

@@ -1,7 +1,6 @@
 package cgscan
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -21,7 +20,10 @@ var (
 
 // Export returns the access token's persisted form (see tokenkit.Exported),
 // with the API key it is presented with: the explicit way to save it.
-// Import reads it back.
+// Import reads it back. The token's Presentations go in the attribute
+// presentations (tokenkit.Exported.SetPresentations); Import refuses any
+// that WithPresentation would refuse, and a file without them gives the
+// default, tokenkit.Bearer().
 func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	e := tokenkit.NewExported(vendor, kindAccessToken, t.Expiry())
 	e.Secrets["token"] = t.token
@@ -30,7 +32,7 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	}
 	e.Attrs["username"] = t.Username
 	e.SetTime("issued_at", t.IssuedAt)
-	e.Attrs["presentations"] = encodePresentations(t.Presentations)
+	e.SetPresentations(t.Presentations)
 	return e, nil
 }
 
@@ -43,9 +45,10 @@ func (s *Session) Export() (*tokenkit.Exported, error) {
 		e.Secrets["api_key"] = s.apiKey
 	}
 	for k, v := range map[string]string{"username": s.Username, "role": s.Role, "timezone": s.Timezone, "provider": s.Provider,
-		"org_uuid": s.Organization.UUID, "org_name": s.Organization.Name, "presentations": encodePresentations(s.Presentations)} {
+		"org_uuid": s.Organization.UUID, "org_name": s.Organization.Name} {
 		e.Attrs[k] = v
 	}
+	e.SetPresentations(s.Presentations)
 	e.Attrs["verified"] = strconv.FormatBool(s.Verified)
 	e.Attrs["sign_in_count"] = strconv.Itoa(s.SignInCount)
 	return e, nil
@@ -62,7 +65,7 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := decodePresentations(e.Attrs["presentations"])
+	ps, err := importPresentations(e)
 	if err != nil {
 		return nil, err
 	}
@@ -77,43 +80,18 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 		IssuedAt: e.Time("issued_at"), Presentations: ps}, nil
 }
 
-// presentationJSON is one presentation in the "presentations" attribute.
-type presentationJSON struct {
-	Header string `json:"header"`
-	Prefix string `json:"prefix"`
-}
-
-// encodePresentations writes the presentations of a token as a JSON list of
-// {header, prefix}: the default's when there are none.
-func encodePresentations(ps []tokenkit.Presentation) string {
-	if len(ps) == 0 {
-		ps = defaultPresentations()
+// importPresentations reads the presentations Export recorded
+// (tokenkit.Exported.Presentations; nil, the default, when there are none)
+// and refuses, as WithPresentation does, one in the x-api-key header.
+func importPresentations(e *tokenkit.Exported) ([]tokenkit.Presentation, error) {
+	ps, err := e.Presentations()
+	if err != nil {
+		return nil, err
 	}
-	out := make([]presentationJSON, len(ps))
-	for i, p := range ps {
-		out[i] = presentationJSON{p.Header, p.Prefix}
-	}
-	b, _ := json.Marshal(out) // strings only: cannot fail
-	return string(b)
-}
-
-// decodePresentations reads what encodePresentations wrote; "" is the
-// default. Anything WithPresentation would refuse is an error matching
-// tokenkit.ErrExportFormat.
-func decodePresentations(s string) ([]tokenkit.Presentation, error) {
-	if s == "" {
-		return defaultPresentations(), nil
-	}
-	var in []presentationJSON
-	if err := json.Unmarshal([]byte(s), &in); err != nil {
-		return nil, fmt.Errorf("cgscan: presentations: %w", tokenkit.ErrExportFormat)
-	}
-	ps := make([]tokenkit.Presentation, len(in))
-	for i, p := range in {
-		ps[i] = tokenkit.Presentation{Header: p.Header, Prefix: p.Prefix}
-	}
-	if err := validPresentations(ps); err != nil {
-		return nil, fmt.Errorf("cgscan: presentations: %s: %w", err.Error(), tokenkit.ErrExportFormat)
+	for _, p := range ps {
+		if err := notAPIKey(p); err != nil {
+			return nil, fmt.Errorf("%w: cgscan: attribute presentations: %v", tokenkit.ErrExportFormat, err)
+		}
 	}
 	return ps, nil
 }

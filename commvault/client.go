@@ -151,22 +151,6 @@ func apiPath(p string) (string, error) {
 	return clean, nil
 }
 
-// presentations validates the arguments of WithPresentation and
-// WithRenewPresentation: each one sendable, no header twice.
-func presentations(name string, ps []tokenkit.Presentation) ([]tokenkit.Presentation, error) {
-	for i, p := range ps {
-		if err := p.Validate(); err != nil {
-			return nil, httpx.OptionError(vendor, "%s: %v", name, err)
-		}
-		for _, q := range ps[:i] {
-			if strings.EqualFold(p.Header, q.Header) {
-				return nil, httpx.OptionError(vendor, "%s: header %s given twice", name, p.Header)
-			}
-		}
-	}
-	return slices.Clone(ps), nil
-}
-
 // WithPresentation sets how the access tokens this client creates, renews
 // and wraps (NewAccessToken) present themselves in SetAuthHeader: each of
 // ps in turn, so that WithPresentation(Authtoken(), tokenkit.Bearer())
@@ -180,15 +164,11 @@ func presentations(name string, ps []tokenkit.Presentation) ([]tokenkit.Presenta
 // always sent as Authtoken.
 func WithPresentation(ps ...tokenkit.Presentation) tokenkit.Option {
 	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if len(ps) == 0 {
-			s.Fail(httpx.OptionError(vendor, "WithPresentation: no presentation: want Authtoken(), tokenkit.Bearer() or both"))
+		if err := tokenkit.ValidatePresentations(ps...); err != nil {
+			s.Fail(httpx.OptionError(vendor, "WithPresentation: %v: want Authtoken(), tokenkit.Bearer() or both", err))
 			return
 		}
-		v, err := presentations("WithPresentation", ps)
-		if err != nil {
-			s.Fail(err)
-			return
-		}
+		v := slices.Clone(ps)
 		config.UpdateVendor(s, func(o *vendorOptions) { o.presentation = v })
 	})
 }
@@ -202,11 +182,13 @@ func WithPresentation(ps ...tokenkit.Presentation) tokenkit.Option {
 // tokenkit.Presentation.Validate, and no header may be given twice.
 func WithRenewPresentation(ps ...tokenkit.Presentation) tokenkit.Option {
 	return httpx.VendorOption(vendor, "WithRenewPresentation", func(s *config.Settings) {
-		v, err := presentations("WithRenewPresentation", ps)
-		if err != nil {
-			s.Fail(err)
-			return
+		if len(ps) > 0 { // none: no header, as the MCP server sends
+			if err := tokenkit.ValidatePresentations(ps...); err != nil {
+				s.Fail(httpx.OptionError(vendor, "WithRenewPresentation: %v", err))
+				return
+			}
 		}
+		v := slices.Clone(ps)
 		config.UpdateVendor(s, func(o *vendorOptions) { o.renewPresentation, o.renewSet = v, true })
 	})
 }

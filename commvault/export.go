@@ -1,11 +1,12 @@
 package commvault
 
 import (
-	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/legacypres"
 )
 
 // Exported kinds of this package's tokens.
@@ -23,7 +24,11 @@ var (
 // tokens, the id and the chain's times. It is the explicit way to save a
 // pair; only ever restore the newest one (an older pair makes Commvault
 // delete the chain), which the shared-refresh protocol of tokenkit.Store
-// guarantees. Import reads it back.
+// guarantees. Import reads it back. How the token is presented
+// (WithPresentation) goes in the attribute presentations
+// (tokenkit.Exported.SetPresentations); Import refuses any that
+// WithPresentation would refuse, reads the attribute "presentation" of
+// older files, and presents a token without either as Authtoken().
 func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	e := tokenkit.NewExported(vendor, kindAccessToken, t.ExpiresAt)
 	e.Secrets["access_token"] = t.value
@@ -33,9 +38,7 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	e.Attrs["id"] = strconv.FormatInt(t.ID, 10)
 	e.Attrs["user_id"] = strconv.FormatInt(t.UserID, 10)
 	e.Attrs["type"] = strconv.Itoa(int(t.Type))
-	if len(t.present) > 0 {
-		e.Attrs["presentation"] = encodePresentation(t.present)
-	}
+	e.SetPresentations(t.present)
 	if t.Name != "" {
 		e.Attrs["name"] = t.Name
 	}
@@ -55,7 +58,7 @@ func (s *Session) Export() (*tokenkit.Exported, error) {
 		}
 	}
 	if s.present.Header != "" {
-		e.Attrs["presentation"] = encodePresentation([]tokenkit.Presentation{s.present})
+		e.SetPresentations([]tokenkit.Presentation{s.present})
 	}
 	if s.timeout > 0 {
 		e.Attrs["timeout"] = s.timeout.String()
@@ -77,7 +80,13 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 		}
 		s := &Session{value: v, UserName: e.Attrs["user_name"], UserGUID: e.Attrs["user_guid"], Email: e.Attrs["email"],
 			DeviceID: e.Attrs["device_id"], ExpiresAt: e.Expiry}
-		if ps := decodePresentation(e.Attrs["presentation"]); len(ps) > 0 {
+		ps, err := legacypres.Presentations(e, legacyPresentations)
+		switch {
+		case err != nil:
+			return nil, err
+		case len(ps) > 1:
+			return nil, fmt.Errorf("%w: commvault: a session is presented one way, the file names %d", tokenkit.ErrExportFormat, len(ps))
+		case len(ps) == 1:
 			s.present = ps[0]
 		}
 		s.timeout, _ = time.ParseDuration(e.Attrs["timeout"])
@@ -101,7 +110,9 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	if ty, err := strconv.Atoi(e.Attrs["type"]); err == nil && TokenType(ty).valid() {
 		t.Type = TokenType(ty)
 	}
-	t.present = decodePresentation(e.Attrs["presentation"])
+	if t.present, err = legacypres.Presentations(e, legacyPresentations); err != nil {
+		return nil, err
+	}
 	t.Name = e.Attrs["name"]
 	t.ExpiresAt = e.Expiry
 	t.RefreshExpiresAt = e.Time("refresh_expires_at")
@@ -109,32 +120,15 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	return t, nil
 }
 
-// encodePresentation writes how a token is presented, as JSON: the header
-// names and prefixes, never a token.
-func encodePresentation(ps []tokenkit.Presentation) string {
-	b, _ := json.Marshal(ps) // a slice of string pairs cannot fail
-	return string(b)
-}
-
-// decodePresentation reads encodePresentation's form, and the integers
-// earlier versions wrote (0 Authtoken, 1 Authorization: Bearer, 2 none).
-// Anything it cannot read, or a presentation that does not validate, gives
-// nil: the token is then presented as Authtoken, the default.
-func decodePresentation(attr string) []tokenkit.Presentation {
-	switch attr {
-	case "", "0", "2":
-		return nil
-	case "1":
-		return []tokenkit.Presentation{tokenkit.Bearer()}
-	}
-	var ps []tokenkit.Presentation
-	if json.Unmarshal([]byte(attr), &ps) != nil {
-		return nil
-	}
-	for _, p := range ps {
-		if p.Validate() != nil {
-			return nil
-		}
-	}
-	return ps
+// legacyPresentations are the numbers tokenkit 0.1.0 wrote in the attribute
+// "presentation" before commvault took tokenkit.Presentation
+// (commvault.Presentation: 0 PresentAuthtoken, 1 PresentBearer, 2
+// PresentNone, which was never a token's own and so meant the default).
+// The JSON list of tokenkit.Presentation with keys "Header"/"Prefix" that
+// followed until presentations moved to tokenkit.Exported.SetPresentations
+// is read too (internal/legacypres).
+var legacyPresentations = map[string][]tokenkit.Presentation{
+	"0": nil,
+	"1": {tokenkit.Bearer()},
+	"2": nil,
 }

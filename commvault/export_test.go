@@ -1,6 +1,8 @@
 package commvault
 
 import (
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,17 +24,33 @@ func exportSample() *AccessToken {
 	return t
 }
 
-// TestImportLegacyPresentation reads the integer presentation earlier
-// versions exported: 1 was Authorization: Bearer.
+// TestImportLegacyPresentation reads the attribute "presentation" earlier
+// versions exported: an integer (1 was Authorization: Bearer, 0 and 2 the
+// default), then a JSON list with capitalised keys; an invalid one is a
+// format error, never a silent fallback to the default.
 func TestImportLegacyPresentation(t *testing.T) {
 	t.Parallel()
-	e, _ := exportSample().Export()
-	e.Attrs["presentation"] = "1"
-	tok, err := ImportAccessToken(e)
-	if err != nil {
-		t.Fatal(err)
+	for attr, want := range map[string][]tokenkit.Presentation{
+		"0": nil, "1": {tokenkit.Bearer()}, "2": nil,
+		`[{"Header":"Authorization","Prefix":"Bearer "},{"Header":"Authtoken","Prefix":""}]`: {tokenkit.Bearer(), Authtoken()},
+	} {
+		e, _ := exportSample().Export()
+		delete(e.Attrs, "presentations") // a file of an earlier version
+		e.Attrs["presentation"] = attr
+		tok, err := ImportAccessToken(e)
+		if err != nil {
+			t.Fatalf("%q: %v", attr, err)
+		}
+		if !slices.Equal(tok.present, want) {
+			t.Errorf("%q: presentation = %v, want %v", attr, tok.present, want)
+		}
 	}
-	if len(tok.present) != 1 || tok.present[0] != tokenkit.Bearer() {
-		t.Fatalf("presentation = %v, want Bearer", tok.present)
+	for _, attr := range []string{"7", "{", "[]", `[{"Header":"Host"}]`, `[{"Header":"Authtoken"},{"Header":"authtoken"}]`} {
+		e, _ := exportSample().Export()
+		delete(e.Attrs, "presentations")
+		e.Attrs["presentation"] = attr
+		if _, err := Import(e); !errors.Is(err, tokenkit.ErrExportFormat) {
+			t.Errorf("%q: got %v, want ErrExportFormat", attr, err)
+		}
 	}
 }

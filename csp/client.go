@@ -2,8 +2,6 @@ package csp
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -129,31 +127,12 @@ const DefaultClockSkew = 10 * time.Second
 func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
 	ps := slices.Clone(p)
 	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if err := checkPresentations(ps); err != nil {
+		if err := tokenkit.ValidatePresentations(ps...); err != nil {
 			s.Fail(httpx.OptionError(vendor, "WithPresentation: %v", err))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.presentation = ps })
 	})
-}
-
-// checkPresentations is WithPresentation's rule: at least one, each valid,
-// no header twice.
-func checkPresentations(ps []tokenkit.Presentation) error {
-	if len(ps) == 0 {
-		return errors.New("no presentation given")
-	}
-	for i, p := range ps {
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		for _, q := range ps[:i] {
-			if strings.EqualFold(p.Header, q.Header) {
-				return fmt.Errorf("header %q given twice", p.Header)
-			}
-		}
-	}
-	return nil
 }
 
 // WithClientCredentialsPath overrides the path of the client-credentials

@@ -1,10 +1,8 @@
 package csp
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/internal/legacypres"
 	"github.com/tokenkit/tokenkit/internal/tokenfmt"
 )
 
@@ -17,9 +15,11 @@ var _ tokenkit.Exportable = (*AccessToken)(nil)
 // explicit way to save it, for example to share it through a tokenkit.Store.
 // Import reads it back. Kind "access_token"; secrets access_token, and
 // id_token and refresh_token when set; attrs token_type, issued_token_type
-// and scope when set, and presentation, the token's Presentations as a JSON
-// list such as [{"header":"csp-auth-token"}], absent for the default
-// (tokenkit.Bearer()).
+// and scope when set, and presentations, the token's Presentations as
+// tokenkit.Exported.SetPresentations records them, absent for the default
+// (tokenkit.Bearer()). Import refuses presentations that WithPresentation
+// would refuse (tokenkit.ErrExportFormat), and still reads the attribute
+// "presentation" of files written before.
 func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	e := tokenkit.NewExported(vendor, kindAccessToken, t.ExpiresAt)
 	e.Secrets["access_token"] = t.value
@@ -34,62 +34,19 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 			e.Attrs[k] = v
 		}
 	}
-	if len(t.Presentations) > 0 {
-		b, err := json.Marshal(presentationsJSON(t.Presentations))
-		if err != nil {
-			return nil, err
-		}
-		e.Attrs["presentation"] = string(b)
-	}
+	e.SetPresentations(t.Presentations)
 	return e, nil
 }
 
-// presentationJSON is one presentation in the "presentation" attr: a JSON
-// array of {"header":…,"prefix":…} objects, absent for the default
-// (tokenkit.Bearer()).
-type presentationJSON struct {
-	Header string `json:"header"`
-	Prefix string `json:"prefix,omitempty"`
-}
-
-func presentationsJSON(ps []tokenkit.Presentation) []presentationJSON {
-	out := make([]presentationJSON, len(ps))
-	for i, p := range ps {
-		out[i] = presentationJSON(p)
-	}
-	return out
-}
-
-// legacyPresentations are the "presentation" attrs the first version of
-// this package wrote, a number, read so that files it saved still load.
+// legacyPresentations are the numbers tokenkit 0.1.0 wrote in the attribute
+// "presentation" before csp took tokenkit.Presentation (csp.Presentation:
+// 0 Bearer, 1 CSPAuthToken, 2 Both); the JSON list that followed until
+// presentations moved to tokenkit.Exported.SetPresentations is read too
+// (internal/legacypres).
 var legacyPresentations = map[string][]tokenkit.Presentation{
 	"0": nil,
 	"1": {CSPAuthToken()},
 	"2": {tokenkit.Bearer(), CSPAuthToken()},
-}
-
-// importPresentations reads the "presentation" attr: each presentation
-// must pass the rules of WithPresentation, so that a file cannot make a
-// token replace a header such as Host.
-func importPresentations(attr string) ([]tokenkit.Presentation, error) {
-	if attr == "" {
-		return nil, nil
-	}
-	if ps, ok := legacyPresentations[attr]; ok {
-		return ps, nil
-	}
-	var list []presentationJSON
-	if err := json.Unmarshal([]byte(attr), &list); err != nil {
-		return nil, fmt.Errorf("%w: csp: attr presentation is not a list of presentations", tokenkit.ErrExportFormat)
-	}
-	ps := make([]tokenkit.Presentation, len(list))
-	for i, p := range list {
-		ps[i] = tokenkit.Presentation(p)
-	}
-	if err := checkPresentations(ps); err != nil {
-		return nil, fmt.Errorf("%w: csp: attr presentation: %v", tokenkit.ErrExportFormat, err)
-	}
-	return ps, nil
 }
 
 // Import rebuilds a token that Export saved. It returns an error matching
@@ -108,7 +65,7 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := importPresentations(e.Attrs["presentation"])
+	ps, err := legacypres.Presentations(e, legacyPresentations)
 	if err != nil {
 		return nil, err
 	}

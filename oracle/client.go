@@ -1,8 +1,6 @@
 package oracle
 
 import (
-	"net/textproto"
-
 	"github.com/tokenkit/tokenkit"
 	"github.com/tokenkit/tokenkit/internal/config"
 	"github.com/tokenkit/tokenkit/internal/httpx"
@@ -89,29 +87,10 @@ func WithRefreshTokenRotation(on bool) tokenkit.Option {
 func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
 	ps := append([]tokenkit.Presentation(nil), p...) // the caller may reuse theirs
 	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if err := checkPresentations(ps); err != nil {
-			s.Fail(err)
+		if err := tokenkit.ValidatePresentations(ps...); err != nil {
+			s.Fail(httpx.OptionError(vendor, "WithPresentation: %v", err))
 			return
 		}
 		config.UpdateVendor(s, func(v *vendorOptions) { v.present = ps })
 	})
-}
-
-// checkPresentations validates WithPresentation's arguments.
-func checkPresentations(ps []tokenkit.Presentation) error {
-	if len(ps) == 0 {
-		return httpx.OptionError(vendor, "WithPresentation: no presentation given")
-	}
-	seen := map[string]bool{}
-	for _, p := range ps {
-		if err := p.Validate(); err != nil {
-			return httpx.OptionError(vendor, "WithPresentation: %v", err)
-		}
-		h := textproto.CanonicalMIMEHeaderKey(p.Header)
-		if seen[h] {
-			return httpx.OptionError(vendor, "WithPresentation: the %s header is given twice", h)
-		}
-		seen[h] = true
-	}
-	return nil
 }

@@ -44,6 +44,7 @@
 // with the tokenType the instance returned (Bearer when it returned none).
 // WithPresentation overrides that for every token of a client, those of
 // NewAccessToken (a token you hold) and a Source's Initial token included.
+// Export records it (attribute presentations), so Import restores it.
 //
 // # Milliseconds
 //

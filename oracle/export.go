@@ -13,7 +13,10 @@ var _ tokenkit.Exportable = (*AccessToken)(nil)
 
 // Export returns the token's persisted form (see tokenkit.Exported),
 // refresh token included: the explicit way to save it, for example to share
-// it through a tokenkit.Store. Import reads it back.
+// it through a tokenkit.Store. Import reads it back. A token of a client
+// built with WithPresentation records its presentations in the attribute
+// presentations (tokenkit.Exported.SetPresentations); none are recorded
+// for the default, "Authorization: <TokenType> <token>".
 func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	e := tokenkit.NewExported(vendor, kindAccessToken, t.ExpiresAt)
 	e.Secrets["access_token"] = t.value
@@ -26,6 +29,7 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	if t.Lifetime > 0 {
 		e.Attrs["lifetime"] = t.Lifetime.String()
 	}
+	e.SetPresentations(t.present)
 	return e, nil
 }
 
@@ -37,9 +41,11 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 }
 
 // ImportAccessToken is Import with the concrete type. The token presents
-// itself by default ("Authorization: <TokenType> <token>"); given to a
-// client's Source as SourceConfig.Initial, it takes that client's
-// presentation (WithPresentation).
+// itself as the presentations Export recorded say, or by default
+// ("Authorization: <TokenType> <token>") when none were; presentations that
+// WithPresentation would refuse are an error matching
+// tokenkit.ErrExportFormat. Given to a client's Source as
+// SourceConfig.Initial, it takes that client's presentation.
 func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	if err := e.Check(vendor, kindAccessToken); err != nil {
 		return nil, err
@@ -48,7 +54,11 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 	if err != nil {
 		return nil, err
 	}
+	ps, err := e.Presentations()
+	if err != nil {
+		return nil, err
+	}
 	life, _ := time.ParseDuration(e.Attrs["lifetime"])
-	return &AccessToken{value: v, RefreshToken: e.Secrets["refresh_token"], TokenType: e.Attrs["token_type"],
+	return &AccessToken{value: v, present: ps, RefreshToken: e.Secrets["refresh_token"], TokenType: e.Attrs["token_type"],
 		Lifetime: life, ExpiresAt: e.Expiry}, nil
 }

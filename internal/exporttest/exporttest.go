@@ -17,6 +17,22 @@ import (
 	"github.com/tokenkit/tokenkit"
 )
 
+// Reencode returns what DecodeExported reads from e.Encode(): the
+// persisted form as another process gets it from a file. It fails t on any
+// error.
+func Reencode(t testing.TB, e *tokenkit.Exported) *tokenkit.Exported {
+	t.Helper()
+	b, err := e.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := tokenkit.DecodeExported(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // RoundTrip exports each token, encodes and decodes the persisted form,
 // imports it with imp, and fails t unless the token comes back equal and
 // presents itself the same way. It also fails when a secret shows in the
@@ -50,15 +66,7 @@ func RoundTrip(t testing.TB, imp tokenkit.ImportFunc, toks []tokenkit.Token, sec
 		if s := fmt.Sprintf("%v %+v %#v", e, e, e); leaks(s) {
 			t.Fatalf("the persisted form printed a secret: %s", s)
 		}
-		b, err := e.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := tokenkit.DecodeExported(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := imp(d)
+		got, err := imp(Reencode(t, e))
 		if err != nil {
 			t.Fatal(err)
 		}

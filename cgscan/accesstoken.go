@@ -58,7 +58,7 @@ func (c *Client) generate(ctx context.Context, name string, auth tokenkit.TokenS
 		Message:  ptr.Deref(dto.Message),
 		IssuedAt: c.tx.Now(),
 
-		Presentations: slices.Clone(c.opts.presentations),
+		presentations: slices.Clone(c.opts.presentations),
 	}, nil
 }
 

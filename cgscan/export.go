@@ -32,7 +32,7 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 	}
 	e.Attrs["username"] = t.Username
 	e.SetTime("issued_at", t.IssuedAt)
-	e.SetPresentations(t.Presentations)
+	e.SetPresentations(t.presentations)
 	return e, nil
 }
 
@@ -48,7 +48,7 @@ func (s *Session) Export() (*tokenkit.Exported, error) {
 		"org_uuid": s.Organization.UUID, "org_name": s.Organization.Name} {
 		e.Attrs[k] = v
 	}
-	e.SetPresentations(s.Presentations)
+	e.SetPresentations(s.presentations)
 	e.Attrs["verified"] = strconv.FormatBool(s.Verified)
 	e.Attrs["sign_in_count"] = strconv.Itoa(s.SignInCount)
 	return e, nil
@@ -74,14 +74,14 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 		n, _ := strconv.Atoi(e.Attrs["sign_in_count"])
 		return &Session{token: v, apiKey: e.Secrets["api_key"], Username: e.Attrs["username"], Role: e.Attrs["role"],
 			Timezone: e.Attrs["timezone"], Provider: e.Attrs["provider"], Verified: verified, SignInCount: n,
-			Organization: Organization{UUID: e.Attrs["org_uuid"], Name: e.Attrs["org_name"]}, Presentations: ps}, nil
+			Organization: Organization{UUID: e.Attrs["org_uuid"], Name: e.Attrs["org_name"]}, presentations: ps}, nil
 	}
 	return &AccessToken{token: v, apiKey: e.Secrets["api_key"], expiry: e.Expiry, Username: e.Attrs["username"],
-		IssuedAt: e.Time("issued_at"), Presentations: ps}, nil
+		IssuedAt: e.Time("issued_at"), presentations: ps}, nil
 }
 
 // importPresentations reads the presentations Export recorded
-// (tokenkit.Exported.Presentations; nil, the default, when there are none)
+// (tokenkit.Exported.presentations; nil, the default, when there are none)
 // and refuses, as WithPresentation does, one in the x-api-key header.
 func importPresentations(e *tokenkit.Exported) ([]tokenkit.Presentation, error) {
 	ps, err := e.Presentations()

@@ -17,12 +17,12 @@ func TestExportImportRoundTrip(t *testing.T) {
 func exportSamples() []tokenkit.Token {
 	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	return []tokenkit.Token{
-		&AccessToken{token: "acc-secret", apiKey: "key-secret", Username: "u", IssuedAt: at, Presentations: []tokenkit.Presentation{LegacyBasic()}},
+		&AccessToken{token: "acc-secret", apiKey: "key-secret", Username: "u", IssuedAt: at, presentations: []tokenkit.Presentation{LegacyBasic()}},
 		// A held token with the expiry its holder knows.
 		&AccessToken{token: "acc-secret", apiKey: "key-secret", expiry: at.Add(time.Hour),
-			Presentations: []tokenkit.Presentation{tokenkit.Bearer(), {Header: "X-Access-Token"}}},
+			presentations: []tokenkit.Presentation{tokenkit.Bearer(), {Header: "X-Access-Token"}}},
 		&Session{token: "acc-secret", apiKey: "key-secret", Username: "u", Role: "User", Timezone: "UTC", Provider: "email",
-			Verified: true, SignInCount: 4, Organization: Organization{UUID: "o", Name: "org"}, Presentations: []tokenkit.Presentation{tokenkit.Bearer()}},
+			Verified: true, SignInCount: 4, Organization: Organization{UUID: "o", Name: "org"}, presentations: []tokenkit.Presentation{tokenkit.Bearer()}},
 	}
 }
 

@@ -725,8 +725,12 @@ func TestSignInSourceSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, ok := tok.(*cgscan.Session)
-	if !ok || s.Username != "olga" || len(s.Presentations) != 1 || s.Presentations[0] != cgscan.LegacyBasic() {
-		t.Fatalf("imported %v", tok)
+	r, _ := http.NewRequest("GET", fake.URL()+"/v2/scans", nil)
+	if ok {
+		s.SetAuthHeader(r)
+	}
+	if !ok || s.Username != "olga" || r.Header.Get("Authorization") != "Basic "+s.Value() {
+		t.Fatalf("imported %v, presented as %v", tok, r.Header)
 	}
 	if res, err := c.Check(ctx, s); err != nil || res.Subject != "olga" {
 		t.Fatalf("check of the imported session: %v, %v", res, err)

@@ -293,7 +293,7 @@ func (c *Client) signIn(ctx context.Context, name string, username string, send 
 			Provider:      ptr.Deref(dto.Provider),
 			Verified:      ptr.Deref(dto.Verified),
 			SignInCount:   ptr.Deref(dto.SignInCount),
-			Presentations: slices.Clone(c.opts.presentations),
+			presentations: slices.Clone(c.opts.presentations),
 		}
 		if dto.Organization != nil {
 			s.Organization = Organization{UUID: ptr.Deref(dto.Organization.Uuid), Name: ptr.Deref(dto.Organization.Name)}

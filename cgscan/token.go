@@ -76,10 +76,10 @@ type Session struct {
 	SignInCount int
 	// Organization is the user's organization.
 	Organization Organization
-	// Presentations are how SetAuthHeader presents the token: the client's
-	// WithPresentation (tokenkit.Bearer() when empty). A presentation of the
-	// x-api-key header is never used.
-	Presentations []tokenkit.Presentation
+	// presentations are how SetAuthHeader presents the token: the client's
+	// WithPresentation (tokenkit.Bearer() when empty), validated, never the
+	// x-api-key header.
+	presentations []tokenkit.Presentation
 }
 
 var (
@@ -102,12 +102,12 @@ func (s *Session) Value() string {
 // tokenkit.Source keeps a session until a 401 invalidates it.
 func (s *Session) Expiry() time.Time { return time.Time{} }
 
-// SetAuthHeader sets the session token as Presentations say, and x-api-key.
+// SetAuthHeader sets the session token as the client's WithPresentation said, and x-api-key.
 func (s *Session) SetAuthHeader(r *http.Request) {
 	if s == nil {
 		return
 	}
-	present(r, s.apiKey, s.Presentations, s.token)
+	present(r, s.apiKey, s.presentations, s.token)
 }
 
 // Token returns the session itself, so that a *Session can be passed where a
@@ -122,7 +122,7 @@ func (s *Session) Token(context.Context) (tokenkit.Token, error) {
 // String describes the session without any secret.
 func (s Session) String() string {
 	return fmt.Sprintf("cgscan.Session{token: %s, username: %q, role: %q, organization: %q, auth: %s}",
-		redact.Mask, s.Username, s.Role, s.Organization.Name, presentationsString(s.Presentations))
+		redact.Mask, s.Username, s.Role, s.Organization.Name, presentationsString(s.presentations))
 }
 
 // GoString is String, for %#v.
@@ -159,10 +159,10 @@ type AccessToken struct {
 	// IssuedAt is when the client received the token, on the client's clock
 	// (tokenkit.WithClock); it is zero for a token made with NewAccessToken.
 	IssuedAt time.Time
-	// Presentations are how SetAuthHeader presents the token: the client's
-	// WithPresentation (tokenkit.Bearer() when empty). A presentation of the
-	// x-api-key header is never used.
-	Presentations []tokenkit.Presentation
+	// presentations are how SetAuthHeader presents the token: the client's
+	// WithPresentation (tokenkit.Bearer() when empty), validated, never the
+	// x-api-key header.
+	presentations []tokenkit.Presentation
 }
 
 var (
@@ -189,7 +189,7 @@ func (c *Client) NewAccessToken(h tokenkit.HeldToken) (*AccessToken, error) {
 		return nil, c.tx.InvalidInput(name, "ID: Clone Guard names no token by id; give %q or nothing", CurrentAccessToken)
 	}
 	return &AccessToken{token: h.Value, apiKey: c.opts.apiKey, expiry: h.Expiry,
-		Presentations: slices.Clone(c.opts.presentations)}, nil
+		presentations: slices.Clone(c.opts.presentations)}, nil
 }
 
 // Value returns the access token.
@@ -209,12 +209,12 @@ func (t *AccessToken) Expiry() time.Time {
 	return t.expiry
 }
 
-// SetAuthHeader sets the access token as Presentations say, and x-api-key.
+// SetAuthHeader sets the access token as the client's WithPresentation said, and x-api-key.
 func (t *AccessToken) SetAuthHeader(r *http.Request) {
 	if t == nil {
 		return
 	}
-	present(r, t.apiKey, t.Presentations, t.token)
+	present(r, t.apiKey, t.presentations, t.token)
 }
 
 // Token returns the access token itself, so that it can be passed where a
@@ -233,7 +233,7 @@ func (t AccessToken) String() string {
 		issued = t.IssuedAt.UTC().Format(time.RFC3339)
 	}
 	return fmt.Sprintf("cgscan.AccessToken{token: %s, username: %q, issued: %s, auth: %s}",
-		redact.Mask, t.Username, issued, presentationsString(t.Presentations))
+		redact.Mask, t.Username, issued, presentationsString(t.presentations))
 }
 
 // GoString is String, for %#v.

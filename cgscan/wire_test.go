@@ -274,26 +274,22 @@ func TestPresentation(t *testing.T) {
 	}
 }
 
-// TestPresentationNeverReplacesAPIKey: a token whose Presentations were set
-// by hand to the x-api-key header still sends the client's API key, and its
-// value nowhere.
+// TestPresentationNeverReplacesAPIKey: no presentation can put the token in
+// the x-api-key header — not WithPresentation, not a persisted file (a
+// token's presentations are not a field anyone can set by hand).
 func TestPresentationNeverReplacesAPIKey(t *testing.T) {
 	t.Parallel()
-	c, mt := newMocked(t, host)
-	rec := &wiretest.Recorder{}
-	mt.RegisterResponder("PUT", host+"/v2/user/generate_access_token", rec.Wrap(jsonResponder(200, generatedJSON)))
-	tok := held(c, "session-token-1")
-	tok.Presentations = []tokenkit.Presentation{{Header: "X-Api-Key"}}
-	r, _ := http.NewRequest("GET", host+"/v2/scans", nil)
-	tok.SetAuthHeader(r)
-	if r.Header.Get("x-api-key") != apiKey || len(r.Header) != 1 {
-		t.Fatalf("SetAuthHeader gave %v", r.Header)
+	if _, err := cgscan.New(host, cgscan.WithAPIKey(apiKey), cgscan.WithPresentation(tokenkit.Presentation{Header: "X-Api-Key"})); !errors.Is(err, tokenkit.ErrConfig) {
+		t.Fatalf("WithPresentation(x-api-key): %v", err)
 	}
-	if _, err := c.GenerateAccessToken(context.Background(), tok); err != nil {
+	c, _ := newMocked(t, host)
+	e, err := held(c, "session-token-1").Export()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if h := rec.All()[0].Header; h.Get("x-api-key") != apiKey {
-		t.Fatalf("headers %v", h)
+	e.SetPresentations([]tokenkit.Presentation{{Header: "x-api-key"}})
+	if _, err := cgscan.Import(e); !errors.Is(err, tokenkit.ErrExportFormat) {
+		t.Fatalf("Import of a token presented as x-api-key: %v", err)
 	}
 }
 

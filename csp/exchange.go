@@ -138,7 +138,7 @@ func (c *Client) accessToken(ctx context.Context, op string, dto *api.AccessToke
 		Scope:           ptr.Deref(dto.Scope),
 		IDToken:         tokenkit.Secret(ptr.Deref(dto.IdToken)),
 		RefreshToken:    tokenkit.Secret(ptr.Deref(dto.RefreshToken)),
-		Presentations:   slices.Clone(c.opts.presentation),
+		presentations:   slices.Clone(c.opts.presentation),
 	}
 	// expires_in is clamped like every vendor's lifetime (internal/wiretime):
 	// 9223372037 seconds once wrapped to an expiry in 1734, and a Source then

@@ -34,7 +34,7 @@ func (t *AccessToken) Export() (*tokenkit.Exported, error) {
 			e.Attrs[k] = v
 		}
 	}
-	e.SetPresentations(t.Presentations)
+	e.SetPresentations(t.presentations)
 	return e, nil
 }
 
@@ -73,7 +73,7 @@ func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
 		value: v, bearer: tokenfmt.BearerHeader(v.Reveal()),
 		TokenType: e.Attrs["token_type"], IssuedTokenType: e.Attrs["issued_token_type"], Scope: e.Attrs["scope"],
 		IDToken: e.Secrets["id_token"], RefreshToken: e.Secrets["refresh_token"],
-		ExpiresAt: e.Expiry, Presentations: ps,
+		ExpiresAt: e.Expiry, presentations: ps,
 	}
 	return t, nil
 }

@@ -18,7 +18,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 
 func exportSample() *AccessToken {
 	return &AccessToken{value: "acc-secret", bearer: tokenfmt.BearerHeader("acc-secret"), TokenType: "bearer", Scope: "openid",
-		RefreshToken: "ref-secret", ExpiresAt: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Presentations: []tokenkit.Presentation{tokenkit.Bearer(), CSPAuthToken()}}
+		RefreshToken: "ref-secret", ExpiresAt: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), presentations: []tokenkit.Presentation{tokenkit.Bearer(), CSPAuthToken()}}
 }
 
 // TestExportKeepsPresentations: an imported token presents itself as the
@@ -30,7 +30,7 @@ func TestExportKeepsPresentations(t *testing.T) {
 	custom := tokenkit.Presentation{Header: "X-Session", Prefix: "Token "}
 	for _, ps := range [][]tokenkit.Presentation{nil, {CSPAuthToken()}, {tokenkit.Bearer(), CSPAuthToken()}, {custom}} {
 		tok := exportSample()
-		tok.Presentations = ps
+		tok.presentations = ps
 		e, err := tok.Export()
 		if err != nil {
 			t.Fatal(err)
@@ -39,8 +39,8 @@ func TestExportKeepsPresentations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(back.Presentations, ps) {
-			t.Errorf("presentations %v, want %v", back.Presentations, ps)
+		if !slices.Equal(back.presentations, ps) {
+			t.Errorf("presentations %v, want %v", back.presentations, ps)
 		}
 	}
 	for attr, want := range map[string][]tokenkit.Presentation{
@@ -50,7 +50,7 @@ func TestExportKeepsPresentations(t *testing.T) {
 		delete(e.Attrs, "presentations") // a file of the first version
 		e.Attrs["presentation"] = attr
 		back, err := ImportAccessToken(e)
-		if err != nil || !slices.Equal(back.Presentations, want) {
+		if err != nil || !slices.Equal(back.presentations, want) {
 			t.Errorf("legacy %q: %v %v", attr, back, err)
 		}
 	}
@@ -69,7 +69,7 @@ func TestExportKeepsPresentations(t *testing.T) {
 		delete(e.Attrs, "presentations") // written before presentations moved to tokenkit.Exported
 		e.Attrs["presentation"] = attr
 		back, err := ImportAccessToken(e)
-		if err != nil || !slices.Equal(back.Presentations, []tokenkit.Presentation{custom}) {
+		if err != nil || !slices.Equal(back.presentations, []tokenkit.Presentation{custom}) {
 			t.Errorf("legacy %q: %v %v", attr, back, err)
 		}
 	}

@@ -40,10 +40,11 @@ type AccessToken struct {
 	// JWT's exp when expires_in is absent, zero or negative; zero if
 	// neither is known.
 	ExpiresAt time.Time
-	// Presentations are how SetAuthHeader sends the token, every one in
+	// presentations are how SetAuthHeader sends the token, every one in
 	// order: the client's WithPresentation, copied into each token it
-	// returns. Empty means tokenkit.Bearer().
-	Presentations []tokenkit.Presentation
+	// returns (unexported, so that only a validated list is ever sent).
+	// Empty means tokenkit.Bearer().
+	presentations []tokenkit.Presentation
 }
 
 var _ tokenkit.Token = (*AccessToken)(nil)
@@ -57,14 +58,14 @@ func (t *AccessToken) Expiry() time.Time { return t.ExpiresAt }
 // Scopes returns Scope split on spaces.
 func (t *AccessToken) Scopes() []string { return strings.Fields(t.Scope) }
 
-// SetAuthHeader presents the token as its Presentations say (by default
+// SetAuthHeader presents the token as its client's WithPresentation said (by default
 // "Authorization: Bearer <token>").
 func (t *AccessToken) SetAuthHeader(r *http.Request) {
-	if len(t.Presentations) == 0 {
+	if len(t.presentations) == 0 {
 		t.setBearer(r)
 		return
 	}
-	for _, p := range t.Presentations {
+	for _, p := range t.presentations {
 		if p == tokenkit.Bearer() {
 			t.setBearer(r)
 			continue
@@ -276,7 +277,7 @@ func (c *Client) NewAccessToken(h tokenkit.HeldToken) (*AccessToken, error) {
 		value:         h.Value,
 		bearer:        tokenfmt.BearerHeader(h.Value.Reveal()),
 		ExpiresAt:     h.Expiry,
-		Presentations: slices.Clone(c.opts.presentation),
+		presentations: slices.Clone(c.opts.presentation),
 	}
 	if t.ExpiresAt.IsZero() {
 		t.ExpiresAt = p.claims.ExpiresAt

@@ -76,3 +76,17 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 	}
 	return &AccessToken{value: v, pres: ps, ID: e.Attrs["id"], Description: e.Attrs["description"], UserID: uid, CreatedAt: e.Time("created_at")}, nil
 }
+
+// ImportAccessToken is Import for an access token, with the concrete type:
+// a persisted token of another kind (a Session) is an error matching
+// tokenkit.ErrExportFormat.
+func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
+	if err := e.Check(vendor, kindAccessToken); err != nil {
+		return nil, err
+	}
+	tok, err := Import(e)
+	if err != nil {
+		return nil, err
+	}
+	return tok.(*AccessToken), nil // Check admitted only kindAccessToken
+}

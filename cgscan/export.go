@@ -81,7 +81,7 @@ func Import(e *tokenkit.Exported) (tokenkit.Token, error) {
 }
 
 // importPresentations reads the presentations Export recorded
-// (tokenkit.Exported.presentations; nil, the default, when there are none)
+// (tokenkit.Exported.Presentations; nil, the default, when there are none)
 // and refuses, as WithPresentation does, one in the x-api-key header.
 func importPresentations(e *tokenkit.Exported) ([]tokenkit.Presentation, error) {
 	ps, err := e.Presentations()
@@ -94,4 +94,18 @@ func importPresentations(e *tokenkit.Exported) ([]tokenkit.Presentation, error) 
 		}
 	}
 	return ps, nil
+}
+
+// ImportAccessToken is Import for an access token, with the concrete type:
+// a persisted token of another kind (a Session) is an error matching
+// tokenkit.ErrExportFormat.
+func ImportAccessToken(e *tokenkit.Exported) (*AccessToken, error) {
+	if err := e.Check(vendor, kindAccessToken); err != nil {
+		return nil, err
+	}
+	tok, err := Import(e)
+	if err != nil {
+		return nil, err
+	}
+	return tok.(*AccessToken), nil // Check admitted only kindAccessToken
 }

@@ -41,3 +41,26 @@ func TestImportRefusesBadPresentations(t *testing.T) {
 		}
 	}
 }
+
+// TestImportAccessTokenOnlyAccessTokens: ImportAccessToken gives the
+// concrete access token back, and refuses a persisted Session.
+func TestImportAccessTokenOnlyAccessTokens(t *testing.T) {
+	t.Parallel()
+	for _, tok := range exportSamples() {
+		e, err := tok.(tokenkit.Exportable).Export()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ImportAccessToken(e)
+		switch tok.(type) {
+		case *AccessToken:
+			if err != nil || got.Value() != tok.Value() {
+				t.Errorf("access token: (%v, %v)", got, err)
+			}
+		default:
+			if !errors.Is(err, tokenkit.ErrExportFormat) {
+				t.Errorf("%T: err = %v, want ErrExportFormat", tok, err)
+			}
+		}
+	}
+}

@@ -19,11 +19,11 @@ type Client struct {
 	opts vendorOptions
 }
 
-// New returns a client for the OCM instance whose origin is instance, such
+// New returns a client for the OCM instance whose origin is base, such
 // as "https://mycompany-oce.cec.ocp.oraclecloud.com": scheme and host (and
 // port) only, a trailing slash allowed. The operations carry their whole
 // path (/system/api/v1/...), so a base with a path is refused with an error
-// of kind tokenkit.KindConfig that names the origin to give. instance must be
+// of kind tokenkit.KindConfig that names the origin to give. base must be
 // https (plain http is accepted only for a loopback host, such as an
 // oracletest fake). New accepts the shared options of package tokenkit
 // (tokenkit.WithHTTPClient, tokenkit.WithLogger, tokenkit.WithRetryMax, …)
@@ -31,8 +31,8 @@ type Client struct {
 // option of another vendor's package is an error. The clock of
 // tokenkit.WithClock turns expiresInMillis into an expiry, decides whether
 // a token is still good for a renewal and drives the refresh of a Source.
-func New(instance string, opts ...tokenkit.Option) (*Client, error) {
-	u, err := httpx.Origin(vendor, instance, "")
+func New(base string, opts ...tokenkit.Option) (*Client, error) {
+	u, err := httpx.Origin(vendor, base, "")
 	if err != nil {
 		return nil, err
 	}

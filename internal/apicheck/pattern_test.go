@@ -121,6 +121,7 @@ func TestVendorPackagesShareOnePattern(t *testing.T) {
 			want := map[string]string{
 				"New":                   "func(string, ...tokenkit.Option) (*Client, error)",
 				"Import":                "func(*tokenkit.Exported) (tokenkit.Token, error)",
+				"ImportAccessToken":     "func(*tokenkit.Exported) (*AccessToken, error)",
 				"WithPresentation":      "func(...tokenkit.Presentation) tokenkit.Option",
 				"Client.NewAccessToken": "func(tokenkit.HeldToken) (*AccessToken, error)",
 				"Client.BaseURL":        "func() string",

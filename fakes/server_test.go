@@ -565,3 +565,18 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("failed %d calls %d applied %d", failed.Load(), ty.kit.Calls("Apply"), ty.kit.Applied("Apply"))
 	}
 }
+
+// TestStartTwice: a vendor fake exposes the engine's Start, so a second
+// call must do nothing rather than panic in httptest.
+func TestStartTwice(t *testing.T) {
+	t.Parallel()
+	ty := newToy(t, nil)
+	url := ty.kit.URL()
+	ty.kit.Start()
+	if ty.kit.URL() != url {
+		t.Fatalf("URL changed from %s to %s", url, ty.kit.URL())
+	}
+	if a := send(context.Background(), ty.kit.Client(), http.MethodGet, url+"/read", ""); a.status != http.StatusOK {
+		t.Fatalf("%+v", a)
+	}
+}

@@ -87,7 +87,7 @@ type session struct {
 // through t.Cleanup.
 func NewServer() *Server {
 	s := &Server{
-		serverID:    newUUID(),
+		serverID:    fakekit.RandomUUID(),
 		loc:         time.UTC,
 		sessionTTL:  DefaultSessionLifetime,
 		rememberTTL: DefaultRememberLifetime,
@@ -395,12 +395,4 @@ func newTokenID() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return base64.StdEncoding.EncodeToString(append([]byte("$2a$04$"), b...))
-}
-
-// newUUID returns a random RFC 9562 version 4 UUID.
-func newUUID() string {
-	b := fakekit.RandomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

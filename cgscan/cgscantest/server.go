@@ -112,7 +112,7 @@ type tokenRec struct {
 func NewServer() *Server {
 	s := &Server{
 		apiKey:   "cgk_" + fakekit.RandomHex(16),
-		orgUUID:  newUUID(),
+		orgUUID:  fakekit.RandomUUID(),
 		apiKeys:  make(map[string]bool),
 		users:    make(map[string]*user),
 		pending:  make(map[string]*pendingSignIn),
@@ -327,14 +327,6 @@ func randomToken(n int) string { return base64.RawURLEncoding.EncodeToString(fak
 func newOTP() string {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	return fmt.Sprintf("%06d", n.Int64())
-}
-
-// newUUID returns a random RFC 9562 version 4 UUID.
-func newUUID() string {
-	b := fakekit.RandomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // maskPhone keeps the last four digits of a phone number.

@@ -197,7 +197,7 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 		Azp:         gatewayAzp,
 		Iat:         now.Unix(),
 		Exp:         now.Add(ttl).Unix(),
-		Jti:         newUUID(),
+		Jti:         fakekit.RandomUUID(),
 	}
 	s.mu.Unlock()
 	s.Apply(opExchangeAPIToken)
@@ -268,7 +268,7 @@ func (h handlers) clientCredentials(ctx context.Context, op string, body *api.Cl
 		Azp:         app.ID,
 		Iat:         now.Unix(),
 		Exp:         now.Add(ttl).Unix(),
-		Jti:         newUUID(),
+		Jti:         fakekit.RandomUUID(),
 	}
 	s.Apply(op)
 	return api.ExchangeClientCredentials200JSONResponse{

@@ -83,8 +83,8 @@ func NewServer() *Server {
 	s := &Server{
 		key:        key,
 		kid:        jwkThumbprint(&key.PublicKey),
-		defaultOrg: newUUID(),
-		defaultUID: newUUID(),
+		defaultOrg: fakekit.RandomUUID(),
+		defaultUID: fakekit.RandomUUID(),
 		ttl:        defaultAccessTokenTTL,
 		tokens:     make(map[string]*apiToken),
 		apps:       make(map[string]OAuthApp),
@@ -232,7 +232,7 @@ func (s *Server) AddAPIToken(t APIToken) string {
 	if t.ExpiresAt.IsZero() {
 		t.ExpiresAt = now.Add(defaultAPITokenTTL)
 	}
-	s.tokens[t.Value] = &apiToken{APIToken: t, id: newUUID(), createdAt: now}
+	s.tokens[t.Value] = &apiToken{APIToken: t, id: fakekit.RandomUUID(), createdAt: now}
 	return t.Value
 }
 
@@ -323,12 +323,4 @@ func cspError(status int, code, message string, module bool) api.CspErrorRespons
 		e.ModuleCode = ptr.To(int32(340))
 	}
 	return e
-}
-
-// newUUID returns a random RFC 9562 version 4 UUID.
-func newUUID() string {
-	b := fakekit.RandomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

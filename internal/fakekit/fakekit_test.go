@@ -3,6 +3,7 @@ package fakekit_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/tokenkit/tokenkit/internal/fakekit"
@@ -39,5 +40,13 @@ func TestWriteJSON(t *testing.T) {
 	}
 	if got := fakekit.MediaType("Application/JSON; charset=utf-8"); got != "application/json" {
 		t.Errorf("MediaType = %q", got)
+	}
+}
+
+func TestRandomUUID(t *testing.T) {
+	t.Parallel()
+	u := fakekit.RandomUUID()
+	if len(u) != 36 || u[14] != '4' || !strings.ContainsRune("89ab", rune(u[19])) || u == fakekit.RandomUUID() {
+		t.Fatalf("RandomUUID = %q", u)
 	}
 }

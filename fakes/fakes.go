@@ -1,9 +1,3 @@
-// Package fakes holds the vocabulary the five vendor fakes (csptest,
-// commvaulttest, oracletest, cgscantest, canvustest) share: the Fault a
-// test queues to make a fake fail a request, and the RecordedRequest a fake
-// returns for wire assertions. Each fake's FailNext documents what its
-// vendor's error body looks like; the types and their rules are the same
-// for all five.
 package fakes
 
 import (
@@ -24,7 +18,7 @@ import (
 // wins. A Fault with only Delay set delays the request and then serves it.
 type Fault struct {
 	// Status answers this HTTP status (e.g. 429, 500, 503) with the
-	// vendor's error body , without acting.
+	// vendor's error body, without acting.
 	Status int
 	// RetryAfter is sent verbatim as the Retry-After header with Status (or
 	// with HTML). Empty means no header.
@@ -39,8 +33,8 @@ type Fault struct {
 	// counted by Applied), then closes the connection without answering:
 	// a lost response. The Responder returns an error instead.
 	DropAfterApply bool
-	// Malformed answers 200 with the vendor's success body cut short
-	// , without acting.
+	// Malformed answers 200 with the vendor's success body cut short,
+	// without acting.
 	Malformed bool
 	// HTML answers Status (default 503) with a text/html error page, as a
 	// proxy or gateway in front of the product does, without acting.

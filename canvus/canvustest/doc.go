@@ -44,14 +44,32 @@
 // object ({"msg": …}), never an empty body; 401 for wrong credentials or a
 // missing, unknown or expired token, 403 for a blocked user or another
 // user's tokens, 404 for an unknown user or token id. Doubled or trailing slashes are routed as the
-// canonical path (internal/fakekit).
+// canonical path (fakes.Canonical).
 //
-// Fault knobs (FailNext with a Fault: status with Retry-After, connection
-// drop before or after acting, malformed or HTML bodies, delay), call counts
-// (Calls), counts of state changes (Applied) and recorded requests
-// (Requests) serve retry and wire tests.
+// # Calls, Applied and the clock
 //
-// The fake serves over httptest (URL, Client) and in process as an
-// httpmock.Responder (Responder); subscriptions work with both, the
-// Responder streaming through a pipe that ends with the request's context.
+// The Server embeds fakes.Server, whose methods are documented there. URL
+// serves the API under APIPath as a Canvus Server does: pass it to
+// canvus.New, which adds the API path itself. Subscriptions work over
+// httptest, through Handler (with a ResponseWriter that flushes) and
+// through the Responder, which streams through a pipe until the request's
+// context ends, the body is closed or the Server is closed; Close ends
+// every subscription. Calls, CallCounts and FailNextOp take the operation
+// ids OpGetServerInfo, OpLogin, OpLogout, OpListAccessTokens,
+// OpCreateAccessToken, OpGetAccessToken, OpRenameAccessToken and
+// OpDeleteAccessToken. Applied counts the requests that really changed
+// state: sign-ins (OpLogin: a new session or a prolonged token), sign-outs,
+// creations, renames that changed a description, and deletions. The clock
+// (SetClock) drives session expiry and creation times; keep-alive lines
+// follow real time (SetKeepAlive, KeepAlive).
+//
+// # Faults
+//
+// In this fake, Status answers a {"msg": …} body (or {"message": …} with
+// SetLegacyErrors), without acting; Malformed answers 200 with the truncated
+// JSON body {"id":; HTML answers Status (default 503) with a text/html error
+// page, as a reverse proxy in front of the server does; DropAfterApply
+// serves the request, state change included (and counted by Applied), then
+// loses the answer, except that a subscription applies nothing and is only
+// dropped.
 package canvustest

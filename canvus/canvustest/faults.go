@@ -6,51 +6,9 @@ import (
 	"path"
 	"strings"
 
-	"github.com/jarcoal/httpmock"
-
 	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
-
-// FailNext queues f for the next n requests, whatever their operation.
-// Calls stack: faults apply in the order they were queued. A faulted
-// request counts in Calls and TotalCalls and is recorded, but changes no
-// state (except DropAfterApply).
-//
-// In this fake, Status answers a {"msg": …} body (or {"message": …} with
-// SetLegacyErrors), without acting; Malformed answers 200 with the truncated
-// JSON body {"id":; HTML answers Status (default 503) with a text/html error
-// page, as a reverse proxy in front of the server does; DropAfterApply
-// serves the request, state change included (and counted by Applied), then
-// loses the answer, except that a subscription applies nothing and is only
-// dropped.
-func (s *Server) FailNext(n int, f fakes.Fault) { s.kit.FailNext(n, f) }
-
-// FailNextOp queues f for the next n requests of the operation op only (an
-// operation id as Calls takes it); they take it before a FailNext fault.
-func (s *Server) FailNextOp(op string, n int, f fakes.Fault) { s.kit.FailNextOp(op, n, f) }
-
-// ClearFaults drops every queued fault, of FailNext and of FailNextOp.
-func (s *Server) ClearFaults() { s.kit.ClearFaults() }
-
-// CallCounts returns Calls for every operation that received a request,
-// "" for the requests that matched none.
-func (s *Server) CallCounts() map[string]int { return s.kit.CallCounts() }
-
-// AppliedCounts returns Applied for every operation that changed state.
-func (s *Server) AppliedCounts() map[string]int { return s.kit.AppliedCounts() }
-
-// Requests returns every request received so far, in arrival order, as
-// fresh copies the caller may modify.
-func (s *Server) Requests() []fakes.RecordedRequest { return s.kit.Requests() }
-
-// Responder returns the fake as an httpmock.Responder: the same state,
-// faults, counters and recording as the httptest server, in process and
-// without network. Subscriptions work too: the body streams until the
-// request's context ends, the body is closed or the Server is closed. A
-// Drop or DropAfterApply fault makes it return an error, as does a Delay
-// whose request context ends first.
-func (s *Server) Responder() httpmock.Responder { return s.kit.Responder() }
 
 // subscription reports whether r opens a stream (GET …?subscribe).
 func subscription(r *http.Request) bool {
@@ -71,7 +29,7 @@ func infoFrom(ctx context.Context) reqInfo {
 }
 
 // serve answers a request that no fault stopped.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakes.Call) {
 	// The vendor docs write a bare ?subscribe, public clients send
 	// ?subscribe=true: the fake accepts both.
 	if q := r.URL.Query(); q.Has("subscribe") && q.Get("subscribe") == "" {
@@ -84,7 +42,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c fakekit.Call) {
 		s.writeError(w, http.StatusRequestEntityTooLarge, "Request body too large") // fake's choice
 	case path.Clean(escaped) != escaped:
 		// Doubled and trailing slashes were already routed as the canonical
-		// path (fakekit); a client that builds "/../" paths should notice
+		// path (fakes.Server); a client that builds "/../" paths should notice
 		// (fake's choice; a ServeMux would redirect).
 		s.writeError(w, http.StatusNotFound, "Not found")
 	default:

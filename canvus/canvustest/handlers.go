@@ -129,7 +129,7 @@ func (h handlers) Login(ctx context.Context, req api.LoginRequestObject) (api.Lo
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.kit.Now()
+	now := s.Now()
 	var u *User
 	var tok string
 	if withPassword {
@@ -169,7 +169,7 @@ func (h handlers) Login(ctx context.Context, req api.LoginRequestObject) (api.Lo
 		}
 	}
 	u.LastLogin = now
-	s.kit.Apply(OpLogin)
+	s.Apply(OpLogin)
 	return api.Login200JSONResponse{Token: tok, User: apiUser(u)}, nil
 }
 
@@ -190,7 +190,7 @@ func apiUser(u *User) api.User {
 func (s *Server) authenticateLocked(ctx context.Context) (*User, *failure) {
 	tok := infoFrom(ctx).token
 	var u *User
-	if se := s.sessions[tok]; tok != "" && se != nil && s.kit.Now().Before(se.expires) {
+	if se := s.sessions[tok]; tok != "" && se != nil && s.Now().Before(se.expires) {
 		u = s.users[se.userID]
 	} else if at := s.tokenByPlainLocked(tok); tok != "" && at != nil {
 		u = s.users[at.UserID]
@@ -246,7 +246,7 @@ func (h handlers) Logout(ctx context.Context, req api.LogoutRequestObject) (api.
 		return s.fail(http.StatusForbidden, msgDenied), nil
 	}
 	delete(s.sessions, target)
-	s.kit.Apply(OpLogout)
+	s.Apply(OpLogout)
 	return api.Logout200JSONResponse{Msg: ptr.To(msgLoggedOut)}, nil
 }
 
@@ -282,13 +282,13 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 	if strings.TrimSpace(req.Body.Description) == "" {
 		return s.fail(http.StatusBadRequest, msgNoDescription), nil
 	}
-	t := &AccessToken{ID: newTokenID(), UserID: req.Id, Description: req.Body.Description, Plain: fakekit.RandomURLSafe(32), CreatedAt: s.kit.Now()}
+	t := &AccessToken{ID: newTokenID(), UserID: req.Id, Description: req.Body.Description, Plain: fakekit.RandomURLSafe(32), CreatedAt: s.Now()}
 	for s.tokens[t.ID] != nil {
 		t.ID = newTokenID()
 	}
 	s.tokens[t.ID] = t
 	s.order = append(s.order, t.ID)
-	s.kit.Apply(OpCreateAccessToken)
+	s.Apply(OpCreateAccessToken)
 	full := s.apiTokenLocked(t)
 	s.broadcastLocked(t, full)
 	return api.CreateAccessToken200JSONResponse{
@@ -340,7 +340,7 @@ func (h handlers) RenameAccessToken(ctx context.Context, req api.RenameAccessTok
 	}
 	if t.Description != req.Body.Description {
 		t.Description = req.Body.Description
-		s.kit.Apply(OpRenameAccessToken)
+		s.Apply(OpRenameAccessToken)
 		full := s.apiTokenLocked(t)
 		if s.sparse {
 			s.broadcastLocked(t, map[string]string{"id": t.ID, "description": t.Description})
@@ -361,7 +361,7 @@ func (h handlers) DeleteAccessToken(ctx context.Context, req api.DeleteAccessTok
 		return f, nil
 	}
 	s.deleteTokenLocked(t.ID)
-	s.kit.Apply(OpDeleteAccessToken)
+	s.Apply(OpDeleteAccessToken)
 	if s.sparse {
 		s.broadcastLocked(t, map[string]string{"id": t.ID, "state": "deleted"})
 	} else {

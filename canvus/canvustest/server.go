@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
@@ -44,13 +45,18 @@ const (
 )
 
 // Server is a fake Canvus Server (the sign-in, access-token and server-info
-// endpoints of /api/v1). Its state (users, login sessions, access tokens,
-// subscriptions, clock, fault queue, counters and recorded requests) is
-// guarded by a mutex, so every method is safe for concurrent use. Create one
-// with NewServer or New.
+// endpoints of /api/v1). It embeds the fakes.Server every fake shares (URL,
+// Client, Handler, Responder, FailNext, Calls, Applied, Requests, SetClock,
+// StrictPaths, Close); the methods below are Canvus's own. Its state (users,
+// login sessions, access tokens, subscriptions) is guarded by a mutex, so
+// every method is safe for concurrent use. Create one with NewServer or New.
 type Server struct {
+	// Server is the engine every fake shares (the httptest server, the
+	// faults, the counters, the recorded requests and the clock); its
+	// methods, documented once in package fakes, are this fake's.
+	*fakes.Server
+
 	// Immutable after construction.
-	kit      *fakekit.Server
 	mux      http.Handler
 	serverID string
 
@@ -81,7 +87,7 @@ type session struct {
 // through t.Cleanup.
 func NewServer() *Server {
 	s := &Server{
-		serverID:    newUUID(),
+		serverID:    fakekit.RandomUUID(),
 		loc:         time.UTC,
 		sessionTTL:  DefaultSessionLifetime,
 		rememberTTL: DefaultRememberLifetime,
@@ -94,7 +100,7 @@ func NewServer() *Server {
 		subs:        make(map[*subscriber]struct{}),
 	}
 	s.mux = s.newRouter()
-	s.kit = fakekit.New(fakekit.Config{
+	s.Server = fakes.New(fakes.Config{
 		Name:      "canvustest",
 		Operation: operation,
 		Serve:     s.serve,
@@ -102,52 +108,12 @@ func NewServer() *Server {
 		Malformed: `{"id":`,
 		Stream:    subscription,
 	})
-	s.kit.Start()
+	s.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
-
-// URL returns the origin of the fake, the httptest server's URL, which
-// serves the API under APIPath as a Canvus Server does. Pass it to
-// canvus.New, which adds the API path itself.
-func (s *Server) URL() string { return s.kit.URL() }
-
-// Client returns the http.Client of the underlying httptest server.
-func (s *Server) Client() *http.Client { return s.kit.Client() }
-
-// Handler returns the whole fake, faults, counting and recording included,
-// as an http.Handler serving /api/v1. It shares its state with the
-// httptest server and with Responder. A Drop fault hijacks and closes the
-// connection; where the ResponseWriter cannot be hijacked it panics with
-// http.ErrAbortHandler, which net/http servers turn into an aborted
-// response. A subscription needs a ResponseWriter that flushes.
-func (s *Server) Handler() http.Handler { return s.kit.Handler() }
-
-// Close ends every subscription and shuts the httptest server down.
-// Requests held by a Delay fault are released and their connections
-// dropped. Close may be called more than once.
-func (s *Server) Close() { s.kit.Close() }
-
-// StrictPaths makes the fake refuse a path with a doubled or trailing slash
-// (404) and report it to t with Errorf, instead of routing it as the
-// canonical path as the real server does (see internal/fakekit Canonical).
-// tokenkit's own tests use it so that the SDK is caught if it ever sends
-// such a path; tests of clients that do (the vendor's own SDK) leave it off.
-// A nil t turns it off.
-func (s *Server) StrictPaths(t testing.TB) {
-	if t == nil {
-		s.kit.StrictPaths(nil)
-		return
-	}
-	s.kit.StrictPaths(t)
-}
-
-// SetClock replaces the clock the fake uses for session expiry and
-// creation times. A nil now restores time.Now. Keep-alive lines follow real
-// time (see SetKeepAlive and KeepAlive).
-func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // SetSessionLifetime sets how long a login token lives after sign-in or
 // after being prolonged (default DefaultSessionLifetime), and with remember
@@ -261,7 +227,7 @@ func (s *Server) AddUser(u User) User {
 		panic(fmt.Sprintf("canvustest: AddUser: user id %d already registered", u.ID))
 	}
 	if u.CreatedAt.IsZero() {
-		u.CreatedAt = s.kit.Now()
+		u.CreatedAt = s.Now()
 	}
 	stored := u
 	s.users[u.ID] = &stored
@@ -301,7 +267,7 @@ func (s *Server) NewSession(userID int64) string {
 
 func (s *Server) newSessionLocked(userID int64, remember bool) string {
 	tok := fakekit.RandomURLSafe(32)
-	s.sessions[tok] = &session{userID: userID, expires: s.kit.Now().Add(s.ttlLocked(remember)), remember: remember}
+	s.sessions[tok] = &session{userID: userID, expires: s.Now().Add(s.ttlLocked(remember)), remember: remember}
 	return tok
 }
 
@@ -317,7 +283,7 @@ func (s *Server) ActiveSessions(userID int64) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	now := s.kit.Now()
+	now := s.Now()
 	for _, se := range s.sessions {
 		if se.userID == userID && now.Before(se.expires) {
 			n++
@@ -359,7 +325,7 @@ func (s *Server) AddAccessToken(t AccessToken) AccessToken {
 		t.Plain = fakekit.RandomURLSafe(32)
 	}
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt = s.kit.Now()
+		t.CreatedAt = s.Now()
 	}
 	if s.tokens[t.ID] != nil || s.tokenByPlainLocked(t.Plain) != nil {
 		panic("canvustest: AddAccessToken: token id or value already registered")
@@ -397,21 +363,6 @@ func (s *Server) deleteTokenLocked(id string) {
 	s.order = slices.DeleteFunc(s.order, func(x string) bool { return x == id })
 }
 
-// Calls returns how many requests the fake received for an operation id
-// (OpLogin, OpCreateAccessToken, …), faulted ones included. Calls("")
-// counts requests that matched no operation.
-func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
-
-// Applied returns how many requests of an operation really changed state:
-// sign-ins (OpLogin: a new session or a prolonged token), sign-outs,
-// creations, renames that changed a description, and deletions. A request
-// whose response was lost (Fault.DropAfterApply) counts; a faulted or
-// refused one does not. Tests use it to prove that a call was not replayed.
-func (s *Server) Applied(op string) int { return s.kit.Applied(op) }
-
-// TotalCalls returns how many requests the fake received in all.
-func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
-
 // Subscribers returns how many subscription streams are open.
 func (s *Server) Subscribers() int {
 	s.mu.Lock()
@@ -444,12 +395,4 @@ func newTokenID() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return base64.StdEncoding.EncodeToString(append([]byte("$2a$04$"), b...))
-}
-
-// newUUID returns a random RFC 9562 version 4 UUID.
-func newUUID() string {
-	b := fakekit.RandomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

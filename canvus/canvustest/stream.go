@@ -105,7 +105,7 @@ func (r streamResponse) visit(w http.ResponseWriter) error {
 		select {
 		case <-r.ctx.Done():
 			return nil
-		case <-r.s.kit.Done():
+		case <-r.s.Done():
 			return nil
 		case frame, ok := <-r.sub.ch:
 			if !ok || !write(frame) {

@@ -46,7 +46,7 @@
 // key, password, code or token; 422 for a body missing fields. Under
 // tokenctl fake a test reads a 2FA user's current code from
 // GET /_fake/cgscan/otp?user=NAME. Doubled or trailing slashes are routed as
-// the canonical path (internal/fakekit).
+// the canonical path (fakes.Canonical).
 //
 // The shortest working use:
 //
@@ -55,4 +55,25 @@
 //	c, _ := cgscan.New(srv.URL(), cgscan.WithAPIKey(tokenkit.Secret(srv.APIKey())))
 //	res, _ := c.SignIn(ctx, cgscan.SignInRequest{Username: "alice", Password: "secret123"})
 //	session, _ := c.VerifyOTP(ctx, res.SecondFactor, tokenkit.Secret(srv.OTP("alice")))
+//
+// # Calls, Applied and the clock
+//
+// The Server embeds fakes.Server, whose methods are documented there. URL is
+// the portal URL to give cgscan.New. Calls, CallCounts and FailNextOp take
+// the operationIds of openapi/cgscan.yaml: "SignIn" (both steps of 2FA
+// count), "SignInWithRecoveryCode", "CheckTwoFactor", "SendSMSOTP",
+// "GenerateAccessToken", "RevokeAccessToken", "CheckToken" and "SignOut".
+// Applied counts the requests that really changed state: sessions created
+// (SignIn, SignInWithRecoveryCode), SMS sent (SendSMSOTP), tokens
+// generated, revoked or signed out; a retry that replays a state change
+// shows there, a faulted request that was not served does not. The clock
+// (SetClock) expires pending sign-ins (OTPSessionTTL).
+//
+// # Faults
+//
+// In this fake, Status answers the API's {status, status_text, message}
+// JSON body; Malformed answers 200 with the truncated JSON body {"token":;
+// HTML answers Status (default 503) with a text/html error page, as a proxy
+// in front of the portal would; DropAfterApply serves the request (its state
+// change happens, and counts in Applied) and loses the answer.
 package cgscantest

@@ -66,7 +66,7 @@ func Example_withSDK() {
 
 // A lost response: the token is generated, the answer never arrives, and the
 // SDK does not replay the call.
-func ExampleFault_dropAfterApply() {
+func Example_dropAfterApply() {
 	fake := cgscantest.NewServer()
 	defer fake.Close()
 	fake.AddUser(cgscantest.User{Username: "bob", Password: "hunter22"})

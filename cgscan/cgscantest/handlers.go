@@ -103,7 +103,7 @@ func (s *Server) pendingLocked(state string) (*pendingSignIn, *user) {
 	if p == nil {
 		return nil, nil
 	}
-	if !s.kit.Now().Before(p.created.Add(OTPSessionTTL)) {
+	if !s.Now().Before(p.created.Add(OTPSessionTTL)) {
 		delete(s.pending, state)
 		return nil, nil
 	}
@@ -121,7 +121,7 @@ func (s *Server) signedInLocked(op string, u *user) api.SignInResult {
 	tok := randomToken(32)
 	s.tokens[tok] = &tokenRec{username: u.Username}
 	u.signInCount++
-	s.kit.Apply(op)
+	s.Apply(op)
 	return api.SignInResult{
 		Status:       ptr.To(http.StatusOK),
 		StatusText:   ptr.To("OK"),
@@ -188,7 +188,7 @@ func (h handlers) SignIn(_ context.Context, req api.SignInRequestObject) (api.Si
 	}
 	if u.TwoFactor {
 		state := randomToken(24)
-		s.pending[state] = &pendingSignIn{username: u.Username, created: s.kit.Now()}
+		s.pending[state] = &pendingSignIn{username: u.Username, created: s.Now()}
 		return api.SignIn200JSONResponse{
 			Status:          ptr.To(http.StatusOK),
 			StatusText:      ptr.To("OK"),
@@ -275,7 +275,7 @@ func (h handlers) SendSMSOTP(_ context.Context, req api.SendSMSOTPRequestObject)
 	}
 	u.otp = newOTP()
 	u.smsSent++
-	s.kit.Apply(opSendSMSOTP)
+	s.Apply(opSendSMSOTP)
 	return api.SendSMSOTP200JSONResponse{
 		Status: ptr.To(http.StatusOK), StatusText: ptr.To("OK"),
 		Message: ptr.To("A one-time code was sent to " + maskPhone(u.Phone)),
@@ -315,7 +315,7 @@ func (h handlers) GenerateAccessToken(ctx context.Context, _ api.GenerateAccessT
 	tok := randomToken(32)
 	s.tokens[tok] = &tokenRec{username: u.Username, access: true}
 	u.accessToken = tok
-	s.kit.Apply(opGenerateAccessToken)
+	s.Apply(opGenerateAccessToken)
 	return api.GenerateAccessToken200JSONResponse{
 		Token: ptr.To(tok), Username: ptr.To(u.Username), Message: ptr.To("Access token generated successfully"), // fake's wording
 	}, nil
@@ -336,7 +336,7 @@ func (h handlers) RevokeAccessToken(ctx context.Context, _ api.RevokeAccessToken
 	if u.accessToken != "" {
 		delete(s.tokens, u.accessToken)
 		u.accessToken = ""
-		s.kit.Apply(opRevokeAccessToken)
+		s.Apply(opRevokeAccessToken)
 		msg = "Access token revoked successfully"
 	}
 	return api.RevokeAccessToken200JSONResponse{Status: ptr.To(http.StatusOK), StatusText: ptr.To("OK"), Message: ptr.To(msg)}, nil
@@ -371,6 +371,6 @@ func (h handlers) SignOut(ctx context.Context, _ api.SignOutRequestObject) (api.
 	if rec.access && u.accessToken == tok {
 		u.accessToken = ""
 	}
-	s.kit.Apply(opSignOut)
+	s.Apply(opSignOut)
 	return api.SignOut200JSONResponse{Status: ptr.To(http.StatusOK), StatusText: ptr.To("OK"), Message: ptr.To("Signed out successfully")}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
@@ -58,12 +59,18 @@ const (
 )
 
 // Server is a fake of the authentication and access-token endpoints of the
-// Clone Guard scanning API. Its state (API keys, users, pending sign-ins,
-// sessions, access tokens, clock, routes, fault queue, counters and recorded
-// requests) is guarded by a mutex, so every method is safe for concurrent use.
+// Clone Guard scanning API. It embeds the fakes.Server every fake shares
+// (URL, Client, Handler, Responder, FailNext, Calls, Applied, Requests,
+// SetClock, StrictPaths, Close); the methods below are Clone Guard's own.
+// Its state (API keys, users, pending sign-ins, sessions, access tokens,
+// routes) is guarded by a mutex, so every method is safe for concurrent use.
 // Create one with NewServer or New.
 type Server struct {
-	kit     *fakekit.Server
+	// Server is the engine every fake shares (the httptest server, the
+	// faults, the counters, the recorded requests and the clock); its
+	// methods, documented once in package fakes, are this fake's.
+	*fakes.Server
+
 	mux     http.Handler
 	apiKey  string
 	orgUUID string
@@ -105,7 +112,7 @@ type tokenRec struct {
 func NewServer() *Server {
 	s := &Server{
 		apiKey:   "cgk_" + fakekit.RandomHex(16),
-		orgUUID:  newUUID(),
+		orgUUID:  fakekit.RandomUUID(),
 		apiKeys:  make(map[string]bool),
 		users:    make(map[string]*user),
 		pending:  make(map[string]*pendingSignIn),
@@ -115,55 +122,19 @@ func NewServer() *Server {
 	}
 	s.apiKeys[s.apiKey] = true
 	s.mux = s.newRouter()
-	s.kit = fakekit.New(fakekit.Config{
+	s.Server = fakes.New(fakes.Config{
 		Name:      "cgscantest",
 		Operation: s.operation,
 		Serve:     s.serve,
 		Status:    statusFault,
 		Malformed: `{"token":`,
 	})
-	s.kit.Start()
+	s.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
-
-// URL returns the origin of the fake (scheme://host:port, without a
-// trailing slash): the portal URL to give cgscan.New.
-func (s *Server) URL() string { return s.kit.URL() }
-
-// Client returns the http.Client of the underlying httptest server.
-func (s *Server) Client() *http.Client { return s.kit.Client() }
-
-// Handler returns the whole fake, faults, counting and recording included, as
-// an http.Handler sharing its state with the httptest server and Responder. A
-// Drop fault hijacks and closes the connection; where that is impossible (an
-// httptest.ResponseRecorder, HTTP/2) it panics with http.ErrAbortHandler,
-// which net/http servers turn into an aborted response.
-func (s *Server) Handler() http.Handler { return s.kit.Handler() }
-
-// Close shuts the httptest server down, releasing requests held by a Delay.
-// Close may be called more than once.
-func (s *Server) Close() { s.kit.Close() }
-
-// StrictPaths makes the fake refuse a path with a doubled or trailing slash
-// (404) and report it to t with Errorf, instead of routing it as the
-// canonical path as the real server does (see internal/fakekit Canonical).
-// tokenkit's own tests use it so that the SDK is caught if it ever sends
-// such a path; tests of clients that do (the vendor's own SDK) leave it off.
-// A nil t turns it off.
-func (s *Server) StrictPaths(t testing.TB) {
-	if t == nil {
-		s.kit.StrictPaths(nil)
-		return
-	}
-	s.kit.StrictPaths(t)
-}
-
-// SetClock replaces the clock that expires pending sign-ins (OTPSessionTTL).
-// A nil now restores time.Now.
-func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // APIKey returns the API key the fake was created with.
 func (s *Server) APIKey() string { return s.apiKey }
@@ -319,20 +290,6 @@ func (s *Server) SetPresentation(ps ...tokenkit.Presentation) {
 	s.presents = slices.Clone(ps)
 }
 
-// Calls returns how many requests the fake received for an operation
-// ("SignIn" counts both steps of 2FA), faulted ones included. Calls("")
-// counts requests that matched no operation.
-func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
-
-// Applied returns how many requests of an operation really changed state:
-// sessions created (SignIn, SignInWithRecoveryCode), SMS sent (SendSMSOTP),
-// tokens generated, revoked or signed out. A retry that replays a state
-// change shows here; a faulted request that was not served does not.
-func (s *Server) Applied(op string) int { return s.kit.Applied(op) }
-
-// TotalCalls returns how many requests the fake received in all.
-func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
-
 // operationOf maps a request line to its operation, honouring SetPath, or "".
 // Callers hold s.mu.
 func (s *Server) operationOf(method, path string) string {
@@ -370,14 +327,6 @@ func randomToken(n int) string { return base64.RawURLEncoding.EncodeToString(fak
 func newOTP() string {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	return fmt.Sprintf("%06d", n.Int64())
-}
-
-// newUUID returns a random RFC 9562 version 4 UUID.
-func newUUID() string {
-	b := fakekit.RandomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // maskPhone keeps the last four digits of a phone number.

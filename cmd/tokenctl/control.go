@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -236,7 +235,7 @@ func (h *fakeHost) controlMux() http.Handler {
 			controlError(w, http.StatusBadRequest, "count: 1 to 1000")
 			return
 		}
-		ctl := h.cur.Load().control(v)
+		ctl := h.cur.Load().engine(v)
 		if req.Operation == "" {
 			ctl.FailNext(req.Count, f)
 		} else {
@@ -249,7 +248,7 @@ func (h *fakeHost) controlMux() http.Handler {
 		if !ok {
 			return
 		}
-		h.cur.Load().control(v).ClearFaults()
+		h.cur.Load().engine(v).ClearFaults()
 		writeControl(w, http.StatusOK, map[string]bool{"cleared": true})
 	})
 	mux.HandleFunc("GET /_fake/{vendor}/calls", func(w http.ResponseWriter, r *http.Request) {
@@ -258,7 +257,7 @@ func (h *fakeHost) controlMux() http.Handler {
 			return
 		}
 		f := h.cur.Load()
-		ctl := f.control(v)
+		ctl := f.engine(v)
 		writeControl(w, http.StatusOK, map[string]any{
 			"total": ctl.TotalCalls(), "calls": ctl.CallCounts(), "applied": ctl.AppliedCounts(), "requests": f.requests(v),
 		})
@@ -288,51 +287,10 @@ func (h *fakeHost) vendor(w http.ResponseWriter, r *http.Request) (string, bool)
 	return v, true
 }
 
-// controllable is what the control API needs of a vendor's fake.
-type controllable interface {
-	FailNext(n int, f fakes.Fault)
-	FailNextOp(op string, n int, f fakes.Fault)
-	ClearFaults()
-	TotalCalls() int
-	CallCounts() map[string]int
-	AppliedCounts() map[string]int
-}
-
-// control returns a vendor's fake as the control API drives it.
-func (f *fakeSet) control(vendor string) controllable {
-	switch vendor {
-	case "csp":
-		return f.csp
-	case "commvault":
-		return f.commvault
-	case "canvus":
-		return f.canvus
-	case "oracle":
-		return f.oracle
-	case "cgscan":
-		return f.cgscan
-	}
-	panic(errors.New("tokenctl: unknown vendor " + vendor))
-}
-
 // requests returns a vendor's recorded requests without headers, query or
 // body.
 func (f *fakeSet) requests(vendor string) []controlRequest {
-	var in []fakes.RecordedRequest
-	switch vendor {
-	case "csp":
-		in = f.csp.Requests()
-	case "commvault":
-		in = f.commvault.Requests()
-	case "canvus":
-		in = f.canvus.Requests()
-	case "oracle":
-		in = f.oracle.Requests()
-	case "cgscan":
-		in = f.cgscan.Requests()
-	default:
-		panic(errors.New("tokenctl: unknown vendor " + vendor))
-	}
+	in := f.engine(vendor).Requests()
 	out := make([]controlRequest, 0, len(in))
 	for _, r := range in {
 		out = append(out, controlRequest{Operation: r.Operation, Method: r.Method, Path: r.Path, Faulted: r.Faulted})

@@ -13,6 +13,7 @@ import (
 	"github.com/tokenkit/tokenkit/cgscan/cgscantest"
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
 	"github.com/tokenkit/tokenkit/csp/csptest"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
 
@@ -188,11 +189,9 @@ func startFakes(s seed, clock func() time.Time) *fakeSet {
 		seed:      s,
 	}
 	if clock != nil {
-		f.csp.SetClock(clock)
-		f.commvault.SetClock(clock)
-		f.canvus.SetClock(clock)
-		f.oracle.SetClock(clock)
-		f.cgscan.SetClock(clock)
+		for _, v := range vendorNames() {
+			f.engine(v).SetClock(clock)
+		}
 	}
 	if d := time.Duration(s.Lifetimes.CSPAccessToken); d > 0 {
 		f.csp.SetAccessTokenTTL(d)
@@ -229,44 +228,32 @@ func startFakes(s seed, clock func() time.Time) *fakeSet {
 
 // Close stops every fake.
 func (f *fakeSet) Close() {
-	f.csp.Close()
-	f.commvault.Close()
-	f.canvus.Close()
-	f.oracle.Close()
-	f.cgscan.Close()
+	for _, v := range vendorNames() {
+		f.engine(v).Close()
+	}
+}
+
+// engine returns the engine a vendor's fake embeds: its httptest server,
+// faults, counters and recorded requests, the same for every vendor.
+func (f *fakeSet) engine(vendor string) *fakes.Server {
+	switch vendor {
+	case "csp":
+		return f.csp.Server
+	case "commvault":
+		return f.commvault.Server
+	case "canvus":
+		return f.canvus.Server
+	case "oracle":
+		return f.oracle.Server
+	case "cgscan":
+		return f.cgscan.Server
+	}
+	panic("tokenctl: unknown vendor " + vendor)
 }
 
 // url returns the base URL of a vendor's fake on its own httptest server, the
 // one to give the vendor's New.
-func (f *fakeSet) url(vendor string) string {
-	switch vendor {
-	case "csp":
-		return f.csp.URL()
-	case "commvault":
-		return f.commvault.URL()
-	case "canvus":
-		return f.canvus.URL()
-	case "oracle":
-		return f.oracle.URL()
-	case "cgscan":
-		return f.cgscan.URL()
-	}
-	panic("tokenctl: unknown vendor " + vendor)
-}
+func (f *fakeSet) url(vendor string) string { return f.engine(vendor).URL() }
 
 // handler returns a vendor's fake as an http.Handler.
-func (f *fakeSet) handler(vendor string) http.Handler {
-	switch vendor {
-	case "csp":
-		return f.csp.Handler()
-	case "commvault":
-		return f.commvault.Handler()
-	case "canvus":
-		return f.canvus.Handler()
-	case "oracle":
-		return f.oracle.Handler()
-	case "cgscan":
-		return f.cgscan.Handler()
-	}
-	panic("tokenctl: unknown vendor " + vendor)
-}
+func (f *fakeSet) handler(vendor string) http.Handler { return f.engine(vendor).Handler() }

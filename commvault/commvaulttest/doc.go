@@ -61,4 +61,26 @@
 // Everything the fake does where the public documentation is silent (error
 // codes and wording, lockout policy, token formats) is marked "fake's choice"
 // in the source.
+//
+// # Calls, Applied and the clock
+//
+// The Server embeds fakes.Server, whose methods are documented there. URL is
+// the origin to pass to commvault.New, which adds the API path; raw HTTP
+// requests go to URL()+BasePath (or URL()+LegacyBasePath). Calls,
+// CallCounts and FailNextOp take the operation ids OpLogin,
+// OpRenewLoginToken, OpLogout, OpListAccessTokens, OpCreateAccessToken,
+// OpUpdateAccessToken, OpDeleteAccessToken, OpRenewAccessToken, OpWhoAmI
+// and OpServiceProbe. Applied counts the requests that really changed
+// state: sessions created, renewed or ended, tokens created, updated,
+// deleted or renewed; refused, faulted and read-only requests do not count,
+// and a renewal with a stale pair counts in ChainInvalidations instead. The
+// clock (SetClock) drives session and token lifetimes and lockouts.
+//
+// # Faults
+//
+// In this fake, Status answers Commvault's {errorMessage, errorCode} body
+// (errorCode is the status), without acting; Malformed answers 200 with
+// truncated JSON; HTML answers Status (default 503) with a text/html page, as
+// a proxy in front of Command Center does; DropAfterApply applies the
+// request (its state change counts in Applied) and loses the answer.
 package commvaulttest

@@ -42,7 +42,7 @@ func (s *Server) newRouter() http.Handler {
 	for _, base := range []string{BasePath, LegacyBasePath} {
 		api.HandlerWithOptions(strict, api.StdHTTPServerOptions{BaseURL: base, BaseRouter: mux, ErrorHandlerFunc: requestError})
 		mux.HandleFunc("GET "+base+"/v2/whoami", s.whoAmIV2)
-		mux.HandleFunc("GET "+base, probe) // {base}/ arrives here: fakekit strips the trailing slash
+		mux.HandleFunc("GET "+base, probe) // {base}/ arrives here: fakes.Server strips the trailing slash
 	}
 	return mux
 }
@@ -117,7 +117,7 @@ type principal struct {
 // extends a session (inactivity timeout) and records an access token's use.
 func (s *Server) authenticate(ctx context.Context) (principal, bool) {
 	c, _ := ctx.Value(credsKey{}).(creds)
-	now := s.kit.Now()
+	now := s.Now()
 	for _, v := range c.candidates() {
 		if ss := s.sessions[v]; ss != nil && !ss.expired(now) {
 			ss.lastUsed = now
@@ -149,7 +149,7 @@ func (h handlers) Login(_ context.Context, req api.LoginRequestObject) (api.Logi
 	b := req.Body
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.kit.Now()
+	now := s.Now()
 	u := s.users[strings.ToLower(b.Username)]
 	if u != nil && now.Before(u.lockedUntil) {
 		return locked(u, now), nil
@@ -184,7 +184,7 @@ func (h handlers) Login(_ context.Context, req api.LoginRequestObject) (api.Logi
 		value = randomToken()
 	}
 	s.sessions[value] = &session{value: value, user: u, deviceID: ptr.Deref(b.DeviceId), timeout: timeout, lastUsed: now}
-	s.kit.Apply(OpLogin)
+	s.Apply(OpLogin)
 	if s.saas {
 		return api.Login200JSONResponse{Data: &api.LoginResultData{AuthToken: ptr.To(value)}}, nil
 	}
@@ -224,7 +224,7 @@ func (h handlers) RenewLoginToken(_ context.Context, req api.RenewLoginTokenRequ
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.kit.Now()
+	now := s.Now()
 	old := s.sessions[b.SessionId]
 	switch {
 	case old == nil:
@@ -237,7 +237,7 @@ func (h handlers) RenewLoginToken(_ context.Context, req api.RenewLoginTokenRequ
 	delete(s.sessions, old.value)
 	value := "QSDK " + fakekit.RandomHex(64)
 	s.sessions[value] = &session{value: value, user: old.user, deviceID: old.deviceID, timeout: old.timeout, lastUsed: now}
-	s.kit.Apply(OpRenewLoginToken)
+	s.Apply(OpRenewLoginToken)
 	return api.RenewLoginToken200JSONResponse{Token: ptr.To(value), Error: &api.ErrorInfo{}}, nil
 }
 
@@ -247,11 +247,11 @@ func (h handlers) Logout(ctx context.Context, _ api.LogoutRequestObject) (api.Lo
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, _ := ctx.Value(credsKey{}).(creds)
-	now := s.kit.Now()
+	now := s.Now()
 	for _, v := range c.candidates() {
 		if ss := s.sessions[v]; ss != nil && !ss.expired(now) {
 			delete(s.sessions, v)
-			s.kit.Apply(OpLogout)
+			s.Apply(OpLogout)
 			return api.Logout200TextResponse("User logged out"), nil
 		}
 	}
@@ -426,7 +426,7 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 	if typ == typeCustom && len(endpoints) == 0 {
 		return createFailure(codeInvalidRequest, "apiEndpoints is mandatory for a CUSTOM token"), nil // seed 001
 	}
-	now := s.kit.Now()
+	now := s.Now()
 	t := &token{
 		id: s.nextTokenID, user: owner, name: name, typ: typ, typeAsName: asName,
 		allowedIPs: slices.Clone(ptr.Deref(b.AllowedIPs)), created: now, access: randomToken(),
@@ -461,7 +461,7 @@ func (h handlers) CreateAccessToken(ctx context.Context, req api.CreateAccessTok
 	}
 	s.nextTokenID++
 	s.tokens[t.id] = t
-	s.kit.Apply(OpCreateAccessToken)
+	s.Apply(OpCreateAccessToken)
 	info := &api.CreatedAccessToken{
 		Error:                &api.ErrorInfo{ErrorCode: ptr.To(int32(0)), ErrorMessage: ptr.To("")},
 		AccessTokenId:        ptr.To(t.id),
@@ -567,7 +567,7 @@ func (h handlers) UpdateAccessToken(ctx context.Context, req api.UpdateAccessTok
 	if b.AllowedIPs != nil {
 		next.allowedIPs = slices.Clone(*b.AllowedIPs)
 	}
-	now := s.kit.Now()
+	now := s.Now()
 	if v := ptr.Deref(b.RenewableUntilTimestamp); v != 0 {
 		until := time.Unix(v, 0)
 		if !renewableType(next.typ) || !until.After(now) || until.After(t.created.Add(maxRenewable)) {
@@ -588,7 +588,7 @@ func (h handlers) UpdateAccessToken(ctx context.Context, req api.UpdateAccessTok
 		next.expires = exp
 	}
 	*t = next
-	s.kit.Apply(OpUpdateAccessToken)
+	s.Apply(OpUpdateAccessToken)
 	info := &api.UpdatedAccessToken{
 		AccessTokenId:        ptr.To(t.id),
 		TokenName:            ptr.To(t.name),
@@ -622,7 +622,7 @@ func (h handlers) DeleteAccessToken(ctx context.Context, req api.DeleteAccessTok
 		return api.DeleteAccessToken200JSONResponse(errorBody(codeTokenNotFound, "Access token not found")), nil // fake's wording
 	}
 	s.deleteChain(t.id)
-	s.kit.Apply(OpDeleteAccessToken)
+	s.Apply(OpDeleteAccessToken)
 	return api.DeleteAccessToken200JSONResponse(errorBody(0, "")), nil
 }
 
@@ -683,7 +683,7 @@ func (s *Server) renewAccessToken(b *api.RenewAccessTokenRequest) api.RenewAcces
 	if !renewableType(t.typ) {
 		return api.RenewAccessToken400JSONResponse(errorBody(codeNotRenewable, "This token type cannot be renewed"))
 	}
-	now := s.kit.Now()
+	now := s.Now()
 	if !now.Before(t.renewableUntil) || !now.Before(t.refreshExpires) {
 		return api.RenewAccessToken400JSONResponse(errorBody(codeRefreshExpired, "The refresh token has expired")) // fake's wording
 	}
@@ -691,7 +691,7 @@ func (s *Server) renewAccessToken(b *api.RenewAccessTokenRequest) api.RenewAcces
 	t.access, t.refresh = randomToken(), randomToken()
 	t.expires = now.Add(s.accessTTL)
 	t.refreshExpires = minTime(t.expires.Add(refreshGrace), t.renewableUntil)
-	s.kit.Apply(OpRenewAccessToken)
+	s.Apply(OpRenewAccessToken)
 	return api.RenewAccessToken200JSONResponse{
 		Error:                       &api.ErrorInfo{ErrorCode: ptr.To(int32(0)), ErrorMessage: ptr.To("")},
 		AccessTokenId:               ptr.To(t.id),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit/commvault/internal/api"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
@@ -89,10 +90,17 @@ const (
 )
 
 // Server is a fake Commvault Command Center REST API (login sessions and V4
-// access tokens). Its state is guarded by a mutex: every method is safe for
-// concurrent use. Create one with NewServer or New.
+// access tokens). It embeds the fakes.Server every fake shares (URL, Client,
+// Handler, Responder, FailNext, Calls, Applied, Requests, SetClock,
+// StrictPaths, Close); the methods below are Commvault's own. Its state is
+// guarded by a mutex: every method is safe for concurrent use. Create one
+// with NewServer or New.
 type Server struct {
-	kit *fakekit.Server
+	// Server is the engine every fake shares (the httptest server, the
+	// faults, the counters, the recorded requests and the clock); its
+	// methods, documented once in package fakes, are this fake's.
+	*fakes.Server
+
 	mux http.Handler
 
 	mu                 sync.Mutex
@@ -126,7 +134,7 @@ func NewServer() *Server {
 		nextTokenID: firstTokenID,
 	}
 	s.mux = s.newRouter()
-	s.kit = fakekit.New(fakekit.Config{
+	s.Server = fakes.New(fakes.Config{
 		Name:      "commvaulttest",
 		Operation: func(r *http.Request) string { return operationOf(r.Method, r.URL.Path) },
 		Serve:     s.serve,
@@ -134,30 +142,12 @@ func NewServer() *Server {
 		Malformed: `{"error":{"errorCode":0},"accessToken":`,
 		HTML:      htmlPage,
 	})
-	s.kit.Start()
+	s.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
-
-// URL returns the origin of the fake (http://127.0.0.1:PORT): pass it to
-// commvault.New, which adds the API path. Raw HTTP requests go to
-// URL()+BasePath (or URL()+LegacyBasePath).
-func (s *Server) URL() string { return s.kit.URL() }
-
-// Client returns the http.Client of the underlying httptest server.
-func (s *Server) Client() *http.Client { return s.kit.Client() }
-
-// Handler returns the whole fake (faults, counting and recording included)
-// as an http.Handler sharing the server's state. Where the ResponseWriter
-// cannot be hijacked, Drop and DropAfterApply abort the response with
-// http.ErrAbortHandler.
-func (s *Server) Handler() http.Handler { return s.kit.Handler() }
-
-// Close shuts the httptest server down and releases delayed requests. It may
-// be called more than once.
-func (s *Server) Close() { s.kit.Close() }
 
 // SetRenewFailuresInBand makes a refused renew (POST /V4/AccessToken/Renew)
 // answer HTTP 200 with a top-level {errorCode, errorMessage} instead of HTTP
@@ -169,24 +159,6 @@ func (s *Server) SetRenewFailuresInBand(on bool) {
 	defer s.mu.Unlock()
 	s.renewInBand = on
 }
-
-// StrictPaths makes the fake refuse a path with a doubled or trailing slash
-// (404) and report it to t with Errorf, instead of routing it as the
-// canonical path as the real server does (see internal/fakekit Canonical).
-// tokenkit's own tests use it so that the SDK is caught if it ever sends
-// such a path; tests of clients that do (the vendor's own SDK) leave it off.
-// A nil t turns it off.
-func (s *Server) StrictPaths(t testing.TB) {
-	if t == nil {
-		s.kit.StrictPaths(nil)
-		return
-	}
-	s.kit.StrictPaths(t)
-}
-
-// SetClock replaces the clock of session and token lifetimes and lockouts.
-// A nil now restores time.Now.
-func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // SetAccessTokenTTL sets the lifetime of the access tokens of renewable
 // types (default 30 minutes), truncated to whole seconds.
@@ -292,20 +264,6 @@ func (s *Server) AddUser(u User) int64 {
 	return id
 }
 
-// Calls returns how many requests the fake received for an operation id,
-// faulted ones included. Calls("") counts requests that matched none.
-func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
-
-// TotalCalls returns how many requests the fake received in all.
-func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
-
-// Applied returns how many requests of an operation really changed state:
-// sessions created, renewed or ended, tokens created, updated, deleted or
-// renewed. A DropAfterApply request counts (its change is applied, only the
-// answer is lost); refused, faulted and read-only requests do not. A renewal
-// with a stale pair counts in ChainInvalidations instead.
-func (s *Server) Applied(op string) int { return s.kit.Applied(op) }
-
 // ChainInvalidations returns how many times a renewal used a pair that had
 // already been renewed, which made the fake (like Commvault) delete every
 // token of that create-and-renew chain.
@@ -369,7 +327,7 @@ func (s *Server) ValidAccessToken(value string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tokenByAccess(value)
-	return t != nil && s.kit.Now().Before(t.expires)
+	return t != nil && s.Now().Before(t.expires)
 }
 
 // ValidSession reports whether value (with its QSDK prefix) is a live,
@@ -378,7 +336,7 @@ func (s *Server) ValidSession(value string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.sessions[value]
-	return ss != nil && !ss.expired(s.kit.Now())
+	return ss != nil && !ss.expired(s.Now())
 }
 
 // Sessions returns how many login sessions exist, expired ones included.

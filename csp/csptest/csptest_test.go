@@ -715,7 +715,7 @@ func runFaults(t *testing.T, srv *csptest.Server, client *http.Client) {
 		})
 	}
 	// Fault precedence, stacking and cancellation are tested in
-	// internal/fakekit; this proves the wiring: every request counted and
+	// package fakes; this proves the wiring: every request counted and
 	// marked, and only the delayed and the DropAfterApply ones applied.
 	if want := len(cases); srv.Calls("ExchangeAPIToken") != want || srv.TotalCalls() != want {
 		t.Errorf("Calls = %d, TotalCalls = %d, want %d", srv.Calls("ExchangeAPIToken"), srv.TotalCalls(), want)

@@ -41,19 +41,40 @@
 //	// resp is HTTP 200 with {"access_token": "<JWT>", "token_type": "bearer", ...};
 //	// verify the JWT with srv.PublicKey().
 //
-// Faults:
+// Checked against real clients: golang.org/x/oauth2/clientcredentials with
+// every AuthStyle, as vmware/terraform-provider-vmc drives it on /auth/token
+// (internal/interop); the form exchange of terraform-provider-vmc,
+// tanzu-cli and terraform-provider-nsxt (refresh_token in the body); clients
+// that send //csp/... (routed as /csp/..., see fakes.Canonical). Under
+// `tokenctl fake` the iss claim names the served address (SetPublicURL).
+//
+// Everything the fake does on its own initiative where the public CSP
+// documentation is silent is marked "fake's choice" in the source.
+//
+// # Calls, Applied and the clock
+//
+// The Server embeds fakes.Server, whose methods are documented there. URL is
+// the base to give csp.New in place of https://console.cloud.vmware.com.
+// Calls, CallCounts and FailNextOp take the operationIds of
+// openapi/csp.yaml: "ExchangeAPIToken", "ExchangeClientCredentials",
+// "ExchangeClientCredentialsToken", "GetAPITokenDetails" and
+// "GetTokenPublicKey". Applied counts the access tokens each of the three
+// exchanges issued, those whose answer a DropAfterApply fault lost
+// included. The clock (SetClock) drives the iat and exp claims, API-token
+// creation, last use and expiry.
+//
+// # Faults
 //
 //	srv.FailNext(2, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
 //	srv.FailNext(1, fakes.Fault{Drop: true})
 //	// the next two requests get 429, the third loses its connection, the fourth is served.
 //
-// Checked against real clients: golang.org/x/oauth2/clientcredentials with
-// every AuthStyle, as vmware/terraform-provider-vmc drives it on /auth/token
-// (internal/interop); the form exchange of terraform-provider-vmc,
-// tanzu-cli and terraform-provider-nsxt (refresh_token in the body); clients
-// that send //csp/... (routed as /csp/..., see internal/fakekit). Under
-// `tokenctl fake` the iss claim names the served address (SetPublicURL).
-//
-// Everything the fake does on its own initiative where the public CSP
-// documentation is silent is marked "fake's choice" in the source.
+// In this fake, Status answers a CspErrorResponse JSON body whose errorCode
+// is the status text in snake case ("too_many_requests"); Malformed answers
+// 200 with the truncated JSON body {"access_token":; HTML answers Status
+// (default 503) with a text/html error page, as a gateway in front of CSP
+// does (vmware-labs/marketplace-cli#122); DropAfterApply issues a token,
+// counted in Applied, and loses the answer. net/http's Transport resends a
+// bodiless GET once when a reused connection is dropped, so a dropped
+// GetTokenPublicKey may consume two queued faults.
 package csptest

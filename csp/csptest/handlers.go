@@ -156,7 +156,7 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 	requested := dedupe(strings.Fields(ptr.Deref(b.Scope)))
 
 	s.mu.Lock()
-	now := s.kit.Now()
+	now := s.Now()
 	t := s.tokens[value]
 	if t == nil || t.revoked || !now.Before(t.ExpiresAt) {
 		s.mu.Unlock()
@@ -197,10 +197,10 @@ func (h handlers) ExchangeAPIToken(_ context.Context, req api.ExchangeAPITokenRe
 		Azp:         gatewayAzp,
 		Iat:         now.Unix(),
 		Exp:         now.Add(ttl).Unix(),
-		Jti:         newUUID(),
+		Jti:         fakekit.RandomUUID(),
 	}
 	s.mu.Unlock()
-	s.kit.Apply(opExchangeAPIToken)
+	s.Apply(opExchangeAPIToken)
 
 	return api.ExchangeAPIToken200JSONResponse{
 		AccessToken:  ptr.To(s.signJWT(claims)),
@@ -236,7 +236,7 @@ func (h handlers) clientCredentials(ctx context.Context, op string, body *api.Cl
 
 	s.mu.Lock()
 	app, known := s.apps[creds.id]
-	now := s.kit.Now()
+	now := s.Now()
 	ttl := s.ttl
 	s.mu.Unlock()
 
@@ -268,9 +268,9 @@ func (h handlers) clientCredentials(ctx context.Context, op string, body *api.Cl
 		Azp:         app.ID,
 		Iat:         now.Unix(),
 		Exp:         now.Add(ttl).Unix(),
-		Jti:         newUUID(),
+		Jti:         fakekit.RandomUUID(),
 	}
-	s.kit.Apply(op)
+	s.Apply(op)
 	return api.ExchangeClientCredentials200JSONResponse{
 		AccessToken: ptr.To(s.signJWT(claims)),
 		TokenType:   ptr.To("bearer"),
@@ -288,7 +288,7 @@ func (h handlers) GetAPITokenDetails(_ context.Context, req api.GetAPITokenDetai
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.kit.Now()
+	now := s.Now()
 	t := s.tokens[req.Body.TokenValue]
 	// "Returns the details of an unexpired ... API token" (tcsp-authn operation
 	// index): unknown and expired tokens are refused; revoked ones are shown

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit/csp/internal/api"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 	"github.com/tokenkit/tokenkit/internal/ptr"
 )
@@ -45,12 +46,18 @@ const (
 	gatewayAzp            = "csp_gateway" // azp of access tokens exchanged from API tokens
 )
 
-// Server is a fake CSP token API. Its state (API tokens, OAuth apps, clock,
-// fault queue, call counters and recorded requests) is guarded by a mutex, so
-// every method is safe for concurrent use. Create one with NewServer or New.
+// Server is a fake CSP token API. It embeds the fakes.Server every fake
+// shares (URL, Client, Handler, Responder, FailNext, Calls, Applied,
+// Requests, SetClock, StrictPaths, Close); the methods below are CSP's own.
+// Its state (API tokens, OAuth apps) is guarded by a mutex, so every method
+// is safe for concurrent use. Create one with NewServer or New.
 type Server struct {
+	// Server is the engine every fake shares (the httptest server, the
+	// faults, the counters, the recorded requests and the clock); its
+	// methods, documented once in package fakes, are this fake's.
+	*fakes.Server
+
 	// Immutable after construction.
-	kit        *fakekit.Server
 	key        *rsa.PrivateKey
 	kid        string
 	defaultOrg string
@@ -76,62 +83,26 @@ func NewServer() *Server {
 	s := &Server{
 		key:        key,
 		kid:        jwkThumbprint(&key.PublicKey),
-		defaultOrg: newUUID(),
-		defaultUID: newUUID(),
+		defaultOrg: fakekit.RandomUUID(),
+		defaultUID: fakekit.RandomUUID(),
 		ttl:        defaultAccessTokenTTL,
 		tokens:     make(map[string]*apiToken),
 		apps:       make(map[string]OAuthApp),
 	}
 	s.mux = s.newRouter()
-	s.kit = fakekit.New(fakekit.Config{
+	s.Server = fakes.New(fakes.Config{
 		Name:      "csptest",
 		Operation: func(r *http.Request) string { return operationOf(r.Method, r.URL.Path) },
 		Serve:     s.serve,
 		Status:    statusFault,
 		Malformed: `{"access_token":`,
 	})
-	s.kit.Start()
+	s.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
-
-// URL returns the origin of the fake (http://127.0.0.1:PORT), without a
-// trailing slash: the base to give csp.New in place of
-// https://console.cloud.vmware.com.
-func (s *Server) URL() string { return s.kit.URL() }
-
-// Client returns the http.Client of the underlying httptest server, which is
-// configured to reach it.
-func (s *Server) Client() *http.Client { return s.kit.Client() }
-
-// Handler returns the whole fake, faults, call counting and request
-// recording included, as an http.Handler. It shares its state with the
-// httptest server and with Responder. A Drop fault hijacks and closes the
-// connection; where the ResponseWriter cannot be hijacked (an
-// httptest.ResponseRecorder, HTTP/2), it and a Delay cut short by the
-// request context panic with http.ErrAbortHandler, which net/http servers
-// turn into an aborted response.
-func (s *Server) Handler() http.Handler { return s.kit.Handler() }
-
-// Close shuts the httptest server down. Requests held by a Delay fault are
-// released and their connections dropped. Close may be called more than once.
-func (s *Server) Close() { s.kit.Close() }
-
-// StrictPaths makes the fake refuse a path with a doubled or trailing slash
-// (404) and report it to t with Errorf, instead of routing it as the
-// canonical path as the real server does (see internal/fakekit Canonical).
-// tokenkit's own tests use it so that the SDK is caught if it ever sends
-// such a path; tests of clients that do (the vendor's own SDK) leave it off.
-// A nil t turns it off.
-func (s *Server) StrictPaths(t testing.TB) {
-	if t == nil {
-		s.kit.StrictPaths(nil)
-		return
-	}
-	s.kit.StrictPaths(t)
-}
 
 // Issuer returns the iss claim of the access tokens the fake issues, the
 // base URL followed by /csp/gateway/am/api (the shape of CSP's issuer in
@@ -147,7 +118,7 @@ func (s *Server) issuer() string {
 	if s.public != "" {
 		return s.public + basePath
 	}
-	return s.kit.URL() + basePath
+	return s.URL() + basePath
 }
 
 // SetPublicURL sets the base URL clients reach the fake at when it is served
@@ -167,10 +138,6 @@ func (s *Server) PublicKey() *rsa.PublicKey { return &s.key.PublicKey }
 // KeyID returns the kid of the signing key: the header of every issued JWT
 // and the JWKS entry carry it. It is the RFC 7638 thumbprint of the key.
 func (s *Server) KeyID() string { return s.kid }
-
-// SetClock replaces the clock the fake uses for iat/exp claims, API-token
-// creation, last use and expiry. A nil now restores time.Now.
-func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // SetAccessTokenTTL sets the lifetime of issued access tokens (expires_in,
 // and exp minus iat in the JWT), truncated to whole seconds. The default is
@@ -261,11 +228,11 @@ func (s *Server) AddAPIToken(t APIToken) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.kit.Now()
+	now := s.Now()
 	if t.ExpiresAt.IsZero() {
 		t.ExpiresAt = now.Add(defaultAPITokenTTL)
 	}
-	s.tokens[t.Value] = &apiToken{APIToken: t, id: newUUID(), createdAt: now}
+	s.tokens[t.Value] = &apiToken{APIToken: t, id: fakekit.RandomUUID(), createdAt: now}
 	return t.Value
 }
 
@@ -313,16 +280,6 @@ func (s *Server) AddOAuthApp(a OAuthApp) {
 	s.apps[a.ID] = a
 }
 
-// Calls returns how many requests the fake received for an operationId
-// ("ExchangeAPIToken", "ExchangeClientCredentials",
-// "ExchangeClientCredentialsToken", "GetAPITokenDetails", "GetTokenPublicKey"), faulted ones included. Calls("") counts requests
-// that matched no operation.
-func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
-
-// TotalCalls returns how many requests the fake received in all, faulted and
-// unrouted ones included.
-func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
-
 // operationOf maps a request line to its operationId, or "".
 func operationOf(method, path string) string {
 	switch {
@@ -366,12 +323,4 @@ func cspError(status int, code, message string, module bool) api.CspErrorRespons
 		e.ModuleCode = ptr.To(int32(340))
 	}
 	return e
-}
-
-// newUUID returns a random RFC 9562 version 4 UUID.
-func newUUID() string {
-	b := fakekit.RandomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/tokenkit/tokenkit/commvault/commvaulttest"
 	"github.com/tokenkit/tokenkit/csp"
 	"github.com/tokenkit/tokenkit/csp/csptest"
-	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/oracle"
 	"github.com/tokenkit/tokenkit/oracle/oracletest"
 )
@@ -32,7 +32,7 @@ type vendorUnderTest struct {
 	calls   func(op string) int
 	live    tokenkit.Token
 	dead    tokenkit.Token
-	fail    func(fakekit.Fault)
+	fail    func(fakes.Fault)
 	fresh   func() tokenkit.Checker // csp: a Checker with no cached keys
 }
 
@@ -104,7 +104,7 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 	return []vendorUnderTest{
 		{name: "csp", checker: cspc, calls: cspFake.Calls,
 			live: cspLive, dead: tokenkit.NewBearerToken("not-a-jwt", time.Time{}),
-			fail: func(f fakekit.Fault) { cspFake.FailNext(1, f) },
+			fail: func(f fakes.Fault) { cspFake.FailNext(1, f) },
 			fresh: func() tokenkit.Checker {
 				c, err := csp.New(cspFake.URL(), noRetry)
 				must(err)
@@ -112,16 +112,16 @@ func vendorsUnderTest(t *testing.T) []vendorUnderTest {
 			}},
 		{name: "commvault", checker: cvc, issuer: cvm, issueOp: "CreateAccessToken", calls: cvFake.Calls,
 			live: cvLive, dead: cvDead,
-			fail: func(f fakekit.Fault) { cvFake.FailNext(1, f) }},
+			fail: func(f fakes.Fault) { cvFake.FailNext(1, f) }},
 		{name: "oracle", checker: occ, issuer: ocTokens, issueOp: "GetAccessToken", calls: ocFake.Calls,
 			live: ocLive, dead: tokenkit.NewBearerToken("bogus", time.Time{}),
-			fail: func(f fakekit.Fault) { ocFake.FailNext(1, f) }},
+			fail: func(f fakes.Fault) { ocFake.FailNext(1, f) }},
 		{name: "cgscan", checker: cgc, issuer: cgi, issueOp: "GenerateAccessToken", calls: cgFake.Calls,
 			live: cgLive, dead: cgDead,
-			fail: func(f fakekit.Fault) { cgFake.FailNext(1, f) }},
+			fail: func(f fakes.Fault) { cgFake.FailNext(1, f) }},
 		{name: "canvus", checker: cac, issuer: caTokens, issueOp: "CreateAccessToken", calls: caFake.Calls,
 			live: caLive, dead: caDead,
-			fail: func(f fakekit.Fault) { caFake.FailNext(1, f) }},
+			fail: func(f fakes.Fault) { caFake.FailNext(1, f) }},
 	}
 }
 
@@ -137,7 +137,7 @@ func TestCheckAnswersThree(t *testing.T) {
 		if !tokenkit.Rejected(err) {
 			t.Errorf("%s: Check of a dead token: %v (kind %v), want Rejected", v.name, err, tokenkit.KindOf(err))
 		}
-		v.fail(fakekit.Fault{Status: http.StatusServiceUnavailable})
+		v.fail(fakes.Fault{Status: http.StatusServiceUnavailable})
 		checker := v.checker
 		if v.name == "csp" {
 			// Verify is local once the keys are cached: CSP's outage is

@@ -11,7 +11,7 @@ import (
 	"github.com/tokenkit/tokenkit/canvus/canvustest"
 	"github.com/tokenkit/tokenkit/csp"
 	"github.com/tokenkit/tokenkit/csp/csptest"
-	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 // TestSourceFetchTimeoutIsNotTheCallersCancellation: a Source's fetch runs
@@ -23,15 +23,15 @@ func TestSourceFetchTimeoutIsNotTheCallersCancellation(t *testing.T) {
 	cfg := tokenkit.SourceConfig{FetchTimeout: 100 * time.Millisecond}
 	for _, tc := range []struct {
 		name  string
-		setup func(t *testing.T) (tokenkit.TokenSource, func(int, fakekit.Fault))
+		setup func(t *testing.T) (tokenkit.TokenSource, func(int, fakes.Fault))
 	}{
-		{"csp APITokenSource (idempotent exchange)", func(t *testing.T) (tokenkit.TokenSource, func(int, fakekit.Fault)) {
+		{"csp APITokenSource (idempotent exchange)", func(t *testing.T) (tokenkit.TokenSource, func(int, fakes.Fault)) {
 			f := csptest.New(t)
 			tok := tokenkit.Secret(f.AddAPIToken(csptest.APIToken{}))
 			c := must(csp.New(f.URL(), options()...))
 			return must(c.APITokenSource(csp.APITokenRequest{APIToken: tok}, cfg)), f.FailNext
 		}},
-		{"canvus LoginSource (mutating login)", func(t *testing.T) (tokenkit.TokenSource, func(int, fakekit.Fault)) {
+		{"canvus LoginSource (mutating login)", func(t *testing.T) (tokenkit.TokenSource, func(int, fakes.Fault)) {
 			f := canvustest.New(t)
 			f.AddUser(canvustest.User{Email: "alice@example.com", Password: password})
 			c := must(canvus.New(f.URL(), options()...))
@@ -41,7 +41,7 @@ func TestSourceFetchTimeoutIsNotTheCallersCancellation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			src, failNext := tc.setup(t)
-			failNext(10, fakekit.Fault{Delay: time.Hour})
+			failNext(10, fakes.Fault{Delay: time.Hour})
 			_, err := src.Token(context.Background())
 			if k := tokenkit.KindOf(err); k == tokenkit.KindCanceled || k == tokenkit.KindOther {
 				t.Fatalf("kind %q: %v", k, err)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/tokenkit/tokenkit"
-	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 // root is one of tokenkit's kind sentinels and the kinds it matches.
@@ -85,7 +85,7 @@ func options(extra ...tokenkit.Option) []tokenkit.Option {
 // fixture is one vendor's fake, set up for one case.
 type fixture struct {
 	base     string
-	failNext func(n int, f fakekit.Fault)
+	failNext func(n int, f fakes.Fault)
 	total    func() int
 	// exchange obtains a token with a valid credential from a new client
 	// on base: the call the generic cases fault.
@@ -213,7 +213,7 @@ var generic = []struct {
 	run  func(t *testing.T, fx *fixture)
 }{
 	{caseRateLimited, func(t *testing.T, fx *fixture) {
-		fx.failNext(1, fakekit.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3600"})
+		fx.failNext(1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3600"})
 		before := fx.total()
 		te := checkKind(t, fx.exchange(context.Background(), fx.base, options()...), tokenkit.KindRateLimited)
 		if te.RetryAfter != time.Hour {
@@ -224,15 +224,15 @@ var generic = []struct {
 		}
 	}},
 	{caseServer, func(t *testing.T, fx *fixture) {
-		fx.failNext(10, fakekit.Fault{Status: http.StatusServiceUnavailable})
+		fx.failNext(10, fakes.Fault{Status: http.StatusServiceUnavailable})
 		checkKind(t, fx.exchange(context.Background(), fx.base, options()...), tokenkit.KindServer)
 	}},
 	{caseMalformed, func(t *testing.T, fx *fixture) {
-		fx.failNext(1, fakekit.Fault{Malformed: true})
+		fx.failNext(1, fakes.Fault{Malformed: true})
 		checkKind(t, fx.exchange(context.Background(), fx.base, options()...), tokenkit.KindInvalidResponse)
 	}},
 	{caseCanceled, func(t *testing.T, fx *fixture) {
-		fx.failNext(1, fakekit.Fault{Delay: time.Hour})
+		fx.failNext(1, fakes.Fault{Delay: time.Hour})
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		before := fx.total()
@@ -258,7 +258,7 @@ var generic = []struct {
 		}
 	}},
 	{caseDeadline, func(t *testing.T, fx *fixture) {
-		fx.failNext(1, fakekit.Fault{Delay: time.Hour})
+		fx.failNext(1, fakes.Fault{Delay: time.Hour})
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		err := fx.exchange(ctx, fx.base, options()...)

@@ -31,7 +31,7 @@
 // Checked against real clients: Oracle's cec CLI (sign-in with Basic and
 // nothing else; refresh-oauth-token with csrfToken first), replayed by
 // internal/realclient; clients that send doubled or trailing slashes are
-// routed as the canonical path (internal/fakekit).
+// routed as the canonical path (fakes.Canonical).
 //
 // Paths that match no operation get the other error shape of
 // /system/api/v1, ErrorResponse (404, or 405 with Allow).
@@ -56,13 +56,30 @@
 //	// resp is HTTP 200 with {"accessToken": …, "expiresInMillis": 1209600000,
 //	// "refreshToken": …, "tokenType": "Bearer"}.
 //
-// Faults:
+// Everything the fake does on its own initiative where the public OCM
+// documentation is silent is marked "fake's choice" in the source.
+//
+// # Calls, Applied and the clock
+//
+// The Server embeds fakes.Server, whose methods are documented there. URL is
+// what oracle.New takes in place of https://<instance>. Calls, CallCounts
+// and FailNextOp take the operationIds "GetAccessToken" and
+// "GetCurrentUser", and OpCSRFToken. Applied counts, for "GetAccessToken",
+// every access token issued (a rotation included), whether or not its
+// answer reached the client (DropAfterApply); the other operations change
+// nothing. The clock (SetClock) drives token expiry.
+//
+// # Faults
 //
 //	srv.FailNext(1, fakes.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"})
 //	srv.FailNext(1, fakes.Fault{DropAfterApply: true})
 //	// the next request gets 429; the one after it is served (a token is
 //	// issued, Applied counts it) but its answer is lost.
 //
-// Everything the fake does on its own initiative where the public OCM
-// documentation is silent is marked "fake's choice" in the source.
+// In this fake, Status answers an ExceptionDetail JSON body (o:errorCode
+// CodeInjectedFault); Malformed answers 200 with the truncated JSON body
+// {"accessToken":; HTML answers Status (default 503) with a text/html error
+// page, as a load balancer in front of an instance does; DropAfterApply
+// serves the request (a token is issued, a refresh token rotated: Applied
+// counts it) and then loses the answer.
 package oracletest

@@ -224,7 +224,7 @@ func (h handlers) GetAccessToken(ctx context.Context, req api.GetAccessTokenRequ
 			rt.consumed = true
 			answer.RefreshToken = ptr.To(s.newRefreshLocked(rt.username))
 		}
-		s.kit.Apply(opGetAccessToken)
+		s.Apply(opGetAccessToken)
 		return answer, nil
 	}
 
@@ -240,7 +240,7 @@ func (h handlers) GetAccessToken(ctx context.Context, req api.GetAccessTokenRequ
 	if s.issueRefresh {
 		answer.RefreshToken = ptr.To(s.newRefreshLocked(subject.Username))
 	}
-	s.kit.Apply(opGetAccessToken)
+	s.Apply(opGetAccessToken)
 	return answer, nil
 }
 
@@ -345,7 +345,7 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) {
 	a := parseAuth(r.Header.Get("Authorization"))
 	s.mu.Lock()
 	_, _, ok := s.authenticateLocked(a)
-	now := s.kit.Now()
+	now := s.Now()
 	s.mu.Unlock()
 	if !a.present || !ok {
 		fakekit.WriteJSON(w, http.StatusUnauthorized, nil,

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenkit/tokenkit/fakes"
 	"github.com/tokenkit/tokenkit/internal/fakekit"
 	"github.com/tokenkit/tokenkit/internal/ptr"
 	"github.com/tokenkit/tokenkit/oracle/internal/api"
@@ -37,13 +38,19 @@ const (
 // expiresInMillis of Oracle's own example (14 days).
 const DefaultAccessTokenLifetime = 1209600000 * time.Millisecond
 
-// Server is a fake Oracle Content Management token API. Its state (users,
-// access and refresh tokens, clock, fault queue, counters and recorded
-// requests) is guarded by a mutex, so every method is safe for concurrent
-// use. Create one with NewServer or New.
+// Server is a fake Oracle Content Management token API. It embeds the
+// fakes.Server every fake shares (URL, Client, Handler, Responder, FailNext,
+// Calls, Applied, Requests, SetClock, StrictPaths, Close); the methods below
+// are Oracle's own. Its state (users, access and refresh tokens) is guarded
+// by a mutex, so every method is safe for concurrent use. Create one with
+// NewServer or New.
 type Server struct {
+	// Server is the engine every fake shares (the httptest server, the
+	// faults, the counters, the recorded requests and the clock); its
+	// methods, documented once in package fakes, are this fake's.
+	*fakes.Server
+
 	// Immutable after construction.
-	kit *fakekit.Server
 	mux http.Handler
 
 	mu           sync.Mutex
@@ -85,58 +92,19 @@ func NewServer() *Server {
 		refresh:      make(map[string]*refreshToken),
 	}
 	s.mux = s.newRouter()
-	s.kit = fakekit.New(fakekit.Config{
+	s.Server = fakes.New(fakes.Config{
 		Name:      "oracletest",
 		Operation: func(r *http.Request) string { return operationOf(r.Method, r.URL.Path) },
 		Serve:     s.serve,
 		Status:    statusFault,
 		Malformed: `{"accessToken":`,
 	})
-	s.kit.Start()
+	s.Start()
 	return s
 }
 
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
-
-// URL returns the origin of the fake (http://127.0.0.1:PORT), without a
-// trailing slash: what oracle.New takes in place of https://<instance>.
-func (s *Server) URL() string { return s.kit.URL() }
-
-// Client returns the http.Client of the underlying httptest server, which is
-// configured to reach it.
-func (s *Server) Client() *http.Client { return s.kit.Client() }
-
-// Handler returns the whole fake, faults, call counting and request
-// recording included, as an http.Handler. It shares its state with the
-// httptest server and with Responder. A Drop or DropAfterApply fault hijacks
-// and closes the connection; where the ResponseWriter cannot be hijacked (an
-// httptest.ResponseRecorder, HTTP/2), it and a Delay cut short by the
-// request context panic with http.ErrAbortHandler, which net/http servers
-// turn into an aborted response.
-func (s *Server) Handler() http.Handler { return s.kit.Handler() }
-
-// Close shuts the httptest server down. Requests held by a Delay fault are
-// released and their connections dropped. Close may be called more than once.
-func (s *Server) Close() { s.kit.Close() }
-
-// StrictPaths makes the fake refuse a path with a doubled or trailing slash
-// (404) and report it to t with Errorf, instead of routing it as the
-// canonical path as the real server does (see internal/fakekit Canonical).
-// tokenkit's own tests use it so that the SDK is caught if it ever sends
-// such a path; tests of clients that do (the vendor's own SDK) leave it off.
-// A nil t turns it off.
-func (s *Server) StrictPaths(t testing.TB) {
-	if t == nil {
-		s.kit.StrictPaths(nil)
-		return
-	}
-	s.kit.StrictPaths(t)
-}
-
-// SetClock replaces the clock the fake uses for token expiry. A nil now
-// restores time.Now.
-func (s *Server) SetClock(now func() time.Time) { s.kit.SetClock(now) }
 
 // SetPublicURL sets the base URL clients reach the fake at when it is served
 // through Handler under a path prefix (tokenctl fake serves it under
@@ -344,26 +312,10 @@ func (s *Server) AccessTokenActive(value string) bool {
 	return ok
 }
 
-// Calls returns how many requests the fake received for an operationId
-// ("GetAccessToken", "GetCurrentUser"), faulted ones included. Calls("")
-// counts requests that matched no operation.
-func (s *Server) Calls(op string) int { return s.kit.Calls(op) }
-
-// TotalCalls returns how many requests the fake received in all, faulted and
-// unrouted ones included.
-func (s *Server) TotalCalls() int { return s.kit.TotalCalls() }
-
-// Applied returns how many requests of an operationId changed the fake's
-// state: for "GetAccessToken", every access token issued (a rotation
-// included), whether or not its answer reached the client (DropAfterApply).
-// "GetCurrentUser" changes nothing. Compare it with Calls to prove that a
-// client did not replay a state-changing request.
-func (s *Server) Applied(op string) int { return s.kit.Applied(op) }
-
 // newAccessLocked records a new access token for username.
 func (s *Server) newAccessLocked(username string) string {
 	v := randomToken()
-	s.access[v] = &accessToken{username: username, expiresAt: s.kit.Now().Add(s.accessTTL)}
+	s.access[v] = &accessToken{username: username, expiresAt: s.Now().Add(s.accessTTL)}
 	return v
 }
 
@@ -372,7 +324,7 @@ func (s *Server) newRefreshLocked(username string) string {
 	v := randomToken()
 	rt := &refreshToken{username: username}
 	if s.refreshTTL > 0 {
-		rt.expiresAt = s.kit.Now().Add(s.refreshTTL)
+		rt.expiresAt = s.Now().Add(s.refreshTTL)
 	}
 	s.refresh[v] = rt
 	return v
@@ -380,7 +332,7 @@ func (s *Server) newRefreshLocked(username string) string {
 
 func (s *Server) liveAccessLocked(value string) (*User, bool) {
 	t := s.access[value]
-	if t == nil || t.revoked || !s.kit.Now().Before(t.expiresAt) {
+	if t == nil || t.revoked || !s.Now().Before(t.expiresAt) {
 		return nil, false
 	}
 	u := s.users[t.username]
@@ -392,7 +344,7 @@ func (s *Server) liveAccessLocked(value string) (*User, bool) {
 
 func (s *Server) liveRefreshLocked(value string) (*refreshToken, bool) {
 	t := s.refresh[value]
-	if t == nil || t.revoked || t.consumed || (!t.expiresAt.IsZero() && !s.kit.Now().Before(t.expiresAt)) {
+	if t == nil || t.revoked || t.consumed || (!t.expiresAt.IsZero() && !s.Now().Before(t.expiresAt)) {
 		return nil, false
 	}
 	u := s.users[t.username]

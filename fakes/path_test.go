@@ -1,4 +1,4 @@
-package fakekit_test
+package fakes_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tokenkit/tokenkit/internal/fakekit"
+	"github.com/tokenkit/tokenkit/fakes"
 )
 
 func TestCanonical(t *testing.T) {
@@ -27,7 +27,7 @@ func TestCanonical(t *testing.T) {
 		{"/a/./b", "/a/./b"},                     // dot segments are the fake's business
 	}
 	for _, tc := range cases {
-		got, changed := fakekit.Canonical(tc.in)
+		got, changed := fakes.Canonical(tc.in)
 		if got != tc.want || changed != (tc.in != tc.want) {
 			t.Errorf("Canonical(%q) = %q, %t; want %q", tc.in, got, changed, tc.want)
 		}
@@ -66,8 +66,10 @@ func TestNonCanonicalPathsRouteAsCanonical(t *testing.T) {
 	}
 }
 
-// reporter is a fakekit.Reporter that keeps what it was told.
+// reporter is a testing.TB that keeps what it was told instead of failing
+// the test.
 type reporter struct {
+	testing.TB
 	mu   sync.Mutex
 	msgs []string
 }
@@ -84,9 +86,9 @@ func (r *reporter) Errorf(format string, args ...any) {
 func TestStrictPathsFailLoudly(t *testing.T) {
 	t.Parallel()
 	ty := newToy(t, nil)
-	rep := &reporter{}
+	rep := &reporter{TB: t}
 	ty.kit.StrictPaths(rep)
-	ty.kit.FailNext(1, fakekit.Fault{Status: 503})
+	ty.kit.FailNext(1, fakes.Fault{Status: 503})
 	for name, cl := range ty.clients() {
 		a := send(context.Background(), cl.c, http.MethodPost, cl.base+"//apply", "{}")
 		if a.err != nil || a.status != http.StatusNotFound || !strings.Contains(a.body, "strict mode") {
@@ -119,16 +121,16 @@ func TestFailNextOp(t *testing.T) {
 	t.Parallel()
 	ty := newToy(t, nil)
 	c := ty.clients()["http"].c
-	ty.kit.FailNextOp("Apply", 1, fakekit.Fault{Status: 503})
-	ty.kit.FailNext(1, fakekit.Fault{Status: 429})
+	ty.kit.FailNextOp("Apply", 1, fakes.Fault{Status: 503})
+	ty.kit.FailNext(1, fakes.Fault{Status: 429})
 	if a := send(context.Background(), c, http.MethodGet, ty.kit.URL()+"/read", ""); a.status != 429 {
 		t.Fatalf("read took %d, want the global 429", a.status)
 	}
 	if a := send(context.Background(), c, http.MethodPost, ty.kit.URL()+"/apply", ""); a.status != 503 {
 		t.Fatalf("apply took %d, want its own 503", a.status)
 	}
-	ty.kit.FailNextOp("Apply", 3, fakekit.Fault{Status: 503})
-	ty.kit.FailNext(3, fakekit.Fault{Status: 500})
+	ty.kit.FailNextOp("Apply", 3, fakes.Fault{Status: 503})
+	ty.kit.FailNext(3, fakes.Fault{Status: 500})
 	ty.kit.ClearFaults()
 	if a := send(context.Background(), c, http.MethodPost, ty.kit.URL()+"/apply", ""); a.status != 200 {
 		t.Fatalf("after ClearFaults: %d", a.status)

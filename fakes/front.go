@@ -1,4 +1,4 @@
-package fakekit
+package fakes
 
 import (
 	"bytes"
@@ -8,8 +8,11 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"testing"
 
 	"github.com/jarcoal/httpmock"
+
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
 
 // front reads, counts and records a request, applies the next queued fault
@@ -72,7 +75,7 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request) (outcome, error) 
 // refuseNonCanonical answers a non-canonical path in strict mode: it is
 // counted and recorded under the operation "", reported to t, and answered
 // 404 without consuming a fault.
-func (s *Server) refuseNonCanonical(w http.ResponseWriter, rec record, t Reporter) (outcome, error) {
+func (s *Server) refuseNonCanonical(w http.ResponseWriter, rec record, t testing.TB) (outcome, error) {
 	s.mu.Lock()
 	s.total++
 	s.calls[""]++
@@ -85,7 +88,7 @@ func (s *Server) refuseNonCanonical(w http.ResponseWriter, rec record, t Reporte
 	if s.cfg.Status != nil {
 		s.cfg.Status(w, http.StatusNotFound, msg)
 	} else {
-		WriteJSON(w, http.StatusNotFound, nil, map[string]string{"message": msg})
+		fakekit.WriteJSON(w, http.StatusNotFound, nil, map[string]string{"message": msg})
 	}
 	return served, nil
 }

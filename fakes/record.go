@@ -1,4 +1,4 @@
-package fakekit
+package fakes
 
 import (
 	"bytes"
@@ -6,12 +6,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/tokenkit/tokenkit/fakes"
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
-
-// RecordedRequest is fakes.RecordedRequest, the public type the vendor fakes
-// return.
-type RecordedRequest = fakes.RecordedRequest
 
 // record is the stored form of a RecordedRequest; Requests derives fresh
 // copies from it.
@@ -45,7 +41,7 @@ func (s *Server) Requests() []RecordedRequest {
 			Body:        bytes.Clone(r.body),
 			Faulted:     r.faulted,
 		}
-		if MediaType(rr.ContentType) == "application/x-www-form-urlencoded" {
+		if fakekit.MediaType(rr.ContentType) == "application/x-www-form-urlencoded" {
 			rr.Form, _ = url.ParseQuery(string(r.body))
 		}
 		var m map[string]any

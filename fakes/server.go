@@ -1,4 +1,4 @@
-package fakekit
+package fakes
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -18,13 +19,14 @@ const MaxBody = 1 << 20
 // name, for a request whose connection a Drop or DropAfterApply fault closed.
 var ErrDropped = errors.New("connection dropped by injected fault")
 
-// Config is what a fake tells its Server about itself. Serve is required;
-// the other fields have defaults.
+// Config is what a fake tells its Server about itself: its name, how to
+// name a request's operation, and how to answer. Serve is required; the
+// other fields have defaults.
 type Config struct {
 	// Name is the fake's package name ("csptest", …). It prefixes the
 	// errors of the Responder, ends the message of a Status fault
 	// ("Too Many Requests (csptest injected fault)") and signs the default
-	// HTML error page.
+	// HTML error page. Empty means "fake".
 	Name string
 	// Operation maps a request to its operation id, "" when it matches
 	// none. It runs once as the request arrives, after the body was read
@@ -47,7 +49,8 @@ type Config struct {
 	// Empty means `{"`.
 	Malformed string
 	// HTML returns the page of an HTML fault answered with status. Nil
-	// uses HTMLPage with Name.
+	// answers a gateway-style page ("503 Service Unavailable") signed with
+	// Name.
 	HTML func(status int) string
 	// Stream reports whether a request is answered with a stream that ends
 	// only when the request does (a subscription). The Responder answers
@@ -70,9 +73,15 @@ type Call struct {
 	TooLarge bool
 }
 
-// Server is the shared half of a vendor fake: the httptest server, the
-// fault queue, the counters, the recorded requests and the clock. Its
-// methods are safe for concurrent use. It holds its own mutex, which it
+// Server is the engine the five vendor fakes share, and you can build a
+// fake of your own on it: the httptest server, the fault queue, the
+// counters, the recorded requests and the clock. Each vendor fake embeds a
+// *Server, so the methods below are the fakes' own: a test calls
+// csptest.Server's FailNext, Requests or URL as documented here, and the
+// vendor package documents only what is its own (its operations, its error
+// bodies, what its clock drives).
+//
+// Its methods are safe for concurrent use. It holds its own mutex, which it
 // never holds while calling the fake's hooks, so the fake may call Apply
 // and Now while holding its own lock. Create one with New and start it with
 // Start.
@@ -81,11 +90,12 @@ type Server struct {
 	cfg       Config
 	ts        *httptest.Server
 	done      chan struct{}
+	startOnce sync.Once
 	closeOnce sync.Once
 	dropped   error
 
 	mu       sync.Mutex
-	strict   Reporter // nil: non-canonical paths are routed as canonical
+	strict   testing.TB // nil: non-canonical paths are routed as canonical
 	now      func() time.Time
 	faults   []Fault
 	opFaults map[string][]Fault // FailNextOp's queues, by operation
@@ -101,10 +111,10 @@ type Server struct {
 // is nil.
 func New(cfg Config) *Server {
 	if cfg.Serve == nil {
-		panic("fakekit: Config.Serve is nil")
+		panic("fakes: Config.Serve is nil")
 	}
 	if cfg.Name == "" {
-		cfg.Name = "fakekit"
+		cfg.Name = "fake"
 	}
 	s := &Server{
 		cfg:      cfg,
@@ -119,14 +129,17 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Start starts the httptest server. Call it once, after New.
-func (s *Server) Start() { s.ts.Start() }
+// Start starts the httptest server; a fake calls it once its own state
+// holds the Server, before it hands itself out. Later calls do nothing.
+func (s *Server) Start() { s.startOnce.Do(s.ts.Start) }
 
-// URL returns the base URL of the started httptest server, such as
-// http://127.0.0.1:53412, without a trailing slash.
+// URL returns the origin of the fake's httptest server, such as
+// http://127.0.0.1:53412, without a trailing slash: the base URL to give
+// the vendor client's New in place of the product's (each fake's package
+// doc says which).
 func (s *Server) URL() string { return s.ts.URL }
 
-// Client returns the http.Client of the httptest server, which is
+// Client returns the http.Client of the fake's httptest server, which is
 // configured to reach it.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
@@ -154,7 +167,9 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // FailNext queues f for the next n requests, whatever their operation.
 // Calls stack: faults apply in the order they were queued. A faulted request
 // counts in Calls and TotalCalls and is recorded with Faulted set; it changes
-// no state unless the fault is a DropAfterApply or only a Delay.
+// no state unless the fault is a DropAfterApply or only a Delay. The vendor
+// error body a Status fault answers with, and the truncated body of a
+// Malformed one, are in each fake's package doc, under Faults.
 func (s *Server) FailNext(n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -163,9 +178,10 @@ func (s *Server) FailNext(n int, f Fault) {
 	}
 }
 
-// FailNextOp queues f for the next n requests of the operation op only.
-// A request of op takes a fault from this queue before the one FailNext
-// fills; requests of other operations are not affected.
+// FailNextOp queues f for the next n requests of the operation op only (an
+// operation id as Calls takes it). A request of op takes a fault from this
+// queue before the one FailNext fills; requests of other operations are not
+// affected.
 func (s *Server) FailNextOp(op string, n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -197,16 +213,17 @@ func (s *Server) AppliedCounts() map[string]int {
 	return maps.Clone(s.applied)
 }
 
-// Calls returns how many requests the Server received for the operation
-// id op, faulted ones included. Calls("") counts the requests that matched
-// no operation.
+// Calls returns how many requests the fake received for the operation id
+// op (the operationId of the vendor's OpenAPI spec, listed in each fake's
+// package doc), faulted ones included. Calls("") counts the requests that
+// matched no operation.
 func (s *Server) Calls(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[op]
 }
 
-// TotalCalls returns how many requests the Server received in all, faulted
+// TotalCalls returns how many requests the fake received in all, faulted
 // and unrouted ones included.
 func (s *Server) TotalCalls() int {
 	s.mu.Lock()
@@ -214,23 +231,31 @@ func (s *Server) TotalCalls() int {
 	return s.total
 }
 
-// Apply counts one request of op that changed the fake's state. A fake's
-// handlers call it where the change happens, so that a request whose answer
-// a DropAfterApply fault lost counts too.
+// Apply counts one request of op that changed the fake's state. It is for
+// the author of a fake, not for tests: the fake's handlers call it where the
+// change happens, so that a request whose answer a DropAfterApply fault lost
+// counts too.
 func (s *Server) Apply(op string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.applied[op]++
 }
 
-// Applied returns how many times Apply counted op.
+// Applied returns how many requests of the operation op really changed the
+// fake's state (tokens issued, rotated or revoked, sessions created or
+// ended: each fake's package doc says what counts), those whose answer a
+// DropAfterApply fault lost included; refused and faulted requests do not
+// count. Compare it with Calls to prove that a client did not replay a
+// state-changing request.
 func (s *Server) Applied(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.applied[op]
 }
 
-// SetClock replaces the clock Now reads. A nil now restores time.Now.
+// SetClock replaces the fake's clock, which Now reads and which drives
+// every expiry, lifetime and timestamp of the fake (each fake's package doc
+// says which). A nil now restores time.Now.
 func (s *Server) SetClock(now func() time.Time) {
 	if now == nil {
 		now = time.Now
@@ -247,11 +272,4 @@ func (s *Server) Now() time.Time {
 	now := s.now
 	s.mu.Unlock()
 	return now()
-}
-
-// Cleanup registers s.Close with t.Cleanup and returns s: the body of a
-// fake's New(t testing.TB). t is any testing.TB.
-func Cleanup[S interface{ Close() }](t interface{ Cleanup(func()) }, s S) S {
-	t.Cleanup(s.Close)
-	return s
 }

@@ -1,4 +1,4 @@
-package fakekit
+package fakes
 
 import (
 	"errors"
@@ -7,11 +7,8 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/tokenkit/tokenkit/fakes"
+	"github.com/tokenkit/tokenkit/internal/fakekit"
 )
-
-// Fault is fakes.Fault, the public type the vendor fakes take.
-type Fault = fakes.Fault
 
 // outcome is what front did with a request.
 type outcome int
@@ -49,7 +46,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, c Call, f Fa
 		if status == 0 {
 			status = http.StatusServiceUnavailable
 		}
-		page := HTMLPage(s.cfg.Name, status)
+		page := fakekit.HTMLPage(s.cfg.Name, status)
 		if s.cfg.HTML != nil {
 			page = s.cfg.HTML(status)
 		}
@@ -73,7 +70,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, c Call, f Fa
 		if s.cfg.Status != nil {
 			s.cfg.Status(w, f.Status, msg)
 		} else {
-			WriteJSON(w, f.Status, nil, map[string]string{"message": msg})
+			fakekit.WriteJSON(w, f.Status, nil, map[string]string{"message": msg})
 		}
 		return served, true, nil
 	}

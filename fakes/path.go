@@ -1,26 +1,21 @@
-package fakekit
+package fakes
 
 import (
 	"net/http"
 	"net/url"
 	"strings"
+	"testing"
 )
 
-// Reporter is what a strict Server reports a non-canonical path to: a
-// *testing.T or any testing.TB.
-type Reporter interface {
-	Helper()
-	Errorf(format string, args ...any)
-}
-
-// StrictPaths makes the Server refuse a request whose path has a doubled
-// or trailing slash instead of routing it as the canonical path: it
-// answers 404 with the vendor's error body (Config.Status), counts it under
+// StrictPaths makes the fake refuse a request whose path has a doubled or
+// trailing slash instead of routing it as the canonical path, as the real
+// server does: it answers 404 with the vendor's error body, counts it under
 // the operation "", and reports it to t with Errorf, so that a test fails
 // even when the client swallows the 404. tokenkit's own tests use it to
-// catch the SDK if it ever builds such a path; real clients that do (see
-// Canonical) need the default, lenient mode. A nil t restores that mode.
-func (s *Server) StrictPaths(t Reporter) {
+// catch the SDK if it ever builds such a path; tests of clients that do
+// (see Canonical) keep the default, lenient mode. A nil t restores that
+// mode.
+func (s *Server) StrictPaths(t testing.TB) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.strict = t

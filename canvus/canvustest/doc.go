@@ -18,7 +18,7 @@
 //     username, gives {"msg":"Login request must have either email and
 //     password or token"}) and its "Invalid username or password." answer.
 //   - Login sessions that expire on the injectable clock (SetClock,
-//     SetSessionLifetime; 24 hours by default); signing in with a login
+//     SetSessionTTL; 24 hours by default); signing in with a login
 //     token prolongs it and, by default, replaces it by a new one
 //     (SetRotateOnTokenLogin). An access token may also sign its owner in.
 //   - Access tokens per user, created, renamed and deleted through the API

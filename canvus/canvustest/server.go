@@ -115,10 +115,10 @@ func NewServer() *Server {
 // New is NewServer for tests: it registers Close with t.Cleanup.
 func New(t testing.TB) *Server { return fakekit.Cleanup(t, NewServer()) }
 
-// SetSessionLifetime sets how long a login token lives after sign-in or
+// SetSessionTTL sets how long a login token lives after sign-in or
 // after being prolonged (default DefaultSessionLifetime), and with remember
 // (default DefaultRememberLifetime).
-func (s *Server) SetSessionLifetime(normal, remember time.Duration) {
+func (s *Server) SetSessionTTL(normal, remember time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessionTTL, s.rememberTTL = max(normal, 0), max(remember, 0)

@@ -203,10 +203,10 @@ func startFakes(s seed, clock func() time.Time) *fakeSet {
 		f.oracle.SetAccessTokenTTL(d)
 	}
 	if d := time.Duration(s.Lifetimes.OracleRefreshToken); d > 0 {
-		f.oracle.SetRefreshTokenLifetime(d)
+		f.oracle.SetRefreshTokenTTL(d)
 	}
 	if d := time.Duration(s.Lifetimes.CanvusSession); d > 0 {
-		f.canvus.SetSessionLifetime(d, canvustest.DefaultRememberLifetime)
+		f.canvus.SetSessionTTL(d, canvustest.DefaultRememberLifetime)
 	}
 	for _, a := range s.OAuthApps {
 		f.csp.AddOAuthApp(csptest.OAuthApp{ID: a.ID, Secret: a.Secret, OrgID: a.OrgID, Scopes: a.Scopes})

@@ -385,7 +385,7 @@ func (s *suite) canvus() *vendor {
 	const name = "canvus"
 	rng := s.setupRand(name)
 	f := canvustest.NewServer()
-	f.SetSessionLifetime(4*time.Second, 4*time.Second)
+	f.SetSessionTTL(4*time.Second, 4*time.Second)
 	route := func(method, path string, _ []byte) string {
 		p := splitPath(path, canvustest.APIPath)
 		switch {

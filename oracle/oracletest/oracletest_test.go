@@ -237,7 +237,7 @@ func TestLifetimesOnTheClock(t *testing.T) {
 	srv.SetClock(c.Now)
 	srv.AddUser(oracletest.User{Username: "ada", Password: "pw-1"})
 	srv.SetAccessTokenTTL(1500*time.Millisecond + 400*time.Microsecond)
-	srv.SetRefreshTokenLifetime(time.Hour)
+	srv.SetRefreshTokenTTL(time.Hour)
 	a := signIn(t, srv, "ada", "pw-1")
 	if a.json["expiresInMillis"] != float64(1500) {
 		t.Fatalf("expiresInMillis %v", a.json["expiresInMillis"])

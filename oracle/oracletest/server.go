@@ -126,10 +126,10 @@ func (s *Server) SetAccessTokenTTL(d time.Duration) {
 	s.accessTTL = d
 }
 
-// SetRefreshTokenLifetime makes the refresh tokens issued from now on expire
+// SetRefreshTokenTTL makes the refresh tokens issued from now on expire
 // after d; zero (the default) means they never expire. Oracle documents no
 // refresh-token lifetime (fake's choice).
-func (s *Server) SetRefreshTokenLifetime(d time.Duration) {
+func (s *Server) SetRefreshTokenTTL(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refreshTTL = max(d, 0)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -116,12 +115,7 @@ func PrivateToken() tokenkit.Presentation { return tokenkit.Presentation{Header:
 // from New. It applies to the tokens this client returns (Login, Create,
 // NewAccessToken); their Export records it and Import restores it.
 func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
-	ps := slices.Clone(p)
-	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if err := tokenkit.ValidatePresentations(ps...); err != nil {
-			s.Fail(httpx.OptionError(vendor, "WithPresentation: %v", err))
-			return
-		}
+	return httpx.PresentationOption(vendor, "WithPresentation", p, func(s *config.Settings, ps []tokenkit.Presentation) {
 		config.UpdateVendor(s, func(v *vendorOptions) { v.presentations = ps })
 	})
 }

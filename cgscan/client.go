@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 
@@ -228,14 +227,9 @@ func validPath(p string) bool {
 // presentations are used by this client's calls and by SetAuthHeader of the
 // tokens it returns.
 func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
-	ps := slices.Clone(p)
-	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if err := validPresentations(ps); err != nil {
-			s.Fail(httpx.OptionError(vendor, "WithPresentation: %s", err.Error()))
-			return
-		}
-		config.UpdateVendor(s, func(v *vendorOptions) { v.presentations = slices.Clone(ps) })
-	})
+	return httpx.PresentationOption(vendor, "WithPresentation", p, func(s *config.Settings, ps []tokenkit.Presentation) {
+		config.UpdateVendor(s, func(v *vendorOptions) { v.presentations = ps })
+	}, notAPIKey)
 }
 
 // LegacyBasic is "Authorization: Basic <token>" with the token verbatim (not
@@ -250,20 +244,6 @@ func LegacyBasic() tokenkit.Presentation {
 // defaultPresentations is tokenkit.Bearer() alone (unverified for v2).
 func defaultPresentations() []tokenkit.Presentation {
 	return []tokenkit.Presentation{tokenkit.Bearer()}
-}
-
-// validPresentations is WithPresentation's rule: tokenkit.ValidatePresentations,
-// and no presentation may replace the API key.
-func validPresentations(ps []tokenkit.Presentation) error {
-	if err := tokenkit.ValidatePresentations(ps...); err != nil {
-		return err
-	}
-	for _, p := range ps {
-		if err := notAPIKey(p); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // validPresentation is p.Validate, and p must not replace the API key.

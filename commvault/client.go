@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -163,13 +162,8 @@ func apiPath(p string) (string, error) {
 // tokenkit.KindConfig. Login sessions are not affected: a QSDK session is
 // always sent as Authtoken.
 func WithPresentation(ps ...tokenkit.Presentation) tokenkit.Option {
-	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if err := tokenkit.ValidatePresentations(ps...); err != nil {
-			s.Fail(httpx.OptionError(vendor, "WithPresentation: %v: want Authtoken(), tokenkit.Bearer() or both", err))
-			return
-		}
-		v := slices.Clone(ps)
-		config.UpdateVendor(s, func(o *vendorOptions) { o.presentation = v })
+	return httpx.PresentationOption(vendor, "WithPresentation", ps, func(s *config.Settings, ps []tokenkit.Presentation) {
+		config.UpdateVendor(s, func(o *vendorOptions) { o.presentation = ps })
 	})
 }
 
@@ -181,16 +175,13 @@ func WithPresentation(ps ...tokenkit.Presentation) tokenkit.Option {
 // token in every case. Each presentation must pass
 // tokenkit.Presentation.Validate, and no header may be given twice.
 func WithRenewPresentation(ps ...tokenkit.Presentation) tokenkit.Option {
-	return httpx.VendorOption(vendor, "WithRenewPresentation", func(s *config.Settings) {
-		if len(ps) > 0 { // none: no header, as the MCP server sends
-			if err := tokenkit.ValidatePresentations(ps...); err != nil {
-				s.Fail(httpx.OptionError(vendor, "WithRenewPresentation: %v", err))
-				return
-			}
-		}
-		v := slices.Clone(ps)
-		config.UpdateVendor(s, func(o *vendorOptions) { o.renewPresentation, o.renewSet = v, true })
-	})
+	set := func(s *config.Settings, ps []tokenkit.Presentation) {
+		config.UpdateVendor(s, func(o *vendorOptions) { o.renewPresentation, o.renewSet = ps, true })
+	}
+	if len(ps) == 0 { // no header, as the MCP server sends
+		return httpx.VendorOption(vendor, "WithRenewPresentation", func(s *config.Settings) { set(s, nil) })
+	}
+	return httpx.PresentationOption(vendor, "WithRenewPresentation", ps, set)
 }
 
 // WithTokenTypeNames sends tokenType as the enum name the OpenAPI page lists

@@ -3,7 +3,6 @@ package csp
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -125,12 +124,7 @@ const DefaultClockSkew = 10 * time.Second
 // given, when one fails tokenkit.Presentation.Validate, or when two name
 // the same header (the second would replace the first).
 func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
-	ps := slices.Clone(p)
-	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if err := tokenkit.ValidatePresentations(ps...); err != nil {
-			s.Fail(httpx.OptionError(vendor, "WithPresentation: %v", err))
-			return
-		}
+	return httpx.PresentationOption(vendor, "WithPresentation", p, func(s *config.Settings, ps []tokenkit.Presentation) {
 		config.UpdateVendor(s, func(v *vendorOptions) { v.presentation = ps })
 	})
 }

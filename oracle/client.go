@@ -85,12 +85,7 @@ func WithRefreshTokenRotation(on bool) tokenkit.Option {
 // themselves are unaffected: credentials go as HTTP Basic, a refresh token
 // in the body, and a token to renew as its own SetAuthHeader says.
 func WithPresentation(p ...tokenkit.Presentation) tokenkit.Option {
-	ps := append([]tokenkit.Presentation(nil), p...) // the caller may reuse theirs
-	return httpx.VendorOption(vendor, "WithPresentation", func(s *config.Settings) {
-		if err := tokenkit.ValidatePresentations(ps...); err != nil {
-			s.Fail(httpx.OptionError(vendor, "WithPresentation: %v", err))
-			return
-		}
+	return httpx.PresentationOption(vendor, "WithPresentation", p, func(s *config.Settings, ps []tokenkit.Presentation) {
 		config.UpdateVendor(s, func(v *vendorOptions) { v.present = ps })
 	})
 }

@@ -79,8 +79,8 @@ func parseID(cc *cmdCtx, s string) (int64, error) {
 
 // newCommvault builds the Commvault client of a --url, $COMMVAULT_URL or
 // profile url. commvault.New takes the origin and adds the API path; tokenctl
-// also takes the full API base URL it took before (and tokenctl fake
-// prints), such as https://cc.example.com/commandcenter/api: the path is
+// also takes the full API base URL it took before, such as
+// https://cc.example.com/commandcenter/api: the path is
 // then the API path (commvault.WithAPIPath), exactly as given, so an old URL
 // keeps calling the same endpoints. An origin alone gets /commandcenter/api.
 func newCommvault(base string, opts []tokenkit.Option) (*commvault.Client, error) {

@@ -48,16 +48,6 @@ func Decode[T any](c *Client, op *Op, res *Result) (*T, error) {
 	return &out, nil
 }
 
-// CallRaw runs one operation and returns the body of a 2xx answer as it is,
-// with the response headers.
-func CallRaw(ctx context.Context, c *Client, op *Op, send Send) ([]byte, http.Header, error) {
-	res, err := Run(ctx, c, op, send)
-	if err != nil {
-		return nil, nil, err
-	}
-	return res.Body, res.Header, nil
-}
-
 // Run runs one operation and returns its 2xx answer; any other answer is an
 // *tokenkit.Error built by the vendor's ErrorDecoder.
 func Run(ctx context.Context, c *Client, op *Op, send Send) (*Result, error) {

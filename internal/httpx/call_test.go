@@ -298,7 +298,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := httpx.CallRaw(ctx, c, &httpx.Op{Name: "Get", Class: httpx.Idempotent},
+		_, err := httpx.Run(ctx, c, &httpx.Op{Name: "Get", Class: httpx.Idempotent},
 			sendReq(c, http.MethodGet, srv.URL, "", ""))
 		done <- err
 	}()
@@ -328,7 +328,7 @@ func TestCanceledBeforeSend(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	sent := false
-	_, _, err := httpx.CallRaw(ctx, c, &httpx.Op{Name: "Get"}, func(context.Context) (*http.Response, error) {
+	_, err := httpx.Run(ctx, c, &httpx.Op{Name: "Get"}, func(context.Context) (*http.Response, error) {
 		sent = true
 		return nil, errors.New("unreachable")
 	})
@@ -419,7 +419,7 @@ func TestAuthSourceErrorNotRetried(t *testing.T) {
 		return nil, cause
 	})
 	c := newClient(t)
-	_, _, err := httpx.CallRaw(context.Background(), c, &httpx.Op{Name: "Get", Auth: src},
+	_, err := httpx.Run(context.Background(), c, &httpx.Op{Name: "Get", Auth: src},
 		sendReq(c, http.MethodGet, srv.URL, "", ""))
 	if !errors.Is(err, cause) || calls.Load() != 1 || rec.attempts() != 0 {
 		t.Fatalf("error %v, source calls %d, server attempts %d", err, calls.Load(), rec.attempts())
@@ -632,7 +632,7 @@ func TestOneWarningPerRetry(t *testing.T) {
 	})
 	var buf syncBuffer
 	c := newClient(t, tokenkit.WithLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	_, _, err := httpx.CallRaw(context.Background(), c, &httpx.Op{Name: "Get"}, sendReq(c, http.MethodGet, srv.URL, "", ""))
+	_, err := httpx.Run(context.Background(), c, &httpx.Op{Name: "Get"}, sendReq(c, http.MethodGet, srv.URL, "", ""))
 	if te := asError(t, err); te.StatusCode != 502 || rec.attempts() != retries+1 {
 		t.Fatalf("attempts %d, error %v", rec.attempts(), err)
 	}

@@ -199,7 +199,7 @@ func TestNewDoesNotModifyUsersClient(t *testing.T) {
 		})
 		hc := &http.Client{Transport: rt, Timeout: timeout}
 		c := newClient(t, tokenkit.WithHTTPClient(hc), tokenkit.WithAttemptTimeout(time.Second))
-		if _, _, err := httpx.CallRaw(context.Background(), c, &httpx.Op{Name: "Get"}, sendReq(c, http.MethodGet, srv.URL, "", "")); err != nil {
+		if _, err := httpx.Run(context.Background(), c, &httpx.Op{Name: "Get"}, sendReq(c, http.MethodGet, srv.URL, "", "")); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := hc.Transport.(roundTripFunc); !ok || hc.Timeout != timeout {
@@ -234,7 +234,7 @@ func TestUserAgent(t *testing.T) {
 				req.Header.Set("User-Agent", "caller/9")
 				return c.Do(req)
 			}
-			if _, _, err := httpx.CallRaw(context.Background(), c, &httpx.Op{Name: "Get"}, send); err != nil {
+			if _, err := httpx.Run(context.Background(), c, &httpx.Op{Name: "Get"}, send); err != nil {
 				t.Fatal(err)
 			}
 			if got := rec.request(0).UserAgent(); got != tt.want {
@@ -403,10 +403,10 @@ func TestReadBodyLimit(t *testing.T) {
 }
 
 // httpxCtx returns a context carrying op, the way Call passes it to Send. The
-// context key is private, so it is captured from inside a CallRaw.
+// context key is private, so it is captured from inside a Run.
 func httpxCtx(ctx context.Context, c *httpx.Client, op *httpx.Op) context.Context {
 	var got context.Context
-	_, _, _ = httpx.CallRaw(ctx, c, op, func(ctx context.Context) (*http.Response, error) {
+	_, _ = httpx.Run(ctx, c, op, func(ctx context.Context) (*http.Response, error) {
 		got = ctx
 		return nil, errors.New("captured")
 	})
@@ -431,7 +431,7 @@ func TestBackoffPastDeadlineReturnsLastAnswer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	op := &httpx.Op{Name: "Get", Class: httpx.Idempotent}
-	_, _, err = httpx.CallRaw(ctx, c, op, func(ctx context.Context) (*http.Response, error) {
+	_, err = httpx.Run(ctx, c, op, func(ctx context.Context) (*http.Response, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
 		return c.Do(req)
 	})
@@ -529,7 +529,7 @@ func TestReauthOn401(t *testing.T) {
 				return tokenkit.NewBearerToken(fmt.Sprintf("t%d", n), time.Time{}), nil
 			}, tokenkit.SourceConfig{})
 			op := &httpx.Op{Name: "Create", Class: httpx.Mutating, Auth: src}
-			_, _, err := httpx.CallRaw(context.Background(), c, op, func(ctx context.Context) (*http.Response, error) {
+			_, err := httpx.Run(context.Background(), c, op, func(ctx context.Context) (*http.Response, error) {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, strings.NewReader(`{"a":1}`))
 				return c.Do(req)
 			})
